@@ -1,0 +1,39 @@
+"""Per-zone facts of one sampled frame: what the rules judge, and all they see of pixels."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+class ZonePurpose(StrEnum):
+    TELLER_POST = "teller_post"
+    COUNTER_SURFACE = "counter_surface"
+    ONE_METRE_ZONE = "one_metre_zone"
+    LOBBY_MANAGER = "lobby_manager"
+    LOBBY = "lobby"
+    GUARD = "guard"
+
+
+@dataclass(frozen=True)
+class ZoneObservation:
+    """One zone in one frame. Fields a purpose does not use keep their defaults."""
+
+    zone_id: str
+    purpose: ZonePurpose
+    persons: int = 0  # persons anchored in the zone
+    present: bool = False  # staff zones: the post is manned (uniform-matched if configured)
+    phone: bool = False  # staff zones: a phone in use by a person in the zone
+    phone_conf: float = 0.0
+    clutter: float = 0.0  # counter surfaces: share of the surface unlike its clean reference
+    clutter_objects: int = 0  # counter surfaces: clutter-class objects detected on it
+
+
+@dataclass(frozen=True)
+class FrameObservation:
+    """All zones of one camera at one sampled instant (aware wall-clock time)."""
+
+    t: datetime
+    camera: str
+    zones: dict[str, ZoneObservation] = field(default_factory=dict)
