@@ -37,7 +37,7 @@ def load_detector(
     """Build a detector by backend name; the default is the NanoDet-m model shipped here."""
     if not 0.0 < conf < 1.0:
         raise DetectorError(f"confidence threshold must be between 0 and 1, got {conf}")
-    if weights is not None and not Path(weights).is_file():
+    if weights is not None and not Path(weights).is_file() and Path(weights).suffix != ".yaml":
         raise DetectorError(f"weights file not found: {weights}")
     if backend == "onnx":
         from detectors.nanodet import NanoDetOnnx

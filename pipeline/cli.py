@@ -22,8 +22,9 @@ class UserError(Exception):
 def user_errors() -> tuple[type[Exception], ...]:
     """Errors that mean bad input, not a bug: every stage's own error class."""
     from detectors.base import DetectorError
+    from pipeline.site import SiteError
 
-    return (UserError, DetectorError, FileNotFoundError)
+    return (UserError, DetectorError, SiteError)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,28 @@
+# The README's two commands: `make demo` and `make test`. Both build the same .venv.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+FOOTAGE ?= ../shared/footage
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: demo test lint venv clean
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev,yolo,postgres]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(VENV)/bin/branch-audit detect $(FOOTAGE)/vtest.avi --fps 1
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+
+test: $(STAMP) lint
+	$(PY) -m pytest -q
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache
