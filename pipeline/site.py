@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, time
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -25,6 +24,7 @@ from pydantic import (
 )
 
 from detectors.observations import ZonePurpose
+from detectors.zones import DEFAULT_ANCHOR, Anchor
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 STRFTIME_TIME_CODES = ("%H", "%M", "%S", "%s")
@@ -32,24 +32,6 @@ STRFTIME_TIME_CODES = ("%H", "%M", "%S", "%s")
 
 class SiteError(Exception):
     """A site file that cannot be used; the message lists every problem by path."""
-
-
-class Anchor(StrEnum):
-    """Which part of a person must be in a zone for them to count as in it."""
-
-    FEET = "feet"  # bottom centre of the box: floor zones seen from above
-    UPPER_BODY = "upper_body"  # overlap of the box's upper half: seated posts behind a counter
-    CENTER = "center"
-
-
-DEFAULT_ANCHOR = {
-    ZonePurpose.TELLER_POST: Anchor.UPPER_BODY,
-    ZonePurpose.COUNTER_SURFACE: Anchor.UPPER_BODY,
-    ZonePurpose.ONE_METRE_ZONE: Anchor.FEET,
-    ZonePurpose.LOBBY_MANAGER: Anchor.FEET,
-    ZonePurpose.LOBBY: Anchor.FEET,
-    ZonePurpose.GUARD: Anchor.FEET,
-}
 
 
 def _clock(value: object) -> object:
