@@ -58,7 +58,9 @@ class Detections:
     @classmethod
     def empty(cls, class_names: tuple[str, ...] = COCO80) -> Detections:
         return cls(
-            np.zeros((0, 4), np.float32), np.zeros(0, np.float32), np.zeros(0, np.int32),
+            np.zeros((0, 4), np.float32),
+            np.zeros(0, np.float32),
+            np.zeros(0, np.int32),
             class_names,
         )
 
@@ -94,7 +96,9 @@ class Detections:
         try:
             members = CLASS_GROUPS[group]
         except KeyError:
-            raise KeyError(f"unknown class group {group!r}; known: {sorted(CLASS_GROUPS)}") from None
+            raise KeyError(
+                f"unknown class group {group!r}; known: {sorted(CLASS_GROUPS)}"
+            ) from None
         ids = [i for i, name in enumerate(self.class_names) if name in members]
         return self[np.isin(self.class_id, ids)]
 

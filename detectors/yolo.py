@@ -79,13 +79,19 @@ class UltralyticsDetector:
 
     def detect_batch(self, frames: list[np.ndarray]) -> list[Detections]:
         results = self._model.predict(
-            list(frames), conf=self.conf, iou=self.iou, imgsz=self.imgsz, device=self.device,
+            list(frames),
+            conf=self.conf,
+            iou=self.iou,
+            imgsz=self.imgsz,
+            device=self.device,
             verbose=False,
         )
         return [
             Detections.from_arrays(
-                r.boxes.xyxy.cpu().numpy(), r.boxes.conf.cpu().numpy(),
-                r.boxes.cls.cpu().numpy(), self.class_names,
+                r.boxes.xyxy.cpu().numpy(),
+                r.boxes.conf.cpu().numpy(),
+                r.boxes.cls.cpu().numpy(),
+                self.class_names,
             )
             for r in results
         ]

@@ -10,9 +10,7 @@ import sys
 
 # Each module exposes `register(subparsers)`, which adds its parser with `func` set to a
 # callable taking the parsed args and returning an exit code.
-COMMAND_MODULES = (
-    "pipeline.cmd_detect",
-)
+COMMAND_MODULES = ("pipeline.cmd_detect",)
 
 
 class UserError(Exception):

@@ -62,7 +62,9 @@ class Branch(_Model):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r} (use an IANA name such as Asia/Shanghai)") from None
+            raise ValueError(
+                f"unknown time zone {value!r} (use an IANA name such as Asia/Shanghai)"
+            ) from None
         return value
 
 
@@ -96,7 +98,9 @@ class Zone(_Model):
             if not (isinstance(point, list | tuple) and len(point) == 2):
                 raise ValueError(f"point {i} is not a pair [x, y]")
             if not all(isinstance(c, int | float) and 0.0 <= c <= 1.0 for c in point):
-                raise ValueError(f"point {i} is outside 0..1 (coordinates are fractions of the image)")
+                raise ValueError(
+                    f"point {i} is outside 0..1 (coordinates are fractions of the image)"
+                )
         return value
 
     @model_validator(mode="after")
@@ -190,7 +194,9 @@ class Site(_Model):
                 raise ValueError(f"{key}: closing time must be after opening time")
             for day in _parse_days(key):
                 if day in covered:
-                    raise ValueError(f"{WEEKDAYS[day]} is given twice ({covered[day]!r} and {key!r})")
+                    raise ValueError(
+                        f"{WEEKDAYS[day]} is given twice ({covered[day]!r} and {key!r})"
+                    )
                 covered[day] = key
         return value
 

@@ -41,8 +41,10 @@ GUARD = textwrap.dedent(
         pytest.param(
             [("yolo", "yolo11n.yaml")],
             marks=pytest.mark.skipif(
-                subprocess.run([sys.executable, "-c", "import ultralytics"],
-                               capture_output=True).returncode != 0,
+                subprocess.run(
+                    [sys.executable, "-c", "import ultralytics"], capture_output=True
+                ).returncode
+                != 0,
                 reason="ultralytics extra not installed",
             ),
         ),

@@ -1,0 +1,159 @@
+"""From one frame's detections to per-zone facts (ZoneObservation) for the rules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import cv2
+import numpy as np
+
+from detectors.detections import Detections
+from detectors.observations import FrameObservation, ZoneObservation, ZonePurpose
+from detectors.zones import Anchor, PixelZone
+
+STAFF_PURPOSES = frozenset({ZonePurpose.TELLER_POST, ZonePurpose.LOBBY_MANAGER})
+
+
+@dataclass(frozen=True)
+class ZoneSpec:
+    """A zone as the observer needs it; the site file supplies these."""
+
+    zone_id: str
+    purpose: ZonePurpose
+    polygon: tuple[tuple[float, float], ...]
+    anchor: Anchor | None = None
+    reference: np.ndarray | None = None  # clean counter surface, BGR, any size
+    uniform_bgr: tuple[int, int, int] | None = None
+    uniform_tolerance: float = 25.0
+
+
+@dataclass(frozen=True)
+class ObserverSettings:
+    person_conf: float = 0.35
+    phone_conf: float = 0.25
+    clutter_conf: float = 0.3
+    #: grey-level difference (after lighting compensation) that counts a pixel as changed
+    clutter_pixel_delta: float = 28.0
+    #: a phone must lie this much inside a person's upper body to count as in use
+    phone_overlap: float = 0.5
+
+
+def _lab(bgr: np.ndarray) -> np.ndarray:
+    return (
+        cv2.cvtColor(bgr.reshape(1, 1, 3).astype(np.uint8), cv2.COLOR_BGR2LAB)
+        .reshape(3)
+        .astype(np.float32)
+    )
+
+
+class ZoneObserver:
+    """Turns (frame, detections) into one camera's FrameObservation."""
+
+    def __init__(
+        self, camera: str, zones: list[ZoneSpec], settings: ObserverSettings | None = None
+    ) -> None:
+        self.camera = camera
+        self.zones = zones
+        self.settings = settings or ObserverSettings()
+        self._size: tuple[int, int] | None = None
+        self._pixel_zones: list[PixelZone] = []
+        self._references: dict[str, np.ndarray] = {}
+
+    def pixel_zones(self, frame_size: tuple[int, int]) -> list[PixelZone]:
+        if frame_size != self._size:
+            self._size = frame_size
+            self._pixel_zones = [
+                PixelZone.from_normalized(z.zone_id, z.purpose, z.polygon, frame_size, z.anchor)
+                for z in self.zones
+            ]
+            self._references = {
+                z.zone_id: _grey(cv2.resize(z.reference, frame_size, interpolation=cv2.INTER_AREA))
+                for z in self.zones
+                if z.reference is not None
+            }
+        return self._pixel_zones
+
+    def observe(self, t: datetime, frame: np.ndarray, detections: Detections) -> FrameObservation:
+        h, w = frame.shape[:2]
+        s = self.settings
+        persons = detections.in_group("person").with_min_confidence(s.person_conf)
+        phones = detections.in_group("phone").with_min_confidence(s.phone_conf)
+        clutter = detections.in_group("clutter").with_min_confidence(s.clutter_conf)
+        zones = {}
+        for spec, pz in zip(self.zones, self.pixel_zones((w, h)), strict=True):
+            members = persons[pz.members(persons.xyxy)] if len(persons) else persons
+            fields: dict = {"persons": len(members)}
+            if spec.purpose in STAFF_PURPOSES:
+                staff = self._uniformed(frame, members, spec)
+                fields["present"] = len(staff) > 0
+                fields["phone_conf"] = self._phone_in_use(phones, staff)
+                fields["phone"] = fields["phone_conf"] > 0
+            elif spec.purpose is ZonePurpose.COUNTER_SURFACE:
+                fields["clutter"] = self._clutter_ratio(frame, pz, persons)
+                fields["clutter_objects"] = sum(pz.box_overlap(b) >= 0.5 for b in clutter.xyxy)
+            zones[spec.zone_id] = ZoneObservation(spec.zone_id, spec.purpose, **fields)
+        return FrameObservation(t=t, camera=self.camera, zones=zones)
+
+    def _uniformed(self, frame: np.ndarray, members: Detections, spec: ZoneSpec) -> Detections:
+        """Members wearing the staff uniform, when the zone has a uniform reference."""
+        if spec.uniform_bgr is None or spec.purpose is not ZonePurpose.LOBBY_MANAGER:
+            return members
+        target = _lab(np.array(spec.uniform_bgr))
+        keep = []
+        for box in members.xyxy:
+            x1, y1, x2, y2 = box
+            bw, bh = x2 - x1, y2 - y1
+            # Torso: the middle of the box, clear of head, arms and legs.
+            torso = frame[
+                int(max(y1 + 0.2 * bh, 0)) : int(y1 + 0.5 * bh),
+                int(max(x1 + 0.3 * bw, 0)) : int(x1 + 0.7 * bw),
+            ]
+            if torso.size == 0:
+                keep.append(False)
+                continue
+            median = np.median(torso.reshape(-1, 3), axis=0)
+            keep.append(float(np.linalg.norm(_lab(median) - target)) <= spec.uniform_tolerance)
+        return members[np.array(keep, bool)]
+
+    def _phone_in_use(self, phones: Detections, staff: Detections) -> float:
+        """Best confidence of a phone held in front of a staff member's upper body."""
+        best = 0.0
+        for pbox, conf in zip(phones.xyxy, phones.confidence, strict=True):
+            area = max((pbox[2] - pbox[0]) * (pbox[3] - pbox[1]), 1e-6)
+            for x1, y1, x2, y2 in staff.xyxy:
+                upper = (x1, y1, x2, y1 + 0.65 * (y2 - y1))  # head, hands at chest, arms
+                iw = min(pbox[2], upper[2]) - max(pbox[0], upper[0])
+                ih = min(pbox[3], upper[3]) - max(pbox[1], upper[1])
+                if iw > 0 and ih > 0 and iw * ih / area >= self.settings.phone_overlap:
+                    best = max(best, float(conf))
+        return best
+
+    def _clutter_ratio(self, frame: np.ndarray, pz: PixelZone, persons: Detections) -> float:
+        """Share of the visible counter surface unlike its clean reference."""
+        reference = self._references.get(pz.zone_id)
+        if reference is None:
+            return 0.0
+        x1, y1, x2, y2 = pz.bbox
+        valid = pz.mask[y1:y2, x1:x2].copy()
+        for bx1, by1, bx2, by2 in persons.xyxy:  # people and their hands are not clutter
+            mx, my = 0.1 * (bx2 - bx1), 0.1 * (by2 - by1)
+            valid[
+                int(max(by1 - my - y1, 0)) : int(max(by2 + my - y1, 0)),
+                int(max(bx1 - mx - x1, 0)) : int(max(bx2 + mx - x1, 0)),
+            ] = 0
+        n = int(valid.sum())
+        if n == 0:
+            return 0.0
+        now = _grey(frame[y1:y2, x1:x2])
+        ref = reference[y1:y2, x1:x2]
+        sel = valid.astype(bool)
+        # Lighting drift scales the whole surface; the median is robust to the clutter itself.
+        gain = float(np.median(ref[sel])) / max(float(np.median(now[sel])), 1.0)
+        changed = (np.abs(now * gain - ref) > self.settings.clutter_pixel_delta).astype(np.uint8)
+        changed = cv2.morphologyEx(changed, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
+        return round(float(changed[sel].sum()) / n, 4)
+
+
+def _grey(bgr: np.ndarray) -> np.ndarray:
+    return cv2.GaussianBlur(cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY), (5, 5), 0).astype(np.float32)
