@@ -1,0 +1,165 @@
+"""The site file: SPEC §4's example loads; each kind of mistake is named by its path."""
+
+from datetime import date, time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from detectors.observations import ZonePurpose
+from detectors.zones import Anchor
+from pipeline.site import SiteError, load_site, parse_site
+
+GOOD = """
+branch:
+  id: JS-HA-001
+  name: 淮安清江浦支行
+  region: huaian
+  timezone: Asia/Shanghai
+business_hours:
+  mon-fri: ["09:00", "17:00"]
+  sat: ["09:30", "16:00"]
+exempt:
+  - {from: "12:00", to: "12:30", items: [TELLER_ABSENT]}
+cameras:
+  - id: lobby-1
+    role: lobby
+    recordings: {folder: recordings/lobby-1, pattern: "lobby-1_%Y%m%d_%H%M%S.mp4"}
+    zones:
+      - {id: lm-desk, purpose: lobby_manager, polygon: [[0.50, 0.55], [0.75, 0.55], [0.75, 0.95], [0.50, 0.95]],
+         uniform: {color: "#1f2a44", tolerance: 20}}
+  - id: counter-1
+    role: counter
+    recordings: {folder: recordings/counter-1, pattern: "{camera}_%Y%m%d_%H%M%S.mp4"}
+    zones:
+      - {id: post-1, purpose: teller_post, polygon: [[0.1, 0.2], [0.4, 0.2], [0.4, 0.7], [0.1, 0.7]]}
+      - {id: desk-1, purpose: counter_surface, polygon: [[0.1, 0.7], [0.6, 0.7], [0.6, 0.9], [0.1, 0.9]], reference: refs/desk-1.jpg}
+"""
+
+
+@pytest.fixture
+def site_dir(tmp_path: Path) -> Path:
+    (tmp_path / "refs").mkdir()
+    (tmp_path / "refs" / "desk-1.jpg").write_bytes(b"\xff\xd8")
+    return tmp_path
+
+
+def _data() -> dict:
+    return yaml.safe_load(GOOD)
+
+
+def _error(data: dict, root: Path) -> str:
+    with pytest.raises(SiteError) as info:
+        parse_site(data, root, "site.yaml")
+    return str(info.value)
+
+
+def test_spec_example_loads(site_dir):
+    (site_dir / "site.yaml").write_text(GOOD, encoding="utf-8")
+    site = load_site(site_dir / "site.yaml")
+    assert site.branch.name == "淮安清江浦支行"
+    assert [c.id for c in site.cameras] == ["lobby-1", "counter-1"]
+    counter = site.camera("counter-1")
+    assert counter.file_pattern == "counter-1_%Y%m%d_%H%M%S.mp4"
+    assert site.resolve(counter.recordings.folder) == site_dir / "recordings" / "counter-1"
+    post, desk = counter.zones
+    assert post.purpose is ZonePurpose.TELLER_POST and post.effective_anchor is Anchor.UPPER_BODY
+    assert site.camera("lobby-1").zones[0].effective_anchor is Anchor.FEET
+    assert site.camera("lobby-1").zones[0].uniform.bgr == (0x44, 0x2A, 0x1F)
+    assert site.exempt[0].start == time(12, 0) and site.exempt[0].items == ("TELLER_ABSENT",)
+    opens, closes = site.hours_on(date(2026, 11, 28))  # a Saturday
+    assert (opens.hour, opens.minute, closes.hour) == (9, 30, 16)
+    assert opens.utcoffset().total_seconds() == 8 * 3600
+    assert site.hours_on(date(2026, 11, 29)) is None  # Sunday: closed
+
+
+def test_point_outside_the_image(site_dir):
+    data = _data()
+    data["cameras"][1]["zones"][0]["polygon"][3] = [0.1, 1.2]
+    assert "cameras[1].zones[0].polygon: point 3 is outside 0..1" in _error(data, site_dir)
+
+
+def test_too_few_points(site_dir):
+    data = _data()
+    data["cameras"][0]["zones"][0]["polygon"] = [[0, 0], [1, 1]]
+    assert "cameras[0].zones[0].polygon: needs at least 3 points" in _error(data, site_dir)
+
+
+def test_unknown_purpose(site_dir):
+    data = _data()
+    data["cameras"][1]["zones"][1]["purpose"] = "coffee_corner"
+    assert "cameras[1].zones[1].purpose: Input should be 'teller_post'" in _error(data, site_dir)
+
+
+def test_missing_reference_image(tmp_path):
+    message = _error(_data(), tmp_path)
+    assert "cameras[1].zones[1].reference: file not found: refs/desk-1.jpg" in message
+
+
+def test_reference_on_a_zone_that_is_not_a_counter(site_dir):
+    data = _data()
+    data["cameras"][1]["zones"][0]["reference"] = "refs/desk-1.jpg"
+    assert "cameras[1].zones[0]: a clean reference image is only for counter_surface" in _error(
+        data, site_dir
+    )
+
+
+def test_unquoted_time_is_refused(site_dir):
+    data = _data()
+    data["business_hours"]["mon-fri"] = [540, "17:00"]  # what YAML makes of 9:00 unquoted
+    assert 'business_hours.mon-fri[0]: times are quoted "HH:MM" strings' in _error(data, site_dir)
+
+
+def test_bad_weekday_and_overlapping_days(site_dir):
+    data = _data()
+    data["business_hours"] = {"mon-fri": ["09:00", "17:00"], "fri": ["09:00", "12:00"]}
+    assert "fri is given twice" in _error(data, site_dir)
+    data["business_hours"] = {"mon-fry": ["09:00", "17:00"]}
+    assert "unknown weekday in 'mon-fry'" in _error(data, site_dir)
+
+
+def test_closing_before_opening(site_dir):
+    data = _data()
+    data["business_hours"]["sat"] = ["16:00", "09:30"]
+    assert "sat: closing time must be after opening time" in _error(data, site_dir)
+
+
+def test_unknown_timezone_and_unknown_key(site_dir):
+    data = _data()
+    data["branch"]["timezone"] = "Mars/Olympus"
+    data["cameras"][0]["fps"] = 25
+    message = _error(data, site_dir)
+    assert "branch.timezone: unknown time zone 'Mars/Olympus'" in message
+    assert "cameras[0].fps: Extra inputs are not permitted" in message
+
+
+def test_duplicate_camera_and_pattern_without_time(site_dir):
+    data = _data()
+    data["cameras"][1]["id"] = "lobby-1"
+    assert "camera ids must be unique: lobby-1 repeated" in _error(data, site_dir)
+    data = _data()
+    data["cameras"][0]["recordings"]["pattern"] = "lobby.mp4"
+    assert "cameras[0].recordings.pattern: the pattern must give the start time" in _error(
+        data, site_dir
+    )
+
+
+def test_one_place_seen_by_two_cameras_keeps_its_purpose(site_dir):
+    data = _data()
+    data["cameras"][1]["zones"].append(
+        {"id": "lm-desk", "purpose": "lobby", "polygon": [[0, 0], [1, 0], [1, 1]]}
+    )
+    assert "zone 'lm-desk' has purpose lobby on camera 'counter-1'" in _error(data, site_dir)
+    data["cameras"][1]["zones"][-1]["purpose"] = "lobby_manager"
+    parse_site(data, site_dir)  # same place, same purpose: allowed
+
+
+def test_unreadable_files(tmp_path):
+    with pytest.raises(SiteError, match="site file not found"):
+        load_site(tmp_path / "none.yaml")
+    (tmp_path / "bad.yaml").write_text("branch: [unclosed", encoding="utf-8")
+    with pytest.raises(SiteError, match="not valid YAML"):
+        load_site(tmp_path / "bad.yaml")
+    (tmp_path / "list.yaml").write_text("- a\n- b\n", encoding="utf-8")
+    with pytest.raises(SiteError, match="a site file is a mapping"):
+        load_site(tmp_path / "list.yaml")
