@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import cv2
 import yaml
 from pydantic import (
     BaseModel,
@@ -24,6 +25,7 @@ from pydantic import (
 )
 
 from detectors.observations import ZonePurpose
+from detectors.observer import ZoneSpec
 from detectors.zones import DEFAULT_ANCHOR, Anchor
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -297,3 +299,29 @@ def load_site(path: str | Path) -> Site:
     except yaml.YAMLError as exc:
         raise SiteError(f"{path}: not valid YAML: {exc}") from None
     return parse_site(data, path.resolve().parent, str(path))
+
+
+def zone_specs(site: Site, camera: Camera) -> list[ZoneSpec]:
+    """The camera's zones as the observer takes them, with reference images read."""
+    specs = []
+    for zone in camera.zones:
+        reference = None
+        if zone.reference is not None:
+            path = site.resolve(zone.reference)
+            reference = cv2.imread(str(path), cv2.IMREAD_COLOR)
+            if reference is None:
+                raise SiteError(
+                    f"camera {camera.id}, zone {zone.id}: {path} is not a readable image"
+                )
+        specs.append(
+            ZoneSpec(
+                zone_id=zone.id,
+                purpose=zone.purpose,
+                polygon=zone.polygon,
+                anchor=zone.anchor,
+                reference=reference,
+                uniform_bgr=zone.uniform.bgr if zone.uniform else None,
+                uniform_tolerance=zone.uniform.tolerance if zone.uniform else 25.0,
+            )
+        )
+    return specs
