@@ -22,6 +22,7 @@ REG_BINS = 11  # GFL distribution: reg_max 10, so 11 bins per box side
 # The model was trained on BGR cv2 images with these statistics (not /255).
 MEAN = np.array([103.53, 116.28, 123.675], np.float32)
 STD = np.array([57.375, 57.12, 58.395], np.float32)
+_NORM_LUT = (np.arange(256, dtype=np.float32) - MEAN[:, None]) / STD[:, None]  # (3, 256)
 PAD_VALUE = 114
 MAX_CANDIDATES = 1000  # bound NMS cost on cluttered frames with a low threshold
 MAX_DETECTIONS = 300
@@ -121,11 +122,15 @@ class NanoDetOnnx:
         nw, nh = max(1, round(w * scale)), max(1, round(h * scale))
         px, py = (size - nw) // 2, (size - nh) // 2
         canvas = np.full((size, size, 3), PAD_VALUE, np.uint8)
-        # INTER_AREA when shrinking: linear sampling of a 1080p frame aliases small objects.
-        interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
-        canvas[py : py + nh, px : px + nw] = cv2.resize(frame, (nw, nh), interpolation=interp)
-        blob = ((canvas.astype(np.float32) - MEAN) / STD).transpose(2, 0, 1)
-        return np.ascontiguousarray(blob), (px, py, w / nw, h / nh, w, h)
+        # Plain linear sampling of a 1080p frame aliases small objects and INTER_AREA costs
+        # 5 ms; halving with pyrDown (Gaussian) first is antialiased and costs 1 ms.
+        small = frame
+        while small.shape[1] >= 2 * nw and small.shape[0] >= 2 * nh:
+            small = cv2.pyrDown(small)
+        canvas[py : py + nh, px : px + nw] = cv2.resize(small, (nw, nh))
+        chw = canvas.transpose(2, 0, 1)
+        blob = np.stack([_NORM_LUT[c][chw[c]] for c in range(3)])  # 2x faster than float math
+        return blob, (px, py, w / nw, h / nh, w, h)
 
     def _decode(self, cls: np.ndarray, reg: np.ndarray, back: _Back) -> Detections:
         anchor, class_id = np.nonzero(cls > self.conf)

