@@ -28,13 +28,19 @@ from detectors.base import load_detector  # noqa: E402
 
 
 def real_frames(footage: Path, count: int) -> list[np.ndarray]:
-    """Evenly spread frames of the two people clips."""
+    """Evenly spread frames of the two people clips (only those are kept in memory)."""
     frames: list[np.ndarray] = []
+    per_clip = count // 2
     for name in ("vtest.avi", "one-by-one-person-detection.mp4"):
         with av.open(str(footage / name)) as container:
-            decoded = [f.to_ndarray(format="bgr24") for f in container.decode(video=0)]
-        step = max(len(decoded) // (count // 2), 1)
-        frames += decoded[::step][: count // 2]
+            stream = container.streams.video[0]
+            step = max(stream.frames // per_clip, 1)
+            picked = (
+                f.to_ndarray(format="bgr24")
+                for i, f in enumerate(container.decode(stream))
+                if i % step == 0
+            )
+            frames += [f for _, f in zip(range(per_clip), picked, strict=False)]
     return frames
 
 

@@ -1,0 +1,201 @@
+"""Database tables (SQLAlchemy 2). The schema itself is created by Alembic migrations.
+
+Times are stored as timezone-aware UTC; a branch's wall clock comes from its time zone.
+Finding ids are content-derived (rules.findings.finding_id), so re-running a date updates
+rows in place and keeps their reviews.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    JSON,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: DateTime(timezone=True)}
+
+
+class Branch(Base):
+    __tablename__ = "branches"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    region: Mapped[str] = mapped_column(String(64), default="", index=True)
+    timezone: Mapped[str] = mapped_column(String(64))
+    site_path: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime]
+
+    cameras: Mapped[list[Camera]] = relationship(back_populates="branch", cascade="all")
+
+
+class Camera(Base):
+    __tablename__ = "cameras"
+
+    branch_id: Mapped[str] = mapped_column(ForeignKey("branches.id"), primary_key=True)
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    role: Mapped[str] = mapped_column(String(32), default="other")
+
+    branch: Mapped[Branch] = relationship(back_populates="cameras")
+
+
+class Run(Base):
+    """One invocation of the nightly job over one branch-day (a re-run is a new row)."""
+
+    __tablename__ = "runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    branch_id: Mapped[str] = mapped_column(ForeignKey("branches.id"), index=True)
+    date: Mapped[date] = mapped_column(Date)
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    status: Mapped[str] = mapped_column(String(16))  # running | done | failed
+    detector_version: Mapped[str] = mapped_column(String(128), default="")
+    executor: Mapped[str] = mapped_column(String(16), default="local")
+
+
+class WorkUnit(Base):
+    """One camera-file of a branch-day; its observations and gaps land with status=done in
+    one transaction, so a crash leaves it either wholly done or still to do."""
+
+    __tablename__ = "work_units"
+    __table_args__ = (UniqueConstraint("branch_id", "date", "camera_id", "key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    branch_id: Mapped[str] = mapped_column(ForeignKey("branches.id"))
+    date: Mapped[date] = mapped_column(Date)
+    camera_id: Mapped[str] = mapped_column(String(64))
+    key: Mapped[str] = mapped_column(String(255))  # the segment file name
+    status: Mapped[str] = mapped_column(String(16))  # pending | done | failed
+    reason: Mapped[str] = mapped_column(Text, default="")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    samples: Mapped[int] = mapped_column(Integer, default=0)
+    inferences: Mapped[int] = mapped_column(Integer, default=0)
+    #: the unit's observations, compact: {"t": [...epoch s], "zones": {zone: {field: [...]}}}
+    observations: Mapped[dict | None] = mapped_column(JSON)
+    updated_at: Mapped[datetime]
+
+
+class CoverageGap(Base):
+    __tablename__ = "coverage_gaps"
+    __table_args__ = (Index("ix_gap_branch_date", "branch_id", "date"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    branch_id: Mapped[str] = mapped_column(ForeignKey("branches.id"))
+    date: Mapped[date] = mapped_column(Date)
+    camera_id: Mapped[str] = mapped_column(String(64))
+    start: Mapped[datetime]
+    end: Mapped[datetime]
+    reason: Mapped[str] = mapped_column(Text)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("work_units.id", ondelete="CASCADE"))
+
+
+class Finding(Base):
+    __tablename__ = "findings"
+    __table_args__ = (Index("ix_finding_branch_date", "branch_id", "date"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    branch_id: Mapped[str] = mapped_column(ForeignKey("branches.id"))
+    date: Mapped[date] = mapped_column(Date)
+    item: Mapped[str] = mapped_column(String(64), index=True)
+    zone: Mapped[str] = mapped_column(String(64))
+    cameras: Mapped[list] = mapped_column(JSON)
+    start: Mapped[datetime]
+    end: Mapped[datetime]
+    duration_s: Mapped[float] = mapped_column(Float)
+    confidence: Mapped[float] = mapped_column(Float)
+    support: Mapped[list] = mapped_column(JSON)  # ISO times of the samples that showed it
+    status: Mapped[str] = mapped_column(String(16), index=True)  # pending|confirmed|dismissed
+    deduction: Mapped[float] = mapped_column(Float, default=0.0)
+    detector_version: Mapped[str] = mapped_column(String(128), default="")
+    clip: Mapped[str | None] = mapped_column(Text)  # relative to the evidence root
+    keyframe: Mapped[str | None] = mapped_column(Text)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    reviews: Mapped[list[Review]] = relationship(back_populates="finding", order_by="Review.id")
+    appeals: Mapped[list[Appeal]] = relationship(back_populates="finding", order_by="Appeal.id")
+
+
+class Review(Base):
+    __tablename__ = "reviews"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    finding_id: Mapped[str] = mapped_column(ForeignKey("findings.id"), index=True)
+    decision: Mapped[str] = mapped_column(String(16))  # confirm | dismiss
+    note: Mapped[str] = mapped_column(Text, default="")
+    reviewer: Mapped[str] = mapped_column(String(128))
+    at: Mapped[datetime]
+
+    finding: Mapped[Finding] = relationship(back_populates="reviews")
+
+
+class Appeal(Base):
+    __tablename__ = "appeals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    finding_id: Mapped[str] = mapped_column(ForeignKey("findings.id"), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    by: Mapped[str] = mapped_column(String(128))
+    at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending|upheld|granted
+    decided_by: Mapped[str | None] = mapped_column(String(128))
+    decided_at: Mapped[datetime | None]
+    decision_note: Mapped[str] = mapped_column(Text, default="")
+
+    finding: Mapped[Finding] = relationship(back_populates="appeals")
+
+
+class CheckScore(Base):
+    """One branch-day's scores, rewritten in the same transaction as any status change."""
+
+    __tablename__ = "check_scores"
+    __table_args__ = (
+        ForeignKeyConstraint(["branch_id"], ["branches.id"]),
+    )
+
+    branch_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    date: Mapped[date] = mapped_column(Date, primary_key=True)
+    provisional: Mapped[float] = mapped_column(Float)
+    final: Mapped[float] = mapped_column(Float)
+    coverage: Mapped[float] = mapped_column(Float)  # share of business hours observed
+    findings: Mapped[dict] = mapped_column(JSON)  # item → count
+    updated_at: Mapped[datetime]
+
+
+class ApiToken(Base):
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 hex
+    name: Mapped[str] = mapped_column(String(128))
+    role: Mapped[str] = mapped_column(String(16))  # admin|supervisor|branch|assessment
+    region: Mapped[str | None] = mapped_column(String(64))
+    branch_id: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+
+class AuditEntry(Base):
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(128))
+    action: Mapped[str] = mapped_column(String(32))  # review|appeal|appeal_decision|token_create
+    finding_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    detail: Mapped[dict] = mapped_column(JSON)
