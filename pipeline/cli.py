@@ -12,6 +12,8 @@ import sys
 # callable taking the parsed args and returning an exit code.
 COMMAND_MODULES = (
     "pipeline.cmd_detect",
+    "pipeline.cmd_score",
+    "pipeline.cmd_assess",
 )
 
 
@@ -22,8 +24,10 @@ class UserError(Exception):
 def user_errors() -> tuple[type[Exception], ...]:
     """Errors that mean bad input, not a bug: every stage's own error class."""
     from detectors.base import DetectorError
+    from rules.config import ConfigError
+    from rules.periods import PeriodError
 
-    return (UserError, DetectorError, FileNotFoundError)
+    return (UserError, DetectorError, ConfigError, PeriodError, FileNotFoundError)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -68,6 +68,10 @@ class ThresholdPolicy(_Strict):
             raise ValueError("deduct_heavy_below must be ≤ deduct_below")
         return self
 
+    @property
+    def stage_months(self) -> dict[int, tuple[int, ...]]:
+        return {}
+
     def assess_branch(self, row: pd.Series, period: Period) -> Outcome:
         s, rank = row["score"], row["rank"]
         recheck = s < self.recheck_below
