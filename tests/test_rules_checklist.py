@@ -11,8 +11,10 @@ from rules.config import ConfigError
 
 def test_default_checklist_holds_the_spec_items():
     checklist = load_checklist()
-    table = {i.code: (i.trigger.duration_s, i.trigger.window_s, i.deduction, i.cap)
-             for i in checklist.items}
+    table = {
+        i.code: (i.trigger.duration_s, i.trigger.window_s, i.deduction, i.cap)
+        for i in checklist.items
+    }
     assert table == {
         "LOBBY_MANAGER_ABSENT": (600, None, 2, 10),
         "TELLER_ABSENT": (300, None, 2, 10),
@@ -51,12 +53,18 @@ def test_a_bank_file_can_change_numbers(tmp_path):
         (lambda d: d["items"][2].update(cap=-1), "items[2].cap: must be ≥ 0"),
         (lambda d: d["items"][0].pop("deduction"), "items[0].deduction: is required"),
         (lambda d: d["items"][1].update(colour="red"), "items[1].colour: is not a known key"),
-        (lambda d: d["items"][2]["trigger"].update(window_s=5),
-         "items[2].trigger: window_s must be ≥ duration_s"),
-        (lambda d: d["hysteresis"].update(start_below=0.7),
-         "hysteresis: need start_below < end_at ≤ confirm_ok_at"),
-        (lambda d: d["items"].append(dict(d["items"][0])),
-         "(top level): duplicate item codes: LOBBY_MANAGER_ABSENT"),
+        (
+            lambda d: d["items"][2]["trigger"].update(window_s=5),
+            "items[2].trigger: window_s must be ≥ duration_s",
+        ),
+        (
+            lambda d: d["hysteresis"].update(start_below=0.7),
+            "hysteresis: need start_below < end_at ≤ confirm_ok_at",
+        ),
+        (
+            lambda d: d["items"].append(dict(d["items"][0])),
+            "(top level): duplicate item codes: LOBBY_MANAGER_ABSENT",
+        ),
         (lambda d: d["items"][3]["evidence"].update(signal="smell"), "items[3].evidence"),
     ],
 )

@@ -50,8 +50,9 @@ def test_dismissing_never_lowers_and_confirming_never_raises(today, earlier, fix
     for status, direction in ((FindingStatus.DISMISSED, 1), (FindingStatus.CONFIRMED, -1)):
         changed = list(pool)
         changed[index] = changed[index].with_status(status)
-        after = score_check(changed[: len(today)], CHECKLIST, earlier=changed[len(today):],
-                            told_to_fix=fix)
+        after = score_check(
+            changed[: len(today)], CHECKLIST, earlier=changed[len(today) :], told_to_fix=fix
+        )
         for old, new in ((before.provisional, after.provisional), (before.final, after.final)):
             assert (new - old) * direction >= 0
 
@@ -74,16 +75,27 @@ def test_findings_never_overlap_unknown_or_unjudged_time(stretches, blocked):
             frames.append(frame(t, present=present, phone=phone))
             times.append(t)
             t += step * 8 if step > 20 else step
-    gaps = [CoverageGap("counter-1", at(times[0] + a), at(times[0] + a + n), "dark")
-            for a, n in blocked]
+    gaps = [
+        CoverageGap("counter-1", at(times[0] + a), at(times[0] + a + n), "dark") for a, n in blocked
+    ]
     lunch = {"TELLER_ABSENT": ((at(3 * 3600), at(3 * 3600 + 900)),)}
     day = business_day(exempt=lunch)
-    checklist = CHECKLIST.model_copy(update={"items": tuple(
-        i.model_copy(update={"trigger": i.trigger.model_copy(update={"duration_s": 6})})
-        if i.code == "TELLER_ABSENT" else i for i in CHECKLIST.items)})
+    checklist = CHECKLIST.model_copy(
+        update={
+            "items": tuple(
+                i.model_copy(update={"trigger": i.trigger.model_copy(update={"duration_s": 6})})
+                if i.code == "TELLER_ABSENT"
+                else i
+                for i in CHECKLIST.items
+            )
+        }
+    )
     result = review_day(frames, day, checklist, branch="B", gaps=gaps)
-    silences = [(at(a), at(b)) for a, b in zip(times, times[1:], strict=False)
-                if b - a > checklist.sampling.max_gap_s]
+    silences = [
+        (at(a), at(b))
+        for a, b in zip(times, times[1:], strict=False)
+        if b - a > checklist.sampling.max_gap_s
+    ]
     unknown = silences + [(g.start, g.end) for g in gaps] + [(g.start, g.end) for g in result.gaps]
     for f in result.findings:
         assert day.opening <= f.start < f.end <= day.closing
@@ -91,5 +103,5 @@ def test_findings_never_overlap_unknown_or_unjudged_time(stretches, blocked):
         for start, end in unknown:
             assert f.end <= start or f.start >= end
         if f.item == "TELLER_ABSENT":
-            (ex_start, ex_end), = lunch["TELLER_ABSENT"]
+            ((ex_start, ex_end),) = lunch["TELLER_ABSENT"]
             assert f.end <= ex_start or f.start >= ex_end

@@ -15,8 +15,16 @@ PENDING, CONFIRMED, DISMISSED = FindingStatus
 
 def finding(item, minute=0, status=PENDING, zone="post-1"):
     start = at(60 * minute)
-    return Finding(item, "JS-HA-001", ("counter-1",), zone, start,
-                   start + timedelta(minutes=6), 1.0, status=status)
+    return Finding(
+        item,
+        "JS-HA-001",
+        ("counter-1",),
+        zone,
+        start,
+        start + timedelta(minutes=6),
+        1.0,
+        status=status,
+    )
 
 
 def test_deductions_per_occurrence_with_repeats_doubled_and_capped():
@@ -30,8 +38,11 @@ def test_deductions_per_occurrence_with_repeats_doubled_and_capped():
 
 
 def test_final_counts_only_confirmed_and_dismissed_never_counts():
-    findings = [finding("TELLER_ABSENT", 0, CONFIRMED), finding("PHONE_USE", 10, PENDING),
-                finding("COUNTER_CLUTTER", 20, DISMISSED)]
+    findings = [
+        finding("TELLER_ABSENT", 0, CONFIRMED),
+        finding("PHONE_USE", 10, PENDING),
+        finding("COUNTER_CLUTTER", 20, DISMISSED),
+    ]
     score = score_check(findings, CHECKLIST)
     assert (score.provisional, score.final) == (96, 98)
 
@@ -48,13 +59,20 @@ def test_an_item_seen_earlier_in_the_period_or_to_be_fixed_counts_double():
 
 
 def test_scores_never_go_below_zero():
-    items = ["LOBBY_MANAGER_ABSENT", "TELLER_ABSENT", "PHONE_USE", "COUNTER_CLUTTER",
-             "COUNTER_CROWDING", "GUARD_IDLE"]
+    items = [
+        "LOBBY_MANAGER_ABSENT",
+        "TELLER_ABSENT",
+        "PHONE_USE",
+        "COUNTER_CLUTTER",
+        "COUNTER_CROWDING",
+        "GUARD_IDLE",
+    ]
     findings = [finding(item, m, zone=f"z{m}") for item in items for m in range(8)]
     score = score_check(findings, CHECKLIST.model_copy(update={"repeat_factor": 50}))
     assert sum(d.points for d in score.provisional_deductions) == 45  # the caps: 10+10+10+5+5+5
     heavy = CHECKLIST.model_copy(
-        update={"items": tuple(i.model_copy(update={"cap": 60}) for i in CHECKLIST.items)})
+        update={"items": tuple(i.model_copy(update={"cap": 60}) for i in CHECKLIST.items)}
+    )
     assert score_check(findings, heavy).provisional == 0
 
 

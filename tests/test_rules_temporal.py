@@ -53,8 +53,13 @@ def test_a_confirmed_return_splits_an_absence():
 def _lobby_absence(seconds):
     # the first present sample after the absence falls exactly `seconds` after it began
     times = every(0, 100) + every(100, 100 + seconds) + every(100 + seconds, 1400)
-    return series(sorted(set(times)), absent_between(100, 100 + seconds), zone="lm",
-                  purpose=LOBBY, camera="lobby-1")
+    return series(
+        sorted(set(times)),
+        absent_between(100, 100 + seconds),
+        zone="lm",
+        purpose=LOBBY,
+        camera="lobby-1",
+    )
 
 
 def test_lobby_manager_absent_9m59s_does_not_trigger_and_10m01s_does():
@@ -63,8 +68,9 @@ def test_lobby_manager_absent_9m59s_does_not_trigger_and_10m01s_does():
 
 
 def test_a_coverage_gap_in_an_absence_never_counts_as_absence():
-    frames = series(every(0, 1600), absent_between(100, 1500), zone="lm", purpose=LOBBY,
-                    camera="lobby-1")
+    frames = series(
+        every(0, 1600), absent_between(100, 1500), zone="lm", purpose=LOBBY, camera="lobby-1"
+    )
     gap = CoverageGap("lobby-1", at(460), at(820), "camera blocked")
     result = review(frames, gaps=[gap])
     # 1400 s of absence around a 6-minute gap: only the 680 s after it stand as a finding
@@ -102,16 +108,19 @@ def test_exempt_windows_are_honoured_per_item():
     frames = series(every(noon - 1200, noon + 4000), absent_between(noon - 600, noon + 2400))
     lunch = {"TELLER_ABSENT": ((at(noon), at(noon + 1800)),)}
     result = review(frames, day=business_day(exempt=lunch))
-    assert found(result, "TELLER_ABSENT") == [(at(noon - 600), at(noon)),
-                                             (at(noon + 1800), at(noon + 2400))]
+    assert found(result, "TELLER_ABSENT") == [
+        (at(noon - 600), at(noon)),
+        (at(noon + 1800), at(noon + 2400)),
+    ]
     only_lunch = series(every(noon - 600, noon + 2400), absent_between(noon, noon + 1800))
     assert found(review(only_lunch, day=business_day(exempt=lunch)), "TELLER_ABSENT") == []
     assert found(review(only_lunch), "TELLER_ABSENT") == [(at(noon), at(noon + 1800))]
 
 
 def _two_lobby_cameras(seen_by_2):
-    one = series(every(0, 1600), absent_between(100, 1500), zone="lm-1", purpose=LOBBY,
-                 camera="lobby-1")
+    one = series(
+        every(0, 1600), absent_between(100, 1500), zone="lm-1", purpose=LOBBY, camera="lobby-1"
+    )
     two = series(every(1, 1601), seen_by_2, zone="lm-2", purpose=LOBBY, camera="lobby-2")
     return one + two
 
@@ -138,8 +147,9 @@ def test_a_blind_camera_makes_the_post_unknown_not_absent():
 
 def test_phone_use_needs_10_seconds_within_30():
     def phone(spans):
-        return [frame(t, present=True, phone=any(a <= t < b for a, b in spans))
-                for t in every(0, 300)]
+        return [
+            frame(t, present=True, phone=any(a <= t < b for a, b in spans)) for t in every(0, 300)
+        ]
 
     assert found(review(phone([(100, 110)])), "PHONE_USE") == [(at(100), at(110))]
     assert found(review(phone([(100, 108)])), "PHONE_USE") == []
@@ -149,8 +159,12 @@ def test_phone_use_needs_10_seconds_within_30():
 
 def _counter(seconds, **fields):
     return [
-        frame(t, zone="desk-1", purpose=ZonePurpose.COUNTER_SURFACE,
-              **(fields if 100 <= t < 100 + seconds else {}))
+        frame(
+            t,
+            zone="desk-1",
+            purpose=ZonePurpose.COUNTER_SURFACE,
+            **(fields if 100 <= t < 100 + seconds else {}),
+        )
         for t in every(0, 100 + seconds + 200)
     ]
 
@@ -166,9 +180,15 @@ def test_counter_clutter_by_ratio_or_objects_for_5_minutes():
 
 def test_counter_crowding_more_than_one_person_for_a_minute():
     def crowd(seconds):
-        return [frame(t, zone="line-1", purpose=ZonePurpose.ONE_METRE_ZONE,
-                      persons=3 if 100 <= t < 100 + seconds else 1)
-                for t in every(0, 400)]
+        return [
+            frame(
+                t,
+                zone="line-1",
+                purpose=ZonePurpose.ONE_METRE_ZONE,
+                persons=3 if 100 <= t < 100 + seconds else 1,
+            )
+            for t in every(0, 400)
+        ]
 
     assert found(review(crowd(60)), "COUNTER_CROWDING") == [(at(100), at(160))]
     assert found(review(crowd(50)), "COUNTER_CROWDING") == []
@@ -180,7 +200,11 @@ def test_finding_records_are_stable_and_carry_their_evidence():
     assert [f.id for f in first.findings] == [f.id for f in again.findings]
     [finding] = first.findings
     assert (finding.item, finding.branch, finding.cameras, finding.zone) == (
-        "TELLER_ABSENT", "JS-HA-001", ("counter-1",), "post-1")
+        "TELLER_ABSENT",
+        "JS-HA-001",
+        ("counter-1",),
+        "post-1",
+    )
     assert finding.duration == timedelta(seconds=400)
     assert finding.confidence == 1.0
     assert finding.support == tuple(at(t) for t in every(100, 500))
