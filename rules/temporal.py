@@ -7,10 +7,11 @@ windows) and to known time: a finding never spans time no camera saw.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import defaultdict, deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 from enum import Enum, auto
 
 from detectors.observations import FrameObservation
@@ -21,6 +22,7 @@ from rules.intervals import Span, intersect, subtract, total
 from rules.timeline import Piece, Sample, camera_pieces, camera_samples, combine, known_spans, runs
 
 NO_SAMPLES = "no samples"
+EPS = 1e-6  # seconds: POSIX timestamps as floats round, durations must not
 
 
 @dataclass(frozen=True)
@@ -100,7 +102,7 @@ def windowed_violations(spans: Sequence[Span], duration: float, window: float) -
     return [
         (cluster[0][0], cluster[-1][1])
         for cluster in clusters
-        if max(total(intersect(cluster, [(s, s + window)])) for s, _ in cluster) >= duration - 1e-9
+        if max(total(intersect(cluster, [(s, s + window)])) for s, _ in cluster) >= duration - EPS
     ]
 
 
@@ -115,6 +117,35 @@ def _posts(item: ChecklistItem, zones: Iterable[ZoneRef]) -> dict[str, dict[str,
     return {k: {c: frozenset(z) for c, z in cams.items()} for k, cams in posts.items()}
 
 
+def _hits(
+    run: Sequence[Piece], item: ChecklistItem, h: Hysteresis, judged: list[Span]
+) -> list[Span]:
+    """The item's violations in one stretch of known time, kept where judged and long enough."""
+    trigger = item.trigger
+    segments = intersect([(run[0].start, run[-1].end)], judged)
+    if trigger.window_s is None:
+        spans = intersect(debounced_violations(run, h), segments)
+        return [(a, b) for a, b in spans if b - a >= trigger.duration_s - EPS]
+    raw = [(p.start, p.end) for p in run if p.violating]
+    return [
+        hit
+        for segment in segments
+        for hit in windowed_violations(
+            intersect(raw, [segment]), trigger.duration_s, trigger.window_s
+        )
+    ]
+
+
+def _support(samples: Mapping[str, Sequence[Sample]], span: Span) -> list[tuple[float, str]]:
+    """(time, camera) of the samples inside `span` that showed the violation."""
+    out = []
+    for camera, series in samples.items():
+        times = [s.t for s in series]
+        lo, hi = bisect_left(times, span[0]), bisect_left(times, span[1])
+        out += [(s.t, camera) for s in series[lo:hi] if s.violating]
+    return sorted(out)
+
+
 def _item_findings(
     item: ChecklistItem,
     checklist: Checklist,
@@ -123,45 +154,26 @@ def _item_findings(
     judged: list[Span],
     branch: str,
     zones: Sequence[ZoneRef],
-    tz,
+    tz: tzinfo,
 ) -> list[Finding]:
     findings = []
-    trigger = item.trigger
     for post, cameras in sorted(_posts(item, zones).items()):
-        samples: dict[str, list[Sample]] = {}
-        pieces = {}
-        for camera, zone_ids in cameras.items():
-            samples[camera] = camera_samples(
-                frames.get(camera, []), zone_ids, item.evidence.violates
-            )
-            pieces[camera] = camera_pieces(samples[camera], known.get(camera, []))
-        timeline = combine(pieces)
-        raw = [(p.start, p.end) for p in timeline if p.violating]
+        samples = {
+            camera: camera_samples(frames.get(camera, []), zone_ids, item.evidence.violates)
+            for camera, zone_ids in cameras.items()
+        }
+        timeline = combine(
+            {camera: camera_pieces(samples[camera], known[camera]) for camera in cameras}
+        )
         for run in runs(timeline):
-            segments = intersect([(run[0].start, run[-1].end)], judged)
-            if trigger.window_s is None:
-                spans = debounced_violations(run, checklist.hysteresis)
-                hits = [s for s in intersect(spans, segments) if s[1] - s[0] >= trigger.duration_s]
-            else:
-                hits = [
-                    hit
-                    for segment in segments
-                    for hit in windowed_violations(
-                        intersect(raw, [segment]), trigger.duration_s, trigger.window_s
-                    )
-                ]
-            for start, end in hits:
-                support = sorted(
-                    (s.t, s.camera)
-                    for cam_samples in samples.values()
-                    for s in cam_samples
-                    if s.violating and start <= s.t < end
-                )
+            raw = [(p.start, p.end) for p in run if p.violating]
+            for start, end in _hits(run, item, checklist.hysteresis, judged):
+                support = _support(samples, (start, end))
                 findings.append(
                     Finding(
                         item=item.code,
                         branch=branch,
-                        cameras=tuple(sorted({cam for _, cam in support} or cameras)),
+                        cameras=tuple(sorted({camera for _, camera in support} or cameras)),
                         zone=post,
                         start=datetime.fromtimestamp(start, tz),
                         end=datetime.fromtimestamp(end, tz),
@@ -173,7 +185,7 @@ def _item_findings(
 
 
 def _gaps(
-    camera: str, business: Span, known: list[Span], reported: Sequence[CoverageGap], tz
+    camera: str, business: Span, known: list[Span], reported: Sequence[CoverageGap], tz: tzinfo
 ) -> list[CoverageGap]:
     """Business time the camera did not see, with the reported reason or `no samples`."""
     out = []
