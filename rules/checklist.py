@@ -9,19 +9,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 from detectors.observations import ZoneObservation, ZonePurpose
-from rules.config import load_yaml
+from rules.config import StrictModel, load_yaml
 
 DEFAULT_CHECKLIST = Path(__file__).with_name("checklist.yaml")
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class _Evidence(_Strict):
+class _Evidence(StrictModel):
     purposes: tuple[ZonePurpose, ...] = Field(min_length=1)
 
 
@@ -67,7 +63,7 @@ Evidence = Annotated[
 ]
 
 
-class Trigger(_Strict):
+class Trigger(StrictModel):
     """`duration_s` continuous, or (with `window_s`) accumulated within any such window."""
 
     duration_s: float = Field(gt=0)
@@ -80,7 +76,7 @@ class Trigger(_Strict):
         return self
 
 
-class ChecklistItem(_Strict):
+class ChecklistItem(StrictModel):
     code: str = Field(pattern=r"^[A-Z][A-Z0-9_]*$")
     name_zh: str
     name_en: str
@@ -94,7 +90,7 @@ class ChecklistItem(_Strict):
     enabled: bool = True
 
 
-class Hysteresis(_Strict):
+class Hysteresis(StrictModel):
     """Debouncing of the share of a sliding window in which a zone is as it should be.
 
     A violation starts when the share falls below `start_below`, ends when it recovers to
@@ -114,13 +110,13 @@ class Hysteresis(_Strict):
         return self
 
 
-class Sampling(_Strict):
+class Sampling(StrictModel):
     #: a sample stands for the time up to the next one if that is at most this far away;
     #: longer silences are unknown time
     max_gap_s: float = Field(default=10.0, gt=0)
 
 
-class Checklist(_Strict):
+class Checklist(StrictModel):
     hysteresis: Hysteresis = Hysteresis()
     sampling: Sampling = Sampling()
     #: deduction factor for a repeat within the period or an item the branch was told to fix

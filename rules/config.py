@@ -10,9 +10,15 @@ from pathlib import Path
 from typing import TypeVar
 
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 M = TypeVar("M", bound=BaseModel)
+
+
+class StrictModel(BaseModel):
+    """A bank's file section: unknown keys are typos, and loaded settings never change."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class ConfigError(ValueError):

@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
-from rules.config import load_yaml
+from rules.config import StrictModel, load_yaml
 from rules.periods import Period, PeriodError, period_table
 
 BUILTIN = {
@@ -39,17 +39,13 @@ def _n(x: float) -> str:
     return f"{round(x, 2):g}"
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class RankReward(_Strict):
+class RankReward(StrictModel):
     top: int = Field(ge=1)
     min_score: float = Field(ge=0, le=100)
     yuan: float = Field(default=0, ge=0)
 
 
-class ThresholdPolicy(_Strict):
+class ThresholdPolicy(StrictModel):
     """Plan 1: pay deductions below thresholds, rewards for the top of a round or year."""
 
     kind: Literal["threshold"]
@@ -123,42 +119,42 @@ class ThresholdPolicy(_Strict):
         return table, {b: self.assess_branch(row, period) for b, row in table.iterrows()}
 
 
-class BottomRule(_Strict):
+class BottomRule(StrictModel):
     """The bottom `count` of the province pay `base_yuan` instead of the usual base."""
 
     count: int = Field(ge=0)
     base_yuan: float = Field(ge=0)
 
 
-class Stage(_Strict):
+class Stage(StrictModel):
     number: int = Field(ge=1)
     months: tuple[int, ...] = Field(min_length=1)
     target: float = Field(ge=0, le=100)
     bottom: BottomRule | None = None
 
 
-class RegionalLast(_Strict):
+class RegionalLast(StrictModel):
     """The last branches of each region pay these, last first, plus per point below target."""
 
     yuan: tuple[float, ...]
     per_point_yuan: float = Field(ge=0)
 
 
-class RegionalTop(_Strict):
+class RegionalTop(StrictModel):
     count: int = Field(ge=1)
     yuan: float = Field(ge=0)
 
 
-class QuarterReward(_Strict):
+class QuarterReward(StrictModel):
     min_score: float = Field(ge=0, le=100)
     yuan: float = Field(ge=0)
 
 
-class CleanYearReward(_Strict):
+class CleanYearReward(StrictModel):
     yuan: float = Field(ge=0)
 
 
-class StagedPolicy(_Strict):
+class StagedPolicy(StrictModel):
     """Plan 2: stage targets, yuan penalties below them, rank-based rules and rewards."""
 
     kind: Literal["staged"]
@@ -191,8 +187,8 @@ class StagedPolicy(_Strict):
     def _stage_outcome(self, row: pd.Series, stage: Stage) -> Outcome:
         s, target = row["score"], stage.target
         short = max(0.0, target - s)
-        penalties: list[tuple[float, str]] = []
-        rewards: list[tuple[float, str]] = []
+        penalties: Terms = []
+        rewards: Terms = []
         exempt = row["rank"] <= self.exempt_top
         if not exempt and s < target:
             base, why = self.base_yuan, f"below stage {stage.number} target"
@@ -307,7 +303,13 @@ class StagedPolicy(_Strict):
         )
 
 
-def _combine(penalties, rewards, exempt: bool, rank: int, top: int, s: float, target: float):
+Terms = list[tuple[float, str]]  # (yuan, how it was computed)
+
+
+def _combine(
+    penalties: Terms, rewards: Terms, exempt: bool, rank: int, top: int, s: float, target: float
+) -> Outcome:
+    """One outcome from every rule that applied: net yuan, each term's arithmetic shown."""
     paid = sum(a for a, _ in penalties)
     got = sum(a for a, _ in rewards)
     yuan = round(got - paid, 2)
@@ -325,7 +327,7 @@ def _combine(penalties, rewards, exempt: bool, rank: int, top: int, s: float, ta
 Policy = Annotated[ThresholdPolicy | StagedPolicy, Field(discriminator="kind")]
 
 
-class _PolicyFile(_Strict):
+class _PolicyFile(StrictModel):
     policy: Policy
 
 
