@@ -10,7 +10,12 @@ import sys
 
 # Each module exposes `register(subparsers)`, which adds its parser with `func` set to a
 # callable taking the parsed args and returning an exit code.
-COMMAND_MODULES = ("pipeline.cmd_detect",)
+COMMAND_MODULES = (
+    "pipeline.cmd_detect",
+    "pipeline.cmd_observe",
+    "pipeline.cmd_score",
+    "pipeline.cmd_assess",
+)
 
 
 class UserError(Exception):
@@ -21,8 +26,10 @@ def user_errors() -> tuple[type[Exception], ...]:
     """Errors that mean bad input, not a bug: every stage's own error class."""
     from detectors.base import DetectorError
     from pipeline.site import SiteError
+    from rules.config import ConfigError
+    from rules.periods import PeriodError
 
-    return (UserError, DetectorError, SiteError)
+    return (UserError, DetectorError, SiteError, ConfigError, PeriodError)
 
 
 def build_parser() -> argparse.ArgumentParser:

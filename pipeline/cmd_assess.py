@@ -1,0 +1,70 @@
+"""`branch-audit assess`: period scores, ranks and the policy outcome of every branch."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from rules.periods import check_scores, resolve_period
+from rules.policies import load_policy
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "assess",
+        help="assess branches' period scores under Policy A, B or a policy file",
+        description="Mean the check scores of the period, rank branches in the province and "
+        "their region, and apply the policy; each outcome shows its rule and arithmetic.",
+    )
+    p.add_argument("--scores", required=True, type=Path, help="CSV: branch,region,date,score")
+    p.add_argument("--policy", required=True, help="A, B or a policy YAML file")
+    p.add_argument(
+        "--period",
+        help="2024, 2024-Q4, 2024-S3 (stage), 2024-05 or a free label for all dates "
+        "(default: Policy B's stage of the dates, else all dates)",
+    )
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    policy = load_policy(args.policy)
+    scores = check_scores(pd.read_csv(args.scores, dtype={"branch": str, "region": str}))
+    period = resolve_period(list(scores["date"]), args.period, policy.stage_months)
+    table, outcomes = policy.assess(scores, period)
+    branches = {
+        branch: {
+            "region": row["region"],
+            "score": float(row["score"]),
+            "checks": int(row["checks"]),
+            "rank": int(row["rank"]),
+            "region_rank": int(row["region_rank"]),
+            "outcome": outcomes[branch].code,
+            "yuan": outcomes[branch].yuan,
+            "rule": outcomes[branch].rule,
+            "recheck": outcomes[branch].recheck,
+        }
+        for branch, row in table.iterrows()
+    }
+    if args.json:
+        report = {
+            "policy": policy.name,
+            "period": {"label": period.label, "kind": period.kind},
+            "branches": branches,
+        }
+        print(json.dumps(report, ensure_ascii=False, indent=2))
+        return 0
+    print(f"{policy.name} — period {period.label} ({period.kind})")
+    print(
+        f"{'branch':<14} {'region':<10} {'score':>7} {'rank':>5} {'reg.':>5} "
+        f"{'outcome':<13} {'yuan':>9}  rule"
+    )
+    for branch, b in branches.items():
+        print(
+            f"{branch:<14} {b['region']:<10} {b['score']:>7g} {b['rank']:>5} "
+            f"{b['region_rank']:>5} {b['outcome']:<13} {b['yuan']:>9g}  {b['rule']}"
+        )
+    return 0

@@ -1,0 +1,337 @@
+"""The seed's two assessment policies, as configuration, each outcome with its arithmetic.
+
+Policy A (threshold) and Policy B (staged targets with yuan amounts) are read from YAML so
+a bank changes thresholds and amounts without code. Every outcome names the rule that
+produced it and shows the numbers, so a branch manager can check it by hand.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Literal
+
+import pandas as pd
+from pydantic import Field, model_validator
+
+from rules.config import StrictModel, load_yaml
+from rules.periods import Period, PeriodError, period_table
+
+BUILTIN = {
+    "A": Path(__file__).with_name("policy_a.yaml"),
+    "B": Path(__file__).with_name("policy_b.yaml"),
+}
+
+OutcomeCode = Literal[
+    "reward", "commendation", "none", "exempt", "deduct", "deduct_heavy", "penalty"
+]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    code: OutcomeCode
+    yuan: float  # negative: the branch pays; positive: it is rewarded
+    rule: str
+    recheck: bool = False  # to be re-checked next round
+
+
+def _n(x: float) -> str:
+    return f"{round(x, 2):g}"
+
+
+class RankReward(StrictModel):
+    top: int = Field(ge=1)
+    min_score: float = Field(ge=0, le=100)
+    yuan: float = Field(default=0, ge=0)
+
+
+class ThresholdPolicy(StrictModel):
+    """Plan 1: pay deductions below thresholds, rewards for the top of a round or year."""
+
+    kind: Literal["threshold"]
+    name: str
+    deduct_below: float = Field(ge=0, le=100)
+    deduct_yuan: float = Field(default=0, ge=0)
+    deduct_heavy_below: float = Field(ge=0, le=100)
+    deduct_heavy_yuan: float = Field(default=0, ge=0)
+    recheck_below: float = Field(ge=0, le=100)
+    reward: RankReward  # per check round
+    commendation: RankReward  # on the annual average
+
+    @model_validator(mode="after")
+    def _heavy_is_lower(self) -> ThresholdPolicy:
+        if self.deduct_heavy_below > self.deduct_below:
+            raise ValueError("deduct_heavy_below must be ≤ deduct_below")
+        return self
+
+    @property
+    def stage_months(self) -> dict[int, tuple[int, ...]]:
+        return {}
+
+    def assess_branch(self, row: pd.Series, period: Period) -> Outcome:
+        s, rank = row["score"], row["rank"]
+        recheck = s < self.recheck_below
+        if s < self.deduct_heavy_below:
+            return Outcome(
+                "deduct_heavy",
+                -self.deduct_heavy_yuan,
+                f"score {_n(s)} < {_n(self.deduct_heavy_below)}: heavier performance-pay "
+                f"deduction (加重), {_n(self.deduct_heavy_yuan)} yuan",
+                recheck,
+            )
+        if s < self.deduct_below:
+            return Outcome(
+                "deduct",
+                -self.deduct_yuan,
+                f"score {_n(s)} < {_n(self.deduct_below)}: performance-pay deduction "
+                f"(扣除网点绩效工资), {_n(self.deduct_yuan)} yuan",
+                recheck,
+            )
+        code, rule, what = (
+            ("commendation", self.commendation, "annual average")
+            if period.kind == "year"
+            else ("reward", self.reward, "score")
+        )
+        if s >= rule.min_score and rank <= rule.top:
+            return Outcome(
+                code,
+                rule.yuan,
+                f"{what} {_n(s)} ≥ {_n(rule.min_score)} and rank {rank} ≤ {rule.top}: {code}, "
+                f"{_n(rule.yuan)} yuan",
+                recheck,
+            )
+        why = (
+            f"{what} {_n(s)} < {_n(rule.min_score)}"
+            if s < rule.min_score
+            else f"rank {rank} > {rule.top}"
+        )
+        return Outcome(
+            "none",
+            0,
+            f"score {_n(s)} ≥ {_n(self.deduct_below)}: no deduction; {why}: no {code}",
+            recheck,
+        )
+
+    def assess(
+        self, scores: pd.DataFrame, period: Period
+    ) -> tuple[pd.DataFrame, dict[str, Outcome]]:
+        table = period_table(scores, period)
+        return table, {b: self.assess_branch(row, period) for b, row in table.iterrows()}
+
+
+class BottomRule(StrictModel):
+    """The bottom `count` of the province pay `base_yuan` instead of the usual base."""
+
+    count: int = Field(ge=0)
+    base_yuan: float = Field(ge=0)
+
+
+class Stage(StrictModel):
+    number: int = Field(ge=1)
+    months: tuple[int, ...] = Field(min_length=1)
+    target: float = Field(ge=0, le=100)
+    bottom: BottomRule | None = None
+
+
+class RegionalLast(StrictModel):
+    """The last branches of each region pay these, last first, plus per point below target."""
+
+    yuan: tuple[float, ...]
+    per_point_yuan: float = Field(ge=0)
+
+
+class RegionalTop(StrictModel):
+    count: int = Field(ge=1)
+    yuan: float = Field(ge=0)
+
+
+class QuarterReward(StrictModel):
+    min_score: float = Field(ge=0, le=100)
+    yuan: float = Field(ge=0)
+
+
+class CleanYearReward(StrictModel):
+    yuan: float = Field(ge=0)
+
+
+class StagedPolicy(StrictModel):
+    """Plan 2: stage targets, yuan penalties below them, rank-based rules and rewards."""
+
+    kind: Literal["staged"]
+    name: str
+    stages: tuple[Stage, ...] = Field(min_length=1)
+    exempt_top: int = Field(ge=0)  # the province's top N are not assessed
+    base_yuan: float = Field(ge=0)
+    per_point_yuan: float = Field(ge=0)
+    regional_last: RegionalLast
+    regional_top: RegionalTop
+    quarter_reward: QuarterReward
+    clean_year_reward: CleanYearReward
+
+    @model_validator(mode="after")
+    def _stages_partition_months(self) -> StagedPolicy:
+        months = [m for stage in self.stages for m in stage.months]
+        if len(months) != len(set(months)) or not set(months) <= set(range(1, 13)):
+            raise ValueError("stage months must be distinct months 1-12")
+        if len({s.number for s in self.stages}) != len(self.stages):
+            raise ValueError("stage numbers must be distinct")
+        return self
+
+    @property
+    def stage_months(self) -> dict[int, tuple[int, ...]]:
+        return {s.number: s.months for s in self.stages}
+
+    def _stage(self, period: Period) -> Stage:
+        return next(s for s in self.stages if s.number == period.number)
+
+    def _stage_outcome(self, row: pd.Series, stage: Stage) -> Outcome:
+        s, target = row["score"], stage.target
+        short = max(0.0, target - s)
+        penalties: Terms = []
+        rewards: Terms = []
+        exempt = row["rank"] <= self.exempt_top
+        if not exempt and s < target:
+            base, why = self.base_yuan, f"below stage {stage.number} target"
+            bottom = stage.bottom
+            if bottom is not None and row["rank_from_bottom"] <= bottom.count:
+                base, why = bottom.base_yuan, f"{why}, in the province's bottom {bottom.count}"
+            amount = base + short * self.per_point_yuan
+            penalties.append(
+                (
+                    amount,
+                    f"{why}: {_n(base)} + ({_n(target)} − {_n(s)}) × "
+                    f"{_n(self.per_point_yuan)} = {_n(amount)}",
+                )
+            )
+        last = self.regional_last.yuan
+        place = row["region_rank_from_bottom"]
+        if not exempt and place <= len(last):
+            amount = last[place - 1] + short * self.regional_last.per_point_yuan
+            penalties.append(
+                (
+                    amount,
+                    f"last {place} in region {row['region']}: {_n(last[place - 1])} + "
+                    f"{_n(short)} × {_n(self.regional_last.per_point_yuan)} = {_n(amount)}",
+                )
+            )
+        if s >= target and row["region_rank"] <= self.regional_top.count:
+            rewards.append(
+                (
+                    self.regional_top.yuan,
+                    f"stage target met ({_n(s)} ≥ {_n(target)}) and rank {row['region_rank']} "
+                    f"in region {row['region']} ≤ {self.regional_top.count}: "
+                    f"{_n(self.regional_top.yuan)}",
+                )
+            )
+        return _combine(penalties, rewards, exempt, row["rank"], self.exempt_top, s, target)
+
+    def _quarter_outcome(self, row: pd.Series) -> Outcome:
+        r = self.quarter_reward
+        if row["score"] >= r.min_score:
+            return Outcome(
+                "reward",
+                r.yuan,
+                f"quarter score {_n(row['score'])} ≥ {_n(r.min_score)}: {_n(r.yuan)} yuan",
+            )
+        return Outcome(
+            "none", 0, f"quarter score {_n(row['score'])} < {_n(r.min_score)}: no quarterly reward"
+        )
+
+    def _year_outcomes(self, scores: pd.DataFrame, period: Period) -> dict[str, Outcome]:
+        """The clean-year reward: scores in every stage and assessed in none."""
+        assessed: dict[str, list[str]] = {}
+        seen: dict[str, set[int]] = {}
+        for stage in self.stages:
+            sub = Period(
+                f"{period.year}-S{stage.number}",
+                "stage",
+                period.year,
+                stage.number,
+                frozenset(stage.months),
+            )
+            rows = scores[[sub.contains(d) for d in scores["date"]]]
+            if rows.empty:
+                continue
+            for branch, row in period_table(rows, sub).iterrows():
+                seen.setdefault(branch, set()).add(stage.number)
+                outcome = self._stage_outcome(row, stage)
+                if outcome.code == "penalty":
+                    assessed.setdefault(branch, []).append(f"stage {stage.number}: {outcome.rule}")
+        out = {}
+        every = {s.number for s in self.stages}
+        for branch, stages in seen.items():
+            if branch in assessed:
+                out[branch] = Outcome(
+                    "none",
+                    0,
+                    "assessed during the year ("
+                    + "; ".join(assessed[branch])
+                    + "): no clean-year reward",
+                )
+            elif stages != every:
+                out[branch] = Outcome(
+                    "none",
+                    0,
+                    "no scores in stage(s) "
+                    f"{', '.join(map(str, sorted(every - stages)))}: "
+                    "no clean-year reward",
+                )
+            else:
+                out[branch] = Outcome(
+                    "reward",
+                    self.clean_year_reward.yuan,
+                    "no assessment in any stage of the year: "
+                    f"{_n(self.clean_year_reward.yuan)} yuan",
+                )
+        return out
+
+    def assess(
+        self, scores: pd.DataFrame, period: Period
+    ) -> tuple[pd.DataFrame, dict[str, Outcome]]:
+        table = period_table(scores, period)
+        if period.kind == "stage":
+            stage = self._stage(period)
+            return table, {b: self._stage_outcome(row, stage) for b, row in table.iterrows()}
+        if period.kind == "quarter":
+            return table, {b: self._quarter_outcome(row) for b, row in table.iterrows()}
+        if period.kind == "year":
+            outcomes = self._year_outcomes(scores, period)
+            return table, {b: outcomes[b] for b in table.index}
+        raise PeriodError(
+            f"{self.name} assesses stages, quarters or years; period {period.label} is a "
+            f"{period.kind} (dates spanning several stages need --period)"
+        )
+
+
+Terms = list[tuple[float, str]]  # (yuan, how it was computed)
+
+
+def _combine(
+    penalties: Terms, rewards: Terms, exempt: bool, rank: int, top: int, s: float, target: float
+) -> Outcome:
+    """One outcome from every rule that applied: net yuan, each term's arithmetic shown."""
+    paid = sum(a for a, _ in penalties)
+    got = sum(a for a, _ in rewards)
+    yuan = round(got - paid, 2)
+    lines = [f"penalty {text} yuan" for _, text in penalties] + [
+        f"reward {text} yuan" for _, text in rewards
+    ]
+    if exempt:
+        lines.insert(0, f"rank {rank} ≤ {top} in the province: not assessed (不考核)")
+    elif not penalties:
+        lines.insert(0, f"score {_n(s)} ≥ target {_n(target)}: no penalty")
+    code = "penalty" if penalties else "reward" if rewards else "exempt" if exempt else "none"
+    return Outcome(code, yuan, "; ".join(lines))
+
+
+Policy = Annotated[ThresholdPolicy | StagedPolicy, Field(discriminator="kind")]
+
+
+class _PolicyFile(StrictModel):
+    policy: Policy
+
+
+def load_policy(name_or_path: str | Path) -> ThresholdPolicy | StagedPolicy:
+    """`A`, `B` (the seed's plans as shipped) or a bank's own policy file."""
+    path = BUILTIN.get(str(name_or_path).upper(), Path(name_or_path))
+    return load_yaml(path, _PolicyFile).policy

@@ -1,0 +1,87 @@
+"""Check scores: 100 minus capped deductions, kept provisional and final.
+
+The provisional score counts findings still awaiting review, so a branch sees its likely
+score the morning after; the final score counts only what a supervisor confirmed.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from rules.checklist import Checklist
+from rules.findings import Finding, FindingStatus
+
+PROVISIONAL = frozenset({FindingStatus.PENDING, FindingStatus.CONFIRMED})
+FINAL = frozenset({FindingStatus.CONFIRMED})
+
+
+@dataclass(frozen=True)
+class Deduction:
+    item: str
+    occurrences: int
+    repeats: int  # occurrences whose deduction was multiplied
+    points: float  # after the item's cap
+    arithmetic: str
+
+
+@dataclass(frozen=True)
+class CheckScore:
+    provisional: float
+    final: float
+    provisional_deductions: tuple[Deduction, ...]
+    final_deductions: tuple[Deduction, ...]
+
+
+def deductions(
+    findings: Iterable[Finding],
+    checklist: Checklist,
+    counted: frozenset[FindingStatus],
+    *,
+    earlier: Iterable[Finding] = (),
+    told_to_fix: frozenset[str] = frozenset(),
+) -> tuple[Deduction, ...]:
+    """Per item: occurrences in this check, each a repeat if the item already occurred in
+    the period (`earlier`: findings of the period's previous checks) or was to be fixed."""
+    before: dict[str, int] = defaultdict(int)
+    for finding in earlier:
+        before[finding.item] += finding.status in counted
+    by_item: dict[str, list[Finding]] = defaultdict(list)
+    for finding in findings:
+        if finding.status in counted:
+            by_item[finding.item].append(finding)
+    out = []
+    for code in sorted(by_item):
+        item = checklist.item(code)
+        n = len(by_item[code])
+        first_is_new = before[code] == 0 and code not in told_to_fix
+        repeats = n - 1 if first_is_new else n
+        raw = item.deduction * ((n - repeats) + repeats * checklist.repeat_factor)
+        points = min(raw, item.cap)
+        terms = [f"{n - repeats}×{item.deduction:g}"] if n > repeats else []
+        if repeats:
+            terms.append(f"{repeats}×{item.deduction:g}×{checklist.repeat_factor:g}")
+        arithmetic = f"{' + '.join(terms)} = {raw:g}, cap {item.cap:g} → {points:g}"
+        out.append(Deduction(code, n, repeats, points, arithmetic))
+    return tuple(out)
+
+
+def score_check(
+    findings: Iterable[Finding],
+    checklist: Checklist,
+    *,
+    earlier: Iterable[Finding] = (),
+    told_to_fix: frozenset[str] = frozenset(),
+) -> CheckScore:
+    findings, earlier = list(findings), list(earlier)
+    provisional, final = (
+        deductions(findings, checklist, counted, earlier=earlier, told_to_fix=told_to_fix)
+        for counted in (PROVISIONAL, FINAL)
+    )
+    return CheckScore(
+        provisional=max(0.0, 100.0 - sum(d.points for d in provisional)),
+        final=max(0.0, 100.0 - sum(d.points for d in final)),
+        provisional_deductions=provisional,
+        final_deductions=final,
+    )

@@ -1,0 +1,249 @@
+"""Turning one branch day of sampled observations into findings and coverage gaps.
+
+Decisions are debounced (a person briefly missed by the detector is neither an absence
+nor two presences), limited to judged time (business hours minus the item's exempt
+windows) and to known time: a finding never spans time no camera saw.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections import defaultdict, deque
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+from enum import Enum, auto
+
+from detectors.observations import FrameObservation
+from rules.calendar import BusinessDay, CoverageGap, ZoneRef
+from rules.checklist import Checklist, ChecklistItem, Hysteresis
+from rules.findings import Finding
+from rules.intervals import Span, intersect, subtract, total
+from rules.timeline import Piece, Sample, camera_pieces, camera_samples, combine, known_spans, runs
+
+NO_SAMPLES = "no samples"
+EPS = 1e-6  # seconds: POSIX timestamps as floats round, durations must not
+
+
+@dataclass(frozen=True)
+class DayReview:
+    branch: str
+    day: BusinessDay
+    findings: tuple[Finding, ...]
+    gaps: tuple[CoverageGap, ...]
+    #: camera → share of business hours it actually saw
+    coverage: Mapping[str, float]
+
+
+class _State(Enum):
+    UNSURE = auto()
+    OK = auto()
+    VIOLATING = auto()
+    ENDED = auto()  # recovered to `end_at` but not yet confirmed OK
+
+
+def debounced_violations(run: Sequence[Piece], h: Hysteresis) -> list[Span]:
+    """Violations in one stretch of known time, by hysteresis on the OK share of a window.
+
+    Within a piece the share moves one way only, so judging it at piece ends sees every
+    threshold crossing. A violation is dated from its last uninterrupted violating stretch
+    and ends at the first OK piece of the recovering window: when in doubt, shorter.
+    """
+    out: list[Span] = []
+    window: deque[Piece] = deque()
+    known = ok = 0.0
+    state, start, end = _State.UNSURE, 0.0, 0.0
+    streak: float | None = None  # start of the current uninterrupted violating stretch
+    for piece in run:
+        window.append(piece)
+        known += piece.end - piece.start
+        ok += 0.0 if piece.violating else piece.end - piece.start
+        low = piece.end - h.window_s
+        while window[0].end <= low:
+            gone = window.popleft()
+            known -= gone.end - gone.start
+            ok -= 0.0 if gone.violating else gone.end - gone.start
+        clipped = max(0.0, low - window[0].start)
+        share = (ok - (0.0 if window[0].violating else clipped)) / (known - clipped)
+        if piece.violating:
+            streak = piece.start if streak is None else streak
+            if share < h.start_below and state is not _State.VIOLATING:
+                if state is not _State.ENDED:
+                    start = streak
+                state = _State.VIOLATING
+            continue
+        streak = None
+        if state is _State.VIOLATING and share >= h.end_at:
+            state = _State.ENDED
+            end = next(p.start for p in window if not p.violating and p.start >= start)
+        if share >= h.confirm_ok_at:
+            if state is _State.ENDED:
+                out.append((start, end))
+            if state is not _State.VIOLATING:
+                state = _State.OK
+    if state is _State.VIOLATING:
+        out.append((start, run[-1].end))
+    elif state is _State.ENDED:
+        out.append((start, end))
+    return out
+
+
+def windowed_violations(spans: Sequence[Span], duration: float, window: float) -> list[Span]:
+    """Episodes with at least `duration` of violation inside some `window`.
+
+    Violating stretches less than a window apart are one episode.
+    """
+    clusters: list[list[Span]] = []
+    for span in spans:
+        if clusters and span[0] - clusters[-1][-1][1] < window:
+            clusters[-1].append(span)
+        else:
+            clusters.append([span])
+    return [
+        (cluster[0][0], cluster[-1][1])
+        for cluster in clusters
+        if max(total(intersect(cluster, [(s, s + window)])) for s, _ in cluster) >= duration - EPS
+    ]
+
+
+def _posts(item: ChecklistItem, zones: Iterable[ZoneRef]) -> dict[str, dict[str, frozenset[str]]]:
+    """Post key → camera → that camera's zone ids of the post."""
+    posts: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    purposes = item.evidence.purposes
+    for ref in zones:
+        if ref.purpose in purposes:
+            key = ref.zone_id if item.scope == "zone" else "+".join(sorted(purposes))
+            posts[key][ref.camera].add(ref.zone_id)
+    return {k: {c: frozenset(z) for c, z in cams.items()} for k, cams in posts.items()}
+
+
+def _hits(
+    run: Sequence[Piece], item: ChecklistItem, h: Hysteresis, judged: list[Span]
+) -> list[Span]:
+    """The item's violations in one stretch of known time, kept where judged and long enough."""
+    trigger = item.trigger
+    segments = intersect([(run[0].start, run[-1].end)], judged)
+    if trigger.window_s is None:
+        spans = intersect(debounced_violations(run, h), segments)
+        return [(a, b) for a, b in spans if b - a >= trigger.duration_s - EPS]
+    raw = [(p.start, p.end) for p in run if p.violating]
+    return [
+        hit
+        for segment in segments
+        for hit in windowed_violations(
+            intersect(raw, [segment]), trigger.duration_s, trigger.window_s
+        )
+    ]
+
+
+def _support(samples: Mapping[str, Sequence[Sample]], span: Span) -> list[tuple[float, str]]:
+    """(time, camera) of the samples inside `span` that showed the violation."""
+    out = []
+    for camera, series in samples.items():
+        times = [s.t for s in series]
+        lo, hi = bisect_left(times, span[0]), bisect_left(times, span[1])
+        out += [(s.t, camera) for s in series[lo:hi] if s.violating]
+    return sorted(out)
+
+
+def _item_findings(
+    item: ChecklistItem,
+    checklist: Checklist,
+    frames: Mapping[str, list[FrameObservation]],
+    known: Mapping[str, list[Span]],
+    judged: list[Span],
+    branch: str,
+    zones: Sequence[ZoneRef],
+    tz: tzinfo,
+) -> list[Finding]:
+    findings = []
+    for post, cameras in sorted(_posts(item, zones).items()):
+        samples = {
+            camera: camera_samples(frames.get(camera, []), zone_ids, item.evidence.violates)
+            for camera, zone_ids in cameras.items()
+        }
+        timeline = combine(
+            {camera: camera_pieces(samples[camera], known[camera]) for camera in cameras}
+        )
+        for run in runs(timeline):
+            raw = [(p.start, p.end) for p in run if p.violating]
+            for start, end in _hits(run, item, checklist.hysteresis, judged):
+                support = _support(samples, (start, end))
+                findings.append(
+                    Finding(
+                        item=item.code,
+                        branch=branch,
+                        cameras=tuple(sorted({camera for _, camera in support} or cameras)),
+                        zone=post,
+                        start=datetime.fromtimestamp(start, tz),
+                        end=datetime.fromtimestamp(end, tz),
+                        confidence=total(intersect(raw, [(start, end)])) / (end - start),
+                        support=tuple(datetime.fromtimestamp(t, tz) for t, _ in support),
+                    )
+                )
+    return findings
+
+
+def _gaps(
+    camera: str, business: Span, known: list[Span], reported: Sequence[CoverageGap], tz: tzinfo
+) -> list[CoverageGap]:
+    """Business time the camera did not see, with the reported reason or `no samples`."""
+    out = []
+    for gap in reported:
+        if gap.camera == camera:
+            spans = intersect([(gap.start.timestamp(), gap.end.timestamp())], [business])
+            out += [(s, e, gap.reason) for s, e in spans]
+    explained = [(s, e) for s, e, _ in out]
+    out += [(s, e, NO_SAMPLES) for s, e in subtract(subtract([business], known), explained)]
+    return [
+        CoverageGap(camera, datetime.fromtimestamp(s, tz), datetime.fromtimestamp(e, tz), why)
+        for s, e, why in sorted(out)
+    ]
+
+
+def review_day(
+    observations: Iterable[FrameObservation],
+    day: BusinessDay,
+    checklist: Checklist,
+    *,
+    branch: str,
+    zones: Sequence[ZoneRef] = (),
+    gaps: Sequence[CoverageGap] = (),
+) -> DayReview:
+    """Findings of every enabled item, and the gaps, for one branch day.
+
+    `zones` are the site's zones (a zone on a camera that delivered nothing is still
+    expected, so its post is unknown rather than unmanned); zones seen in the observations
+    are added. `gaps` are footage problems reported upstream; long silences between
+    samples are added as gaps of their own.
+    """
+    tz = day.opening.tzinfo
+    frames: dict[str, list[FrameObservation]] = defaultdict(list)
+    refs = dict.fromkeys(zones)
+    for frame in observations:
+        frames[frame.camera].append(frame)
+        for zone_id, zone in frame.zones.items():
+            refs.setdefault(ZoneRef(frame.camera, zone_id, zone.purpose))
+    for camera_frames in frames.values():
+        camera_frames.sort(key=lambda f: f.t)
+    cameras = sorted({ref.camera for ref in refs} | set(frames))
+    business = (day.opening.timestamp(), day.closing.timestamp())
+    known = {}
+    for camera in cameras:
+        blind = [(g.start.timestamp(), g.end.timestamp()) for g in gaps if g.camera == camera]
+        times = [f.t.timestamp() for f in frames.get(camera, [])]
+        known[camera] = known_spans(times, checklist.sampling.max_gap_s, blind)
+    findings = []
+    for item in checklist.enabled:
+        exempt = [(s.timestamp(), e.timestamp()) for s, e in day.exempt.get(item.code, ())]
+        judged = subtract([business], exempt)
+        findings += _item_findings(item, checklist, frames, known, judged, branch, list(refs), tz)
+    findings.sort(key=lambda f: (f.start, f.item, f.zone))
+    span = business[1] - business[0]
+    return DayReview(
+        branch=branch,
+        day=day,
+        findings=tuple(findings),
+        gaps=tuple(g for c in cameras for g in _gaps(c, business, known[c], gaps, tz)),
+        coverage={c: total(intersect(known[c], [business])) / span for c in cameras},
+    )

@@ -1,0 +1,75 @@
+"""The checklist as data: the shipped file matches SPEC §2, a bank's file is validated."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from rules.checklist import DEFAULT_CHECKLIST, load_checklist
+from rules.config import ConfigError
+
+
+def test_default_checklist_holds_the_spec_items():
+    checklist = load_checklist()
+    table = {
+        i.code: (i.trigger.duration_s, i.trigger.window_s, i.deduction, i.cap)
+        for i in checklist.items
+    }
+    assert table == {
+        "LOBBY_MANAGER_ABSENT": (600, None, 2, 10),
+        "TELLER_ABSENT": (300, None, 2, 10),
+        "PHONE_USE": (10, 30, 2, 10),
+        "COUNTER_CLUTTER": (300, None, 1, 5),
+        "COUNTER_CROWDING": (60, None, 1, 5),
+        "GUARD_IDLE": (1800, None, 1, 5),
+    }
+    assert [i.code for i in checklist.enabled][-1] == "COUNTER_CROWDING"
+    h = checklist.hysteresis
+    assert (h.confirm_ok_at, h.start_below, h.end_at) == (0.6, 0.2, 0.5)
+    assert checklist.item("LOBBY_MANAGER_ABSENT").name_zh.startswith("大堂经理脱岗")
+
+
+def _bank_file(tmp_path, edit):
+    data = yaml.safe_load(DEFAULT_CHECKLIST.read_text(encoding="utf-8"))
+    edit(data)
+    path = tmp_path / "bank.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def test_a_bank_file_can_change_numbers(tmp_path):
+    def edit(data):
+        data["items"][1]["trigger"]["duration_s"] = 180
+        data["hysteresis"]["start_below"] = 0.1
+
+    checklist = load_checklist(_bank_file(tmp_path, edit))
+    assert checklist.item("TELLER_ABSENT").trigger.duration_s == 180
+    assert checklist.hysteresis.start_below == 0.1
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (lambda d: d["items"][2].update(cap=-1), "items[2].cap: must be ≥ 0"),
+        (lambda d: d["items"][0].pop("deduction"), "items[0].deduction: is required"),
+        (lambda d: d["items"][1].update(colour="red"), "items[1].colour: is not a known key"),
+        (
+            lambda d: d["items"][2]["trigger"].update(window_s=5),
+            "items[2].trigger: window_s must be ≥ duration_s",
+        ),
+        (
+            lambda d: d["hysteresis"].update(start_below=0.7),
+            "hysteresis: need start_below < end_at ≤ confirm_ok_at",
+        ),
+        (
+            lambda d: d["items"].append(dict(d["items"][0])),
+            "(top level): duplicate item codes: LOBBY_MANAGER_ABSENT",
+        ),
+        (lambda d: d["items"][3]["evidence"].update(signal="smell"), "items[3].evidence"),
+    ],
+)
+def test_invalid_files_are_reported_by_path(tmp_path, edit, message):
+    with pytest.raises(ConfigError) as error:
+        load_checklist(_bank_file(tmp_path, edit))
+    assert message in str(error.value)
+    assert str(tmp_path / "bank.yaml") in str(error.value)

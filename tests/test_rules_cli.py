@@ -1,0 +1,162 @@
+"""`branch-audit score` and `branch-audit assess` end to end, from files."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, time
+
+import pytest
+
+from pipeline import cli
+from pipeline.cmd_score import _load_schedule
+from rules.checklist import DEFAULT_CHECKLIST
+
+SITE = """
+branch: {id: JS-HA-001, name: 淮安清江浦支行, region: huaian, timezone: Asia/Shanghai}
+business_hours:
+  mon-fri: ["09:00", "17:00"]
+  sat: ["09:30", "16:00"]
+exempt:
+  - {from: "12:00", to: "12:30", items: [TELLER_ABSENT]}
+cameras:
+  - id: lobby-1
+    role: lobby
+    zones:
+      - {id: lm-desk, purpose: lobby_manager, polygon: [[0.5, 0.55], [0.75, 0.55], [0.75, 0.95]]}
+  - id: counter-1
+    role: counter
+    zones:
+      - {id: post-1, purpose: teller_post, polygon: [[0.1, 0.2], [0.4, 0.2], [0.4, 0.7]]}
+"""
+
+
+@pytest.fixture
+def branch_audit(monkeypatch, capsys):
+    # only the rules' commands: the detector backends are not needed to judge observations
+    monkeypatch.setattr(cli, "COMMAND_MODULES", ("pipeline.cmd_score", "pipeline.cmd_assess"))
+
+    def run(*argv):
+        code = cli.main([str(a) for a in argv])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run
+
+
+def write_observations(path, away, start=0, end=3600, t=lambda s: s):
+    with path.open("w") as out:
+        for s in range(start, end, 2):
+            zone = {"persons": 1, "present": not away(s), "phone": False, "extra": 1}
+            out.write(json.dumps({"t": t(s), "zones": {"post-1": zone}}) + "\n")
+
+
+def test_site_schedule_reads_weekday_ranges_exempt_windows_and_zones(tmp_path):
+    (tmp_path / "site.yaml").write_text(SITE, encoding="utf-8")
+    schedule = _load_schedule(tmp_path / "site.yaml")
+    assert schedule.hours[0] == schedule.hours[4] == (time(9), time(17))
+    assert schedule.hours[5] == (time(9, 30), time(16))
+    assert schedule.day(date(2024, 3, 10)) is None  # a Sunday
+    saturday = schedule.day(date(2024, 3, 9))
+    assert saturday.opening.isoformat() == "2024-03-09T09:30:00+08:00"
+    assert [z.zone_id for z in schedule.zones] == ["lm-desk", "post-1"]
+
+
+def test_score_turns_observations_into_findings_and_a_score(tmp_path, branch_audit):
+    (tmp_path / "site.yaml").write_text(SITE, encoding="utf-8")
+    obs = tmp_path / "obs.jsonl"
+    write_observations(obs, lambda s: 600 <= s < 1000)
+    code, out, _ = branch_audit(
+        "score",
+        "--observations",
+        obs,
+        "--site",
+        tmp_path / "site.yaml",
+        "--start",
+        "2024-03-05",
+        "--json",
+    )
+    assert code == 0
+    [check] = json.loads(out)["checks"]
+    [finding] = check["findings"]
+    assert (finding["item"], finding["zone"], finding["cameras"]) == (
+        "TELLER_ABSENT",
+        "post-1",
+        ["counter-1"],
+    )
+    assert (finding["start"], finding["end"]) == (
+        "2024-03-05T09:10:00+08:00",
+        "2024-03-05T09:16:40+08:00",
+    )
+    assert check["score"]["provisional"] == 98 and check["score"]["final"] == 100
+    assert check["coverage"]["lobby-1"] == 0
+
+
+def test_score_honours_the_site_exempt_window_with_absolute_times(tmp_path, branch_audit):
+    (tmp_path / "site.yaml").write_text(SITE, encoding="utf-8")
+    obs = tmp_path / "obs.jsonl"
+    write_observations(
+        obs,
+        lambda s: 3 * 3600 <= s < 3 * 3600 + 1200,
+        start=2 * 3600,
+        end=4 * 3600,
+        t=lambda s: f"2024-03-05T{9 + s // 3600:02}:{s % 3600 // 60:02}:{s % 60:02}",
+    )
+    code, out, _ = branch_audit("score", "--observations", obs, "--site", tmp_path / "site.yaml")
+    assert code == 0
+    assert "provisional 100" in out and "TELLER_ABSENT" not in out
+
+
+def test_score_reports_bad_input_in_one_line(tmp_path, branch_audit):
+    (tmp_path / "site.yaml").write_text(SITE, encoding="utf-8")
+    obs = tmp_path / "obs.jsonl"
+    obs.write_text(json.dumps({"t": 0, "zones": {"nowhere": {"present": True}}}) + "\n")
+    code, _, err = branch_audit(
+        "score",
+        "--observations",
+        obs,
+        "--site",
+        tmp_path / "site.yaml",
+        "--start",
+        "2024-03-05T09:00:00",
+    )
+    assert code == 2 and "cannot tell the camera of zones ['nowhere']" in err
+    bad = tmp_path / "checklist.yaml"
+    bad.write_text(DEFAULT_CHECKLIST.read_text(encoding="utf-8").replace("cap: 10", "cap: -1"))
+    code, _, err = branch_audit(
+        "score", "--observations", obs, "--site", tmp_path / "site.yaml", "--checklist", bad
+    )
+    assert code == 2 and "items[0].cap: must be ≥ 0" in err
+
+
+def test_assess_prints_outcomes_with_rule_and_arithmetic(tmp_path, branch_audit):
+    csv = tmp_path / "scores.csv"
+    rows = [f"F{i:03},elsewhere,2024-03-0{1 + i % 2},99" for i in range(200)]
+    rows += [
+        "X,huaian,2024-03-01,89",
+        "X,huaian,2024-04-01,91",
+        "Y,huaian,2024-03-01,85",
+        "Z,huaian,2024-03-01,84",
+    ]
+    csv.write_text("branch,region,date,score\n" + "\n".join(rows) + "\n")
+    code, out, _ = branch_audit("assess", "--scores", csv, "--policy", "B", "--json")
+    assert code == 0
+    report = json.loads(out)
+    assert report["period"] == {"label": "2024-S1", "kind": "stage"}
+    x = report["branches"]["X"]
+    assert {k: x[k] for k in ("score", "rank", "region_rank", "outcome", "yuan")} == {
+        "score": 90.0,
+        "rank": 201,
+        "region_rank": 1,
+        "outcome": "penalty",
+        "yuan": -1400.0,
+    }
+    assert "1000 + (92 − 90) × 200 = 1400" in x["rule"]
+    assert "rank 1 ≤ 200 in the province: not assessed" in report["branches"]["F000"]["rule"]
+    code, out, _ = branch_audit("assess", "--scores", csv, "--policy", "A")
+    assert code == 0
+    assert any(
+        line.startswith("Z ") and "deduct_heavy" not in line and "deduct" in line
+        for line in out.splitlines()
+    )
+    code, _, err = branch_audit("assess", "--scores", csv, "--policy", "B", "--period", "2024-Q9")
+    assert code == 2 and "2024-Q9" in err

@@ -1,0 +1,107 @@
+"""Property tests: score bounds, review monotonicity, and unknown time never judged."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from rules.calendar import CoverageGap
+from rules.checklist import load_checklist
+from rules.findings import Finding, FindingStatus
+from rules.scoring import score_check
+from rules.temporal import review_day
+from tests.helpers import at, business_day, frame
+
+CHECKLIST = load_checklist()
+ITEMS = [item.code for item in CHECKLIST.items]
+
+findings_st = st.lists(
+    st.builds(
+        lambda item, minute, zone, status: Finding(
+            item, "B", ("cam",), zone, at(60 * minute), at(60 * minute + 30), 1.0, status=status
+        ),
+        st.sampled_from(ITEMS),
+        st.integers(0, 479),
+        st.sampled_from(["z1", "z2"]),
+        st.sampled_from(list(FindingStatus)),
+    ),
+    max_size=40,
+)
+fix_st = st.frozensets(st.sampled_from(ITEMS))
+
+
+@given(findings_st, findings_st, fix_st)
+def test_scores_stay_within_0_and_100(today, earlier, fix):
+    score = score_check(today, CHECKLIST, earlier=earlier, told_to_fix=fix)
+    assert 0 <= score.final <= 100
+    assert 0 <= score.provisional <= 100
+    assert score.provisional <= score.final
+
+
+@given(findings_st, findings_st, fix_st, st.data())
+def test_dismissing_never_lowers_and_confirming_never_raises(today, earlier, fix, data):
+    before = score_check(today, CHECKLIST, earlier=earlier, told_to_fix=fix)
+    pool = today + earlier
+    if not pool:
+        return
+    index = data.draw(st.integers(0, len(pool) - 1))
+    for status, direction in ((FindingStatus.DISMISSED, 1), (FindingStatus.CONFIRMED, -1)):
+        changed = list(pool)
+        changed[index] = changed[index].with_status(status)
+        after = score_check(
+            changed[: len(today)], CHECKLIST, earlier=changed[len(today) :], told_to_fix=fix
+        )
+        for old, new in ((before.provisional, after.provisional), (before.final, after.final)):
+            assert (new - old) * direction >= 0
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(1, 40), st.floats(0.5, 25), st.booleans(), st.booleans()),
+        min_size=1,
+        max_size=30,
+    ),
+    st.lists(st.tuples(st.integers(0, 3000), st.integers(1, 600)), max_size=3),
+)
+def test_findings_never_overlap_unknown_or_unjudged_time(stretches, blocked):
+    """Stretches of equal samples; spacings over 20 s become silences of minutes."""
+    times, t = [], 3600.0 * 2.9
+    frames = []
+    for count, step, present, phone in stretches:
+        for _ in range(count):
+            frames.append(frame(t, present=present, phone=phone))
+            times.append(t)
+            t += step * 8 if step > 20 else step
+    gaps = [
+        CoverageGap("counter-1", at(times[0] + a), at(times[0] + a + n), "dark") for a, n in blocked
+    ]
+    lunch = {"TELLER_ABSENT": ((at(3 * 3600), at(3 * 3600 + 900)),)}
+    day = business_day(exempt=lunch)
+    checklist = CHECKLIST.model_copy(
+        update={
+            "items": tuple(
+                i.model_copy(update={"trigger": i.trigger.model_copy(update={"duration_s": 6})})
+                if i.code == "TELLER_ABSENT"
+                else i
+                for i in CHECKLIST.items
+            )
+        }
+    )
+    result = review_day(frames, day, checklist, branch="B", gaps=gaps)
+    silences = [
+        (at(a), at(b))
+        for a, b in zip(times, times[1:], strict=False)
+        if b - a > checklist.sampling.max_gap_s
+    ]
+    unknown = silences + [(g.start, g.end) for g in gaps] + [(g.start, g.end) for g in result.gaps]
+    for f in result.findings:
+        assert day.opening <= f.start < f.end <= day.closing
+        assert f.end - f.start >= timedelta(seconds=6)
+        for start, end in unknown:
+            assert f.end <= start or f.start >= end
+        if f.item == "TELLER_ABSENT":
+            ((ex_start, ex_end),) = lunch["TELLER_ABSENT"]
+            assert f.end <= ex_start or f.start >= ex_end
