@@ -7,19 +7,17 @@ import dataclasses
 import json
 import re
 from collections import defaultdict
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
-import yaml
-
-from detectors.observations import FrameObservation, ZoneObservation, ZonePurpose
+from detectors.observations import FrameObservation, ZoneObservation
 from pipeline.cli import UserError
-from rules.calendar import BranchSchedule, ExemptWindow, ZoneRef
+from pipeline.site import load_site
+from rules.calendar import BranchSchedule
 from rules.checklist import load_checklist
 from rules.scoring import score_check
 from rules.temporal import review_day
 
-_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _ZONE_FIELDS = {f.name for f in dataclasses.fields(ZoneObservation)} - {"zone_id", "purpose"}
 
 
@@ -43,59 +41,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.set_defaults(func=run)
-
-
-def _weekdays(key: str) -> list[int]:
-    days = []
-    for part in str(key).lower().split(","):
-        first, _, last = part.strip().partition("-")
-        if first not in _DAYS or (last and last not in _DAYS):
-            raise UserError(f"business_hours: unknown day(s) {key!r}; use e.g. mon-fri, sat")
-        days += range(_DAYS.index(first), _DAYS.index(last or first) + 1)
-    return days
-
-
-def _clock(value: object, where: str) -> time:
-    if not isinstance(value, str) or not re.fullmatch(r"\d{1,2}:\d{2}", value):
-        raise UserError(f'{where}: expected a time like "09:00", got {value!r}')
-    return time.fromisoformat(value.zfill(5))
-
-
-def _load_schedule(path: Path) -> BranchSchedule:
-    """What `score` needs of a site file (SPEC §4). To be replaced by pipeline.site."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    try:
-        branch = data["branch"]
-        hours = {}
-        for key, (opening, closing) in data.get("business_hours", {}).items():
-            span = (
-                _clock(opening, f"business_hours.{key}"),
-                _clock(closing, f"business_hours.{key}"),
-            )
-            hours.update(dict.fromkeys(_weekdays(key), span))
-        exempt = tuple(
-            ExemptWindow(
-                _clock(e["from"], f"exempt[{i}].from"),
-                _clock(e["to"], f"exempt[{i}].to"),
-                frozenset(e["items"]),
-            )
-            for i, e in enumerate(data.get("exempt") or ())
-        )
-        zones = tuple(
-            ZoneRef(str(cam["id"]), str(zone["id"]), ZonePurpose(zone["purpose"]))
-            for cam in data.get("cameras") or ()
-            for zone in cam.get("zones") or ()
-        )
-        return BranchSchedule(
-            branch=str(branch["id"]),
-            region=str(branch.get("region", "")),
-            timezone=str(branch.get("timezone", "Asia/Shanghai")),
-            hours=hours,
-            exempt=exempt,
-            zones=zones,
-        )
-    except (KeyError, TypeError, ValueError) as exc:
-        raise UserError(f"{path}: not a usable site file ({type(exc).__name__}: {exc})") from None
 
 
 def _start(text: str | None, schedule: BranchSchedule) -> datetime | None:
@@ -159,7 +104,7 @@ def _frames(args: argparse.Namespace, schedule: BranchSchedule) -> list[FrameObs
 
 
 def run(args: argparse.Namespace) -> int:
-    schedule = _load_schedule(args.site)
+    schedule = load_site(args.site).schedule()
     checklist = load_checklist(args.checklist)
     by_day: dict[date, list[FrameObservation]] = defaultdict(list)
     for frame in _frames(args, schedule):

@@ -7,7 +7,7 @@ Every error names its place in the file (`cameras[2].zones[0].polygon: point 3 i
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time
+from datetime import time
 from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -27,6 +27,8 @@ from pydantic import (
 from detectors.observations import ZonePurpose
 from detectors.observer import ZoneSpec
 from detectors.zones import DEFAULT_ANCHOR, Anchor
+from rules.calendar import BranchSchedule, ZoneRef
+from rules.calendar import ExemptWindow as RulesExemptWindow
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 STRFTIME_TIME_CODES = ("%H", "%M", "%S", "%s")
@@ -155,7 +157,7 @@ class Camera(_Model):
 class ExemptWindow(_Model):
     start: Annotated[ClockTime, Field(alias="from")]
     end: Annotated[ClockTime, Field(alias="to")]
-    items: tuple[str, ...] = ()  # empty: every item
+    items: Annotated[tuple[str, ...], Field(min_length=1)]
 
     @model_validator(mode="after")
     def _ordered(self) -> ExemptWindow:
@@ -237,15 +239,24 @@ class Site(_Model):
     def resolve(self, path: Path) -> Path:
         return path if path.is_absolute() else (self.root / path).resolve()
 
-    def hours_on(self, day: date) -> tuple[datetime, datetime] | None:
-        """Opening and closing of a date in the branch's time zone; None when closed."""
-        for key, (opens, closes) in self.business_hours.items():
-            if day.weekday() in _parse_days(key):
-                return (
-                    datetime.combine(day, opens, tzinfo=self.tz),
-                    datetime.combine(day, closes, tzinfo=self.tz),
-                )
-        return None
+    def schedule(self) -> BranchSchedule:
+        """What the rules need of the site: hours per weekday, exempt windows, zones."""
+        return BranchSchedule(
+            branch=self.branch.id,
+            region=self.branch.region,
+            timezone=self.branch.timezone,
+            hours={
+                day: span for key, span in self.business_hours.items() for day in _parse_days(key)
+            },
+            exempt=tuple(
+                RulesExemptWindow(w.start, w.end, frozenset(w.items)) for w in self.exempt
+            ),
+            zones=tuple(
+                ZoneRef(camera.id, zone.id, zone.purpose)
+                for camera in self.cameras
+                for zone in camera.zones
+            ),
+        )
 
 
 def _format_loc(loc: tuple) -> str:

@@ -8,7 +8,7 @@ from datetime import date, time
 import pytest
 
 from pipeline import cli
-from pipeline.cmd_score import _load_schedule
+from pipeline.site import load_site
 from rules.checklist import DEFAULT_CHECKLIST
 
 SITE = """
@@ -21,20 +21,19 @@ exempt:
 cameras:
   - id: lobby-1
     role: lobby
+    recordings: {folder: rec/lobby-1}
     zones:
       - {id: lm-desk, purpose: lobby_manager, polygon: [[0.5, 0.55], [0.75, 0.55], [0.75, 0.95]]}
   - id: counter-1
     role: counter
+    recordings: {folder: rec/counter-1}
     zones:
       - {id: post-1, purpose: teller_post, polygon: [[0.1, 0.2], [0.4, 0.2], [0.4, 0.7]]}
 """
 
 
 @pytest.fixture
-def branch_audit(monkeypatch, capsys):
-    # only the rules' commands: the detector backends are not needed to judge observations
-    monkeypatch.setattr(cli, "COMMAND_MODULES", ("pipeline.cmd_score", "pipeline.cmd_assess"))
-
+def branch_audit(capsys):
     def run(*argv):
         code = cli.main([str(a) for a in argv])
         out, err = capsys.readouterr()
@@ -52,7 +51,7 @@ def write_observations(path, away, start=0, end=3600, t=lambda s: s):
 
 def test_site_schedule_reads_weekday_ranges_exempt_windows_and_zones(tmp_path):
     (tmp_path / "site.yaml").write_text(SITE, encoding="utf-8")
-    schedule = _load_schedule(tmp_path / "site.yaml")
+    schedule = load_site(tmp_path / "site.yaml").schedule()
     assert schedule.hours[0] == schedule.hours[4] == (time(9), time(17))
     assert schedule.hours[5] == (time(9, 30), time(16))
     assert schedule.day(date(2024, 3, 10)) is None  # a Sunday

@@ -67,10 +67,11 @@ def test_spec_example_loads(site_dir):
     assert site.camera("lobby-1").zones[0].effective_anchor is Anchor.FEET
     assert site.camera("lobby-1").zones[0].uniform.bgr == (0x44, 0x2A, 0x1F)
     assert site.exempt[0].start == time(12, 0) and site.exempt[0].items == ("TELLER_ABSENT",)
-    opens, closes = site.hours_on(date(2026, 11, 28))  # a Saturday
-    assert (opens.hour, opens.minute, closes.hour) == (9, 30, 16)
-    assert opens.utcoffset().total_seconds() == 8 * 3600
-    assert site.hours_on(date(2026, 11, 29)) is None  # Sunday: closed
+    saturday = site.schedule().day(date(2026, 11, 28))
+    assert saturday.opening.isoformat() == "2026-11-28T09:30:00+08:00"
+    assert saturday.closing.isoformat() == "2026-11-28T16:00:00+08:00"
+    assert site.schedule().day(date(2026, 11, 29)) is None  # Sunday: closed
+    assert site.schedule().day(date(2026, 11, 27)).exempt["TELLER_ABSENT"][0][0].hour == 12
 
 
 def test_point_outside_the_image(site_dir):

@@ -164,9 +164,7 @@ class CheckScore(Base):
     """One branch-day's scores, rewritten in the same transaction as any status change."""
 
     __tablename__ = "check_scores"
-    __table_args__ = (
-        ForeignKeyConstraint(["branch_id"], ["branches.id"]),
-    )
+    __table_args__ = (ForeignKeyConstraint(["branch_id"], ["branches.id"]),)
 
     branch_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     date: Mapped[date] = mapped_column(Date, primary_key=True)
