@@ -119,7 +119,6 @@ class Finding(Base):
     confidence: Mapped[float] = mapped_column(Float)
     support: Mapped[list] = mapped_column(JSON)  # ISO times of the samples that showed it
     status: Mapped[str] = mapped_column(String(16), index=True)  # pending|confirmed|dismissed
-    deduction: Mapped[float] = mapped_column(Float, default=0.0)
     detector_version: Mapped[str] = mapped_column(String(128), default="")
     clip: Mapped[str | None] = mapped_column(Text)  # relative to the evidence root
     keyframe: Mapped[str | None] = mapped_column(Text)
