@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 FOOTAGE ?= ../shared/footage
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint venv clean
+.PHONY: demo test lint venv clean system-deps
 
 venv: $(STAMP)
 
@@ -24,7 +24,13 @@ demo: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 
-test: $(STAMP) lint
+# The browser for the review-page tests (Debian's chromium) when this machine can install it.
+system-deps:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+	  && (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) \
+	  || echo "chromium not installed: the browser tests will be skipped"; }
+
+test: $(STAMP) system-deps lint
 	$(PY) -m pytest -q
 
 clean:
