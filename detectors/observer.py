@@ -91,7 +91,11 @@ class ZoneObserver:
                 fields["phone"] = fields["phone_conf"] > 0
             elif spec.purpose is ZonePurpose.COUNTER_SURFACE:
                 fields["clutter"] = self._clutter_ratio(frame, pz, persons)
-                fields["clutter_objects"] = sum(pz.box_overlap(b) >= 0.5 for b in clutter.xyxy)
+                # An object stands on the surface: its base, not its bulk, is in the zone.
+                fields["clutter_objects"] = sum(
+                    pz.contains_point((x1 + x2) / 2, y2 - 0.05 * (y2 - y1))
+                    for x1, y1, x2, y2 in clutter.xyxy
+                )
             zones[spec.zone_id] = ZoneObservation(spec.zone_id, spec.purpose, **fields)
         return FrameObservation(t=t, camera=self.camera, zones=zones)
 
