@@ -12,6 +12,7 @@ import sys
 # callable taking the parsed args and returning an exit code.
 COMMAND_MODULES = (
     "pipeline.cmd_detect",
+    "pipeline.cmd_coverage",
 )
 
 

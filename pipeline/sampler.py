@@ -146,6 +146,7 @@ class _Decode:
         self.size: tuple[int, int] | None = None
         self.cursor = self.lo  # start of what is observed and not yet accounted for
         self.read_end = self.lo
+        self.last_t = self.lo  # start of the last packet read: in a cut file, the cut one
 
     def time(self, pts: int) -> float:
         return self.t0 + (pts - self.origin) * self.tb
@@ -181,7 +182,8 @@ class _Decode:
                 return
             if packet.size and packet.pts is not None:
                 dur = packet.duration * self.tb if packet.duration else self.frame_s
-                self.read_end = max(self.read_end, self.time(packet.pts) + dur)
+                self.last_t = max(self.last_t, self.time(packet.pts))
+                self.read_end = max(self.read_end, self.last_t + dur)
                 yield packet
 
     def _targets(self, gop: list) -> set[int]:
@@ -252,6 +254,7 @@ class _Decode:
         if self.hi - end <= TOLERANCE.total_seconds():
             self._observe_until(self.hi)
             return
+        end = min(end, self.last_t)
         self._observe_until(end)
         tail = end
         # an undecodable last packet is where the file was cut, not a separate fault
