@@ -7,8 +7,9 @@ it needs before decoding anything:
 
 - keyframes only, when the GOP is no longer than the sampling interval (or the caller asks
   for keyframe cadence): one frame decoded per sample;
-- otherwise the GOP's packets in order up to the last frame it needs, then nothing until
-  the next keyframe; a GOP with no sample in it is not decoded at all.
+- otherwise the GOP's packets in order up to the last frame it needs, skipping frames
+  that are neither wanted nor referenced (B-frames), then nothing until the next
+  keyframe; a GOP with no sample in it is not decoded at all.
 
 It never seeks inside a GOP (each seek decodes again from the previous keyframe); it seeks
 only to jump to the start of the window. Only sampled frames become arrays, resized once
@@ -210,6 +211,8 @@ class _Decode:
         for packet in gop[:1] if self.keys_only else gop:
             if not self.wanted:
                 return
+            # a frame nobody wants and no frame refers to need not be decoded at all
+            ctx.skip_frame = "DEFAULT" if packet.pts in self.wanted else "NONREF"
             try:
                 frames = ctx.decode(packet)
             except av.error.FFmpegError as exc:
