@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.recording_fixtures import LAYOUT, at, cut, write_clip
+
 os.environ.setdefault("YOLO_OFFLINE", "1")
 os.environ.setdefault("YOLO_AUTOINSTALL", "False")
 
@@ -22,9 +24,23 @@ def footage_file(name: str) -> Path:
     return path
 
 
-@pytest.fixture
-def footage():
-    return footage_file
+@pytest.fixture(scope="session")
+def footage() -> Path:
+    """The shared real clips, beside the repository (never copied into it)."""
+    if not FOOTAGE.is_dir():
+        pytest.skip(f"real footage not found at {FOOTAGE} (../shared/footage from the repo)")
+    return FOOTAGE
+
+
+@pytest.fixture(scope="session")
+def recordings(tmp_path_factory) -> Path:
+    """cam-1 on DAY from 09:00: a hole 30-40 s, an overlap 55-60 s, the last file cut."""
+    folder = tmp_path_factory.mktemp("recordings") / "cam-1"
+    for start, length, keep in LAYOUT:
+        path = write_clip(folder / at(start).strftime("cam-1_%Y%m%d_%H%M%S.mp4"), length)
+        if keep:
+            cut(path, keep)
+    return folder
 
 
 PG_ADMIN = os.environ.get("BRANCH_AUDIT_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")

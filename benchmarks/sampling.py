@@ -1,0 +1,206 @@
+"""Frame sampling: the project's sampler against the OpenCV loop a newcomer would write.
+
+Recordings are made from real footage (vtest.avi, played at 25 fps, scaled to 1080p and
+720p) with libx264 at crf 23, a fixed keyframe interval of 50 or 250 frames, then looped
+by copying packets to --minutes. They are cached outside the repository. A camera is
+--files such segments in a row; every measurement runs in a fresh process so its peak
+memory is its own.
+
+    PYTHONPATH=. python benchmarks/sampling.py [--minutes 10] [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, datetime, timedelta
+from fractions import Fraction
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import av
+
+REPO = Path(__file__).resolve().parents[1]
+FOOTAGE = REPO.parent / "shared" / "footage" / "vtest.avi"
+FPS, LOOP_FRAMES = 25, 750  # 30 s loop: a whole number of GOPs of 50 and of 250
+TZ, DAY = ZoneInfo("Asia/Shanghai"), date(2024, 5, 6)
+SIZES = {"1080p": (1920, 1080), "720p": (1280, 720)}
+
+
+def encode_loop(path: Path, size: tuple[int, int], gop: int) -> None:
+    with av.open(str(FOOTAGE)) as src, av.open(str(path), "w") as out:
+        stream = out.add_stream("libx264", rate=FPS, options={
+            "crf": "23", "preset": "veryfast",
+            "x264-params": f"keyint={gop}:min-keyint={gop}:scenecut=0"})
+        stream.width, stream.height, stream.pix_fmt = *size, "yuv420p"
+        for i, frame in enumerate(src.decode(video=0)):
+            if i == LOOP_FRAMES:
+                break
+            scaled = frame.reformat(width=size[0], height=size[1], format="yuv420p")
+            scaled.pts, scaled.time_base = i, Fraction(1, FPS)  # played at 25 fps
+            out.mux(stream.encode(scaled))
+        out.mux(stream.encode())
+
+
+def recording(cache: Path, name: str, gop: int, minutes: float) -> Path:
+    """A looped recording, made once: encode 30 s, then copy its packets over and over."""
+    path = cache / f"vtest_{name}_gop{gop}_{minutes:g}min.mp4"
+    if path.exists():
+        return path
+    loop = cache / f"vtest_{name}_gop{gop}_loop.mp4"
+    if not loop.exists():
+        encode_loop(loop, SIZES[name], gop)
+    tmp = path.with_suffix(".part.mp4")
+    with av.open(str(tmp), "w") as out:
+        for k in range(round(minutes * 60 * FPS / LOOP_FRAMES)):
+            with av.open(str(loop)) as src:
+                ins = src.streams.video[0]
+                if k == 0:
+                    outs = out.add_stream_from_template(ins)
+                shift = round(LOOP_FRAMES / FPS / ins.time_base) * k
+                for packet in src.demux(ins):
+                    if packet.size:
+                        packet.pts += shift
+                        packet.dts += shift
+                        packet.stream = outs
+                        out.mux(packet)
+    tmp.rename(path)
+    return path
+
+
+def camera(cache: Path, source: Path, files: int, minutes: float) -> Path:
+    """A camera folder: `files` consecutive segments (links to one recording)."""
+    folder = cache / f"cam_{source.stem}_x{files}"
+    folder.mkdir(exist_ok=True)
+    start = datetime(2024, 5, 6, 9, 0)
+    for i in range(files):
+        link = folder / (start + timedelta(minutes=minutes * i)).strftime(
+            "cam_%Y%m%d_%H%M%S.mp4")
+        if not link.exists():
+            link.symlink_to(source)
+    return folder
+
+
+# --- the two contenders, each run in its own process -------------------------------------
+
+def peak_rss_mb() -> float:
+    """This process's own high-water mark (ru_maxrss survives exec and would report the
+    parent's)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def count(samples) -> tuple[int, float]:
+    """Consume one file's samples in its worker; report how many and the worker's peak."""
+    return sum(1 for _ in samples), peak_rss_mb()
+
+
+def ours(folder: Path, rate, max_side: int) -> tuple[int, float]:
+    from pipeline.camera_day import map_camera
+    from pipeline.recordings import find_segments
+    from pipeline.sampler import SamplingSpec
+
+    day = find_segments(folder, "{camera}_%Y%m%d_%H%M%S.mp4", "cam", TZ, DAY)
+    results, _ = map_camera(count, day, SamplingSpec(rate=rate, max_side=max_side))
+    return sum(n for n, _ in results), max(peak for _, peak in results)
+
+
+def baseline(folder: Path, rate, max_side: int) -> tuple[int, float]:
+    """What one writes first: grab() every frame, retrieve() the sampled ones, resize."""
+    import cv2
+
+    n = 0
+    for path in sorted(folder.iterdir()):
+        cap = cv2.VideoCapture(str(path))
+        fps = cap.get(cv2.CAP_PROP_FPS)
+        step = max(1, round(fps / rate))
+        i = 0
+        while cap.grab():
+            if i % step == 0:
+                ok, frame = cap.retrieve()
+                h, w = frame.shape[:2]
+                scale = max_side / max(h, w)
+                cv2.resize(frame, (round(w * scale), round(h * scale)),
+                           interpolation=cv2.INTER_AREA)
+                n += 1
+            i += 1
+        cap.release()
+    return n, 0.0
+
+
+def measure(method: str, folder: str, rate: str, max_side: int) -> dict:
+    rate_value = rate if rate == "keyframes" else float(rate)
+    t0 = time.perf_counter()
+    n, workers_peak = globals()[method](Path(folder), rate_value, max_side)
+    wall = time.perf_counter() - t0
+    return {"wall_s": wall, "samples": n, "peak_rss_mb": max(peak_rss_mb(), workers_peak)}
+
+
+def run_isolated(method: str, folder: Path, rate, max_side: int) -> dict:
+    cmd = [sys.executable, __file__, "--measure", method, str(folder), str(rate),
+           "--max-side", str(max_side)]
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True, env=env).stdout
+    return json.loads(out.splitlines()[-1])
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--minutes", type=float, default=10, help="length of each recording")
+    p.add_argument("--files", type=int, default=2, help="segments per camera")
+    p.add_argument("--quick", action="store_true", help="2-minute recordings, 1080p only")
+    p.add_argument("--max-side", type=int, default=640, help="frame size the detector needs")
+    p.add_argument("--cache", type=Path,
+                   default=Path(tempfile.gettempdir()) / "branch-audit-bench")
+    p.add_argument("--measure", nargs=3, metavar=("METHOD", "FOLDER", "RATE"),
+                   help=argparse.SUPPRESS)
+    args = p.parse_args()
+    if args.measure:
+        print(json.dumps(measure(*args.measure, args.max_side)))
+        return
+    if args.quick:
+        args.minutes = 2
+    args.cache.mkdir(parents=True, exist_ok=True)
+    footage_h = args.minutes * args.files / 60
+    print(f"{args.files} x {args.minutes:g} min per camera, frames resized to "
+          f"{args.max_side}, {len(os.sched_getaffinity(0))} cores\n")
+    print("| recording | rate | ours s/cam-h | baseline s/cam-h | speed-up "
+          "| ours peak RSS MB | baseline peak RSS MB | samples ours/baseline |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|")
+    for name in ["1080p"] if args.quick else list(SIZES):
+        for gop in (50, 250):
+            source = recording(args.cache, name, gop, args.minutes)
+            folder = camera(args.cache, source, args.files, args.minutes)
+            rates = [0.5, 1.0] + (["keyframes"] if gop == 250 else [])
+            for rate in rates:
+                mine = run_isolated("ours", folder, rate, args.max_side)
+                # baseline at keyframe cadence: one frame per keyframe interval
+                base_rate = FPS / gop if rate == "keyframes" else rate
+                base = run_isolated("baseline", folder, base_rate, args.max_side)
+                print(f"| {name} GOP {gop} | {rate} | {mine['wall_s'] / footage_h:.1f} "
+                      f"| {base['wall_s'] / footage_h:.1f} "
+                      f"| {base['wall_s'] / mine['wall_s']:.1f}x "
+                      f"| {mine['peak_rss_mb']:.0f} | {base['peak_rss_mb']:.0f} "
+                      f"| {mine['samples']}/{base['samples']} |", flush=True)
+    memory_vs_length(args)
+
+
+def memory_vs_length(args) -> None:
+    """Peak memory of the sampler on a short and on a long recording of one camera."""
+    print("\nPeak RSS of the sampler (1080p GOP 50, 1 frame/s, one file) by its length:")
+    for minutes in (args.minutes / 5, args.minutes):
+        source = recording(args.cache, "1080p", 50, minutes)
+        folder = camera(args.cache, source, 1, minutes)
+        got = run_isolated("ours", folder, 1.0, args.max_side)
+        print(f"  {minutes:g} min: {got['peak_rss_mb']:.0f} MB ({got['samples']} samples)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,289 @@
+"""Frames of a camera-day at a fixed rate, decoding as little as the rate allows.
+
+Decoding, not detection, is the main CPU cost, and its price depends on the keyframe
+interval (GOP): a keyframe decodes alone, any other frame needs every frame back to its
+keyframe. So the sampler reads packets a GOP at a time and decides per GOP which frames
+it needs before decoding anything:
+
+- keyframes only, when the GOP is no longer than the sampling interval (or the caller asks
+  for keyframe cadence): one frame decoded per sample;
+- otherwise the GOP's packets in order up to the last frame it needs, skipping frames
+  that are neither wanted nor referenced (B-frames), then nothing until the next
+  keyframe; a GOP with no sample in it is not decoded at all.
+
+It never seeks inside a GOP (each seek decodes again from the previous keyframe); it seeks
+only to jump to the start of the window. Only sampled frames become arrays, resized once
+by the scaler while converting.
+
+Samples fall on a grid of slots of one interval counted from the epoch, the first frame
+at or after each slot's start, so files sampled in separate processes line up.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Literal
+
+import av
+import numpy as np
+
+from pipeline.coverage import TOLERANCE, Gap, GapReason, Interval
+from pipeline.recordings import Segment
+
+log = logging.getLogger(__name__)
+
+KEYFRAMES = "keyframes"  # rate: one sample per keyframe, whatever their cadence
+MIN_RATE, MAX_RATE = 0.1, 5.0
+SEEK_MIN_S = 30.0  # a shorter jump costs less to read through than to seek
+_SLOT_EPS = 1e-3  # seconds: frame times land on slot boundaries up to float error
+
+
+@dataclass(frozen=True)
+class SamplingSpec:
+    """rate: frames per second (0.1-5) or KEYFRAMES for coarse items that tolerate the
+    recording's keyframe cadence; max_side: longest side of the returned frames (None:
+    native size); threads: decoder threads per file (0: FFmpeg's choice)."""
+
+    rate: float | Literal["keyframes"] = 0.5
+    max_side: int | None = None
+    threads: int = 0
+
+    def __post_init__(self) -> None:
+        if self.rate != KEYFRAMES and not MIN_RATE <= float(self.rate) <= MAX_RATE:
+            raise ValueError(f"sampling rate must be {MIN_RATE}-{MAX_RATE}/s, got {self.rate}")
+        if self.max_side is not None and self.max_side < 16:
+            raise ValueError(f"max_side must be at least 16 pixels, got {self.max_side}")
+
+    @property
+    def interval(self) -> float | None:
+        return None if self.rate == KEYFRAMES else 1.0 / float(self.rate)
+
+
+@dataclass(frozen=True)
+class Sample:
+    t: datetime  # wall clock, branch time zone
+    frame: np.ndarray  # BGR uint8 (H, W, 3)
+    source: Path
+    pts: float  # seconds from the file's first frame
+
+
+@dataclass(frozen=True)
+class FileTask:
+    """The part [lo, hi) of one segment to sample: the window, minus what earlier segments
+    already cover. An unreadable segment's task spans until the next segment begins."""
+
+    segment: Segment
+    lo: datetime
+    hi: datetime
+
+
+def plan(segments: tuple[Segment, ...], window: Interval) -> list[FileTask]:
+    """One task per segment that contributes to `window`, in time order. Overlapping parts
+    go to the earlier segment, so timestamps strictly increase across a camera."""
+    tasks = []
+    reach = window[0]
+    for i, seg in enumerate(segments):
+        end = seg.end
+        if seg.error:
+            end = segments[i + 1].start if i + 1 < len(segments) else window[1]
+        lo, hi = max(seg.start, reach), min(end, window[1])
+        if hi > lo:
+            tasks.append(FileTask(seg, lo, hi))
+        reach = max(reach, end)
+    return tasks
+
+
+@dataclass
+class FileSampler:
+    """Iterate for the samples of one task; afterwards `observed` and `gaps` say what was
+    read. A broken file yields what it can and explains the rest, it never raises."""
+
+    task: FileTask
+    spec: SamplingSpec
+    observed: list[Interval] = field(default_factory=list)
+    gaps: list[Gap] = field(default_factory=list)
+
+    def __iter__(self) -> Iterator[Sample]:
+        task = self.task
+        if task.segment.error:
+            self.gaps.append(Gap(task.lo, task.hi, GapReason.UNREADABLE))
+            return
+        try:
+            container = av.open(str(task.segment.path))
+        except (av.error.FFmpegError, OSError) as exc:
+            log.warning("%s: unreadable: %s", task.segment.path, exc)
+            self.gaps.append(Gap(task.lo, task.hi, GapReason.UNREADABLE))
+            return
+        with container:
+            yield from _Decode(self, container)
+
+
+class _Decode:
+    """One pass over one open file: GOP by GOP, packets first, frames only when needed."""
+
+    def __init__(self, sampler: FileSampler, container) -> None:
+        self.sampler, self.container = sampler, container
+        self.task, self.spec = sampler.task, sampler.spec
+        self.stream = stream = container.streams.video[0]
+        ctx = stream.codec_context
+        ctx.thread_type = "AUTO"
+        ctx.thread_count = self.spec.threads
+        self.tb = float(stream.time_base)
+        self.origin = stream.start_time or 0
+        self.t0 = self.task.segment.start.timestamp()
+        self.lo, self.hi = self.task.lo.timestamp(), self.task.hi.timestamp()
+        rate = stream.average_rate or stream.guessed_rate
+        self.frame_s = 1.0 / float(rate) if rate else 0.04
+        interval = self.spec.interval
+        gop = self.task.segment.keyframe_interval_s
+        self.keys_only = interval is None or (gop is not None and gop <= interval + _SLOT_EPS)
+        self.last_slot: int | None = None
+        self.wanted: set[int] = set()
+        self.size: tuple[int, int] | None = None
+        self.cursor = self.lo  # start of what is observed and not yet accounted for
+        self.read_end = self.lo
+        self.last_t = self.lo  # start of the last packet read: in a cut file, the cut one
+
+    def time(self, pts: int) -> float:
+        return self.t0 + (pts - self.origin) * self.tb
+
+    def __iter__(self) -> Iterator[Sample]:
+        if self.lo - self.t0 > SEEK_MIN_S:
+            offset = int((self.lo - self.t0) / self.tb) + self.origin
+            self.container.seek(offset, stream=self.stream, backward=True)
+        gop: list = []
+        for packet in self._packets():
+            if packet.is_keyframe and gop:
+                key_t = self.time(packet.pts)
+                yield from self._gop(gop, key_t)
+                gop = []
+                if key_t >= self.hi:
+                    break
+            gop.append(packet)
+        else:
+            yield from self._gop(gop, self.read_end)
+        yield from self._flush()
+        self._finish()
+
+    def _packets(self):
+        """Packets with a timestamp; a read error ends the file early (it is then short)."""
+        demux = self.container.demux(self.stream)
+        while True:
+            try:
+                packet = next(demux)
+            except StopIteration:
+                return
+            except av.error.FFmpegError as exc:
+                log.warning("%s: read error: %s", self.task.segment.path, exc)
+                return
+            if packet.size and packet.pts is not None:
+                dur = packet.duration * self.tb if packet.duration else self.frame_s
+                self.last_t = max(self.last_t, self.time(packet.pts))
+                self.read_end = max(self.read_end, self.last_t + dur)
+                yield packet
+
+    def _targets(self, gop: list) -> set[int]:
+        """pts of the frames this GOP must deliver: the first in each new slot."""
+        interval = self.spec.interval
+        frames = gop[:1] if self.keys_only else sorted(gop, key=lambda p: p.pts)
+        out = set()
+        for packet in frames:
+            t = self.time(packet.pts)
+            if not self.lo - _SLOT_EPS <= t < self.hi:
+                continue
+            slot = math.floor(t / interval + _SLOT_EPS) if interval else packet.pts
+            if slot != self.last_slot:
+                self.last_slot = slot
+                out.add(packet.pts)
+        return out
+
+    def _gop(self, gop: list, end_t: float) -> Iterator[Sample]:
+        """Decode until every wanted frame is out. The decoder's reorder delay holds a frame
+        back until later packets arrive, so frames wanted here may come out in a later GOP
+        (keyframes only: when later keyframes are fed)."""
+        self.wanted |= self._targets(gop)
+        ctx = self.stream.codec_context
+        for packet in gop[:1] if self.keys_only else gop:
+            if not self.wanted:
+                return
+            # a frame nobody wants and no frame refers to need not be decoded at all
+            ctx.skip_frame = "DEFAULT" if packet.pts in self.wanted else "NONREF"
+            try:
+                frames = ctx.decode(packet)
+            except av.error.FFmpegError as exc:
+                self._broken(packet, end_t, exc)
+                return
+            yield from self._deliver(frames)
+
+    def _flush(self) -> Iterator[Sample]:
+        if self.wanted:
+            try:
+                yield from self._deliver(self.stream.codec_context.decode(None))
+            except av.error.FFmpegError as exc:
+                log.debug("%s: flush: %s", self.task.segment.path, exc)
+
+    def _deliver(self, frames) -> Iterator[Sample]:
+        for frame in frames:
+            if frame.pts in self.wanted:
+                self.wanted.discard(frame.pts)
+                yield self._sample(frame)
+
+    def _broken(self, packet, end_t: float, exc: Exception) -> None:
+        """The rest of this GOP is undecodable: a gap up to the next keyframe."""
+        log.warning("%s: decode error at %.2f s: %s", self.task.segment.path,
+                    (packet.pts - self.origin) * self.tb, exc)
+        start = max(self.time(packet.pts), self.cursor)
+        self._observe_until(start)
+        self.sampler.gaps.append(Gap(_dt(start, self.task), _dt(end_t, self.task),
+                                     GapReason.DECODE_ERROR))
+        self.cursor = max(self.cursor, end_t)
+        self.wanted = {p for p in self.wanted if self.time(p) < start}
+
+    def _observe_until(self, t: float) -> None:
+        t = min(t, self.hi)
+        if t > self.cursor:
+            self.sampler.observed.append((_dt(self.cursor, self.task), _dt(t, self.task)))
+        self.cursor = max(self.cursor, t)
+
+    def _finish(self) -> None:
+        """Close the observed span; a file that stops short of its window is truncated."""
+        gaps = self.sampler.gaps
+        end = min(self.read_end, self.hi)
+        if self.hi - end <= TOLERANCE.total_seconds():
+            self._observe_until(self.hi)
+            return
+        end = min(end, self.last_t)
+        self._observe_until(end)
+        tail = end
+        # an undecodable last packet is where the file was cut, not a separate fault
+        if gaps and gaps[-1].reason == GapReason.DECODE_ERROR and \
+                gaps[-1].end.timestamp() >= end - TOLERANCE.total_seconds():
+            tail = gaps.pop().start.timestamp()
+        log.warning("%s: truncated: ends %.1f s before its declared end",
+                    self.task.segment.path, self.hi - end)
+        gaps.append(Gap(_dt(tail, self.task), self.task.hi, GapReason.TRUNCATED))
+
+    def _sample(self, frame) -> Sample:
+        if self.size is None:
+            self.size = _fit(frame.width, frame.height, self.spec.max_side)
+        width, height = self.size
+        array = frame.to_ndarray(format="bgr24", width=width, height=height)
+        return Sample(_dt(self.time(frame.pts), self.task), array, self.task.segment.path,
+                      (frame.pts - self.origin) * self.tb)
+
+
+def _dt(t: float, task: FileTask) -> datetime:
+    return datetime.fromtimestamp(t, task.lo.tzinfo)
+
+
+def _fit(width: int, height: int, max_side: int | None) -> tuple[int, int]:
+    if max_side is None or max(width, height) <= max_side:
+        return width, height
+    scale = max_side / max(width, height)
+    return max(1, round(width * scale)), max(1, round(height * scale))
+

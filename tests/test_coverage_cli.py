@@ -1,0 +1,64 @@
+import json
+from datetime import datetime
+
+import pytest
+
+from pipeline import cli
+from tests.recording_fixtures import at
+
+SITE = """
+branch: {{id: JS-HA-001, name: test, region: huaian, timezone: Asia/Shanghai}}
+business_hours:
+  mon-fri: ["09:00", "09:01:40"]
+  sat: ["09:30", "16:00"]
+cameras:
+  - id: cam-1
+    role: counter
+    recordings: {{folder: {folder}, pattern: "{{camera}}_%Y%m%d_%H%M%S.mp4"}}
+  - id: lobby-1
+    role: lobby
+    recordings: {{folder: missing/lobby-1, pattern: "lobby-1_%Y%m%d_%H%M%S.mp4"}}
+"""
+
+
+@pytest.fixture
+def site(recordings, tmp_path, monkeypatch):
+    # cmd_detect is not on this branch; register only the command under test
+    monkeypatch.setattr(cli, "COMMAND_MODULES", ("pipeline.cmd_coverage",))
+    path = tmp_path / "site.yaml"
+    path.write_text(SITE.format(folder=recordings), encoding="utf-8")
+    return path
+
+
+def test_json_lists_gaps_within_business_hours(site, capsys):
+    status = cli.main(["coverage", "--site", str(site), "--date", "2024-05-06", "--json"])
+    doc = json.loads(capsys.readouterr().out)
+    assert status == 1  # one camera has no recordings folder
+    assert (doc["branch"], doc["date"]) == ("JS-HA-001", "2024-05-06")
+    cam = doc["cameras"]["cam-1"]
+    assert cam["segments"] == 4
+    reasons = [(g["start"], g["end"], g["reason"]) for g in cam["gaps"]]
+    assert reasons[0] == (at(30).isoformat(), at(40).isoformat(), "no file")
+    assert reasons[1][1:] == (at(95).isoformat(), "truncated")
+    assert reasons[2] == (at(95).isoformat(), at(100).isoformat(), "no file")
+    gap_s = sum((datetime.fromisoformat(b) - datetime.fromisoformat(a)).total_seconds()
+                for a, b, _ in reasons)
+    assert cam["observed_s"] == pytest.approx(100 - gap_s, abs=0.01)
+    lobby = doc["cameras"]["lobby-1"]
+    assert "folder not found" in lobby["error"] and lobby["gaps"][0]["reason"] == "no file"
+
+
+def test_table_and_closed_day(site, capsys):
+    cli.main(["coverage", "--site", str(site), "--date", "2024-05-06"])
+    out = capsys.readouterr().out
+    assert "cam-1" in out and "09:00:30 - 09:00:40  no file" in out and "truncated" in out
+    cli.main(["coverage", "--site", str(site), "--date", "2024-05-05"])  # a Sunday
+    assert "closed" in capsys.readouterr().out
+
+
+def test_bad_site_file_is_a_user_error(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(cli, "COMMAND_MODULES", ("pipeline.cmd_coverage",))
+    (tmp_path / "site.yaml").write_text("branch: {id: X}\n", encoding="utf-8")
+    assert cli.main(["coverage", "--site", str(tmp_path / "site.yaml"),
+                     "--date", "2024-05-06"]) == 2
+    assert "timezone" in capsys.readouterr().err

@@ -1,0 +1,118 @@
+import math
+from datetime import datetime
+
+import pytest
+
+from pipeline.camera_day import CameraSampler, map_camera
+from pipeline.coverage import GapReason
+from pipeline.recordings import find_segments
+from pipeline.sampler import KEYFRAMES, SamplingSpec
+from tests.recording_fixtures import DAY, FPS, TZ, at, read_index
+
+PATTERN = "{camera}_%Y%m%d_%H%M%S.mp4"
+WINDOW = (at(0), at(100))
+
+
+@pytest.fixture(scope="module")
+def day(recordings):
+    return find_segments(recordings, PATTERN, "cam-1", TZ, DAY)
+
+
+def _file_start(sample) -> datetime:
+    return datetime.strptime(sample.source.name, "cam-1_%Y%m%d_%H%M%S.mp4").replace(tzinfo=TZ)
+
+
+def _run(day, **spec):
+    sampler = CameraSampler(day, SamplingSpec(**spec), WINDOW)
+    return list(sampler), sampler.coverage()
+
+
+@pytest.mark.parametrize("rate", [0.5, 1, 2, KEYFRAMES])
+def test_timestamps_match_the_frame_shown(day, rate):
+    samples, _ = _run(day, rate=rate)
+    for s in samples:
+        shown = _file_start(s).timestamp() + read_index(s.frame) / FPS
+        assert abs(s.t.timestamp() - shown) < 1 / FPS + 1e-6, s
+        assert abs((s.t - _file_start(s)).total_seconds() - s.pts) < 1e-6
+    assert all(a.t < b.t for a, b in zip(samples, samples[1:], strict=False))
+
+
+def test_coverage_is_the_hole_and_the_truncated_tail(day):
+    _, cov = _run(day)
+    no_file, truncated, after = cov.gaps
+    assert (no_file.start, no_file.end, no_file.reason) == (at(30), at(40), GapReason.NO_FILE)
+    assert truncated.reason == GapReason.TRUNCATED and truncated.end == at(95)
+    assert at(76) < truncated.start < at(94)
+    assert (after.start, after.end, after.reason) == (at(95), at(100), GapReason.NO_FILE)
+    gap_s = sum((g.end - g.start).total_seconds() for g in cov.gaps)
+    assert cov.observed_s + gap_s == pytest.approx(100)
+
+
+@pytest.mark.parametrize("rate", [0.5, 1, 2])
+def test_sample_count_follows_the_rate(day, rate):
+    samples, cov = _run(day, rate=rate)
+    per_file = {}
+    for s in samples:
+        per_file.setdefault(s.source.name, []).append(s)
+    first, second, third, _ = (len(v) for v in per_file.values())
+    assert (first, second) == (30 * rate, 20 * rate)
+    # 15 s left after the overlap: whether its odd slot has a frame depends on the phase
+    assert math.floor(15 * rate) <= third <= math.ceil(15 * rate)
+    assert len(samples) == pytest.approx(cov.observed_s * rate, abs=1)
+
+
+def test_overlap_is_sampled_once(day):
+    samples, _ = _run(day, rate=1)
+    in_overlap = [s for s in samples if at(55) <= s.t < at(60)]
+    assert {s.source.name for s in in_overlap} == {"cam-1_20240506_090040.mp4"}
+    assert len(in_overlap) == 5
+
+
+def test_keyframe_cadence_decodes_keyframes_only(day):
+    samples, _ = _run(day, rate=KEYFRAMES)
+    assert {read_index(s.frame) % 20 for s in samples} == {0}  # keyframe every 20 frames
+
+
+def test_frames_resized_once_to_max_side(day):
+    samples, _ = _run(day, rate=0.5, max_side=160)
+    assert {s.frame.shape for s in samples} == {(120, 160, 3)}
+    assert samples[0].frame.dtype.name == "uint8"
+
+
+def test_window_limits_samples_and_coverage(day):
+    sampler = CameraSampler(day, SamplingSpec(rate=1), (at(10), at(20)))
+    samples = list(sampler)
+    assert [s.t for s in samples][0] == at(10) and len(samples) == 10
+    assert sampler.coverage().gaps == () and sampler.coverage().observed_s == 10
+
+
+def _indices(samples):
+    return [(s.t, read_index(s.frame)) for s in samples]
+
+
+def test_one_process_per_file_gives_the_same_samples(day):
+    results, cov = map_camera(_indices, day, SamplingSpec(rate=1), WINDOW, workers=2)
+    samples, seq_cov = _run(day, rate=1)
+    assert [x for r in results for x in r] == _indices(samples)
+    assert cov == seq_cov
+
+
+def test_corrupt_file_is_a_gap_and_the_rest_is_read(day, tmp_path):
+    import shutil
+
+    for seg in day.segments[:2]:
+        shutil.copy(seg.path, tmp_path / seg.path.name)
+    bad = tmp_path / day.segments[0].path.name
+    data = bytearray(bad.read_bytes())
+    data[len(data) // 3: len(data) // 3 + 2000] = bytes(2000)  # zeroed in the middle
+    bad.write_bytes(data)
+    broken = find_segments(tmp_path, PATTERN, "cam-1", TZ, DAY)
+    samples, cov = _run(broken, rate=2)
+    assert any(g.reason == GapReason.DECODE_ERROR for g in cov.gaps)
+    assert any(s.source.name == day.segments[1].path.name for s in samples)
+    assert sum(1 for s in samples if s.t >= at(40)) == 40
+
+
+def test_rate_out_of_range_is_refused():
+    with pytest.raises(ValueError, match="rate"):
+        SamplingSpec(rate=10)
