@@ -37,8 +37,7 @@ class CameraSampler:
             yield from sampler
 
     def coverage(self) -> Coverage:
-        return _coverage(self.day, self._window(),
-                         ((f.observed, f.gaps) for f in self._files))
+        return _coverage(self.day, self._window(), ((f.observed, f.gaps) for f in self._files))
 
     def _window(self) -> Interval:
         return self.window or self.day.bounds

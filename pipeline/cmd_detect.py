@@ -41,7 +41,7 @@ def _frames(path: Path, fps: float) -> Iterator[tuple[float, np.ndarray]]:
     from pipeline.sampler import VideoError, sample_video
 
     try:
-        for sample in sample_video(path, fps=fps):
+        for sample in sample_video(path, rate=fps):
             yield sample.pts, sample.frame
     except VideoError as exc:
         raise UserError(str(exc)) from exc

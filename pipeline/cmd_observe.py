@@ -63,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
     origin = datetime(2000, 1, 1, tzinfo=site.tz)  # observe has no wall clock: seconds only
     writer = H264Writer(args.annotate, fps=max(args.fps, 1.0)) if args.annotate else None
     try:
-        samples = sample_video(args.video, fps=args.fps)
+        samples = sample_video(args.video, rate=args.fps)
         for sample in tqdm(samples, desc=f"observe {camera.id}", unit="frame", disable=args.json):
             result = analyzer.analyze(origin + timedelta(seconds=sample.pts), sample.frame)
             zones = result.observation.zones

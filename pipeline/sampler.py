@@ -25,7 +25,7 @@ import logging
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
@@ -33,7 +33,7 @@ import av
 import numpy as np
 
 from pipeline.coverage import TOLERANCE, Gap, GapReason, Interval
-from pipeline.recordings import Segment
+from pipeline.recordings import Segment, probe
 
 log = logging.getLogger(__name__)
 
@@ -235,12 +235,17 @@ class _Decode:
 
     def _broken(self, packet, end_t: float, exc: Exception) -> None:
         """The rest of this GOP is undecodable: a gap up to the next keyframe."""
-        log.warning("%s: decode error at %.2f s: %s", self.task.segment.path,
-                    (packet.pts - self.origin) * self.tb, exc)
+        log.warning(
+            "%s: decode error at %.2f s: %s",
+            self.task.segment.path,
+            (packet.pts - self.origin) * self.tb,
+            exc,
+        )
         start = max(self.time(packet.pts), self.cursor)
         self._observe_until(start)
-        self.sampler.gaps.append(Gap(_dt(start, self.task), _dt(end_t, self.task),
-                                     GapReason.DECODE_ERROR))
+        self.sampler.gaps.append(
+            Gap(_dt(start, self.task), _dt(end_t, self.task), GapReason.DECODE_ERROR)
+        )
         self.cursor = max(self.cursor, end_t)
         self.wanted = {p for p in self.wanted if self.time(p) < start}
 
@@ -261,11 +266,17 @@ class _Decode:
         self._observe_until(end)
         tail = end
         # an undecodable last packet is where the file was cut, not a separate fault
-        if gaps and gaps[-1].reason == GapReason.DECODE_ERROR and \
-                gaps[-1].end.timestamp() >= end - TOLERANCE.total_seconds():
+        if (
+            gaps
+            and gaps[-1].reason == GapReason.DECODE_ERROR
+            and gaps[-1].end.timestamp() >= end - TOLERANCE.total_seconds()
+        ):
             tail = gaps.pop().start.timestamp()
-        log.warning("%s: truncated: ends %.1f s before its declared end",
-                    self.task.segment.path, self.hi - end)
+        log.warning(
+            "%s: truncated: ends %.1f s before its declared end",
+            self.task.segment.path,
+            self.hi - end,
+        )
         gaps.append(Gap(_dt(tail, self.task), self.task.hi, GapReason.TRUNCATED))
 
     def _sample(self, frame) -> Sample:
@@ -273,8 +284,12 @@ class _Decode:
             self.size = _fit(frame.width, frame.height, self.spec.max_side)
         width, height = self.size
         array = frame.to_ndarray(format="bgr24", width=width, height=height)
-        return Sample(_dt(self.time(frame.pts), self.task), array, self.task.segment.path,
-                      (frame.pts - self.origin) * self.tb)
+        return Sample(
+            _dt(self.time(frame.pts), self.task),
+            array,
+            self.task.segment.path,
+            (frame.pts - self.origin) * self.tb,
+        )
 
 
 def _dt(t: float, task: FileTask) -> datetime:
@@ -287,3 +302,29 @@ def _fit(width: int, height: int, max_side: int | None) -> tuple[int, int]:
     scale = max_side / max(width, height)
     return max(1, round(width * scale)), max(1, round(height * scale))
 
+
+class VideoError(Exception):
+    """A single video given on the command line cannot be read."""
+
+
+def sample_video(
+    path: str | Path, rate: float | Literal["keyframes"] = 1.0, max_side: int | None = None
+) -> Iterator[Sample]:
+    """Samples of one file on its own (`detect`, `observe`): its first frame is t=0, so the
+    slots fall on whole multiples of the interval in `pts`."""
+    path = Path(path)
+    epoch = datetime(1970, 1, 1, tzinfo=UTC)
+    segment = probe(path, epoch, UTC)
+    if segment is None or segment.error:
+        raise VideoError(
+            f"{path}: not a readable video ({segment.error if segment else 'no start'})"
+        )
+    sampler = FileSampler(
+        FileTask(segment, segment.start, segment.end), SamplingSpec(rate, max_side)
+    )
+    yielded = False
+    for sample in sampler:
+        yielded = True
+        yield sample
+    if not yielded and sampler.gaps:
+        raise VideoError(f"{path}: no frame could be decoded ({sampler.gaps[0].reason})")

@@ -20,9 +20,9 @@ def index_frame(index: int, width: int = 320, height: int = 240) -> np.ndarray:
     image[BLOCK:, :, 1] = (index * 7) % 256  # some motion for the encoder
     for bit in range(BITS):
         if index >> bit & 1:
-            image[:BLOCK, bit * BLOCK:(bit + 1) * BLOCK] = 255
+            image[:BLOCK, bit * BLOCK : (bit + 1) * BLOCK] = 255
         else:
-            image[:BLOCK, bit * BLOCK:(bit + 1) * BLOCK] = 0
+            image[:BLOCK, bit * BLOCK : (bit + 1) * BLOCK] = 0
     return image
 
 
@@ -42,9 +42,15 @@ def write_clip(
     with av.open(str(path), "w", options={"movflags": "faststart"}) as out:
         if creation_time:
             out.metadata["creation_time"] = creation_time
-        stream = out.add_stream("libx264", rate=fps, options={
-            "preset": "ultrafast", "crf": "23",
-            "x264-params": f"keyint={gop}:min-keyint={gop}:scenecut=0"})
+        stream = out.add_stream(
+            "libx264",
+            rate=fps,
+            options={
+                "preset": "ultrafast",
+                "crf": "23",
+                "x264-params": f"keyint={gop}:min-keyint={gop}:scenecut=0",
+            },
+        )
         stream.width, stream.height, stream.pix_fmt = 320, 240, "yuv420p"
         for i in range(round(seconds * fps)):
             frame = av.VideoFrame.from_ndarray(index_frame(i), format="bgr24")

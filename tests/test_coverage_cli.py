@@ -41,8 +41,10 @@ def test_json_lists_gaps_within_business_hours(site, capsys):
     assert reasons[0] == (at(30).isoformat(), at(40).isoformat(), "no file")
     assert reasons[1][1:] == (at(95).isoformat(), "truncated")
     assert reasons[2] == (at(95).isoformat(), at(100).isoformat(), "no file")
-    gap_s = sum((datetime.fromisoformat(b) - datetime.fromisoformat(a)).total_seconds()
-                for a, b, _ in reasons)
+    gap_s = sum(
+        (datetime.fromisoformat(b) - datetime.fromisoformat(a)).total_seconds()
+        for a, b, _ in reasons
+    )
     assert cam["observed_s"] == pytest.approx(100 - gap_s, abs=0.01)
     lobby = doc["cameras"]["lobby-1"]
     assert "folder not found" in lobby["error"] and lobby["gaps"][0]["reason"] == "no file"
@@ -59,6 +61,7 @@ def test_table_and_closed_day(site, capsys):
 def test_bad_site_file_is_a_user_error(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(cli, "COMMAND_MODULES", ("pipeline.cmd_coverage",))
     (tmp_path / "site.yaml").write_text("branch: {id: X}\n", encoding="utf-8")
-    assert cli.main(["coverage", "--site", str(tmp_path / "site.yaml"),
-                     "--date", "2024-05-06"]) == 2
-    assert "timezone" in capsys.readouterr().err
+    assert (
+        cli.main(["coverage", "--site", str(tmp_path / "site.yaml"), "--date", "2024-05-06"]) == 2
+    )
+    assert "cameras: Field required" in capsys.readouterr().err

@@ -55,6 +55,7 @@ def test_parse_start_in_branch_time_and_with_offset():
 
 
 def test_a_contained_segment_is_an_overlap_not_a_hole():
-    outer, inner, after = (Segment(Path(f"{a}.mp4"), at(a), at(b), b - a)
-                           for a, b in [(0, 60), (10, 20), (70, 80)])
+    outer, inner, after = (
+        Segment(Path(f"{a}.mp4"), at(a), at(b), b - a) for a, b in [(0, 60), (10, 20), (70, 80)]
+    )
     assert timeline([outer, inner, after]) == (((at(60), at(70)),), ((at(10), at(20)),))

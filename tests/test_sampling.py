@@ -104,7 +104,7 @@ def test_corrupt_file_is_a_gap_and_the_rest_is_read(day, tmp_path):
         shutil.copy(seg.path, tmp_path / seg.path.name)
     bad = tmp_path / day.segments[0].path.name
     data = bytearray(bad.read_bytes())
-    data[len(data) // 3: len(data) // 3 + 2000] = bytes(2000)  # zeroed in the middle
+    data[len(data) // 3 : len(data) // 3 + 2000] = bytes(2000)  # zeroed in the middle
     bad.write_bytes(data)
     broken = find_segments(tmp_path, PATTERN, "cam-1", TZ, DAY)
     samples, cov = _run(broken, rate=2)
