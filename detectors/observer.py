@@ -30,7 +30,7 @@ class ZoneSpec:
 
 @dataclass(frozen=True)
 class ObserverSettings:
-    person_conf: float = 0.35
+    person_conf: float = 0.4
     phone_conf: float = 0.25
     clutter_conf: float = 0.3
     #: grey-level difference (after lighting compensation) that counts a pixel as changed

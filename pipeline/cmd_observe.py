@@ -5,19 +5,19 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import datetime, timedelta
 from pathlib import Path
 
 from tqdm import tqdm
 
-from detectors.analyzer import CameraAnalyzer
 from detectors.base import BACKENDS, load_detector
 from detectors.motion import MotionGate
 from detectors.observations import ZoneObservation, ZonePurpose
-from detectors.observer import STAFF_PURPOSES, ZoneObserver
+from detectors.observer import STAFF_PURPOSES
 from pipeline.cli import UserError
+from pipeline.evaluation import observe_video
 from pipeline.overlay import draw_overlay
-from pipeline.site import load_site, zone_specs
+from pipeline.sampler import VideoError
+from pipeline.site import load_site
 from pipeline.video_writer import H264Writer
 
 
@@ -48,40 +48,31 @@ def zone_fields(obs: ZoneObservation) -> dict:
 
 
 def run(args: argparse.Namespace) -> int:
-    from pipeline.sampler import VideoError, sample_video
-
     site = load_site(args.site)
     camera = site.camera(args.camera)
     if not camera.zones:
         raise UserError(f"camera {camera.id} has no zones in {args.site}")
     if not args.video.is_file():
         raise UserError(f"{args.video}: no such file")
-    observer = ZoneObserver(camera.id, zone_specs(site, camera))
-    analyzer = CameraAnalyzer(
-        load_detector(args.backend, args.weights), observer, None if args.no_gate else MotionGate()
-    )
-    origin = datetime(2000, 1, 1, tzinfo=site.tz)  # observe has no wall clock: seconds only
+    gate = None if args.no_gate else MotionGate()
+    detector = load_detector(args.backend, args.weights)
+    analyzer, observed = observe_video(args.video, site, camera.id, detector, args.fps, gate)
     writer = H264Writer(args.annotate, fps=max(args.fps, 1.0)) if args.annotate else None
     try:
-        samples = sample_video(args.video, rate=args.fps)
-        for sample in tqdm(samples, desc=f"observe {camera.id}", unit="frame", disable=args.json):
-            result = analyzer.analyze(origin + timedelta(seconds=sample.pts), sample.frame)
-            zones = result.observation.zones
+        for o in tqdm(observed, desc=f"observe {camera.id}", unit="sample", disable=args.json):
+            zones = o.result.observation.zones
             if args.json:
-                line = {
-                    "t": round(sample.pts, 3),
-                    "zones": {k: zone_fields(v) for k, v in zones.items()},
-                }
-                print(json.dumps(line), flush=True)
+                fields = {k: zone_fields(v) for k, v in zones.items()}
+                print(json.dumps({"t": round(o.pts, 3), "zones": fields}), flush=True)
             if writer:
-                pixel_zones = observer.pixel_zones((sample.frame.shape[1], sample.frame.shape[0]))
+                frame = o.sample.frame
                 writer.write(
                     draw_overlay(
-                        sample.frame,
-                        pixel_zones,
-                        result.observation,
-                        result.detections,
-                        caption=f"t={sample.pts:.1f}s",
+                        frame,
+                        analyzer.observer.pixel_zones((frame.shape[1], frame.shape[0])),
+                        o.result.observation,
+                        o.result.detections,
+                        caption=f"t={o.pts:.1f}s",
                     )
                 )
     except VideoError as exc:
