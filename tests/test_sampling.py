@@ -116,3 +116,15 @@ def test_corrupt_file_is_a_gap_and_the_rest_is_read(day, tmp_path):
 def test_rate_out_of_range_is_refused():
     with pytest.raises(ValueError, match="rate"):
         SamplingSpec(rate=10)
+
+
+def test_window_far_into_a_file_seeks_to_it(tmp_path):
+    from conftest import write_clip
+
+    write_clip(tmp_path / "cam-1_20240506_090000.mp4", 60)
+    day = find_segments(tmp_path, PATTERN, "cam-1", TZ, DAY)
+    sampler = CameraSampler(day, SamplingSpec(rate=1), (at(45), at(60)))
+    samples = list(sampler)
+    assert [round(s.pts) for s in samples] == list(range(45, 60))
+    assert [read_index(s.frame) for s in samples] == [10 * i for i in range(45, 60)]
+    assert sampler.coverage().observed_s == 15
