@@ -119,7 +119,7 @@ def test_rate_out_of_range_is_refused():
 
 
 def test_window_far_into_a_file_seeks_to_it(tmp_path):
-    from conftest import write_clip
+    from tests.recording_fixtures import write_clip
 
     write_clip(tmp_path / "cam-1_20240506_090000.mp4", 60)
     day = find_segments(tmp_path, PATTERN, "cam-1", TZ, DAY)
