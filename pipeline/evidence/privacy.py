@@ -6,8 +6,9 @@ smoothed beyond recognition. Its limits:
 
 - a person the detector misses (occluded, tiny, unusual pose, below its confidence) is
   not blurred, nor is a face seen in a reflection, on a screen or on an ID card;
-- a head outside the top of its box (bending down, lying, a box cut by the frame edge)
-  may be missed in part;
+- a head outside the top of its box (bending down, lying, a loose box) may be missed in
+  part; a box cut by the frame's bottom edge has its upper half blurred, as the share of
+  the person it holds is unknown;
 - "staff" means anchored in a staff zone (teller post, lobby manager), so a customer
   standing in the lobby manager's zone stays sharp, and a staff member walking the
   lobby is blurred.
@@ -23,6 +24,10 @@ from detectors.observer import STAFF_PURPOSES
 from detectors.zones import PixelZone
 
 HEAD_SHARE = 0.22  # of the box height, from its top
+#: a box cut by the frame's bottom edge holds only the top of a person, and how much of
+#: them is unknown (from a raised camera, someone walking in under it shows head and
+#: shoulders): its head can lie anywhere in its upper half
+CUT_HEAD_SHARE = 0.5
 WIDEN = 0.1  # of the box width, on each side: arms drawn in, hair sticking out
 ABOVE = 0.03  # of the box height: boxes often clip the top of the head
 _CELLS = 4  # the head is averaged down to this many cells across before smoothing
@@ -48,11 +53,12 @@ def customer_heads(
             continue
         x1, y1, x2, y2 = (float(v) for v in box)
         bw, bh = x2 - x1, y2 - y1
+        share = CUT_HEAD_SHARE if y2 >= h - 1 else HEAD_SHARE
         region = (
             max(int(x1 - WIDEN * bw), 0),
             max(int(y1 - ABOVE * bh), 0),
             min(int(np.ceil(x2 + WIDEN * bw)), w),
-            min(int(np.ceil(y1 + HEAD_SHARE * bh)), h),
+            min(int(np.ceil(y1 + share * bh)), h),
         )
         if region[2] > region[0] and region[3] > region[1]:
             heads.append(region)
