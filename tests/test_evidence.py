@@ -227,3 +227,15 @@ def test_head_region_of_a_box_cut_by_the_frame_bottom_is_its_upper_half():
     whole, cut = (200, 40, 260, 140), (200, 140, 260, 240)
     persons = Detections.from_arrays([STAFF_BOX, whole, cut], [0.9] * 3, [0] * 3)
     assert customer_heads(persons, zones, (320, 240)) == [(194, 37, 266, 62), (194, 137, 266, 190)]
+
+
+def test_slower_recorder_plays_in_real_time(tmp_path):
+    """At 4 frames/s every fifth slot of a 5/s clip has no frame: the previous one stays up."""
+    path = write_clip(tmp_path / "slow.mp4", 10, fps=4, gop=8)
+    req = _request((probe(path, at(0), TZ),), 3, 5, 3)
+    ev = write_evidence(req, StubDetector(), tmp_path / "root", pre_s=1, post_s=1)
+    _, frames = _frames(tmp_path / "root" / ev.clip)
+    assert len(frames) == 19  # 16 frames in [2, 6) and 3 repeats; the last slot has none
+    for k, frame in enumerate(frames):
+        # the first frame in its slot, or the previous one held over an empty slot
+        assert 2 + k / 5 - 0.25 <= read_index(frame) / 4 < 2 + (k + 1) / 5

@@ -30,7 +30,7 @@ from pipeline.video_writer import H264Writer
 
 MAX_SIDE = 1280  # browser review; a 4K main stream would only cost encoding time
 JPEG_QUALITY = 90
-MAX_HOLD_S = 1.0  # repeat a frame over missing slots up to this long; longer is a hole
+MAX_HOLD_S = 1.0  # a frame stands for missing slots (or the key time) up to this long
 _SLOT_EPS = 1e-3
 
 
@@ -86,15 +86,14 @@ def write_evidence(
             )
         clip = store(tmp, root)
     # the first frame at or after keytime: the supporting sample itself
-    sample = next(
-        _samples(req.segments, (req.keytime, max(windows[-1][1], req.keytime)), spec), None
-    )
+    key_window = (req.keytime, req.keytime + timedelta(seconds=MAX_HOLD_S))
+    sample = next(_samples(req.segments, key_window, spec), None)
     if sample is None:
         raise EvidenceError(
-            f"finding {req.finding_id}: no footage of camera {req.camera} at or after "
-            f"the key time {req.keytime.isoformat()}"
+            f"finding {req.finding_id}: no footage of camera {req.camera} at the key time "
+            f"{req.keytime.isoformat()}"
         )
-    ok, jpeg = cv2.imencode(".jpg", render(sample), [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
+    _, jpeg = cv2.imencode(".jpg", render(sample), [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
     with temp_file(root, ".jpg") as tmp:
         tmp.write_bytes(jpeg.tobytes())
         keyframe = store(tmp, root)
@@ -160,7 +159,13 @@ def _samples(
         yield from FileSampler(task, spec)
 
 
-def _write_clip(path, windows: list[Interval], segments, spec: SamplingSpec, render) -> int:
+def _write_clip(
+    path: Path,
+    windows: list[Interval],
+    segments: tuple[Segment, ...],
+    spec: SamplingSpec,
+    render: _Renderer,
+) -> int:
     """Encode the parts' frames in one pass; returns how many frames came from footage.
 
     A slot the recording has no frame for (a recorder slower than `fps`, a dropped
