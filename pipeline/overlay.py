@@ -43,7 +43,9 @@ def draw_overlay(
     observation: FrameObservation | None,
     detections: Detections | None,
     caption: str = "",
+    highlight: str | None = None,
 ) -> np.ndarray:
+    """`highlight`: the zone a finding is about, drawn twice as thick so it stands out."""
     out = frame.copy()
     scale = max(out.shape[1] / 960, 0.5)
     thick = max(int(round(2 * scale)), 1)
@@ -51,7 +53,8 @@ def draw_overlay(
         obs = observation.zones.get(pz.zone_id) if observation else None
         label, alert = zone_state(obs) if obs else ("", False)
         colour = ALERT if alert else ZONE_COLOURS[pz.purpose]
-        cv2.polylines(out, [pz.polygon], True, colour, thick, cv2.LINE_AA)
+        width = thick * 2 if pz.zone_id == highlight else thick
+        cv2.polylines(out, [pz.polygon], True, colour, width, cv2.LINE_AA)
         x, y = pz.polygon.min(axis=0)
         _text(
             out,

@@ -3,6 +3,7 @@ can be checked against the frame it actually holds."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -35,9 +36,15 @@ def read_index(frame: np.ndarray) -> int:
 
 
 def write_clip(
-    path: Path, seconds: float, fps: int = FPS, gop: int = 20, creation_time: str | None = None
+    path: Path,
+    seconds: float,
+    fps: int = FPS,
+    gop: int = 20,
+    creation_time: str | None = None,
+    frame: Callable[[int], np.ndarray] = index_frame,
 ) -> Path:
-    """H.264 MP4 with the index moved to the front (as NVRs do) so a cut file still opens."""
+    """H.264 MP4 with the index moved to the front (as NVRs do) so a cut file still opens;
+    `frame(i)` draws the i-th frame."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with av.open(str(path), "w", options={"movflags": "faststart"}) as out:
         if creation_time:
@@ -53,8 +60,7 @@ def write_clip(
         )
         stream.width, stream.height, stream.pix_fmt = 320, 240, "yuv420p"
         for i in range(round(seconds * fps)):
-            frame = av.VideoFrame.from_ndarray(index_frame(i), format="bgr24")
-            out.mux(stream.encode(frame))
+            out.mux(stream.encode(av.VideoFrame.from_ndarray(frame(i), format="bgr24")))
         out.mux(stream.encode())
     return path
 

@@ -1,0 +1,205 @@
+"""A finding's evidence clip and key frame, drawn as a supervisor reviews them.
+
+Frames come from the sampler at the clip's rate, so decoding stays GOP-aware (one seek
+per part and file at most, only kept frames converted); each is detected, blurred
+(privacy.py), drawn and encoded before the next is decoded, so memory stays flat however
+long the clip. A finding longer than its two parts is cut to its beginning and its end,
+joined by a one-second title card that says how much was left out.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta, tzinfo
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from detectors.base import Detector
+from detectors.observer import ZoneObserver, ZoneSpec
+from pipeline.coverage import Interval
+from pipeline.evidence.privacy import blur_customers
+from pipeline.evidence.store import store, temp_file
+from pipeline.overlay import draw_overlay
+from pipeline.recordings import Segment
+from pipeline.sampler import FileSampler, Sample, SamplingSpec, plan
+from pipeline.video_writer import H264Writer
+
+MAX_SIDE = 1280  # browser review; a 4K main stream would only cost encoding time
+JPEG_QUALITY = 90
+MAX_HOLD_S = 1.0  # a frame stands for missing slots (or the key time) up to this long
+_SLOT_EPS = 1e-3
+
+
+class EvidenceError(Exception):
+    """The request cannot be shown: no footage at all, or a malformed request."""
+
+
+@dataclass(frozen=True)
+class EvidenceRequest:
+    finding_id: str
+    item: str  # checklist code, e.g. TELLER_ABSENT (shown in the caption)
+    camera: str
+    zone_id: str  # the finding's zone (drawn highlighted)
+    start: datetime  # aware
+    end: datetime  # aware
+    keytime: datetime  # the moment to show as the key frame (a supporting sample)
+    segments: tuple[Segment, ...]  # the camera-day's recordings, in time order
+    zones: tuple[ZoneSpec, ...]  # all the camera's zones
+
+
+@dataclass(frozen=True)
+class Evidence:
+    clip: str  # path relative to the evidence root, POSIX separators
+    keyframe: str  # idem
+
+
+def write_evidence(
+    req: EvidenceRequest,
+    detector: Detector,
+    root: Path,
+    *,
+    pre_s: float = 4.0,
+    post_s: float = 4.0,
+    part_s: float = 12.0,
+    fps: float = 5.0,
+) -> Evidence:
+    """Write the clip over [start - pre_s, end + post_s] (cut to two parts of part_s when
+    the finding is long) at `fps` (at most the sampler's 5/s) and the key frame at
+    `keytime`, under `root` by content. Raises EvidenceError when nothing can be shown."""
+    if any(t.tzinfo is None for t in (req.start, req.end, req.keytime)):
+        raise EvidenceError(f"finding {req.finding_id}: times must be aware")
+    if req.end < req.start:
+        raise EvidenceError(f"finding {req.finding_id}: ends before it starts")
+    spec = SamplingSpec(fps, MAX_SIDE)
+    render = _Renderer(req, detector)
+    windows = clip_parts(req.start, req.end, pre_s, post_s, part_s)
+    with temp_file(root, ".mp4") as tmp:
+        if not _write_clip(tmp, windows, req.segments, spec, render):
+            lo, hi = windows[0][0], windows[-1][1]
+            raise EvidenceError(
+                f"finding {req.finding_id}: no footage of camera {req.camera} could be "
+                f"decoded between {lo.isoformat()} and {hi.isoformat()}"
+            )
+        clip = store(tmp, root)
+    # the first frame at or after keytime: the supporting sample itself
+    key_window = (req.keytime, req.keytime + timedelta(seconds=MAX_HOLD_S))
+    sample = next(_samples(req.segments, key_window, spec), None)
+    if sample is None:
+        raise EvidenceError(
+            f"finding {req.finding_id}: no footage of camera {req.camera} at the key time "
+            f"{req.keytime.isoformat()}"
+        )
+    _, jpeg = cv2.imencode(".jpg", render(sample), [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
+    with temp_file(root, ".jpg") as tmp:
+        tmp.write_bytes(jpeg.tobytes())
+        keyframe = store(tmp, root)
+    return Evidence(clip, keyframe)
+
+
+def clip_parts(
+    start: datetime, end: datetime, pre_s: float, post_s: float, part_s: float
+) -> list[Interval]:
+    """The windows the clip shows: the whole finding with its rolls, or, when that would be
+    long, the first part_s from the pre-roll and the last part_s up to the post-roll."""
+    lo, hi = start - timedelta(seconds=pre_s), end + timedelta(seconds=post_s)
+    if (end - start).total_seconds() <= pre_s + post_s + 2 * part_s:
+        return [(lo, hi)]
+    part = timedelta(seconds=part_s)
+    return [(lo, lo + part), (hi - part, hi)]
+
+
+def caption(item: str, camera: str, t: datetime, tz: tzinfo | None) -> str:
+    """What each frame says: the item, the camera and the branch's wall-clock time."""
+    return f"{item}  {camera}  {t.astimezone(tz):%H:%M:%S}"
+
+
+def skipped(seconds: float) -> str:
+    """How much a title card leaves out, in the unit a supervisor thinks in."""
+    if seconds < 90:
+        return f"{round(seconds)} s"
+    minutes = round(seconds / 60)
+    if minutes < 90:
+        return f"{minutes} min"
+    return f"{minutes // 60} h {minutes % 60:02d} min"
+
+
+class _Renderer:
+    """A sample as evidence shows it: customers' heads blurred, zones with their state,
+    detections and the caption drawn. Detection runs on the unblurred frame."""
+
+    def __init__(self, req: EvidenceRequest, detector: Detector) -> None:
+        self.req, self.detector = req, detector
+        self.observer = ZoneObserver(req.camera, list(req.zones))
+        # the branch's zone: the recordings' start times are in it
+        self.tz = req.segments[0].start.tzinfo if req.segments else req.start.tzinfo
+
+    def __call__(self, sample: Sample) -> np.ndarray:
+        frame = sample.frame
+        detections = self.detector.detect(frame)
+        zones = self.observer.pixel_zones((frame.shape[1], frame.shape[0]))
+        observation = self.observer.observe(sample.t, frame, detections)
+        return draw_overlay(
+            blur_customers(frame, detections, zones),
+            zones,
+            observation,
+            detections,
+            caption(self.req.item, self.req.camera, sample.t, self.tz),
+            highlight=self.req.zone_id,
+        )
+
+
+def _samples(
+    segments: tuple[Segment, ...], window: Interval, spec: SamplingSpec
+) -> Iterator[Sample]:
+    for task in plan(segments, window):
+        yield from FileSampler(task, spec)
+
+
+def _write_clip(
+    path: Path,
+    windows: list[Interval],
+    segments: tuple[Segment, ...],
+    spec: SamplingSpec,
+    render: _Renderer,
+) -> int:
+    """Encode the parts' frames in one pass; returns how many frames came from footage.
+
+    A slot the recording has no frame for (a recorder slower than `fps`, a dropped
+    frame) repeats the previous frame, so the clip plays in real time; a hole longer than
+    MAX_HOLD_S is left out. Before a later part, a title card says what was skipped.
+    """
+    fps = float(spec.rate)
+    shown = 0
+    last: tuple[datetime, np.ndarray] | None = None
+    with H264Writer(path, fps) as writer:
+        for window in windows:
+            slot = None
+            for sample in _samples(segments, window, spec):
+                now = math.floor(sample.t.timestamp() * fps + _SLOT_EPS)
+                if last is not None and slot is None:
+                    card = _title_card(last[1].shape, (sample.t - last[0]).total_seconds())
+                    for _ in range(round(fps)):
+                        writer.write(card)
+                elif last is not None and 1 < now - slot <= fps * MAX_HOLD_S:
+                    for _ in range(now - slot - 1):
+                        writer.write(last[1])
+                last = (sample.t, render(sample))
+                writer.write(last[1])
+                slot = now
+                shown += 1
+    return shown
+
+
+def _title_card(shape: tuple[int, ...], seconds: float) -> np.ndarray:
+    card = np.zeros(shape, np.uint8)
+    text = f"... {skipped(seconds)} later ..."
+    font, scale = cv2.FONT_HERSHEY_SIMPLEX, max(shape[1] / 640, 0.5)
+    thick = max(round(2 * scale), 1)
+    (tw, th), _ = cv2.getTextSize(text, font, scale, thick)
+    org = ((shape[1] - tw) // 2, (shape[0] + th) // 2)
+    cv2.putText(card, text, org, font, scale, (255, 255, 255), thick, cv2.LINE_AA)
+    return card
