@@ -34,9 +34,15 @@ SIZES = {"1080p": (1920, 1080), "720p": (1280, 720)}
 
 def encode_loop(path: Path, size: tuple[int, int], gop: int) -> None:
     with av.open(str(FOOTAGE)) as src, av.open(str(path), "w") as out:
-        stream = out.add_stream("libx264", rate=FPS, options={
-            "crf": "23", "preset": "veryfast",
-            "x264-params": f"keyint={gop}:min-keyint={gop}:scenecut=0"})
+        stream = out.add_stream(
+            "libx264",
+            rate=FPS,
+            options={
+                "crf": "23",
+                "preset": "veryfast",
+                "x264-params": f"keyint={gop}:min-keyint={gop}:scenecut=0",
+            },
+        )
         stream.width, stream.height, stream.pix_fmt = *size, "yuv420p"
         for i, frame in enumerate(src.decode(video=0)):
             if i == LOOP_FRAMES:
@@ -79,14 +85,14 @@ def camera(cache: Path, source: Path, files: int, minutes: float) -> Path:
     folder.mkdir(exist_ok=True)
     start = datetime(2024, 5, 6, 9, 0)
     for i in range(files):
-        link = folder / (start + timedelta(minutes=minutes * i)).strftime(
-            "cam_%Y%m%d_%H%M%S.mp4")
+        link = folder / (start + timedelta(minutes=minutes * i)).strftime("cam_%Y%m%d_%H%M%S.mp4")
         if not link.exists():
             link.symlink_to(source)
     return folder
 
 
 # --- the two contenders, each run in its own process -------------------------------------
+
 
 def peak_rss_mb() -> float:
     """This process's own high-water mark (ru_maxrss survives exec and would report the
@@ -127,8 +133,9 @@ def baseline(folder: Path, rate, max_side: int) -> tuple[int, float]:
                 ok, frame = cap.retrieve()
                 h, w = frame.shape[:2]
                 scale = max_side / max(h, w)
-                cv2.resize(frame, (round(w * scale), round(h * scale)),
-                           interpolation=cv2.INTER_AREA)
+                cv2.resize(
+                    frame, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA
+                )
                 n += 1
             i += 1
         cap.release()
@@ -144,8 +151,16 @@ def measure(method: str, folder: str, rate: str, max_side: int) -> dict:
 
 
 def run_isolated(method: str, folder: Path, rate, max_side: int) -> dict:
-    cmd = [sys.executable, __file__, "--measure", method, str(folder), str(rate),
-           "--max-side", str(max_side)]
+    cmd = [
+        sys.executable,
+        __file__,
+        "--measure",
+        method,
+        str(folder),
+        str(rate),
+        "--max-side",
+        str(max_side),
+    ]
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     out = subprocess.run(cmd, check=True, capture_output=True, text=True, env=env).stdout
     return json.loads(out.splitlines()[-1])
@@ -157,10 +172,10 @@ def main() -> None:
     p.add_argument("--files", type=int, default=2, help="segments per camera")
     p.add_argument("--quick", action="store_true", help="2-minute recordings, 1080p only")
     p.add_argument("--max-side", type=int, default=640, help="frame size the detector needs")
-    p.add_argument("--cache", type=Path,
-                   default=Path(tempfile.gettempdir()) / "branch-audit-bench")
-    p.add_argument("--measure", nargs=3, metavar=("METHOD", "FOLDER", "RATE"),
-                   help=argparse.SUPPRESS)
+    p.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "branch-audit-bench")
+    p.add_argument(
+        "--measure", nargs=3, metavar=("METHOD", "FOLDER", "RATE"), help=argparse.SUPPRESS
+    )
     args = p.parse_args()
     if args.measure:
         print(json.dumps(measure(*args.measure, args.max_side)))
@@ -169,10 +184,14 @@ def main() -> None:
         args.minutes = 2
     args.cache.mkdir(parents=True, exist_ok=True)
     footage_h = args.minutes * args.files / 60
-    print(f"{args.files} x {args.minutes:g} min per camera, frames resized to "
-          f"{args.max_side}, {len(os.sched_getaffinity(0))} cores\n")
-    print("| recording | rate | ours s/cam-h | baseline s/cam-h | speed-up "
-          "| ours peak RSS MB | baseline peak RSS MB | samples ours/baseline |")
+    print(
+        f"{args.files} x {args.minutes:g} min per camera, frames resized to "
+        f"{args.max_side}, {len(os.sched_getaffinity(0))} cores\n"
+    )
+    print(
+        "| recording | rate | ours s/cam-h | baseline s/cam-h | speed-up "
+        "| ours peak RSS MB | baseline peak RSS MB | samples ours/baseline |"
+    )
     print("|---|---|---:|---:|---:|---:|---:|---:|")
     for name in ["1080p"] if args.quick else list(SIZES):
         for gop in (50, 250):
@@ -184,11 +203,14 @@ def main() -> None:
                 # baseline at keyframe cadence: one frame per keyframe interval
                 base_rate = FPS / gop if rate == "keyframes" else rate
                 base = run_isolated("baseline", folder, base_rate, args.max_side)
-                print(f"| {name} GOP {gop} | {rate} | {mine['wall_s'] / footage_h:.1f} "
-                      f"| {base['wall_s'] / footage_h:.1f} "
-                      f"| {base['wall_s'] / mine['wall_s']:.1f}x "
-                      f"| {mine['peak_rss_mb']:.0f} | {base['peak_rss_mb']:.0f} "
-                      f"| {mine['samples']}/{base['samples']} |", flush=True)
+                print(
+                    f"| {name} GOP {gop} | {rate} | {mine['wall_s'] / footage_h:.1f} "
+                    f"| {base['wall_s'] / footage_h:.1f} "
+                    f"| {base['wall_s'] / mine['wall_s']:.1f}x "
+                    f"| {mine['peak_rss_mb']:.0f} | {base['peak_rss_mb']:.0f} "
+                    f"| {mine['samples']}/{base['samples']} |",
+                    flush=True,
+                )
     memory_vs_length(args)
 
 

@@ -119,6 +119,7 @@ def test_observe_cli_json_and_annotated_video(capsys, tmp_path):
         assert stream.codec_context.name == "h264" and stream.codec_context.pix_fmt == "yuv420p"
         frames = [f.to_ndarray(format="bgr24") for f in container.decode(stream)]
     assert len(frames) == 20
+
     # the counter's outline is drawn in red (cluttered); the scene itself has no red
     def red(image):
         return int(((image[:, :, 2] > 180) & (image[:, :, 1] < 80) & (image[:, :, 0] < 80)).sum())
