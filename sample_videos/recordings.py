@@ -1,0 +1,152 @@
+"""Recordings as an NVR writes them, made from real clips: for the demo branch and the
+benchmarks.
+
+An NVR writes H.264 at a constant frame rate with a fixed keyframe interval, in segment
+files named by their start time. The shared clips are re-encoded once that way, then
+lengthened by copying packets (no second encode), so an hour of "recording" costs seconds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import subprocess
+import tempfile
+import urllib.request
+from fractions import Fraction
+from pathlib import Path
+
+import av
+
+#: name → (SHA-256, where to get it when ../shared/footage is absent)
+SOURCES = {
+    "one-by-one-person-detection.mp4": (
+        "a5964aa259099a482a8b360ffc2c57b5a30f84d5919236a4dad01f8e929ac07c",
+        "https://github.com/intel-iot-devkit/sample-videos/raw/master/one-by-one-person-detection.mp4",
+    ),
+    "bottle-detection.mp4": (
+        "d52ba94aedf8a923c342fe9ea1d2bd85f712c4cc0f49a6de1bac43eebe3a48ff",
+        "https://github.com/intel-iot-devkit/sample-videos/raw/master/bottle-detection.mp4",
+    ),
+    "vtest.avi": (
+        "45cddc9490be69345cbdab64ca583be65987e864ca408038e648db99e10516cf",
+        "debian:opencv-doc:./usr/share/doc/opencv-doc/examples/data/vtest.avi",
+    ),
+}
+
+
+class FootageError(Exception):
+    """A clip could not be had, or is not the clip it should be."""
+
+
+def sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def fetch(name: str, dest: Path, shared: Path | None) -> Path:
+    """The clip `name` in `dest`: copied from `shared` when there, else downloaded from its
+    public source; refused unless its SHA-256 is the known one."""
+    expected, source = SOURCES[name]
+    target = dest / name
+    if target.is_file() and sha256(target) == expected:
+        return target
+    dest.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=dest) as tmp:
+        part = Path(tmp) / name
+        if shared is not None and (shared / name).is_file():
+            shutil.copyfile(shared / name, part)
+        elif source.startswith("debian:"):
+            _from_debian_package(source, part)
+        else:
+            urllib.request.urlretrieve(source, part)  # noqa: S310 (fixed https/file URLs)
+        got = sha256(part)
+        if got != expected:
+            raise FootageError(f"{name}: SHA-256 {got} is not the expected {expected}")
+        part.replace(target)
+    return target
+
+
+def _from_debian_package(source: str, out: Path) -> None:
+    _, package, member = source.split(":", 2)
+    work = out.parent
+    subprocess.run(["apt-get", "download", package], cwd=work, check=True, capture_output=True)
+    deb = next(work.glob(f"{package}_*.deb"))
+    tar = subprocess.run(["dpkg", "--fsys-tarfile", str(deb)], check=True, capture_output=True)
+    subprocess.run(["tar", "-x", "-C", str(work), member], input=tar.stdout, check=True)
+    (work / member).replace(out)
+
+
+def nvr_encode(
+    src: Path,
+    dst: Path,
+    *,
+    fps: int,
+    gop_s: float = 2.0,
+    size: tuple[int, int] | None = None,
+    seconds: tuple[float, float] | None = None,
+) -> Path:
+    """Re-encode `src` (or its `seconds` range) as an NVR would: H.264, yuv420p, constant
+    `fps`, a keyframe every `gop_s` seconds, no scene-cut keyframes."""
+    gop = max(1, round(gop_s * fps))
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    with av.open(str(src)) as inp, av.open(str(dst), "w") as out:
+        stream = out.add_stream(
+            "libx264",
+            rate=fps,
+            options={"crf": "23", "preset": "veryfast",
+                     "x264-params": f"keyint={gop}:min-keyint={gop}:scenecut=0"},
+        )  # fmt: skip
+        ins = inp.streams.video[0]
+        width, height = size or (ins.width - ins.width % 2, ins.height - ins.height % 2)
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        lo, hi = seconds or (0.0, float("inf"))
+        n = 0
+        for frame in inp.decode(ins):
+            t = float(frame.pts * ins.time_base) if frame.pts is not None else n / fps
+            if t < lo:
+                continue
+            if t >= hi:
+                break
+            # Constant frame rate: the source's frames are re-timed at `fps`.
+            out_frame = frame.reformat(width=width, height=height, format="yuv420p")
+            out_frame.pts, out_frame.time_base = n, Fraction(1, fps)
+            out.mux(stream.encode(out_frame))
+            n += 1
+        out.mux(stream.encode())
+    return dst
+
+
+def loop(src: Path, dst: Path, seconds: float) -> Path:
+    """`src` repeated by packet copy until it lasts `seconds` (cut at a packet boundary)."""
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    with av.open(str(src)) as probe:
+        ins = probe.streams.video[0]
+        length = round(ins.frames / ins.average_rate / ins.time_base)  # in stream ticks
+        end = round(seconds / ins.time_base)
+    with av.open(str(dst), "w", options={"movflags": "+faststart"}) as out:
+        outs = None
+        shift = 0
+        while shift < end:
+            with av.open(str(src)) as inp:
+                ins = inp.streams.video[0]
+                outs = outs or out.add_stream_from_template(ins)
+                for packet in inp.demux(ins):
+                    if not packet.size or packet.pts is None or packet.pts + shift >= end:
+                        continue
+                    packet.pts += shift
+                    packet.dts += shift
+                    packet.stream = outs
+                    out.mux(packet)
+            shift += length
+    return dst
+
+
+def truncate(path: Path, keep: float) -> Path:
+    """Cut a file to a share of its bytes, as a power loss does to the segment being written."""
+    data = path.read_bytes()
+    path.write_bytes(data[: int(len(data) * keep)])
+    return path
