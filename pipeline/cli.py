@@ -15,6 +15,8 @@ COMMAND_MODULES = (
     "pipeline.cmd_observe",
     "pipeline.cmd_score",
     "pipeline.cmd_assess",
+    "pipeline.cmd_token",
+    "pipeline.cmd_serve",
 )
 
 
