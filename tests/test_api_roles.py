@@ -79,10 +79,7 @@ def test_role_matrix(api, role, route, whose):
     target = _target(api, branch, route)
     method, url, _, _ = ROUTES[route]
     url = url.format(**target)
-    if method == "GET":
-        response = api.get(role, url)
-    else:
-        response = api.post(role, url, json=BODIES[route])
+    response = api.get(role, url) if method == "GET" else api.post(role, url, json=BODIES[route])
     expected = _expected(role, route, whose)
     assert response.status_code == expected, response.text
     with api.db.session() as s:

@@ -54,7 +54,16 @@ def server(tmp_path):
     evidence = tmp_path / "evidence"
     filled_db(url, evidence)
     token = _cli(
-        "token", "create", "--role", "supervisor", "--region", "huaian", "--name", "sam", "--db", url
+        "token",
+        "create",
+        "--role",
+        "supervisor",
+        "--region",
+        "huaian",
+        "--name",
+        "sam",
+        "--db",
+        url,
     ).splitlines()[-1]
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -75,7 +84,7 @@ def server(tmp_path):
             time.sleep(0.1)
         if proc.poll() is not None:
             pytest.fail(f"serve exited: {log.read_text()}")
-    yield base, token
+    yield base, token, url
     proc.terminate()
     proc.wait(timeout=10)
 
@@ -96,12 +105,19 @@ def shots(tmp_path):
     return lambda page, name: page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
 
 
+def _login(page, base: str, token: str) -> None:
+    page.goto(f"{base}/login")
+    page.fill("#token", token)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+
+
 def _api(base: str, token: str, path: str):
     return httpx.get(base + path, headers={"Authorization": f"Bearer {token}"}).json()
 
 
 def test_supervisor_reviews_in_the_browser_with_the_keyboard(server, page, shots):
-    base, token = server
+    base, token, _ = server
     page.goto(f"{base}/review")
     assert page.url.startswith(f"{base}/login")
     shots(page, "login")
@@ -132,7 +148,9 @@ def test_supervisor_reviews_in_the_browser_with_the_keyboard(server, page, shots
     page.keyboard.type("customer's phone, not the teller's")
     page.keyboard.press("Escape")
     page.keyboard.press("d")
-    page.wait_for_function("() => document.getElementById('message').textContent.includes('Dismissed')")
+    page.wait_for_function(
+        "() => document.getElementById('message').textContent.includes('Dismissed')"
+    )
     assert int(page.text_content("#count")) == queued - 2
 
     check = _api(base, token, "/api/v1/checks?branch=JS-HA-001&from=2026-11-02&to=2026-11-02")[0]
@@ -158,3 +176,33 @@ def test_supervisor_reviews_in_the_browser_with_the_keyboard(server, page, shots
     page.goto(f"{base}/docs")
     assert page.locator("article.op").count() >= 14
     shots(page, "docs")
+
+
+def test_branch_appeals_and_supervisor_grants_in_the_browser(server, page, shots):
+    base, supervisor, url = server
+    manager = _cli("token", "create", "--role", "branch", "--branch", "JS-HA-001", "--db", url)
+    manager = manager.splitlines()[-1]
+    branch_page = page.context.browser.new_page(viewport={"width": 1360, "height": 900})
+    _login(branch_page, base, manager)
+    assert branch_page.url == f"{base}/branches/JS-HA-001"
+    assert branch_page.locator("a", has_text="Review").count() == 0  # a branch cannot review
+    row = branch_page.locator("tr", has=branch_page.locator("summary", has_text="Appeal"))
+    row.locator("summary").click()
+    row.locator("textarea").fill("大堂经理在客户区引导客户 — guiding a customer")
+    row.locator("button", has_text="Submit").click()
+    branch_page.wait_for_function(
+        "() => [...document.querySelectorAll('.appeal-form .message')].some(m => m.textContent.includes('filed'))"
+    )
+    shots(branch_page, "branch_manager")
+
+    _login(page, base, supervisor)
+    page.goto(f"{base}/appeals")
+    assert "guiding a customer" in page.text_content(".appeal-card blockquote")
+    shots(page, "appeals_pending")
+    before = _api(base, supervisor, "/api/v1/checks?branch=JS-HA-001&from=2026-11-03&to=2026-11-03")
+    page.locator(".appeal-card button", has_text="Grant").click()
+    page.wait_for_function(
+        "() => document.querySelector('.appeal-card .message').textContent.includes('Granted')"
+    )
+    after = _api(base, supervisor, "/api/v1/checks?branch=JS-HA-001&from=2026-11-03&to=2026-11-03")
+    assert after[0]["final_score"] == before[0]["final_score"] + 2  # the lobby deduction is gone

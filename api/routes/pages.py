@@ -229,6 +229,7 @@ def branch_page(
         findings=findings,
         can_appeal=principal.can(Can.APPEAL),
         can_review=principal.can(Can.REVIEW),
+        names={item.code: item.name_zh for item in settings.checklist.items},
     )
 
 
