@@ -29,9 +29,11 @@ AppSettings = Annotated[Settings, Depends(settings)]
 
 
 def session(s: AppSettings) -> Iterator[Session]:
-    """One transaction per request, committed before the response is sent."""
+    """One transaction per request."""
     with s.db.session() as db_session:
         yield db_session
 
 
-DbSession = Annotated[Session, Depends(session)]
+# "function" scope: committed when the endpoint returns, so a client that reads right after
+# a response sees what that response reported.
+DbSession = Annotated[Session, Depends(session, scope="function")]

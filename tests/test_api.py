@@ -10,7 +10,10 @@ import pandas as pd
 import pytest
 from sqlalchemy import select
 
+from api.auth import principal_for
+from pipeline.cli import main
 from pipeline.store import models as m
+from pipeline.store.db import Database
 from rules.periods import check_scores, resolve_period
 from rules.policies import load_policy
 from tests.api_fixtures import running_api
@@ -344,3 +347,17 @@ def test_tokens_are_stored_hashed_and_login_sets_a_strict_httponly_cookie(api):
     assert "复核队列" in api.client.get("/review").text
     api.client.post("/logout")
     assert api.client.get("/api/v1/me").status_code == 401
+
+
+def test_token_create_prints_a_working_token_last_and_refuses_bad_scopes(tmp_path, capsys):
+    url = f"sqlite:///{tmp_path / 'tokens.db'}"
+    args = ["token", "create", "--role", "supervisor", "--region", "huaian", "--name", "sam"]
+    assert main([*args, "--db", url]) == 0
+    token = capsys.readouterr().out.splitlines()[-1]
+    db = Database(url)
+    with db.session() as s:
+        assert principal_for(s, token).region == "huaian"
+    db.dispose()
+    assert main(["token", "create", "--role", "supervisor", "--db", url]) == 2
+    assert "needs --region" in capsys.readouterr().err
+    assert main(["token", "create", "--role", "assessment", "--branch", "B", "--db", url]) == 2
