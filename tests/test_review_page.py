@@ -164,11 +164,21 @@ def test_supervisor_reviews_in_the_browser_with_the_keyboard(server, page, shots
     review = _api(base, token, f"/api/v1/findings/{phone['id']}")["reviews"][-1]
     assert review["note"] == "customer's phone, not the teller's" and review["reviewer"] == "sam"
 
+    page.goto(f"{base}/review")  # the filter form: an empty field means "all"
+    page.select_option("select[name=branch]", "JS-HA-002")
+    page.click("form.filters button[type=submit]")
+    page.wait_for_url("**/review?branch=JS-HA-002&date=&item=")
+    assert set(page.locator("#queue-list small").all_text_contents()) == {
+        "JS-HA-002 · 11-02 15:30 · 87%"
+    }
+
     page.goto(f"{base}/branches/JS-HA-001")
     assert page.locator("svg.chart polyline.final").count() == 1
     assert page.text_content("tr[data-date='2026-11-02'] .final-score") == "98"
     shots(page, "branch")
-    page.goto(f"{base}/assessments?policy=B")
+    page.goto(f"{base}/assessments")
+    page.select_option("select[name=policy]", "B")
+    page.click("form.filters button[type=submit]")  # with an empty period
     assert page.locator("table tbody tr").count() == 2  # the region's two branches
     shots(page, "assessments")
     page.goto(f"{base}/appeals")

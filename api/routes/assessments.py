@@ -88,7 +88,7 @@ PolicyName = Annotated[Literal["A", "B"], Query(description="A (thresholds) or B
 PeriodLabel = Annotated[
     str | None,
     Query(
-        pattern=r"^[A-Za-z0-9._\-]{1,32}$",
+        pattern=r"^[A-Za-z0-9._\-]{0,32}$",
         description="2026, 2026-Q4, 2026-S3 (a stage), 2026-11; default: the stage of the "
         "dates under Policy B, else all dates",
     ),
@@ -101,7 +101,7 @@ def assessments(
     session: DbSession, principal: Reader, policy: PolicyName = "A", period: PeriodLabel = None
 ) -> AssessmentOut:
     """Each branch's period score, ranks, outcome and yuan, with the rule and arithmetic."""
-    return _assess(session, principal, policy, period)
+    return _assess(session, principal, policy, period or None)
 
 
 def _frame(report: AssessmentOut) -> pd.DataFrame:
@@ -128,7 +128,7 @@ def _download(content: bytes, media_type: str, report: AssessmentOut, ext: str) 
 def assessments_csv(
     session: DbSession, principal: Reader, policy: PolicyName = "A", period: PeriodLabel = None
 ):
-    report = _assess(session, principal, policy, period)
+    report = _assess(session, principal, policy, period or None)
     text = _frame(report).to_csv(index=False)
     # a BOM so that Excel opens the Chinese rule texts as UTF-8
     return _download(("\ufeff" + text).encode(), "text/csv; charset=utf-8", report, "csv")
@@ -141,7 +141,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def assessments_xlsx(
     session: DbSession, principal: Reader, policy: PolicyName = "A", period: PeriodLabel = None
 ):
-    report = _assess(session, principal, policy, period)
+    report = _assess(session, principal, policy, period or None)
     buffer = io.BytesIO()
     _frame(report).to_excel(buffer, index=False, sheet_name="assessment")
     return _download(buffer.getvalue(), XLSX, report, "xlsx")

@@ -137,26 +137,26 @@ def review_page(
     session: DbSession,
     settings: AppSettings,
     principal: Viewer,
-    branch: Annotated[str | None, Query(pattern=BRANCH_ID)] = None,
-    day: Annotated[date | None, Query(alias="date")] = None,
-    item: Annotated[str | None, Query(pattern=ITEM_CODE)] = None,
+    branch: Annotated[str, Query(pattern="^$|" + BRANCH_ID)] = "",
+    day: Annotated[str, Query(alias="date", pattern=r"^(\d{4}-\d{2}-\d{2})?$")] = "",
+    item: Annotated[str, Query(pattern="^$|" + ITEM_CODE)] = "",
 ):
-    """The queue of pending findings; the script reviews them one after another."""
+    """The queue of pending findings; the script reviews them one after another.
+    The filter form sends empty fields for "all", so empty means no filter here."""
     _require(principal, Can.REVIEW)
-    branch = branch or None
+    try:
+        on = date.fromisoformat(day) if day else None
+    except ValueError:
+        raise HTTPException(422, f"date {day}: not a calendar date") from None
     queue = list_findings(
-        session, settings, principal, branch, day, item, "pending", page=1, per_page=200
+        session, settings, principal, branch or None, on, item or None, "pending", 1, 200
     )
     return _page(
         request,
         "review.html",
         principal,
         queue=queue.model_dump(mode="json"),
-        filters={
-            "branch": branch or "",
-            "date": day.isoformat() if day else "",
-            "item": item or "",
-        },
+        filters={"branch": branch, "date": day, "item": item},
         branches=visible_branches(session, principal),
         items=settings.checklist.items,
     )
