@@ -16,6 +16,8 @@ COMMAND_MODULES = (
     "pipeline.cmd_score",
     "pipeline.cmd_assess",
     "pipeline.cmd_coverage",
+    "pipeline.cmd_token",
+    "pipeline.cmd_serve",
 )
 
 

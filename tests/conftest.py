@@ -46,11 +46,10 @@ def recordings(tmp_path_factory) -> Path:
 PG_ADMIN = os.environ.get("BRANCH_AUDIT_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request, tmp_path):
-    """A fresh, empty database of each kind; PostgreSQL is the real local server."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'test.db'}"
+def _fresh_database(kind: str, directory: Path):
+    """Yield the URL of a fresh, empty database of `kind`; PostgreSQL is the real local server."""
+    if kind == "sqlite":
+        yield f"sqlite:///{directory / 'test.db'}"
         return
     import uuid
 
@@ -68,3 +67,15 @@ def db_url(request, tmp_path):
     finally:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path):
+    """A fresh, empty database of each kind."""
+    yield from _fresh_database(request.param, tmp_path)
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def module_db_url(request, tmp_path_factory):
+    """Like `db_url`, shared by one module's tests (for large read-mostly matrices)."""
+    yield from _fresh_database(request.param, tmp_path_factory.mktemp("db"))

@@ -1,0 +1,42 @@
+"""The web service: the JSON API, its documentation and the supervisors' pages, one app."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from api.deps import Settings
+from api.routes import appeals, assessments, branches, checks, findings, pages
+from pipeline.store.db import Database
+from rules.checklist import load_checklist
+
+STATIC = Path(__file__).resolve().parent / "static"
+
+
+def create_app(
+    db_url: str | None = None,
+    evidence_root: str | Path = "evidence",
+    checklist: str | Path | None = None,
+) -> FastAPI:
+    """An app over the database at `db_url` (migrated on start), serving evidence files
+    from under `evidence_root` only."""
+    app = FastAPI(
+        title="branch-audit",
+        version="1",
+        summary="Findings, reviews, appeals, check scores and assessments of bank branches.",
+        docs_url=None,  # /docs and /openapi.json are served behind the login, offline
+        redoc_url=None,
+        openapi_url=None,
+    )
+    app.state.settings = Settings(
+        db=Database(db_url),
+        evidence_root=Path(evidence_root).resolve(),
+        checklist=load_checklist(checklist),
+    )
+    for module in (branches, checks, findings, appeals, assessments, pages):
+        app.include_router(module.router)
+    pages.install(app)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    return app

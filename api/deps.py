@@ -1,0 +1,39 @@
+"""Per-request access to the app's database and settings."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from pipeline.store.db import Database
+from rules.checklist import Checklist
+
+
+@dataclass(frozen=True)
+class Settings:
+    db: Database
+    evidence_root: Path  # resolved; no clip is served from outside it
+    checklist: Checklist
+
+
+def settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+AppSettings = Annotated[Settings, Depends(settings)]
+
+
+def session(s: AppSettings) -> Iterator[Session]:
+    """One transaction per request."""
+    with s.db.session() as db_session:
+        yield db_session
+
+
+# "function" scope: committed when the endpoint returns, so a client that reads right after
+# a response sees what that response reported.
+DbSession = Annotated[Session, Depends(session, scope="function")]

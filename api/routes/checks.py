@@ -1,0 +1,42 @@
+"""Check scores: one row per branch-day."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query
+from sqlalchemy import select
+
+from api.auth import Can, Principal, require, scoped
+from api.deps import DbSession
+from api.queries import branch_or_404
+from api.schemas import BRANCH_ID, CheckOut, check_out
+from pipeline.store import models as m
+
+router = APIRouter(prefix="/api/v1", tags=["checks"])
+
+
+@router.get("/checks")
+def checks(
+    session: DbSession,
+    principal: Annotated[Principal, require(Can.READ_SCORES)],
+    branch: Annotated[str | None, Query(pattern=BRANCH_ID)] = None,
+    from_: Annotated[date | None, Query(alias="from")] = None,
+    to: date | None = None,
+) -> list[CheckOut]:
+    """Provisional and final scores, coverage and findings per item of each branch-day."""
+    if from_ and to and from_ > to:
+        raise HTTPException(422, f"from ({from_}) is after to ({to})")
+    stmt = scoped(
+        select(m.CheckScore, m.Branch.region).join(m.Branch), principal, m.CheckScore.branch_id
+    )
+    if branch is not None:
+        branch_or_404(session, principal, branch)
+        stmt = stmt.where(m.CheckScore.branch_id == branch)
+    if from_:
+        stmt = stmt.where(m.CheckScore.date >= from_)
+    if to:
+        stmt = stmt.where(m.CheckScore.date <= to)
+    rows = session.execute(stmt.order_by(m.CheckScore.branch_id, m.CheckScore.date))
+    return [check_out(row, region) for row, region in rows]

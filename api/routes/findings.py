@@ -1,0 +1,188 @@
+"""Findings, their evidence, and the decisions that change their status."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query
+from fastapi import Path as PathParam
+from fastapi.responses import FileResponse
+from sqlalchemy import func, select
+
+from api.auth import Can, Principal, lock_branch, require, scoped
+from api.deps import AppSettings, DbSession
+from api.queries import (
+    audit,
+    branch_or_404,
+    change_status,
+    check_of,
+    finding_or_404,
+    timezone_of,
+)
+from api.schemas import (
+    BRANCH_ID,
+    FINDING_ID,
+    ITEM_CODE,
+    AppealIn,
+    AppealOut,
+    FindingDetail,
+    FindingOut,
+    Page,
+    ReviewIn,
+    ReviewResult,
+    Status,
+    appeal_out,
+    check_out,
+    finding_detail,
+    finding_out,
+)
+from pipeline.store import models as m
+
+router = APIRouter(prefix="/api/v1/findings", tags=["findings"])
+
+FindingId = Annotated[str, PathParam(pattern=FINDING_ID)]
+Reader = Annotated[Principal, require(Can.READ_FINDINGS)]
+DECIDED = {"confirm": "confirmed", "dismiss": "dismissed"}
+
+
+@router.get("")
+def list_findings(
+    session: DbSession,
+    settings: AppSettings,
+    principal: Reader,
+    branch: Annotated[str | None, Query(pattern=BRANCH_ID)] = None,
+    day: Annotated[date | None, Query(alias="date")] = None,
+    item: Annotated[str | None, Query(pattern=ITEM_CODE)] = None,
+    status: Status | None = None,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    per_page: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> Page[FindingOut]:
+    """Oldest first, so a reviewer works through a night in the order it happened."""
+    stmt = scoped(
+        select(m.Finding, m.Branch.timezone).join(m.Branch), principal, m.Finding.branch_id
+    )
+    if branch is not None:
+        branch_or_404(session, principal, branch)
+        stmt = stmt.where(m.Finding.branch_id == branch)
+    if day is not None:
+        stmt = stmt.where(m.Finding.date == day)
+    if item is not None:
+        stmt = stmt.where(m.Finding.item == item)
+    if status is not None:
+        stmt = stmt.where(m.Finding.status == status)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery()))
+    rows = session.execute(
+        stmt.order_by(m.Finding.start, m.Finding.id).offset((page - 1) * per_page).limit(per_page)
+    )
+    return Page[FindingOut](
+        items=[finding_out(f, tz, settings.checklist) for f, tz in rows],
+        total=total,
+        page=page,
+        per_page=per_page,
+    )
+
+
+@router.get("/{finding_id}")
+def get_finding(
+    finding_id: FindingId, session: DbSession, settings: AppSettings, principal: Reader
+) -> FindingDetail:
+    row = finding_or_404(session, principal, finding_id)
+    return finding_detail(row, timezone_of(session, row.branch_id), settings.checklist)
+
+
+def _evidence(settings: AppSettings, relative: str | None, what: str) -> Path:
+    """The evidence file, only if it lies inside the evidence root once links are resolved."""
+    if not relative:
+        raise HTTPException(404, f"this finding has no {what}")
+    root = settings.evidence_root
+    try:
+        path = (root / relative).resolve()
+    except (OSError, ValueError):
+        path = None
+    if path is None or not path.is_relative_to(root) or not path.is_file():
+        raise HTTPException(404, f"the {what} of this finding is not in the evidence store")
+    return path
+
+
+@router.get(
+    "/{finding_id}/clip",
+    response_class=FileResponse,
+    responses={200: {"content": {"video/mp4": {}}}, 206: {"description": "a byte range"}},
+)
+def clip(finding_id: FindingId, session: DbSession, settings: AppSettings, principal: Reader):
+    """The evidence clip; byte ranges are honoured so a browser can seek in it."""
+    row = finding_or_404(session, principal, finding_id)
+    return FileResponse(_evidence(settings, row.clip, "clip"), media_type="video/mp4")
+
+
+@router.get(
+    "/{finding_id}/keyframe",
+    response_class=FileResponse,
+    responses={200: {"content": {"image/jpeg": {}}}},
+)
+def keyframe(finding_id: FindingId, session: DbSession, settings: AppSettings, principal: Reader):
+    row = finding_or_404(session, principal, finding_id)
+    return FileResponse(_evidence(settings, row.keyframe, "key frame"), media_type="image/jpeg")
+
+
+@router.post("/{finding_id}/review", responses={409: {"description": "changed since seen"}})
+def review(
+    finding_id: FindingId,
+    body: ReviewIn,
+    session: DbSession,
+    settings: AppSettings,
+    principal: Annotated[Principal, require(Can.REVIEW)],
+) -> ReviewResult:
+    """Confirm or dismiss; the branch-day's scores are recomputed in the same transaction."""
+    row = finding_or_404(session, principal, finding_id)
+    if any(a.status == "pending" for a in row.appeals):
+        raise HTTPException(409, "the branch has appealed this finding; decide the appeal")
+    change_status(session, row, body.seen_status, DECIDED[body.decision], settings.checklist)
+    now = datetime.now(UTC)
+    session.add(
+        m.Review(
+            finding_id=row.id,
+            decision=body.decision,
+            note=body.note,
+            reviewer=principal.name,
+            at=now,
+        )
+    )
+    audit(session, principal, "review", row.id, decision=body.decision, note=body.note)
+    session.flush()
+    session.refresh(row)
+    tz = timezone_of(session, row.branch_id)
+    check = check_of(session, row.branch_id, row.date)
+    region = session.get(m.Branch, row.branch_id).region
+    return ReviewResult(
+        finding=finding_detail(row, tz, settings.checklist),
+        check=check_out(check, region) if check else None,
+    )
+
+
+@router.post(
+    "/{finding_id}/appeal",
+    status_code=201,
+    responses={409: {"description": "not confirmed, or already appealed"}},
+)
+def appeal(
+    finding_id: FindingId,
+    body: AppealIn,
+    session: DbSession,
+    principal: Annotated[Principal, require(Can.APPEAL)],
+) -> AppealOut:
+    """The branch disputes a confirmed finding; the level above decides (one appeal each)."""
+    row = finding_or_404(session, principal, finding_id)
+    lock_branch(session, row.branch_id)  # two appeals at once: the second sees the first
+    session.refresh(row)
+    if row.status != "confirmed":
+        raise HTTPException(409, f"only confirmed findings can be appealed; this is {row.status}")
+    if row.appeals:
+        raise HTTPException(409, f"this finding was already appealed ({row.appeals[-1].status})")
+    entry = m.Appeal(finding_id=row.id, reason=body.reason, by=principal.name, at=datetime.now(UTC))
+    session.add(entry)
+    audit(session, principal, "appeal", row.id, reason=body.reason)
+    session.flush()
+    return appeal_out(entry)

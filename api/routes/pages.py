@@ -1,0 +1,308 @@
+"""Server-rendered pages for supervisors and branches; their scripts call the JSON API.
+
+The login form trades a pasted token for an HttpOnly, SameSite=Strict cookie, which the
+API accepts like a bearer token; a page asked for without one redirects to the login.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, FastAPI, Form, HTTPException, Query, Request
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+from fastapi.templating import Jinja2Templates
+from sqlalchemy import func, select
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from api.auth import (
+    COOKIE,
+    Can,
+    CurrentPrincipal,
+    Principal,
+    Role,
+    optional_principal,
+    principal_for,
+    scoped,
+    visible_branches,
+)
+from api.chart import score_chart
+from api.deps import AppSettings, DbSession
+from api.queries import branch_or_404
+from api.routes.appeals import list_appeals
+from api.routes.assessments import PeriodLabel, PolicyName, assessments
+from api.routes.findings import list_findings
+from api.schemas import BRANCH_ID, ITEM_CODE, check_out, finding_out
+from pipeline.store import models as m
+
+router = APIRouter(include_in_schema=False)
+templates = Jinja2Templates(directory=Path(__file__).resolve().parents[1] / "templates")
+
+
+class LoginRequired(Exception):
+    """A page was asked for without a valid login."""
+
+
+def page_principal(
+    principal: Annotated[Principal | None, Depends(optional_principal)],
+) -> Principal:
+    if principal is None:
+        raise LoginRequired
+    return principal
+
+
+Viewer = Annotated[Principal, Depends(page_principal)]
+
+
+def _page(request: Request, name: str, principal: Principal | None, **context):
+    nav = []
+    if principal is not None:
+        if principal.can(Can.REVIEW):
+            nav.append(("/review", "复核队列 Review"))
+        if principal.can(Can.READ_SCORES):
+            nav.append(("/branches", "网点 Branches"))
+        if principal.can(Can.APPEAL) or principal.can(Can.DECIDE_APPEALS):
+            nav.append(("/appeals", "申诉 Appeals"))
+        nav += [("/assessments", "考核 Assessments"), ("/docs", "API")]
+    return templates.TemplateResponse(
+        request, name, {"principal": principal, "nav": nav, "path": request.url.path, **context}
+    )
+
+
+def _require(principal: Principal, what: Can) -> None:
+    if not principal.can(what):
+        raise HTTPException(403, f"role {principal.role} may not {what}")
+
+
+def _safe_next(target: str | None) -> str:
+    """Only paths on this site, so the login cannot be used to redirect elsewhere."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return "/"
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request, next: str | None = None):
+    return _page(request, "login.html", None, next=_safe_next(next), error=None)
+
+
+@router.post("/login", response_class=HTMLResponse)
+def login(
+    request: Request,
+    session: DbSession,
+    token: Annotated[str, Form(max_length=200)],
+    next: Annotated[str, Form(max_length=2000)] = "/",
+):
+    principal = principal_for(session, token.strip())
+    if principal is None:
+        response = _page(
+            request, "login.html", None, next=_safe_next(next), error="无效的令牌 Invalid token"
+        )
+        response.status_code = 401
+        return response
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    response.set_cookie(
+        COOKIE,
+        token.strip(),
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+        max_age=12 * 3600,
+    )
+    return response
+
+
+@router.post("/logout")
+def logout():
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(COOKIE)
+    return response
+
+
+@router.get("/")
+def home(principal: Viewer):
+    if principal.can(Can.REVIEW):
+        return RedirectResponse("/review", status_code=303)
+    if principal.role is Role.BRANCH:
+        return RedirectResponse(f"/branches/{quote(principal.branch)}", status_code=303)
+    return RedirectResponse("/assessments", status_code=303)
+
+
+@router.get("/review", response_class=HTMLResponse)
+def review_page(
+    request: Request,
+    session: DbSession,
+    settings: AppSettings,
+    principal: Viewer,
+    branch: Annotated[str, Query(pattern="^$|" + BRANCH_ID)] = "",
+    day: Annotated[str, Query(alias="date", pattern=r"^(\d{4}-\d{2}-\d{2})?$")] = "",
+    item: Annotated[str, Query(pattern="^$|" + ITEM_CODE)] = "",
+):
+    """The queue of pending findings; the script reviews them one after another.
+    The filter form sends empty fields for "all", so empty means no filter here."""
+    _require(principal, Can.REVIEW)
+    try:
+        on = date.fromisoformat(day) if day else None
+    except ValueError:
+        raise HTTPException(422, f"date {day}: not a calendar date") from None
+    queue = list_findings(
+        session, settings, principal, branch or None, on, item or None, "pending", 1, 200
+    )
+    return _page(
+        request,
+        "review.html",
+        principal,
+        queue=queue.model_dump(mode="json"),
+        filters={"branch": branch, "date": day, "item": item},
+        branches=visible_branches(session, principal),
+        items=settings.checklist.items,
+    )
+
+
+@router.get("/branches", response_class=HTMLResponse)
+def branches_page(request: Request, session: DbSession, principal: Viewer):
+    _require(principal, Can.READ_SCORES)
+    latest = {
+        row.branch_id: row
+        for row in session.scalars(
+            scoped(select(m.CheckScore), principal, m.CheckScore.branch_id).order_by(
+                m.CheckScore.date
+            )
+        )
+    }
+    pending = dict(
+        session.execute(
+            scoped(
+                select(m.Finding.branch_id, func.count()).where(m.Finding.status == "pending"),
+                principal,
+                m.Finding.branch_id,
+            ).group_by(m.Finding.branch_id)
+        ).all()
+    )
+    return _page(
+        request,
+        "branches.html",
+        principal,
+        branches=visible_branches(session, principal),
+        latest=latest,
+        pending=pending,
+    )
+
+
+@router.get("/branches/{branch_id}", response_class=HTMLResponse)
+def branch_page(
+    request: Request,
+    session: DbSession,
+    settings: AppSettings,
+    principal: Viewer,
+    branch_id: str,
+):
+    """Score over time, the branch's findings, and (for the branch) appeals to file."""
+    _require(principal, Can.READ_SCORES)
+    branch = branch_or_404(session, principal, branch_id)
+    rows = session.scalars(
+        select(m.CheckScore).where(m.CheckScore.branch_id == branch.id).order_by(m.CheckScore.date)
+    ).all()
+    findings = []
+    if principal.can(Can.READ_FINDINGS):
+        findings = [
+            (
+                finding_out(f, branch.timezone, settings.checklist),
+                f.appeals[-1] if f.appeals else None,
+            )
+            for f in session.scalars(
+                select(m.Finding)
+                .where(m.Finding.branch_id == branch.id)
+                .order_by(m.Finding.start.desc())
+            )
+        ]
+    return _page(
+        request,
+        "branch.html",
+        principal,
+        branch=branch,
+        checks=[check_out(r, branch.region) for r in rows],
+        chart=score_chart([(r.date, r.provisional, r.final) for r in rows]),
+        findings=findings,
+        can_appeal=principal.can(Can.APPEAL),
+        can_review=principal.can(Can.REVIEW),
+        names={item.code: item.name_zh for item in settings.checklist.items},
+    )
+
+
+@router.get("/appeals", response_class=HTMLResponse)
+def appeals_page(request: Request, session: DbSession, settings: AppSettings, principal: Viewer):
+    appeals = list_appeals(session, principal, None, None)
+    findings = {
+        f.id: finding_out(f, tz, settings.checklist)
+        for f, tz in session.execute(
+            select(m.Finding, m.Branch.timezone)
+            .join(m.Branch)
+            .where(m.Finding.id.in_([a.finding_id for a in appeals]))
+        )
+    }
+    return _page(
+        request,
+        "appeals.html",
+        principal,
+        pending=[(a, findings[a.finding_id]) for a in appeals if a.status == "pending"],
+        decided=[(a, findings[a.finding_id]) for a in reversed(appeals) if a.status != "pending"],
+        can_decide=principal.can(Can.DECIDE_APPEALS),
+    )
+
+
+@router.get("/assessments", response_class=HTMLResponse)
+def assessments_page(
+    request: Request,
+    session: DbSession,
+    principal: Viewer,
+    policy: PolicyName = "B",
+    period: PeriodLabel = None,
+):
+    _require(principal, Can.READ_SCORES)
+    try:
+        report, error = assessments(session, principal, policy, period or None), None
+    except HTTPException as exc:
+        report, error = None, exc.detail
+    query = f"policy={policy}" + (f"&period={quote(period)}" if period else "")
+    return _page(
+        request,
+        "assessments.html",
+        principal,
+        report=report,
+        error=error,
+        policy=policy,
+        period=period or "",
+        query=query,
+    )
+
+
+@router.get("/openapi.json")
+def openapi(request: Request, _: CurrentPrincipal):
+    return JSONResponse(request.app.openapi())
+
+
+@router.get("/docs", response_class=HTMLResponse)
+def docs(request: Request, principal: Viewer):
+    """The API reference, rendered here from the OpenAPI document (no external assets)."""
+    return _page(request, "docs.html", principal, spec=request.app.openapi())
+
+
+def install(app: FastAPI) -> None:
+    """Pages answer errors in HTML and send a visitor without a login to the login form."""
+
+    @app.exception_handler(LoginRequired)
+    async def to_login(request: Request, _: LoginRequired):
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def html_errors(request: Request, exc: StarletteHTTPException):
+        if request.url.path.startswith(("/api/", "/static/", "/openapi.json")):
+            return await http_exception_handler(request, exc)
+        response = _page(request, "error.html", None, status=exc.status_code, detail=exc.detail)
+        response.status_code = exc.status_code
+        return response

@@ -1,0 +1,258 @@
+"""Request and response bodies of the API, and how stored rows become them."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Annotated, Generic, Literal, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from pipeline.store import models as m
+from rules.checklist import Checklist
+
+# Identifiers arrive in paths and query strings: a strict alphabet keeps bytes the
+# databases reject (NUL) or cannot index out of queries, as a 422 instead of a 500.
+BRANCH_ID = r"^[A-Za-z0-9_.\-]{1,64}$"
+FINDING_ID = r"^[A-Za-z0-9_\-]{1,32}$"
+ITEM_CODE = r"^[A-Z][A-Z0-9_]{0,63}$"
+
+Status = Literal["pending", "confirmed", "dismissed"]
+
+
+def as_utc(value: datetime) -> datetime:
+    """SQLite hands timestamps back without their zone; they are stored as UTC."""
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+Utc = Annotated[datetime, AfterValidator(as_utc)]
+
+
+def _printable(text: str) -> str:
+    if "\x00" in text:
+        raise ValueError("must not contain NUL characters")
+    return text.strip()
+
+
+Note = Annotated[str, Field(max_length=2000), AfterValidator(_printable)]
+
+
+def _not_blank(text: str) -> str:
+    if not text:
+        raise ValueError("must not be empty")
+    return text
+
+
+Reason = Annotated[Note, AfterValidator(_not_blank)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Me(BaseModel):
+    name: str
+    role: str
+    region: str | None
+    branch: str | None
+
+
+class BranchOut(BaseModel):
+    id: str
+    name: str
+    region: str
+    timezone: str
+
+
+class CheckOut(BaseModel):
+    branch: str
+    region: str
+    date: date
+    provisional_score: float = Field(description="100 − deductions of pending and confirmed")
+    final_score: float = Field(description="100 − deductions of confirmed findings only")
+    coverage: float = Field(description="share of business hours actually observed")
+    findings: dict[str, int] = Field(description="item code → findings not dismissed")
+
+
+class ReviewOut(BaseModel):
+    decision: str
+    note: str
+    reviewer: str
+    at: Utc
+
+
+class AppealOut(BaseModel):
+    id: int
+    finding_id: str
+    branch: str
+    reason: str
+    by: str
+    at: Utc
+    status: Literal["pending", "upheld", "granted"]
+    decided_by: str | None
+    decided_at: Utc | None
+    decision_note: str
+
+
+class FindingOut(BaseModel):
+    id: str
+    branch: str
+    date: date
+    item: str
+    item_zh: str
+    item_en: str
+    zone: str
+    cameras: list[str]
+    start: Utc
+    end: Utc
+    local_time: str = Field(description="start–end on the branch's wall clock")
+    duration_s: float
+    confidence: float
+    status: Status
+    detector_version: str
+    clip_url: str | None
+    keyframe_url: str | None
+
+
+class FindingDetail(FindingOut):
+    reviews: list[ReviewOut]
+    appeals: list[AppealOut]
+
+
+T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    total: int
+    page: int
+    per_page: int
+
+
+class ReviewIn(Strict):
+    decision: Literal["confirm", "dismiss"]
+    note: Note = ""
+    seen_status: Status = Field(
+        default="pending",
+        description="the status the reviewer saw; if the finding has changed since, the "
+        "review is refused with 409. Send the current status to re-review on purpose.",
+    )
+
+
+class ReviewResult(BaseModel):
+    finding: FindingDetail
+    check: CheckOut | None = Field(description="the branch-day's scores after the review")
+
+
+class AppealIn(Strict):
+    reason: Reason
+
+
+class AppealDecisionIn(Strict):
+    decision: Literal["uphold", "grant"] = Field(
+        description="uphold: the finding stays confirmed; grant: it is dismissed"
+    )
+    note: Note = ""
+
+
+class AssessmentRow(BaseModel):
+    branch: str
+    name: str
+    region: str
+    score: float
+    checks: int
+    score_arithmetic: str
+    rank: int
+    region_rank: int
+    outcome: str
+    yuan: float = Field(description="negative: the branch pays; positive: it is rewarded")
+    rule: str
+    recheck: bool
+
+
+class PeriodOut(BaseModel):
+    label: str
+    kind: str
+
+
+class AssessmentOut(BaseModel):
+    policy: str
+    policy_name: str
+    period: PeriodOut | None
+    basis: Literal["final"] = "final"
+    branches: list[AssessmentRow]
+
+
+def local_span(start: datetime, end: datetime, timezone: str) -> str:
+    try:
+        tz = ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        tz = ZoneInfo("UTC")
+    a, b = as_utc(start).astimezone(tz), as_utc(end).astimezone(tz)
+    return f"{a:%Y-%m-%d %H:%M:%S}–{b:%H:%M:%S} ({timezone})"
+
+
+def check_out(row: m.CheckScore, region: str) -> CheckOut:
+    return CheckOut(
+        branch=row.branch_id,
+        region=region,
+        date=row.date,
+        provisional_score=row.provisional,
+        final_score=row.final,
+        coverage=row.coverage,
+        findings=row.findings,
+    )
+
+
+def appeal_out(row: m.Appeal) -> AppealOut:
+    return AppealOut(
+        id=row.id,
+        finding_id=row.finding_id,
+        branch=row.finding.branch_id,
+        reason=row.reason,
+        by=row.by,
+        at=row.at,
+        status=row.status,
+        decided_by=row.decided_by,
+        decided_at=row.decided_at,
+        decision_note=row.decision_note,
+    )
+
+
+def finding_out(row: m.Finding, timezone: str, checklist: Checklist) -> FindingOut:
+    try:
+        item = checklist.item(row.item)
+        zh, en = item.name_zh, item.name_en
+    except KeyError:  # an item of a newer checklist than the server's
+        zh = en = row.item
+    base = f"/api/v1/findings/{row.id}"
+    return FindingOut(
+        id=row.id,
+        branch=row.branch_id,
+        date=row.date,
+        item=row.item,
+        item_zh=zh,
+        item_en=en,
+        zone=row.zone,
+        cameras=[str(c) for c in row.cameras],
+        start=row.start,
+        end=row.end,
+        local_time=local_span(row.start, row.end, timezone),
+        duration_s=row.duration_s,
+        confidence=row.confidence,
+        status=row.status,
+        detector_version=row.detector_version,
+        clip_url=f"{base}/clip" if row.clip else None,
+        keyframe_url=f"{base}/keyframe" if row.keyframe else None,
+    )
+
+
+def finding_detail(row: m.Finding, timezone: str, checklist: Checklist) -> FindingDetail:
+    return FindingDetail(
+        **finding_out(row, timezone, checklist).model_dump(),
+        reviews=[
+            ReviewOut(decision=r.decision, note=r.note, reviewer=r.reviewer, at=r.at)
+            for r in row.reviews
+        ],
+        appeals=[appeal_out(a) for a in row.appeals],
+    )

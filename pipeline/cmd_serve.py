@@ -1,0 +1,36 @@
+"""`branch-audit serve`: the API and the review pages over the database, with uvicorn."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "serve",
+        help="serve the API and the review pages",
+        description="Serve the scoring API (/api/v1, docs at /docs) and the supervisors' "
+        "review pages. Every route needs a token from `branch-audit token create`.",
+    )
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--db", help="database URL (default: $BRANCH_AUDIT_DB or a SQLite file)")
+    p.add_argument(
+        "--evidence",
+        type=Path,
+        default=Path("evidence"),
+        help="evidence root; clips and key frames are served from inside it only",
+    )
+    p.add_argument("--checklist", type=Path, help="the bank's checklist file (default: built in)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from api.app import create_app
+
+    app = create_app(args.db, args.evidence, args.checklist)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+    return 0
