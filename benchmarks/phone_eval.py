@@ -34,7 +34,7 @@ SETS = {  # name: (clip, seconds between samples)
     "car (carphone)": ("carphone", 0.0),  # 4 s long: every frame
 }
 SIZES = (30, 45, 60, 80)
-MAX_PHONE_TO_PERSON = 0.35  # a phone longer than this share of the person is not realistic
+MAX_PHONE_TO_PERSON = 0.2  # a phone longer than this share of the person is not realistic
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
 

@@ -21,7 +21,7 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from detectors.base import Detector
+from detectors.base import Detector, DetectorError
 from detectors.detections import Detections
 from detectors.pose import K, MoveNetMultiPose, Pose, PoseCueSettings, Posture, posture
 from detectors.zones import upper_body_share
@@ -38,8 +38,9 @@ class PhoneStageSettings(BaseModel):
 
     #: `onnx`: a shipped model (see `model`); `yolo`: the bank's own weights (phone class)
     backend: Literal["onnx", "yolo"] = "onnx"
-    #: the shipped crop detector the onnx backend uses, chosen by measurement (docs/accuracy.md)
-    model: Literal["centernet", "nanodet"] = "centernet"
+    #: the onnx backend's crop detector, chosen by measurement (docs/accuracy.md): NanoDet-m
+    #: is shipped; CenterNet must be converted first (tools/convert_human_models.py)
+    model: Literal["nanodet", "centernet"] = "nanodet"
     weights: Path | None = None
     #: a crop-detector phone at least this sure is a candidate
     crop_conf: float = Field(default=0.2, gt=0, lt=1)
@@ -53,6 +54,11 @@ class PhoneStageSettings(BaseModel):
     hold_s: float = Field(default=30.0, ge=0)
     #: a phone box centre this close to a seen wrist or ear (in shoulder widths) is held
     hand_reach: float = Field(default=0.8, gt=0)
+    #: people shorter than this (px) are not searched: their phone would be under ~10 px
+    min_person_px: int = Field(default=120, ge=0)
+    #: a phone's long side as a share of the person's height: smaller boxes are specks
+    #: (buttons, hair), larger ones are not a phone in the hand
+    phone_size: tuple[float, float] = (0.05, 0.35)
     threads: int | None = None
 
 
@@ -156,9 +162,9 @@ class PhoneStage:
         size = (frame.shape[1], frame.shape[0])
         for person in staff.xyxy:
             self.counters.persons += 1
-            x1, y1, x2, y2 = upper_body_crop(person, size)
-            if x2 - x1 < 8 or y2 - y1 < 8:
+            if person[3] - person[1] < s.min_person_px:
                 continue
+            x1, y1, x2, y2 = upper_body_crop(person, size)
             crop = frame[y1:y2, x1:x2]
             first = [
                 float(c)
@@ -194,6 +200,9 @@ class PhoneStage:
     ) -> PhoneEvidence:
         s = self.settings
         phones = self.detector.detect(crop).in_group("phone").with_min_confidence(s.crop_conf)
+        long_side = np.maximum(phones.xyxy[:, 2] - phones.xyxy[:, 0], phones.xyxy[:, 3] - phones.xyxy[:, 1])
+        height = float(person[3] - person[1])
+        phones = phones[(long_side >= s.phone_size[0] * height) & (long_side <= s.phone_size[1] * height)]
         if len(phones) == 0:
             return PhoneEvidence()
         boxes = phones.xyxy + np.array([*offset, *offset], np.float32)
@@ -217,6 +226,12 @@ def load_crop_detector(s: PhoneStageSettings) -> Detector:
     conf = min(s.crop_conf, 0.1)
     if s.backend == "yolo":
         from detectors.yolo import UltralyticsDetector
+
+        if s.weights is None:
+            raise DetectorError(
+                "the phone stage's yolo backend needs --phone-weights: the bank's model with a "
+                "phone class (.pt, .onnx or .engine)"
+            )
 
         return UltralyticsDetector(s.weights, conf=conf)
     if s.model == "nanodet":

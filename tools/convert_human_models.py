@@ -101,9 +101,7 @@ def convert(model: Model, src_dir: Path, out_dir: Path) -> None:
     graph_def = tfjs_graph.build_graph_def(model_json, weights)
     proto = tfjs_graph.to_onnx(graph_def, model.inputs, model.outputs, OPSET)
     out_path = out_dir / model.output
-    tfjs_graph.save(
-        proto, out_path, "branch-audit tools/convert_human_models.py", model.doc, reorder=True
-    )
+    tfjs_graph.save(proto, out_path, "branch-audit tools/convert_human_models.py", model.doc)
     (tf_input,) = model.inputs
     feeds = [{tf_input: x} for x in _test_inputs(model)]
     worst = tfjs_graph.max_diff_against_tf(

@@ -26,7 +26,7 @@ def reproducible() -> None:
     """Re-run the calling script with a fixed hash seed.
 
     tf2onnx walks sets while ordering nodes, so with Python's per-process string hashing
-    the node order (CenterNet's, not NanoDet's) changes from run to run.
+    the node order of some models (MoveNet's, not NanoDet's) changes from run to run.
     """
     if os.environ.get("PYTHONHASHSEED") != "0":
         os.environ["PYTHONHASHSEED"] = "0"
@@ -185,43 +185,10 @@ def canonical_names(model_proto) -> None:
     del graph.value_info[:]
 
 
-def structural_order(model_proto) -> None:
-    """Order the nodes by a depth-first walk from the outputs, inputs in argument order.
-
-    tf2onnx's topological order of parallel branches varies from run to run (CenterNet's
-    decoding tail), and so does whether it writes an empty default domain; this order
-    depends on the graph's structure alone. Nodes that feed no output are dropped.
-    """
-    graph = model_proto.graph
-    producer = {o: n for n in graph.node for o in n.output}
-    done: set[int] = set()
-    order = []
-    stack = [(producer[o.name], False) for o in reversed(graph.output)]
-    while stack:
-        node, expanded = stack.pop()
-        if id(node) in done:
-            continue
-        if expanded:
-            done.add(id(node))
-            order.append(node)
-            continue
-        stack.append((node, True))
-        stack += [(producer[i], False) for i in reversed(node.input) if i in producer]
-    kept = [type(n)() for n in order]
-    for new, old in zip(kept, order, strict=True):
-        new.CopyFrom(old)
-        if not new.domain:
-            new.ClearField("domain")
-    del graph.node[:]
-    graph.node.extend(kept)
-
-
-def save(model_proto, out_path: Path, producer: str, doc: str, reorder: bool = False) -> None:
-    """Canonical names (after `structural_order` if `reorder`), metadata, checker, write."""
+def save(model_proto, out_path: Path, producer: str, doc: str) -> None:
+    """Canonical names, metadata, checker, write."""
     import onnx
 
-    if reorder:
-        structural_order(model_proto)
     canonical_names(model_proto)
     model_proto.producer_name = producer
     model_proto.doc_string = doc
