@@ -178,7 +178,6 @@ def convert(model_path: Path, out_path: Path, dynamic_batch: bool = True) -> Non
 
 
 def main() -> None:
-    tfjs_graph.reproducible()
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("model_json", type=Path, help="models/nanodet.json from the npm package")
     ap.add_argument("output", type=Path, help="ONNX file to write")

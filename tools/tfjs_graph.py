@@ -15,23 +15,10 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
-
-
-def reproducible() -> None:
-    """Re-run the calling script with a fixed hash seed.
-
-    tf2onnx walks sets while ordering nodes, so with Python's per-process string hashing
-    the node order of some models (MoveNet's, not NanoDet's) changes from run to run.
-    """
-    if os.environ.get("PYTHONHASHSEED") != "0":
-        os.environ["PYTHONHASHSEED"] = "0"
-        os.execv(sys.executable, [sys.executable, *sys.argv])
-
 
 # TF's oneDNN kernels may compute in reduced precision on CPUs with AMX/bf16 (up to 1e-3
 # relative on CenterNet here), which would fail the check against ONNX for TF's sake.
