@@ -52,7 +52,7 @@ class PhoneStageSettings(BaseModel):
     always: bool = False
     #: after phone evidence in a zone, keep looking there this long without a suggestion
     hold_s: float = Field(default=30.0, ge=0)
-    #: a phone box centre this close to a seen wrist or ear (in shoulder widths) is held
+    #: a phone box centre this close to a seen wrist (in shoulder widths) is held
     hand_reach: float = Field(default=0.8, gt=0)
     #: people shorter than this (px) are not searched: their phone would be under ~10 px
     min_person_px: int = Field(default=120, ge=0)
@@ -96,13 +96,14 @@ def upper_body_crop(box, frame_size: tuple[int, int]) -> tuple[int, int, int, in
 
 
 def _held(box, pose: Pose | None, s: PhoneStageSettings, min_kp: float) -> bool:
-    """The phone box is at a seen wrist or ear of the person's pose."""
+    """The phone box is at a seen wrist of the person's pose. Not an ear alone: from behind,
+    hair beside an ear is the detector's commonest false phone."""
     if pose is None or not (pose.seen("left_shoulder", min_kp) and pose.seen("right_shoulder", min_kp)):
         return False
     sw = float(np.linalg.norm(pose.at("left_shoulder") - pose.at("right_shoulder")))
     centre = np.array([(box[0] + box[2]) / 2, (box[1] + box[3]) / 2])
     reach = s.hand_reach * max(sw, 8.0)
-    points = [K[n] for n in ("left_wrist", "right_wrist", "left_ear", "right_ear")]
+    points = [K["left_wrist"], K["right_wrist"]]
     return any(
         pose.score[i] >= min_kp and np.linalg.norm(pose.xy[i] - centre) <= reach for i in points
     )
