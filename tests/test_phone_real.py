@@ -78,15 +78,11 @@ def test_the_crop_detector_finds_a_composite_phone(first, stage, seed):
     assert x1 <= cx <= x2 and y1 <= cy <= y2
 
 
-class _Sample(types.SimpleNamespace):
-    pass
-
-
 def _fake_sampler(frames):
     """pipeline.sampler as `observe` calls it: sample_video(path, fps) → .pts, .frame."""
     mod = types.ModuleType("pipeline.sampler")
     mod.VideoError = type("VideoError", (Exception,), {})
-    mod.sample_video = lambda path, fps: (_Sample(pts=t, frame=f) for t, f in frames)
+    mod.sample_video = lambda path, fps: (types.SimpleNamespace(pts=t, frame=f) for t, f in frames)
     return mod
 
 
