@@ -6,7 +6,6 @@ CPU-first: it must run on a 2-core branch box. The model file comes from
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -15,6 +14,7 @@ import numpy as np
 
 from detectors.base import DetectorError
 from detectors.detections import COCO80, Detections
+from detectors.runtime import Back, letterbox, onnx_session, unletterbox
 
 DEFAULT_WEIGHTS = Path(__file__).parent / "models" / "nanodet-m-416.onnx"
 STRIDES = (8, 16, 32)
@@ -27,9 +27,6 @@ PAD_VALUE = 114
 MAX_CANDIDATES = 1000  # bound NMS cost on cluttered frames with a low threshold
 MAX_DETECTIONS = 300
 
-# How to map the model's input pixels back to the frame: pad x, pad y, scale x, scale y, w, h.
-_Back = tuple[int, int, float, float, int, int]
-
 
 class NanoDetOnnx:
     """NanoDet-m through onnxruntime, letterboxed (stretching loses people; see FACTS)."""
@@ -41,23 +38,8 @@ class NanoDetOnnx:
         threads: int | None = None,
         iou: float = 0.6,
     ) -> None:
-        import onnxruntime as ort
-
         path = Path(weights) if weights is not None else DEFAULT_WEIGHTS
-        if not path.is_file():
-            raise DetectorError(f"weights file not found: {path}")
-        data = path.read_bytes()
-        opts = ort.SessionOptions()
-        # Decoding shares the cores: an idle-spinning pool slows the whole pipeline.
-        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        if threads:
-            opts.intra_op_num_threads = int(threads)
-        available = ort.get_available_providers()
-        providers = [p for p in ("CUDAExecutionProvider", "CPUExecutionProvider") if p in available]
-        try:
-            self._session = ort.InferenceSession(data, opts, providers=providers)
-        except Exception as exc:  # onnxruntime raises several private types for bad files
-            raise DetectorError(f"{path}: not a valid ONNX model ({exc})") from exc
+        self._session, digest = onnx_session(path, threads)
 
         inp = self._session.get_inputs()[0]
         outputs = {o.name: o.shape for o in self._session.get_outputs()}
@@ -76,7 +58,6 @@ class NanoDetOnnx:
         self.input_size: int = inp.shape[2]
         self.class_names: tuple[str, ...] = COCO80
         self.conf, self.iou = float(conf), float(iou)
-        digest = hashlib.sha256(data).hexdigest()[:8]
         self.version = f"nanodet-m-{self.input_size}-coco@{digest}"
 
         # Anchor-point centres and strides, in the same order as the concatenated outputs.
@@ -106,33 +87,13 @@ class NanoDetOnnx:
         reg = np.concatenate(raw[1::2], axis=1)  # (B, anchors, 44), GFL logits
         return [self._decode(c, r, back) for c, r, back in zip(cls, reg, boxes_back, strict=True)]
 
-    def _letterbox(self, frame: np.ndarray) -> tuple[np.ndarray, _Back]:
-        if (
-            not isinstance(frame, np.ndarray) or frame.dtype != np.uint8 or frame.ndim != 3
-            or frame.shape[2] != 3 or frame.shape[0] == 0 or frame.shape[1] == 0
-        ):  # fmt: skip
-            got = (
-                f"{frame.dtype} array of shape {frame.shape}"
-                if isinstance(frame, np.ndarray) else type(frame).__name__
-            )  # fmt: skip
-            raise DetectorError(f"expected a BGR uint8 frame of shape (H, W, 3), got {got}")
-        h, w = frame.shape[:2]
-        size = self.input_size
-        scale = min(size / h, size / w)
-        nw, nh = max(1, round(w * scale)), max(1, round(h * scale))
-        px, py = (size - nw) // 2, (size - nh) // 2
-        canvas = np.full((size, size, 3), PAD_VALUE, np.uint8)
-        # Plain linear sampling of a 1080p frame aliases small objects and INTER_AREA costs
-        # 5 ms; halving with pyrDown (Gaussian) first is antialiased and costs 1 ms.
-        small = frame
-        while small.shape[1] >= 2 * nw and small.shape[0] >= 2 * nh:
-            small = cv2.pyrDown(small)
-        canvas[py : py + nh, px : px + nw] = cv2.resize(small, (nw, nh))
+    def _letterbox(self, frame: np.ndarray) -> tuple[np.ndarray, Back]:
+        canvas, back = letterbox(frame, self.input_size, PAD_VALUE)
         chw = canvas.transpose(2, 0, 1)
         blob = np.stack([_NORM_LUT[c][chw[c]] for c in range(3)])  # 2x faster than float math
-        return blob, (px, py, w / nw, h / nh, w, h)
+        return blob, back
 
-    def _decode(self, cls: np.ndarray, reg: np.ndarray, back: _Back) -> Detections:
+    def _decode(self, cls: np.ndarray, reg: np.ndarray, back: Back) -> Detections:
         anchor, class_id = np.nonzero(cls > self.conf)
         if anchor.size == 0:
             return Detections.empty(self.class_names)
@@ -148,11 +109,7 @@ class NanoDetOnnx:
         ctr = self._centres[anchor]
         xyxy = np.concatenate([ctr - dist[:, :2], ctr + dist[:, 2:]], axis=1)
 
-        px, py, sx, sy, w, h = back
-        xyxy = (xyxy - np.array([px, py, px, py], np.float32)) * np.array(
-            [sx, sy, sx, sy], np.float32
-        )
-        xyxy = np.clip(xyxy, 0, np.array([w, h, w, h], np.float32))
+        xyxy = unletterbox(xyxy, back)
 
         keep = cv2.dnn.NMSBoxesBatched(
             np.concatenate([xyxy[:, :2], xyxy[:, 2:] - xyxy[:, :2]], axis=1).tolist(),

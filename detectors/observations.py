@@ -26,6 +26,7 @@ class ZoneObservation:
     present: bool = False  # staff zones: the post is manned (uniform-matched if configured)
     phone: bool = False  # staff zones: a phone in use by a person in the zone
     phone_conf: float = 0.0
+    phone_cues: str = ""  # staff zones: the cues that agreed, e.g. "det+hand+pose"
     clutter: float = 0.0  # counter surfaces: share of the surface unlike its clean reference
     clutter_objects: int = 0  # counter surfaces: clutter-class objects detected on it
 

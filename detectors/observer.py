@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
 
 from detectors.detections import Detections
 from detectors.observations import FrameObservation, ZoneObservation, ZonePurpose
-from detectors.zones import Anchor, PixelZone
+from detectors.zones import Anchor, PixelZone, upper_body_share
+
+if TYPE_CHECKING:
+    from detectors.phone import PhoneStage
 
 STAFF_PURPOSES = frozenset({ZonePurpose.TELLER_POST, ZonePurpose.LOBBY_MANAGER})
 
@@ -48,14 +52,24 @@ def _lab(bgr: np.ndarray) -> np.ndarray:
 
 
 class ZoneObserver:
-    """Turns (frame, detections) into one camera's FrameObservation."""
+    """Turns (frame, detections) into one camera's FrameObservation.
+
+    With a `phone_stage`, phone use in staff zones is the second stage's verdict on crops
+    of the zone's staff (detectors/phone.py); without one, a full-frame phone box on a
+    staff member's upper body, which at CCTV distances finds almost nothing.
+    """
 
     def __init__(
-        self, camera: str, zones: list[ZoneSpec], settings: ObserverSettings | None = None
+        self,
+        camera: str,
+        zones: list[ZoneSpec],
+        settings: ObserverSettings | None = None,
+        phone_stage: PhoneStage | None = None,
     ) -> None:
         self.camera = camera
         self.zones = zones
         self.settings = settings or ObserverSettings()
+        self.phone_stage = phone_stage
         self._size: tuple[int, int] | None = None
         self._pixel_zones: list[PixelZone] = []
         self._references: dict[str, np.ndarray] = {}
@@ -87,8 +101,12 @@ class ZoneObserver:
             if spec.purpose in STAFF_PURPOSES:
                 staff = self._uniformed(frame, members, spec)
                 fields["present"] = len(staff) > 0
-                fields["phone_conf"] = self._phone_in_use(phones, staff)
-                fields["phone"] = fields["phone_conf"] > 0
+                if self.phone_stage is not None:
+                    ev = self.phone_stage.assess(t, frame, spec.zone_id, staff, phones)
+                    fields |= {"phone": ev.phone, "phone_conf": ev.conf, "phone_cues": ev.cue_text}
+                else:
+                    fields["phone_conf"] = self._phone_in_use(phones, staff)
+                    fields["phone"] = fields["phone_conf"] > 0
             elif spec.purpose is ZonePurpose.COUNTER_SURFACE:
                 fields["clutter"] = self._clutter_ratio(frame, pz, persons)
                 # An object stands on the surface: its base, not its bulk, is in the zone.
@@ -124,13 +142,11 @@ class ZoneObserver:
         """Best confidence of a phone held in front of a staff member's upper body."""
         best = 0.0
         for pbox, conf in zip(phones.xyxy, phones.confidence, strict=True):
-            area = max((pbox[2] - pbox[0]) * (pbox[3] - pbox[1]), 1e-6)
-            for x1, y1, x2, y2 in staff.xyxy:
-                upper = (x1, y1, x2, y1 + 0.65 * (y2 - y1))  # head, hands at chest, arms
-                iw = min(pbox[2], upper[2]) - max(pbox[0], upper[0])
-                ih = min(pbox[3], upper[3]) - max(pbox[1], upper[1])
-                if iw > 0 and ih > 0 and iw * ih / area >= self.settings.phone_overlap:
-                    best = max(best, float(conf))
+            if any(
+                upper_body_share(pbox, person) >= self.settings.phone_overlap
+                for person in staff.xyxy
+            ):
+                best = max(best, float(conf))
         return best
 
     def _clutter_ratio(self, frame: np.ndarray, pz: PixelZone, persons: Detections) -> float:

@@ -100,3 +100,13 @@ class PixelZone:
     def members(self, boxes: np.ndarray) -> np.ndarray:
         """Indices of the boxes that count as in the zone."""
         return np.array([i for i, b in enumerate(boxes) if self.holds(b)], np.int64)
+
+
+def upper_body_share(box, person) -> float:
+    """Share of a (phone) box inside a person's upper body: head, hands at chest, arms."""
+    x1, y1, x2, y2 = person
+    upper = (x1, y1, x2, y1 + 0.65 * (y2 - y1))
+    area = max((box[2] - box[0]) * (box[3] - box[1]), 1e-6)
+    iw = min(box[2], upper[2]) - max(box[0], upper[0])
+    ih = min(box[3], upper[3]) - max(box[1], upper[1])
+    return float(iw * ih / area) if iw > 0 and ih > 0 else 0.0

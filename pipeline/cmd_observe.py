@@ -5,20 +5,27 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections import Counter
+from datetime import datetime, timedelta
 from pathlib import Path
 
+from pydantic import ValidationError
 from tqdm import tqdm
 
 from detectors.base import BACKENDS, load_detector
 from detectors.motion import MotionGate
-from detectors.observations import ZoneObservation, ZonePurpose
+from detectors.observations import FrameObservation, ZoneObservation, ZonePurpose
 from detectors.observer import STAFF_PURPOSES
+from detectors.phone import PhoneStage, PhoneStageSettings
 from pipeline.cli import UserError
-from pipeline.evaluation import observe_video
+from pipeline.evaluation import observe_video, video_origin
 from pipeline.overlay import draw_overlay
 from pipeline.sampler import VideoError
 from pipeline.site import load_site
 from pipeline.video_writer import H264Writer
+from rules.calendar import BusinessDay
+from rules.checklist import load_checklist
+from rules.temporal import review_day
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -34,6 +41,20 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-gate", action="store_true", help="run the detector on every sample")
     p.add_argument("--backend", choices=BACKENDS, default="onnx")
     p.add_argument("--weights", help="model file for the backend")
+    phone = p.add_argument_group("phone use (the second stage on staff crops)")
+    phone.add_argument(
+        "--phone-backend", choices=BACKENDS, default="onnx",
+        help="crop detector: the shipped NanoDet-m (onnx) or the bank's own weights (yolo)",
+    )  # fmt: skip
+    phone.add_argument(
+        "--phone-weights", type=Path, metavar="FILE",
+        help="model file for --phone-backend (yolo: .pt/.onnx/.engine with a phone class)",
+    )  # fmt: skip
+    phone.add_argument("--no-pose", action="store_true", help="without the MoveNet pose cue")
+    phone.add_argument(
+        "--no-phone-stage", action="store_true",
+        help="phone use from the full-frame detector only (finds little at CCTV distances)",
+    )  # fmt: skip
     p.set_defaults(func=run)
 
 
@@ -41,9 +62,53 @@ def zone_fields(obs: ZoneObservation) -> dict:
     """The fields of a zone's observation that its purpose uses."""
     out: dict = {"persons": obs.persons}
     if obs.purpose in STAFF_PURPOSES:
-        out |= {"present": obs.present, "phone": obs.phone, "phone_conf": round(obs.phone_conf, 3)}
+        out |= {
+            "present": obs.present,
+            "phone": obs.phone,
+            "phone_conf": round(obs.phone_conf, 3),
+            "phone_cues": obs.phone_cues,
+        }
     elif obs.purpose is ZonePurpose.COUNTER_SURFACE:
         out |= {"clutter": obs.clutter, "clutter_objects": obs.clutter_objects}
+    return out
+
+
+def phone_stage(args: argparse.Namespace) -> PhoneStage | None:
+    if args.no_phone_stage:
+        return None
+    try:
+        settings = PhoneStageSettings(
+            backend=args.phone_backend, weights=args.phone_weights, pose=not args.no_pose
+        )
+    except ValidationError as exc:
+        raise UserError(f"phone stage settings: {exc}") from exc
+    return PhoneStage(settings)
+
+
+def phone_findings(observations: list[FrameObservation], origin: datetime) -> list[dict]:
+    """PHONE_USE findings of the video, by the rules engine's own trigger (≥ 10 s in 30 s),
+    each with the cues its supporting samples agreed on most often."""
+    if not observations:
+        return []
+    checklist = load_checklist()
+    item = checklist.item("PHONE_USE")
+    end = observations[-1].t + timedelta(seconds=1)
+    day = BusinessDay(origin.date(), origin, max(end, origin + timedelta(seconds=1)))
+    review = review_day(
+        observations, day, checklist.model_copy(update={"items": (item,)}), branch="observe"
+    )
+    cues = {(o.t, z.zone_id): z.phone_cues for o in observations for z in o.zones.values()}
+    out = []
+    for f in review.findings:
+        seen = Counter(cues.get((t, f.zone), "") for t in f.support)
+        out.append({
+            "item": f.item,
+            "zone": f.zone,
+            "start_s": round((f.start - origin).total_seconds(), 1),
+            "end_s": round((f.end - origin).total_seconds(), 1),
+            "confidence": round(f.confidence, 2),
+            "cues": seen.most_common(1)[0][0] if seen else "",
+        })  # fmt: skip
     return out
 
 
@@ -56,10 +121,14 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"{args.video}: no such file")
     gate = None if args.no_gate else MotionGate()
     detector = load_detector(args.backend, args.weights)
-    analyzer, observed = observe_video(args.video, site, camera.id, detector, args.fps, gate)
+    analyzer, observed = observe_video(
+        args.video, site, camera.id, detector, args.fps, gate, phone_stage(args)
+    )
+    observations: list[FrameObservation] = []
     writer = H264Writer(args.annotate, fps=max(args.fps, 1.0)) if args.annotate else None
     try:
         for o in tqdm(observed, desc=f"observe {camera.id}", unit="sample", disable=args.json):
+            observations.append(o.result.observation)
             zones = o.result.observation.zones
             if args.json:
                 fields = {k: zone_fields(v) for k, v in zones.items()}
@@ -82,6 +151,12 @@ def run(args: argparse.Namespace) -> int:
             writer.close()
     if analyzer.frames == 0:
         raise UserError(f"{args.video}: no frames could be decoded")
+    for f in phone_findings(observations, video_origin(site)):
+        print(
+            f"{f['item']} {f['zone']}: {f['start_s']}–{f['end_s']} s, confidence "
+            f"{f['confidence']}, cues {f['cues'] or '-'}",
+            file=sys.stderr,
+        )
     print(
         f"{analyzer.frames} samples, detector ran on {analyzer.inferences} "
         f"({analyzer.frames - analyzer.inferences} reused by motion gating)"

@@ -17,8 +17,14 @@ from detectors.base import Detector
 from detectors.motion import MotionGate
 from detectors.observations import ZoneObservation
 from detectors.observer import ZoneObserver
+from detectors.phone import PhoneStage
 from pipeline.sampler import Sample, sample_video
 from pipeline.site import Site, zone_specs
+
+
+def video_origin(site: Site) -> datetime:
+    """The wall-clock time a lone video's t=0 stands for: it has none of its own."""
+    return datetime(2000, 1, 1, tzinfo=site.tz)
 
 
 @dataclass(frozen=True)
@@ -35,12 +41,13 @@ def observe_video(
     detector: Detector,
     rate: float = 1.0,
     gate: MotionGate | None = None,
+    phone_stage: PhoneStage | None = None,
 ) -> tuple[CameraAnalyzer, Iterator[Observed]]:
     """The analyzer (for its counters) and the lazily observed samples of one video."""
     camera = site.camera(camera_id)
-    observer = ZoneObserver(camera.id, zone_specs(site, camera))
+    observer = ZoneObserver(camera.id, zone_specs(site, camera), phone_stage=phone_stage)
     analyzer = CameraAnalyzer(detector, observer, gate)
-    origin = datetime(2000, 1, 1, tzinfo=site.tz)  # a lone video has no wall clock
+    origin = video_origin(site)
 
     def observed() -> Iterator[Observed]:
         for sample in sample_video(video, rate=rate):

