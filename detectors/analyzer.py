@@ -35,15 +35,21 @@ class CameraAnalyzer:
 
     def analyze(self, t: datetime, frame: np.ndarray) -> FrameResult:
         self.frames += 1
-        detect = True
-        if self.gate is not None:
-            size = (frame.shape[1], frame.shape[0])
-            if size != self._gate_size:
-                self._gate_size = size
-                self.gate.watch([z.mask for z in self.observer.pixel_zones(size)])
-            detect = self.gate.needs_detection(frame) or self._last is None
-        if detect:
-            self._last = self.detector.detect(frame)
+        last = self._last
+        changed = self.gate is None or self._changed(frame)  # the gate sees every frame
+        if last is None or changed:
+            last = self._last = self.detector.detect(frame)
             self.inferences += 1
-        assert self._last is not None
-        return FrameResult(self.observer.observe(t, frame, self._last), self._last, detect)
+            fresh = True
+        else:
+            fresh = False
+        observation = self.observer.observe(t, frame, last, fresh=fresh)
+        return FrameResult(observation, last, fresh)
+
+    def _changed(self, frame: np.ndarray) -> bool:
+        assert self.gate is not None
+        size = (frame.shape[1], frame.shape[0])
+        if size != self._gate_size:
+            self._gate_size = size
+            self.gate.watch([z.mask for z in self.observer.pixel_zones(size)])
+        return self.gate.needs_detection(frame)

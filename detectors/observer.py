@@ -73,6 +73,7 @@ class ZoneObserver:
         self._size: tuple[int, int] | None = None
         self._pixel_zones: list[PixelZone] = []
         self._references: dict[str, np.ndarray] = {}
+        self._phone_fields: dict[str, dict] = {}
 
     def pixel_zones(self, frame_size: tuple[int, int]) -> list[PixelZone]:
         if frame_size != self._size:
@@ -88,7 +89,11 @@ class ZoneObserver:
             }
         return self._pixel_zones
 
-    def observe(self, t: datetime, frame: np.ndarray, detections: Detections) -> FrameObservation:
+    def observe(
+        self, t: datetime, frame: np.ndarray, detections: Detections, fresh: bool = True
+    ) -> FrameObservation:
+        """`fresh=False` says the zones look as when `detections` were made (the motion gate
+        reused them): the phone stage's last verdict per zone stands, unrecomputed."""
         h, w = frame.shape[:2]
         s = self.settings
         persons = detections.in_group("person").with_min_confidence(s.person_conf)
@@ -102,8 +107,12 @@ class ZoneObserver:
                 staff = self._uniformed(frame, members, spec)
                 fields["present"] = len(staff) > 0
                 if self.phone_stage is not None:
-                    ev = self.phone_stage.assess(t, frame, spec.zone_id, staff, phones)
-                    fields |= {"phone": ev.phone, "phone_conf": ev.conf, "phone_cues": ev.cue_text}
+                    if fresh or spec.zone_id not in self._phone_fields:
+                        ev = self.phone_stage.assess(t, frame, spec.zone_id, staff, phones)
+                        self._phone_fields[spec.zone_id] = {
+                            "phone": ev.phone, "phone_conf": ev.conf, "phone_cues": ev.cue_text
+                        }  # fmt: skip
+                    fields |= self._phone_fields[spec.zone_id]
                 else:
                     fields["phone_conf"] = self._phone_in_use(phones, staff)
                     fields["phone"] = fields["phone_conf"] > 0

@@ -10,6 +10,7 @@ from detectors.detections import COCO80, Detections
 from detectors.motion import MotionGate
 from detectors.observations import ZonePurpose
 from detectors.observer import ZoneObserver, ZoneSpec
+from detectors.phone import PhoneEvidence
 
 T0 = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 W, H = 640, 360
@@ -147,3 +148,28 @@ def test_motion_gate_reuses_detections_until_the_zone_changes():
     for _ in range(6):  # max_reuse forces a fresh look now and then
         analyzer.analyze(T0, arrival)
     assert detector.calls == 3
+
+
+class CountingPhoneStage:
+    """Says 'phone in use' and counts how often it was asked."""
+
+    def __init__(self):
+        self.calls = 0
+
+    def assess(self, t, frame, zone_id, staff, phones):
+        self.calls += 1
+        return PhoneEvidence(phone=True, conf=0.8, cues=("det", "pose"))
+
+
+def test_phone_verdict_stands_while_the_gate_reuses_detections():
+    stage = CountingPhoneStage()
+    observer = ZoneObserver("cam", [POST], phone_stage=stage)
+    analyzer = CameraAnalyzer(CountingDetector(), observer, MotionGate(max_reuse=10))
+    still = np.full((H, W, 3), 100, np.uint8)
+    results = [analyzer.analyze(T0, still) for _ in range(5)]
+    assert stage.calls == 1  # the pose model and crop detector ran once, not five times
+    assert all(r.observation.zones["post-1"].phone for r in results)
+    moved = still.copy()
+    moved[50:200, 50:150] = 10
+    analyzer.analyze(T0, moved)
+    assert stage.calls == 2
