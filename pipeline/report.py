@@ -1,0 +1,132 @@
+"""The nightly report: one self-contained HTML page per run date, for the people who read
+scores rather than clips (branch managers, the operations department).
+
+Per branch: the scores, what the assessment policy makes of them, each zone's day as a
+chart with findings and gaps, and the findings with their key frames. Everything is
+inlined (SVG charts, JPEG key frames as data URIs), so the file can be mailed.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from jinja2 import Environment
+from markupsafe import Markup
+
+from rules.checklist import Checklist
+
+
+@dataclass(frozen=True)
+class ReportFinding:
+    id: str
+    item: str
+    camera: str
+    zone: str
+    start: datetime
+    end: datetime
+    confidence: float
+    status: str
+    keyframe: Path | None  # absolute, or None when no evidence was made
+
+
+@dataclass(frozen=True)
+class BranchSection:
+    branch: str
+    name: str
+    region: str
+    provisional: float
+    final: float
+    coverage: float
+    chart_svg: str
+    findings: list[ReportFinding]
+    outcomes: dict[str, str] = field(default_factory=dict)  # policy name → outcome text
+    failed_units: list[dict] = field(default_factory=list)
+
+
+TEMPLATE = """<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8">
+<title>网点视频稽核日报 Branch audit report {{ date }}</title>
+<style>
+body{font-family:"Noto Sans CJK SC","WenQuanYi Micro Hei","Microsoft YaHei",system-ui,sans-serif;
+margin:2rem auto;max-width:1100px;color:#1f2937;line-height:1.45}
+h1{font-size:1.5rem;margin-bottom:.2rem} h2{margin-top:2.5rem;border-bottom:2px solid #0b4f8a}
+.muted{color:#6b7280;font-size:.9rem}
+.scores{display:flex;gap:1rem;margin:1rem 0}
+.card{border:1px solid #d1d5db;border-radius:8px;padding:.6rem 1rem;min-width:9rem}
+.card b{display:block;font-size:1.6rem}.low{color:#b91c1c}
+table{border-collapse:collapse;width:100%;font-size:.9rem}
+td,th{border-bottom:1px solid #e5e7eb;padding:.35rem .5rem;text-align:left;vertical-align:top}
+img.kf{width:220px;border-radius:4px}
+.chart svg{width:100%;height:auto}
+.warn{background:#fff7ed;border:1px solid #fdba74;padding:.5rem 1rem;border-radius:6px}
+</style></head><body>
+<h1>网点视频稽核日报 · Branch audit report</h1>
+<div class="muted">{{ date }} · generated {{ generated }} · {{ sections|length }} branch(es)</div>
+{% for s in sections %}
+<h2>{{ s.name }} <span class="muted">{{ s.branch }} · {{ s.region }}</span></h2>
+<div class="scores">
+ <div class="card">暂定得分 Provisional<b class="{{ 'low' if s.provisional < 85 else '' }}">{{ '%.1f' % s.provisional }}</b></div>
+ <div class="card">最终得分 Final<b class="{{ 'low' if s.final < 85 else '' }}">{{ '%.1f' % s.final }}</b></div>
+ <div class="card">覆盖率 Coverage<b>{{ '%.0f' % (100 * s.coverage) }}%</b></div>
+</div>
+<div class="muted">Provisional counts findings awaiting review; final counts only what a supervisor
+confirmed. Coverage is the share of business hours the cameras actually showed: time not seen is
+unknown, never counted against the branch.</div>
+{% if s.outcomes %}<table><tr><th>考核 Policy</th><th>结果 Outcome (this day's score as a check round)</th></tr>
+{% for policy, text in s.outcomes.items() %}<tr><td>{{ policy }}</td><td>{{ text }}</td></tr>{% endfor %}</table>{% endif %}
+{% if s.failed_units %}<p class="warn">Not reviewed (counted as unknown time):
+{% for u in s.failed_units %}<br>{{ u.unit }} — {{ u.reason }}{% endfor %}</p>{% endif %}
+<div class="chart">{{ s.chart_svg }}</div>
+<h3>发现 Findings ({{ s.findings|length }})</h3>
+{% if s.findings %}<table><tr><th>关键帧 Key frame</th><th>项目 Item</th><th>时间 Time</th><th>摄像头/区域</th><th>状态 Status</th></tr>
+{% for f in s.findings %}<tr>
+<td>{% if f.keyframe_uri %}<img class="kf" src="{{ f.keyframe_uri }}" alt="key frame">{% endif %}</td>
+<td><b>{{ f.name_zh }}</b><br>{{ f.name_en }}<br><span class="muted">{{ f.item }}</span></td>
+<td>{{ f.start }}–{{ f.end }}<br><span class="muted">{{ f.duration }} · confidence {{ f.confidence }}</span></td>
+<td>{{ f.camera }} / {{ f.zone }}</td><td>{{ f.status }}</td></tr>{% endfor %}</table>
+{% else %}<p>No findings.</p>{% endif %}
+{% endfor %}
+<p class="muted">Open the review page to confirm or dismiss findings: <code>branch-audit serve</code>.</p>
+</body></html>
+"""
+
+
+def _duration(seconds: float) -> str:
+    minutes, secs = divmod(int(round(seconds)), 60)
+    return f"{minutes} min {secs:02d} s" if minutes else f"{secs} s"
+
+
+def _data_uri(path: Path | None) -> str:
+    if path is None or not path.is_file():
+        return ""
+    return "data:image/jpeg;base64," + base64.b64encode(path.read_bytes()).decode()
+
+
+def render_report(date: str, sections: list[BranchSection], checklist: Checklist) -> str:
+    env = Environment(autoescape=True)
+    rows = [
+        {
+            "branch": s.branch, "name": s.name, "region": s.region,
+            "provisional": s.provisional, "final": s.final, "coverage": s.coverage,
+            # matplotlib escapes the labels it draws into the SVG
+            "chart_svg": Markup(s.chart_svg), "outcomes": s.outcomes,
+            "failed_units": s.failed_units,
+            "findings": [
+                {
+                    "item": f.item, "name_zh": checklist.item(f.item).name_zh,
+                    "name_en": checklist.item(f.item).name_en, "camera": f.camera,
+                    "zone": f.zone, "status": f.status,
+                    "start": f.start.strftime("%H:%M:%S"), "end": f.end.strftime("%H:%M:%S"),
+                    "duration": _duration((f.end - f.start).total_seconds()),
+                    "confidence": f"{f.confidence:.0%}", "keyframe_uri": _data_uri(f.keyframe),
+                }
+                for f in s.findings
+            ],
+        }
+        for s in sections
+    ]  # fmt: skip
+    generated = datetime.now().astimezone().strftime("%Y-%m-%d %H:%M")
+    return env.from_string(TEMPLATE).render(date=date, sections=rows, generated=generated)
