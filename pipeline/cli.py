@@ -16,6 +16,7 @@ COMMAND_MODULES = (
     "pipeline.cmd_score",
     "pipeline.cmd_assess",
     "pipeline.cmd_coverage",
+    "pipeline.cmd_run",
 )
 
 

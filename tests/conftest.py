@@ -68,3 +68,15 @@ def db_url(request, tmp_path):
     finally:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.close()
+
+
+@pytest.fixture(scope="session")
+def reference_run(tmp_path_factory, footage):
+    """One uninterrupted local run of the test branch (tests/run_site.py) on SQLite: its
+    site file, database file and JSON document, for the other runs to be compared with."""
+    from tests.run_site import build_site, run_cli
+
+    root = tmp_path_factory.mktemp("reference")
+    site = build_site(root, footage)
+    db = root / "reference.db"
+    return site, db, run_cli(site, f"sqlite:///{db}")
