@@ -12,7 +12,7 @@ venv: $(STAMP)
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[dev,yolo,postgres]'
+	$(PY) -m pip install -q -e '.[dev,yolo,postgres,ray]'
 	# ultralytics pulls in the GUI build of OpenCV, which shadows the headless one: keep one cv2.
 	$(PY) -m pip uninstall -q -y opencv-python
 	$(PY) -m pip install -q --force-reinstall --no-deps 'opencv-python-headless>=4.8,<5'

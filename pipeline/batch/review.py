@@ -13,7 +13,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import delete, select
@@ -32,9 +32,6 @@ from rules.findings import Finding, FindingStatus
 from rules.temporal import DayReview, review_day
 
 log = logging.getLogger(__name__)
-
-#: recordings this far either side of a finding go with its evidence request
-EVIDENCE_MARGIN = timedelta(seconds=60)
 
 
 @dataclass
@@ -210,7 +207,6 @@ def _evidence(
     for finding in todo:
         camera = finding.cameras[0]
         plan = bd.camera(camera)
-        lo, hi = finding.start - EVIDENCE_MARGIN, finding.end + EVIDENCE_MARGIN
         request = EvidenceRequest(
             finding_id=finding.id,
             item=finding.item,
@@ -219,9 +215,7 @@ def _evidence(
             start=finding.start,
             end=finding.end,
             keytime=_keytime(finding),
-            segments=tuple(
-                seg for seg in plan.segments if not seg.error and seg.start < hi and seg.end > lo
-            ),
+            segments=plan.segments,
             zones=plan.units[0].zones if plan.units else (),
         )
         try:
