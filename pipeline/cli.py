@@ -18,6 +18,7 @@ COMMAND_MODULES = (
     "pipeline.cmd_coverage",
     "pipeline.cmd_token",
     "pipeline.cmd_serve",
+    "pipeline.cmd_run",
 )
 
 

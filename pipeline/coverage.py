@@ -28,7 +28,8 @@ class GapReason(StrEnum):
 class Gap:
     start: datetime
     end: datetime
-    reason: GapReason
+    #: a GapReason, or a free text such as "unit failed: …" for a file whose work failed
+    reason: GapReason | str
 
 
 @dataclass(frozen=True)

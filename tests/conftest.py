@@ -79,3 +79,15 @@ def db_url(request, tmp_path):
 def module_db_url(request, tmp_path_factory):
     """Like `db_url`, shared by one module's tests (for large read-mostly matrices)."""
     yield from _fresh_database(request.param, tmp_path_factory.mktemp("db"))
+
+
+@pytest.fixture(scope="session")
+def reference_run(tmp_path_factory, footage):
+    """One uninterrupted local run of the test branch (tests/run_site.py) on SQLite: its
+    site file, database file and JSON document, for the other runs to be compared with."""
+    from tests.run_site import build_site, run_cli
+
+    root = tmp_path_factory.mktemp("reference")
+    site = build_site(root, footage)
+    db = root / "reference.db"
+    return site, db, run_cli(site, f"sqlite:///{db}")

@@ -65,6 +65,8 @@ class Run(Base):
     status: Mapped[str] = mapped_column(String(16))  # running | done | failed
     detector_version: Mapped[str] = mapped_column(String(128), default="")
     executor: Mapped[str] = mapped_column(String(16), default="local")
+    #: units done and failed, findings, seconds per stage
+    summary: Mapped[dict | None] = mapped_column(JSON)
 
 
 class WorkUnit(Base):
@@ -84,8 +86,12 @@ class WorkUnit(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     samples: Mapped[int] = mapped_column(Integer, default=0)
     inferences: Mapped[int] = mapped_column(Integer, default=0)
-    #: the unit's observations, compact: {"t": [...epoch s], "zones": {zone: {field: [...]}}}
+    #: the unit's observations, compact: {"t": [...epoch s], "zones": {zone: {field: [...]}}},
+    #: and "observed": [[start, end], ...] epoch seconds the file was read for
     observations: Mapped[dict | None] = mapped_column(JSON)
+    #: the sampling and detector settings it was done with (pipeline.batch.units.Settings)
+    params: Mapped[str] = mapped_column(String(255), default="")
+    detector_version: Mapped[str] = mapped_column(String(128), default="")
     updated_at: Mapped[datetime]
 
 

@@ -1,0 +1,44 @@
+"""A unit's observations as column lists: a few kB of JSON per camera-hour, not a row per
+frame, so a unit's results land in one row and a branch-day reloads in one query."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from datetime import datetime, tzinfo
+
+from detectors.observations import FrameObservation, ZoneObservation, ZonePurpose
+
+FIELDS = tuple(f.name for f in dataclasses.fields(ZoneObservation))[2:]  # after id, purpose
+
+
+def _value(value: object) -> object:
+    return round(value, 4) if isinstance(value, float) else value
+
+
+def pack(frames: Sequence[FrameObservation]) -> dict:
+    """{"t": [epoch s], "zones": {zone: {"purpose": p, field: [value or None]}}}."""
+    zones: dict[str, dict] = {}
+    for i, frame in enumerate(frames):
+        for zone_id, zone in frame.zones.items():
+            column = zones.setdefault(
+                zone_id,
+                {"purpose": str(zone.purpose)} | {f: [None] * len(frames) for f in FIELDS},
+            )
+            for name in FIELDS:
+                column[name][i] = _value(getattr(zone, name))
+    return {"t": [round(f.t.timestamp(), 6) for f in frames], "zones": zones}
+
+
+def unpack(data: dict, camera: str, tz: tzinfo) -> list[FrameObservation]:
+    frames = []
+    for i, t in enumerate(data["t"]):
+        zones = {
+            zone_id: ZoneObservation(
+                zone_id, ZonePurpose(column["purpose"]), **{f: column[f][i] for f in FIELDS}
+            )
+            for zone_id, column in data["zones"].items()
+            if column[FIELDS[0]][i] is not None
+        }
+        frames.append(FrameObservation(datetime.fromtimestamp(t, tz), camera, zones))
+    return frames

@@ -1,0 +1,139 @@
+"""Units of work: one camera-file of one branch-day, planned from the site file.
+
+A unit carries everything a worker needs (the file's part to read, the camera's zones,
+the settings), so it runs in any process or on any node that sees the recordings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from detectors.observer import ZoneSpec
+from pipeline.recordings import RecordingsError, Segment, find_segments
+from pipeline.sampler import SamplingSpec, plan
+from pipeline.site import Site, load_site, zone_specs
+from rules.calendar import BusinessDay
+
+#: key of the unit that stands for a camera whose recordings cannot be listed at all
+RECORDINGS_KEY = "(recordings)"
+
+
+@dataclass(frozen=True)
+class DetectorSpec:
+    backend: str = "onnx"
+    weights: str | None = None
+    conf: float = 0.35
+    gate: bool = True  # motion gating: reuse detections while the zones do not change
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What a unit's observations depend on besides its file."""
+
+    sampling: SamplingSpec
+    detector: DetectorSpec
+
+    @property
+    def params(self) -> str:
+        """Fingerprint stored with a done unit: results made otherwise are redone."""
+        s, d = self.sampling, self.detector
+        return (
+            f"rate={s.rate};max_side={s.max_side};backend={d.backend};"
+            f"weights={d.weights or 'default'};conf={d.conf};gate={int(d.gate)}"
+        )
+
+
+@dataclass(frozen=True)
+class UnitRef:
+    """A unit's identity and the time it answers for, light enough to travel back."""
+
+    branch: str
+    date: date
+    camera: str
+    key: str  # the segment file relative to the camera's folder
+    lo: datetime
+    hi: datetime
+
+    @property
+    def name(self) -> str:
+        return f"{self.branch}/{self.date}/{self.camera}/{self.key}"
+
+
+@dataclass(frozen=True)
+class Unit:
+    """`error` set: the unit fails without running (unreadable file, no recordings)."""
+
+    ref: UnitRef
+    segment: Segment | None
+    zones: tuple[ZoneSpec, ...]
+    settings: Settings
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class CameraPlan:
+    camera: str
+    segments: tuple[Segment, ...]
+    units: tuple[Unit, ...]
+
+
+@dataclass(frozen=True)
+class BranchDay:
+    """One branch's date: its business day (None when closed) and its units."""
+
+    site: Site
+    site_path: Path
+    date: date
+    business: BusinessDay | None
+    cameras: tuple[CameraPlan, ...]
+
+    @property
+    def branch(self) -> str:
+        return self.site.branch.id
+
+    @property
+    def units(self) -> list[Unit]:
+        return [u for c in self.cameras for u in c.units]
+
+    def camera(self, camera_id: str) -> CameraPlan:
+        return next(c for c in self.cameras if c.camera == camera_id)
+
+
+def plan_branch_day(site_path: Path, on: date, settings: Settings) -> BranchDay:
+    """Units of every camera within business hours; none when the branch is closed."""
+    site = load_site(site_path)
+    business = site.schedule().day(on)
+    if business is None:
+        return BranchDay(site, site_path, on, None, ())
+    window = (business.opening, business.closing)
+    cameras = []
+    for camera in site.cameras:
+        zones = tuple(zone_specs(site, camera))
+        folder = site.resolve(camera.recordings.folder)
+        try:
+            day = find_segments(folder, camera.file_pattern, camera.id, site.tz, on)
+        except RecordingsError as exc:
+            ref = UnitRef(site.branch.id, on, camera.id, RECORDINGS_KEY, *window)
+            cameras.append(CameraPlan(camera.id, (), (Unit(ref, None, zones, settings, str(exc)),)))
+            continue
+        units = tuple(
+            Unit(
+                UnitRef(
+                    site.branch.id,
+                    on,
+                    camera.id,
+                    task.segment.path.relative_to(folder).as_posix(),
+                    task.lo,
+                    task.hi,
+                ),
+                task.segment,
+                zones,
+                settings,
+                task.segment.error,
+            )
+            for task in plan(day.segments, window)
+        )
+        cameras.append(CameraPlan(camera.id, day.segments, units))
+    return BranchDay(site, site_path, on, business, tuple(cameras))

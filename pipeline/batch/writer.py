@@ -1,0 +1,142 @@
+"""The one database writer of a run: the driver stores every unit's result as it arrives.
+
+A unit's row, observations and gaps change in one transaction with its status, so after a
+crash a unit is either done (and skipped next time) or still to do, never half-written.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from pipeline.batch.units import BranchDay, Settings, Unit
+from pipeline.batch.worker import DONE, FAILED, UnitResult
+from pipeline.store import models as m
+from pipeline.store.db import Database
+
+RUNNING, INTERRUPTED = "running", "interrupted"
+
+
+def failed_gap_reason(reason: str) -> str:
+    """A failed unit's time is unknown, never absent: it is a coverage gap saying why."""
+    return f"unit failed: {reason}"
+
+
+def _utc(t: float) -> datetime:
+    return datetime.fromtimestamp(t, UTC)
+
+
+class Writer:
+    def __init__(self, db: Database, settings: Settings) -> None:
+        self.db, self.settings = db, settings
+
+    def open_run(self, bd: BranchDay, executor: str) -> tuple[int, list[Unit]]:
+        """Register the branch and a new run; forget units no longer planned (files gone);
+        return the run id and the units still to do (not done, or done otherwise)."""
+        now = datetime.now(UTC)
+        site = bd.site
+        with self.db.session() as s:
+            s.merge(
+                m.Branch(
+                    id=bd.branch,
+                    name=site.branch.name,
+                    region=site.branch.region,
+                    timezone=site.branch.timezone,
+                    site_path=str(bd.site_path.resolve()),
+                    updated_at=now,
+                )
+            )
+            for camera in site.cameras:
+                s.merge(m.Camera(branch_id=bd.branch, id=camera.id, role=camera.role))
+            planned = {(u.ref.camera, u.ref.key) for u in bd.units}
+            done = set()
+            for row in self._units(s, bd):
+                key = (row.camera_id, row.key)
+                if key not in planned:
+                    s.execute(delete(m.CoverageGap).where(m.CoverageGap.unit_id == row.id))
+                    s.delete(row)
+                elif row.status == DONE and row.params == self.settings.params:
+                    done.add(key)
+            s.execute(
+                update(m.Run)
+                .where(m.Run.branch_id == bd.branch, m.Run.date == bd.date, m.Run.status == RUNNING)
+                .values(status=INTERRUPTED)
+            )
+            run = m.Run(
+                branch_id=bd.branch,
+                date=bd.date,
+                started_at=now,
+                status=RUNNING,
+                executor=executor,
+            )
+            s.add(run)
+            s.flush()
+            return run.id, [u for u in bd.units if (u.ref.camera, u.ref.key) not in done]
+
+    @staticmethod
+    def _units(s: Session, bd: BranchDay) -> list[m.WorkUnit]:
+        return list(
+            s.scalars(
+                select(m.WorkUnit).where(
+                    m.WorkUnit.branch_id == bd.branch, m.WorkUnit.date == bd.date
+                )
+            )
+        )
+
+    def record(self, result: UnitResult) -> None:
+        ref = result.ref
+        now = datetime.now(UTC)
+        with self.db.session() as s:
+            row = s.scalars(
+                select(m.WorkUnit).where(
+                    m.WorkUnit.branch_id == ref.branch,
+                    m.WorkUnit.date == ref.date,
+                    m.WorkUnit.camera_id == ref.camera,
+                    m.WorkUnit.key == ref.key,
+                )
+            ).one_or_none()
+            if row is None:
+                row = m.WorkUnit(
+                    branch_id=ref.branch,
+                    date=ref.date,
+                    camera_id=ref.camera,
+                    key=ref.key,
+                    attempts=0,
+                )
+                s.add(row)
+            row.status, row.reason = result.status, result.reason
+            row.attempts += 1
+            row.samples, row.inferences = result.samples, result.inferences
+            row.params = self.settings.params
+            row.detector_version = result.detector_version
+            row.observations = (
+                {**result.observations, "observed": [list(span) for span in result.observed]}
+                if result.status == DONE and result.observations is not None
+                else None
+            )
+            row.updated_at = now
+            s.flush()
+            s.execute(delete(m.CoverageGap).where(m.CoverageGap.unit_id == row.id))
+            gaps = result.gaps
+            if result.status == FAILED:
+                gaps = ((ref.lo.timestamp(), ref.hi.timestamp(), failed_gap_reason(result.reason)),)
+            s.add_all(
+                m.CoverageGap(
+                    branch_id=ref.branch,
+                    date=ref.date,
+                    camera_id=ref.camera,
+                    start=_utc(a),
+                    end=_utc(b),
+                    reason=reason,
+                    unit_id=row.id,
+                )
+                for a, b, reason in gaps
+            )
+
+    def finish_run(self, run_id: int, status: str, detector_version: str, summary: dict) -> None:
+        with self.db.session() as s:
+            run = s.get(m.Run, run_id)
+            run.status, run.detector_version, run.summary = status, detector_version, summary
+            run.finished_at = datetime.now(UTC)
