@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "pipeline.cmd_token",
     "pipeline.cmd_serve",
     "pipeline.cmd_run",
+    "pipeline.cmd_report",
 )
 
 

@@ -13,7 +13,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, tzinfo
 from pathlib import Path
 
 from sqlalchemy import delete, select
@@ -49,7 +49,9 @@ class BranchReport:
 
 
 @dataclass
-class _Stored:
+class Stored:
+    """What the units of a branch-day left in the database."""
+
     frames: list = field(default_factory=list)
     observed: dict[str, list[Interval]] = field(default_factory=lambda: defaultdict(list))
     gaps: dict[str, list[Gap]] = field(default_factory=lambda: defaultdict(list))
@@ -62,11 +64,12 @@ def aware(t: datetime) -> datetime:
     return t if t.tzinfo else t.replace(tzinfo=UTC)
 
 
-def _load(db: Database, bd: BranchDay) -> _Stored:
-    tz, out = bd.site.tz, _Stored()
+def load_stored(db: Database, branch: str, on: date, tz: tzinfo) -> Stored:
+    """The observations, observed spans, gaps and failures of a branch-day's units."""
+    out = Stored()
     with db.session() as s:
         units = s.scalars(
-            select(m.WorkUnit).where(m.WorkUnit.branch_id == bd.branch, m.WorkUnit.date == bd.date)
+            select(m.WorkUnit).where(m.WorkUnit.branch_id == branch, m.WorkUnit.date == on)
         ).all()
         for row in sorted(units, key=lambda r: (r.camera_id, r.key)):
             if row.status == DONE:
@@ -78,12 +81,12 @@ def _load(db: Database, bd: BranchDay) -> _Stored:
                 out.versions.add(row.detector_version)
             elif row.status == FAILED:
                 out.failed.append(
-                    {"unit": f"{bd.branch}/{row.camera_id}/{row.key}", "reason": row.reason}
+                    {"unit": f"{branch}/{row.camera_id}/{row.key}", "reason": row.reason}
                 )
         for gap in s.scalars(
             select(m.CoverageGap).where(
-                m.CoverageGap.branch_id == bd.branch,
-                m.CoverageGap.date == bd.date,
+                m.CoverageGap.branch_id == branch,
+                m.CoverageGap.date == on,
                 m.CoverageGap.unit_id.is_not(None),
             )
         ):
@@ -93,7 +96,7 @@ def _load(db: Database, bd: BranchDay) -> _Stored:
     return out
 
 
-def _reported_gaps(bd: BranchDay, stored: _Stored) -> list[CoverageGap]:
+def _reported_gaps(bd: BranchDay, stored: Stored) -> list[CoverageGap]:
     """Per camera, business time no file showed: the files' reasons, else "no file"."""
     window = (bd.business.opening, bd.business.closing)
     return [
@@ -241,7 +244,7 @@ def review_branch_day(
     if bd.business is None:
         return report
     t0 = time.perf_counter()
-    stored = _load(db, bd)
+    stored = load_stored(db, bd.branch, bd.date, bd.site.tz)
     review = review_day(
         stored.frames,
         bd.business,
