@@ -18,8 +18,25 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q --force-reinstall --no-deps 'opencv-python-headless>=4.8,<5'
 	touch $(STAMP)
 
+DEMO_DATE ?= 2026-11-20
+DEMO_OUT ?= out/demo
+DEMO_DB := sqlite:///$(abspath $(DEMO_OUT))/branch_audit.db
+DEMO_EVIDENCE := $(abspath $(DEMO_OUT))/evidence
+
+# The nightly job on the demo branch: recordings made from the real clips, reviewed into
+# SQLite with evidence clips, summarised, and written up as an HTML report.
 demo: $(STAMP)
-	$(VENV)/bin/branch-audit detect $(FOOTAGE)/vtest.avi --fps 1
+	$(PY) sample_videos/prepare.py --footage $(FOOTAGE) --date $(DEMO_DATE)
+	mkdir -p $(DEMO_OUT)
+	$(VENV)/bin/branch-audit run --site sample_videos/demo_site.yaml --date $(DEMO_DATE) \
+	  --db $(DEMO_DB) --evidence $(DEMO_EVIDENCE)
+	$(VENV)/bin/branch-audit report --date $(DEMO_DATE) --db $(DEMO_DB) \
+	  --evidence $(DEMO_EVIDENCE) --out $(DEMO_OUT)/report.html
+	@echo
+	@echo "Open $(DEMO_OUT)/report.html in a browser. To review the findings:"
+	@echo "  $(VENV)/bin/branch-audit token create --role admin --name demo --db $(DEMO_DB)"
+	@echo "  $(VENV)/bin/branch-audit serve --db $(DEMO_DB) --evidence $(DEMO_EVIDENCE)"
+	@echo "then open http://127.0.0.1:8000/ and paste the token."
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -214,6 +214,9 @@ def _print_summary(console: Console, night: _Night, doc: dict) -> None:
             str(len(r.failed_units)),
         )
     console.print(table)
+    for branch, r in night.reports.items():
+        if r.findings:
+            console.print(_findings_table(branch, r.findings))
     for unit in doc["failed_units"]:
         console.print(f"[red]failed[/red] {unit['unit']}: {unit['reason']}")
     stages = ", ".join(f"{k} {v:.1f} s" for k, v in doc["timings"].items())
@@ -222,3 +225,15 @@ def _print_summary(console: Console, night: _Night, doc: dict) -> None:
         f"wall {doc['wall_s']:.1f} s; {stages}"
     )
     sys.stdout.flush()
+
+
+def _findings_table(branch: str, findings: list[dict]) -> Table:
+    table = Table(title=f"{branch}: findings (pending review)")
+    for column in ("item", "camera / zone", "from", "to", "key frame"):
+        table.add_column(column)
+    for f in findings:
+        table.add_row(
+            f["item"], f"{f['camera']} / {f['zone']}", f["start"][11:19], f["end"][11:19],
+            f["keyframe"] or "",
+        )  # fmt: skip
+    return table

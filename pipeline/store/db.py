@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -40,6 +41,7 @@ class Database:
 
     def migrate(self) -> None:
         """Bring the schema to the newest revision (idempotent)."""
+        logging.getLogger("alembic").setLevel(logging.WARNING)  # one line per revision: noise
         cfg = Config()
         cfg.set_main_option("script_location", str(MIGRATIONS))
         with self.engine.begin() as connection:
