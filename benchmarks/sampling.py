@@ -32,8 +32,11 @@ TZ, DAY = ZoneInfo("Asia/Shanghai"), date(2024, 5, 6)
 SIZES = {"1080p": (1920, 1080), "720p": (1280, 720)}
 
 
-def encode_loop(path: Path, size: tuple[int, int], gop: int) -> None:
-    with av.open(str(FOOTAGE)) as src, av.open(str(path), "w") as out:
+def encode_loop(
+    path: Path, size: tuple[int, int], gop: int, source: Path = FOOTAGE, native: bool = False
+) -> None:
+    """Played at 25 fps, or (native) at the clip's own speed, each frame held for its time."""
+    with av.open(str(source)) as src, av.open(str(path), "w") as out:
         stream = out.add_stream(
             "libx264",
             rate=FPS,
@@ -44,23 +47,30 @@ def encode_loop(path: Path, size: tuple[int, int], gop: int) -> None:
             },
         )
         stream.width, stream.height, stream.pix_fmt = *size, "yuv420p"
-        for i, frame in enumerate(src.decode(video=0)):
+        per_frame = FPS / float(src.streams.video[0].average_rate) if native else 1.0
+        i = 0
+        for k, frame in enumerate(src.decode(video=0)):
+            scaled = frame.reformat(width=size[0], height=size[1], format="yuv420p")
+            while i < min((k + 1) * per_frame, LOOP_FRAMES):
+                scaled.pts, scaled.time_base = i, Fraction(1, FPS)
+                out.mux(stream.encode(scaled))
+                i += 1
             if i == LOOP_FRAMES:
                 break
-            scaled = frame.reformat(width=size[0], height=size[1], format="yuv420p")
-            scaled.pts, scaled.time_base = i, Fraction(1, FPS)  # played at 25 fps
-            out.mux(stream.encode(scaled))
         out.mux(stream.encode())
 
 
-def recording(cache: Path, name: str, gop: int, minutes: float) -> Path:
+def recording(
+    cache: Path, name: str, gop: int, minutes: float, source: Path = FOOTAGE, native: bool = False
+) -> Path:
     """A looped recording, made once: encode 30 s, then copy its packets over and over."""
-    path = cache / f"vtest_{name}_gop{gop}_{minutes:g}min.mp4"
+    stem = f"{source.stem}_{name}_gop{gop}{'_native' if native else ''}"
+    path = cache / f"{stem}_{minutes:g}min.mp4"
     if path.exists():
         return path
-    loop = cache / f"vtest_{name}_gop{gop}_loop.mp4"
+    loop = cache / f"{stem}_loop.mp4"
     if not loop.exists():
-        encode_loop(loop, SIZES[name], gop)
+        encode_loop(loop, SIZES[name], gop, source, native)
     tmp = path.with_suffix(".part.mp4")
     with av.open(str(tmp), "w") as out:
         for k in range(round(minutes * 60 * FPS / LOOP_FRAMES)):

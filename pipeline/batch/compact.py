@@ -1,5 +1,7 @@
-"""A unit's observations as column lists: a few kB of JSON per camera-hour, not a row per
-frame, so a unit's results land in one row and a branch-day reloads in one query."""
+"""A unit's observations as column lists: some tens of kB of JSON per camera-hour, not a
+row per frame, so a unit's results land in one row and a branch-day reloads in one query.
+Values are kept exactly: the rules must judge what was stored as they would have judged
+what was seen."""
 
 from __future__ import annotations
 
@@ -12,10 +14,6 @@ from detectors.observations import FrameObservation, ZoneObservation, ZonePurpos
 FIELDS = tuple(f.name for f in dataclasses.fields(ZoneObservation))[2:]  # after id, purpose
 
 
-def _value(value: object) -> object:
-    return round(value, 4) if isinstance(value, float) else value
-
-
 def pack(frames: Sequence[FrameObservation]) -> dict:
     """{"t": [epoch s], "zones": {zone: {"purpose": p, field: [value or None]}}}."""
     zones: dict[str, dict] = {}
@@ -26,7 +24,7 @@ def pack(frames: Sequence[FrameObservation]) -> dict:
                 {"purpose": str(zone.purpose)} | {f: [None] * len(frames) for f in FIELDS},
             )
             for name in FIELDS:
-                column[name][i] = _value(getattr(zone, name))
+                column[name][i] = getattr(zone, name)
     return {"t": [round(f.t.timestamp(), 6) for f in frames], "zones": zones}
 
 

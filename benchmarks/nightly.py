@@ -1,0 +1,266 @@
+"""Nightly run benchmark: one branch-day of real footage through `branch-audit run` (local
+processes and Ray), against the pipeline a newcomer writes, in the same invocation.
+
+The branch has four cameras, each a day of segment files looped from a real clip (a
+person at a post, bottles on a counter, a busy lobby watched for its manager, the post
+again as a second teller), every zone judged by an enabled checklist item, at
+1080p (or --size 720p), 25 fps, GOP 50, cached outside the repository. Clips play at their
+own speed (a 10 fps clip's frames are held for 0.1 s), so a camera-hour is an hour. Every contender
+runs in a process of its own; its peak memory is the summed RSS of its process tree.
+
+    PYTHONPATH=. python benchmarks/nightly.py [--hours 2] [--quick] [--size 1080p]
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from benchmarks.sampling import FPS, recording  # noqa: E402
+
+FOOTAGE = REPO.parent / "shared" / "footage"
+DAY = date(2024, 5, 6)  # a Monday
+RATE = 0.5  # the run's default sampling rate
+MAX_SIDE = 640  # the run's default analysed frame size
+CORES = len(os.sched_getaffinity(0))
+POST = "[[0.37, 0.58], [0.75, 0.58], [0.75, 0.78], [0.66, 0.98], [0.43, 0.98], [0.36, 0.80]]"
+# camera → (clip, its zone as site YAML)
+CAMERAS = {
+    "post-1": (
+        "one-by-one-person-detection.mp4",
+        f"{{id: post-1, purpose: teller_post, anchor: feet, polygon: {POST}}}",
+    ),
+    "counter": (
+        "bottle-detection.mp4",
+        "{id: desk, purpose: counter_surface, reference: "
+        f"{REPO / 'tests/data/sites/refs/bottle-clean.jpg'}, "
+        "polygon: [[0.0, 0.665], [1.0, 0.705], [1.0, 1.0], [0.0, 1.0]]}",
+    ),
+    "lobby": (
+        "vtest.avi",
+        "{id: hall, purpose: lobby_manager, "
+        "polygon: [[0.0, 0.33], [1.0, 0.34], [1.0, 0.86], [0.0, 0.42]]}",
+    ),
+    "post-2": (
+        "one-by-one-person-detection.mp4",
+        f"{{id: post-2, purpose: teller_post, anchor: feet, polygon: {POST}}}",
+    ),
+}
+
+
+def build_branch(cache: Path, size: str, hours: float, segment_min: float) -> Path:
+    """Site file and camera folders: `hours` of consecutive segments from 09:00."""
+    root = cache / f"branch_{size}_{hours:g}h_{segment_min:g}min_native"
+    cameras = []
+    for camera, (clip, zone) in CAMERAS.items():
+        source = recording(cache, size, 50, segment_min, FOOTAGE / clip, native=True)
+        folder = root / camera
+        folder.mkdir(parents=True, exist_ok=True)
+        for i in range(round(hours * 60 / segment_min)):
+            start = datetime(DAY.year, DAY.month, DAY.day, 9) + timedelta(minutes=segment_min * i)
+            link = folder / start.strftime(f"{camera}_%Y%m%d_%H%M%S.mp4")
+            if not link.exists():
+                link.symlink_to(source)
+        cameras.append(
+            f"  - id: {camera}\n    role: counter\n"
+            f'    recordings: {{folder: {camera}, pattern: "{camera}_%Y%m%d_%H%M%S.mp4"}}\n'
+            f"    zones:\n      - {zone}\n"
+        )
+    closing = datetime(2000, 1, 1, 9) + timedelta(hours=hours)
+    site = root / "site.yaml"
+    site.write_text(
+        "branch: {id: BENCH, name: benchmark branch, region: bench, timezone: Asia/Shanghai}\n"
+        f'business_hours: {{mon-fri: ["09:00", "{closing:%H:%M}"]}}\n'
+        "cameras:\n" + "".join(cameras),
+        encoding="utf-8",
+    )
+    return site
+
+
+def _tree(root: int) -> dict[int, tuple[int, int]]:
+    """pid → (RSS pages, CPU ticks) of a process and all its descendants, from /proc."""
+    parent, stats = {}, {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            fields = stat[stat.rindex(")") + 2 :].split()
+            pid = int(entry.name)
+            parent[pid] = int(fields[1])
+            stats[pid] = (int(fields[21]), int(fields[11]) + int(fields[12]))
+        except (OSError, ValueError, IndexError):
+            continue
+    tree, frontier = {root}, [root]
+    while frontier:
+        pid = frontier.pop()
+        children = [p for p, pp in parent.items() if pp == pid and p not in tree]
+        tree.update(children)
+        frontier += children
+    return {pid: stats[pid] for pid in tree if pid in stats}
+
+
+def measured(cmd: list[str]) -> dict:
+    """Wall seconds, peak summed RSS (MB), CPU seconds of the process tree, and stdout.
+
+    CPU is sampled every 0.25 s per process, so a process's last moments may be missed."""
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
+    peak, ticks = [0.0], {}
+
+    def watch() -> None:
+        page, hz = os.sysconf("SC_PAGE_SIZE"), os.sysconf("SC_CLK_TCK")
+        while proc.poll() is None:
+            tree = _tree(proc.pid)
+            peak[0] = max(peak[0], sum(rss for rss, _ in tree.values()) * page / 2**20)
+            ticks.update({pid: cpu / hz for pid, (_, cpu) in tree.items()})
+            time.sleep(0.25)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    out, err = proc.communicate()
+    wall = time.perf_counter() - t0
+    watcher.join()
+    if proc.returncode:
+        raise SystemExit(f"{' '.join(cmd[:5])}... failed:\n{err[-2000:]}")
+    return {"wall_s": wall, "peak_mb": peak[0], "cpu_s": sum(ticks.values()), "out": out}
+
+
+def ours(site: Path, cache: Path, executor: str, evidence: bool) -> dict:
+    db = cache / f"nightly-{executor}.db"
+    db.unlink(missing_ok=True)
+    shutil.rmtree(cache / f"evidence-{executor}", ignore_errors=True)
+    cmd = [
+        sys.executable, "-m", "pipeline.cli", "run", "--site", str(site),
+        "--date", DAY.isoformat(), "--db", f"sqlite:///{db}", "--executor", executor,
+        "--workers", "2", "--rate", str(RATE), "--max-side", str(MAX_SIDE), "--json",
+        *(["--evidence", str(cache / f"evidence-{executor}")] if evidence else ["--no-evidence"]),
+    ]  # fmt: skip
+    got = measured(cmd)
+    doc = json.loads(got.pop("out"))
+    got["findings"] = sum(len(b["findings"]) for b in doc["branches"].values())
+    return got | {"stages": doc["timings"]}
+
+
+def newcomer(folders: list[str]) -> dict:
+    """OpenCV grab() every frame, retrieve() and resize at the rate, detect every sample,
+    observe; one process, files in turn. Run as a child by --newcomer."""
+    import cv2
+
+    from detectors.base import load_detector
+    from detectors.observer import ZoneObserver
+    from pipeline.site import load_site, zone_specs
+
+    site_path, *cameras = folders
+    site = load_site(site_path)
+    detector = load_detector("onnx")
+    stages = {"decode": 0.0, "inference": 0.0, "observe": 0.0}
+    for camera_id in cameras:
+        camera = site.camera(camera_id)
+        observer = ZoneObserver(camera.id, zone_specs(site, camera))
+        folder = site.resolve(camera.recordings.folder)
+        path = sorted(folder.iterdir())[0]
+        cap = cv2.VideoCapture(str(path))
+        step = max(1, round(cap.get(cv2.CAP_PROP_FPS) / RATE))
+        i = 0
+        while True:
+            t0 = time.perf_counter()
+            if not cap.grab():
+                break
+            frame = None
+            if i % step == 0:
+                frame = cap.retrieve()[1]
+                h, w = frame.shape[:2]
+                scale = MAX_SIDE / max(h, w)
+                frame = cv2.resize(frame, (round(w * scale), round(h * scale)))
+            t1 = time.perf_counter()
+            stages["decode"] += t1 - t0
+            if frame is not None:
+                detections = detector.detect(frame)
+                t2 = time.perf_counter()
+                observer.observe(datetime.now().astimezone(), frame, detections)
+                stages["inference"] += t2 - t1
+                stages["observe"] += time.perf_counter() - t2
+            i += 1
+        cap.release()
+    return {"stages": stages}
+
+
+def row(name: str, camera_h: float, got: dict, base: float | None) -> str:
+    """Camera-hours per wall hour as measured, and per hour of both cores' CPU (what two
+    idle cores would reach if the run kept them busy): the box is shared."""
+    rate = camera_h / (got["wall_s"] / 3600)
+    cpu_rate = camera_h / (got["cpu_s"] / 3600 / CORES)
+    stages = got["stages"]
+    total = sum(stages.values()) or 1.0
+    shares = " | ".join(
+        f"{100 * stages.get(k, 0.0) / total:.0f} %"
+        for k in ("decode", "inference", "observe", "rules", "evidence")
+    )
+    vs = f"{cpu_rate / base:.1f}×" if base else "1×"
+    return (
+        f"| {name} | {camera_h:g} | {got['wall_s']:.0f} | {rate:.0f}× | {got['cpu_s']:.0f} "
+        f"| **{cpu_rate:.0f}×** | {vs} | {got['peak_mb']:.0f} | {shares} |"
+    )
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--hours", type=float, default=2.0, help="business hours per camera")
+    p.add_argument("--quick", action="store_true", help="20 minutes per camera")
+    p.add_argument("--size", choices=("1080p", "720p"), default="1080p")
+    p.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "branch-audit-bench")
+    p.add_argument("--newcomer", nargs="+", help=argparse.SUPPRESS)
+    args = p.parse_args()
+    if args.newcomer:
+        print(json.dumps(newcomer(args.newcomer)))
+        return
+    hours, segment_min = (1 / 3, 10.0) if args.quick else (args.hours, 10.0)
+    args.cache.mkdir(parents=True, exist_ok=True)
+    site = build_branch(args.cache, args.size, hours, segment_min)
+    spec = importlib.util.find_spec("pipeline.evidence")  # in this checkout, not elsewhere
+    evidence = spec is not None and Path(spec.origin).is_relative_to(REPO)
+    with open("/proc/loadavg") as f:
+        load = f.read().split()[:3]
+    print(
+        f"{len(CAMERAS)} cameras × {hours * 60:g} min at {args.size} GOP 50, {FPS} fps, "
+        f"{RATE} samples/s, frames at {MAX_SIDE}; {CORES} cores; "
+        f"load average before: {' '.join(load)}; evidence: {'on' if evidence else 'module absent'}\n"
+    )
+    # the newcomer on one segment per camera: its rate is per camera-hour, as ours
+    base_h = len(CAMERAS) * segment_min / 60
+    base = measured([sys.executable, __file__, "--newcomer", str(site), *CAMERAS])
+    base["stages"] = json.loads(base.pop("out"))["stages"]
+    base_rate = base_h / (base["cpu_s"] / 3600 / CORES)
+    camera_h = len(CAMERAS) * hours
+    print(
+        "| pipeline | camera-hours | wall s | camera-h per wall h | CPU s "
+        "| camera-h per 2-core CPU h | vs newcomer | peak RSS MB "
+        "| decode | inference | observe | rules | evidence |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print(row("newcomer (OpenCV grab/retrieve, detect every sample)", base_h, base, None))
+    for executor in ("local", "ray"):
+        got = ours(site, args.cache, executor, evidence)
+        name = f"`run --executor {executor}` ({got['findings']} findings)"
+        print(row(name, camera_h, got, base_rate), flush=True)
+    with open("/proc/loadavg") as f:
+        print(f"\nload average after: {' '.join(f.read().split()[:3])}")
+
+
+if __name__ == "__main__":
+    main()

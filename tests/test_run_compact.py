@@ -1,0 +1,42 @@
+"""A unit's observations survive the compact JSON form exactly, gaps in zones included."""
+
+import json
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from detectors.observations import FrameObservation, ZoneObservation, ZonePurpose
+from pipeline.batch.compact import pack, unpack
+
+TZ = ZoneInfo("Asia/Shanghai")
+T0 = datetime(2024, 5, 6, 9, tzinfo=TZ)
+
+zones = st.builds(
+    lambda persons, present, phone, conf, clutter, objects: {
+        "post-1": ZoneObservation(
+            "post-1", ZonePurpose.TELLER_POST, persons, present, phone, conf
+        ),
+        "desk": ZoneObservation(
+            "desk", ZonePurpose.COUNTER_SURFACE, clutter=clutter, clutter_objects=objects
+        ),
+    },
+    st.integers(0, 5), st.booleans(), st.booleans(), st.floats(0, 1), st.floats(0, 1),
+    st.integers(0, 9),
+)  # fmt: skip
+
+
+@given(st.lists(st.tuples(zones, st.booleans(), st.integers(0, 999_999)), max_size=30))
+def test_pack_then_unpack_gives_the_same_observations(frames):
+    observations = [
+        FrameObservation(
+            T0 + timedelta(seconds=2 * i, microseconds=us),
+            "cam",
+            {k: v for k, v in z.items() if k == "post-1" or with_desk},
+        )
+        for i, (z, with_desk, us) in enumerate(frames)
+    ]
+    stored = json.loads(json.dumps(pack(observations)))  # as the database hands it back
+
+    assert unpack(stored, "cam", TZ) == observations
