@@ -173,3 +173,19 @@ def test_phone_verdict_stands_while_the_gate_reuses_detections():
     moved[50:200, 50:150] = 10
     analyzer.analyze(T0, moved)
     assert stage.calls == 2
+
+
+def test_the_nightly_worker_judges_phones_only_where_staff_sit():
+    from pipeline.batch.units import DetectorSpec, Settings, Unit
+    from pipeline.batch.worker import phone_stage_for
+    from pipeline.sampler import SamplingSpec
+
+    def unit(zones, phone_stage=True):
+        settings = Settings(SamplingSpec(), DetectorSpec(phone_stage=phone_stage))
+        return Unit(ref=None, segment=None, zones=tuple(zones), settings=settings)
+
+    assert phone_stage_for(unit([POST])) is not None
+    assert phone_stage_for(unit([LINE])) is None  # a one-metre line: no staff, no phones
+    assert phone_stage_for(unit([POST], phone_stage=False)) is None
+    first, second = phone_stage_for(unit([POST])), phone_stage_for(unit([POST]))
+    assert first is not second and first.pose_model is second.pose_model  # models loaded once

@@ -26,6 +26,8 @@ class DetectorSpec:
     weights: str | None = None
     conf: float = 0.35
     gate: bool = True  # motion gating: reuse detections while the zones do not change
+    #: phone use from the second stage on staff crops (detectors/phone.py)
+    phone_stage: bool = True
 
 
 @dataclass(frozen=True)
@@ -41,7 +43,8 @@ class Settings:
         s, d = self.sampling, self.detector
         return (
             f"rate={s.rate};max_side={s.max_side};backend={d.backend};"
-            f"weights={d.weights or 'default'};conf={d.conf};gate={int(d.gate)}"
+            f"weights={d.weights or 'default'};conf={d.conf};gate={int(d.gate)};"
+            f"phone={int(d.phone_stage)}"
         )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -18,7 +18,8 @@ from detectors.analyzer import CameraAnalyzer
 from detectors.base import Detector, load_detector
 from detectors.detections import Detections
 from detectors.motion import MotionGate
-from detectors.observer import ZoneObserver
+from detectors.observer import STAFF_PURPOSES, ZoneObserver
+from detectors.phone import PhoneStage, PhoneStageSettings
 from pipeline.batch.compact import pack
 from pipeline.batch.units import DetectorSpec, Unit, UnitRef
 from pipeline.sampler import FileSampler, FileTask
@@ -55,6 +56,23 @@ def detector_for(spec: DetectorSpec, threads: int) -> Detector:
     return load_detector(spec.backend, spec.weights, spec.conf, threads or None)
 
 
+@functools.cache
+def _phone_models() -> PhoneStage:
+    """The phone stage's models, loaded once per worker process."""
+    return PhoneStage(PhoneStageSettings())
+
+
+def phone_stage_for(unit: Unit) -> PhoneStage | None:
+    """A fresh stage (its per-zone memory is the unit's own) on the process's models, for a
+    camera with staff zones; None where nobody's phone is judged."""
+    if not unit.settings.detector.phone_stage or not any(
+        z.purpose in STAFF_PURPOSES for z in unit.zones
+    ):
+        return None
+    models = _phone_models()
+    return PhoneStage(models.settings, models.detector, models.pose_model)
+
+
 class _Timed:
     """The detector, with the time spent in it counted for this unit."""
 
@@ -84,10 +102,13 @@ def _run(unit: Unit) -> UnitResult:
     settings, ref = unit.settings, unit.ref
     assert unit.segment is not None
     detector = _Timed(detector_for(settings.detector, settings.sampling.threads))
-    observer = ZoneObserver(ref.camera, list(unit.zones))
+    phone_stage = phone_stage_for(unit)
+    observer = ZoneObserver(ref.camera, list(unit.zones), phone_stage=phone_stage)
     gate = MotionGate() if settings.detector.gate else None
     analyzer = CameraAnalyzer(detector, observer, gate)
-    sampler = FileSampler(FileTask(unit.segment, ref.lo, ref.hi), settings.sampling)
+    # Phones are a few dozen pixels: their crops come from the frame as recorded.
+    sampling = replace(settings.sampling, max_side=None) if phone_stage else settings.sampling
+    sampler = FileSampler(FileTask(unit.segment, ref.lo, ref.hi), sampling)
     samples = iter(sampler)
     frames, decode, analyze = [], 0.0, 0.0
     while True:
@@ -102,7 +123,7 @@ def _run(unit: Unit) -> UnitResult:
     return UnitResult(
         ref,
         DONE,
-        detector_version=detector.version,
+        detector_version=detector.version + (f"+{phone_stage.version}" if phone_stage else ""),
         observations=pack(frames),
         observed=tuple((a.timestamp(), b.timestamp()) for a, b in sampler.observed),
         gaps=tuple((g.start.timestamp(), g.end.timestamp(), str(g.reason)) for g in sampler.gaps),
