@@ -25,7 +25,7 @@ from detectors.base import BACKENDS
 from pipeline.batch.executors import EXECUTORS, make_executor
 from pipeline.batch.review import BranchReport, review_branch_day
 from pipeline.batch.units import BranchDay, DetectorSpec, Settings, Unit, plan_branch_day
-from pipeline.batch.worker import FAILED, detector_for, run_unit
+from pipeline.batch.worker import FAILED, UnitResult, detector_for, run_unit
 from pipeline.batch.writer import Writer
 from pipeline.cli import UserError
 from pipeline.sampler import KEYFRAMES, SamplingSpec
@@ -125,7 +125,7 @@ class _Night:
             )
         return todo
 
-    def record(self, result) -> None:
+    def record(self, result: UnitResult) -> None:
         ref = result.ref
         self.writer.record(result)
         self.units[result.status] += 1
@@ -159,12 +159,13 @@ def run(args: argparse.Namespace) -> int:
     db = Database(args.db)
     night = _Night(args, db, settings, console)
     started = time.perf_counter()
+    days = [plan_branch_day(path, args.date, settings) for path in _site_files(args)]
+    branches = Counter(bd.branch for bd in days)
+    if twice := sorted(b for b, n in branches.items() if n > 1):
+        raise UserError(f"branch(es) {', '.join(twice)} appear in more than one site file")
     todo: list[Unit] = []
     with night.progress:
-        for path in _site_files(args):
-            bd = plan_branch_day(path, args.date, settings)
-            if bd.branch in night.days:
-                raise UserError(f"{path}: branch {bd.branch} is also in another site file")
+        for bd in days:
             todo += night.open(bd)
             if night.left[bd.branch] == 0:  # closed, or every unit already done
                 night.review(bd.branch)

@@ -69,10 +69,11 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def run_args(site: Path, db_url: str, *extra: str) -> list[str]:
-    """`branch-audit run` of the test branch: one sample a second (the clip has a keyframe
+    """`branch-audit run` of the test branch (or a folder of sites): one sample a second (the clip has a keyframe
     every second), the short checklist, no evidence unless `extra` asks for it."""
     return [
-        "run", "--site", str(site), "--date", DAY.isoformat(), "--db", db_url,
+        "run", "--sites" if site.is_dir() else "--site", str(site),
+        "--date", DAY.isoformat(), "--db", db_url,
         "--checklist", str(CHECKLIST), "--rate", "1", "--json",
         *(extra if "--evidence" in extra else ("--no-evidence", *extra)),
     ]  # fmt: skip

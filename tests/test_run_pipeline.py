@@ -146,3 +146,33 @@ def test_sqlite_and_postgresql_store_the_same_findings(reference_run, db_url):
         for f in reference_run[2]["branches"][BRANCH]["findings"]
     )
     assert stored == want
+
+
+OTHER_SITE = """\
+branch: {{id: {id}, timezone: Asia/Shanghai}}
+business_hours: {{{days}: ["09:00", "09:06"]}}
+cameras:
+  - id: door
+    recordings: {{folder: nowhere, pattern: "door_%Y%m%d_%H%M%S.mp4"}}
+    zones: [{{id: post-9, purpose: teller_post, polygon: [[0, 0], [1, 0], [1, 1]]}}]
+"""
+
+
+def test_a_folder_of_sites_runs_each_branch_on_its_own(reference_run, tmp_path):
+    site, _, reference = reference_run
+    sites = tmp_path / "sites"
+    sites.mkdir()
+    (sites / "a-post.yaml").symlink_to(site)
+    (sites / "b-blind.yaml").write_text(OTHER_SITE.format(id="BLIND", days="mon-sun"))
+    (sites / "c-closed.yaml").write_text(OTHER_SITE.format(id="CLOSED", days="sun"))
+
+    doc = run_cli(sites, _copy_db(reference_run, tmp_path))
+
+    assert finding_keys(doc) == finding_keys(reference)
+    blind, closed = doc["branches"]["BLIND"], doc["branches"]["CLOSED"]
+    # a camera whose recordings are missing is unknown all day: no absence, no score lost
+    assert (blind["coverage"], blind["findings"], blind["score"]) == (0.0, [], 100)
+    (failed,) = doc["failed_units"]
+    assert failed["unit"] == "BLIND/door/(recordings)"
+    assert "recordings folder not found" in failed["reason"]
+    assert closed == {"open": False, "score": None, "coverage": None, "findings": []}
