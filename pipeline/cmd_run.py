@@ -29,6 +29,7 @@ from pipeline.batch.worker import FAILED, UnitResult, detector_for, run_unit
 from pipeline.batch.writer import Writer
 from pipeline.cli import UserError
 from pipeline.sampler import KEYFRAMES, SamplingSpec
+from pipeline.site import SiteError
 from pipeline.store.db import Database
 from rules.checklist import load_checklist
 
@@ -159,7 +160,16 @@ def run(args: argparse.Namespace) -> int:
     db = Database(args.db)
     night = _Night(args, db, settings, console)
     started = time.perf_counter()
-    days = [plan_branch_day(path, args.date, settings) for path in _site_files(args)]
+    days, bad_sites = [], []
+    for path in _site_files(args):
+        try:
+            days.append(plan_branch_day(path, args.date, settings))
+        except SiteError as exc:
+            if args.site:  # the one file asked for: the user's mistake, said at once
+                raise
+            # In a night's folder one broken site file costs its own branch, not the night.
+            console.print(f"[red]skipped[/red] {exc}")
+            bad_sites.append({"unit": str(path), "reason": str(exc)})
     branches = Counter(bd.branch for bd in days)
     if twice := sorted(b for b, n in branches.items() if n > 1):
         raise UserError(f"branch(es) {', '.join(twice)} appear in more than one site file")
@@ -176,6 +186,7 @@ def run(args: argparse.Namespace) -> int:
             night.record(result)
     db.dispose()
     doc = _document(args.date, night.reports)
+    doc["failed_units"] += bad_sites
     doc["timings"] = {k: round(v, 3) for k, v in night.stages.items()}
     doc["wall_s"] = round(time.perf_counter() - started, 3)
     if args.json:

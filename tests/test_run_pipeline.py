@@ -165,6 +165,8 @@ def test_a_folder_of_sites_runs_each_branch_on_its_own(reference_run, tmp_path):
     (sites / "a-post.yaml").symlink_to(site)
     (sites / "b-blind.yaml").write_text(OTHER_SITE.format(id="BLIND", days="mon-sun"))
     (sites / "c-closed.yaml").write_text(OTHER_SITE.format(id="CLOSED", days="sun"))
+    broken = OTHER_SITE.format(id="BROKEN", days="mon-sun").replace("[1, 1]]", "[1, 1.5]]")
+    (sites / "d-broken.yaml").write_text(broken)
 
     doc = run_cli(sites, _copy_db(reference_run, tmp_path))
 
@@ -172,7 +174,10 @@ def test_a_folder_of_sites_runs_each_branch_on_its_own(reference_run, tmp_path):
     blind, closed = doc["branches"]["BLIND"], doc["branches"]["CLOSED"]
     # a camera whose recordings are missing is unknown all day: no absence, no score lost
     assert (blind["coverage"], blind["findings"], blind["score"]) == (0.0, [], 100)
-    (failed,) = doc["failed_units"]
+    failed, bad_file = doc["failed_units"]
     assert failed["unit"] == "BLIND/door/(recordings)"
     assert "recordings folder not found" in failed["reason"]
+    # a broken site file costs its own branch, not the night
+    assert bad_file["unit"].endswith("d-broken.yaml") and "BROKEN" not in doc["branches"]
+    assert "cameras[0].zones[0].polygon: point 2 is outside 0..1" in bad_file["reason"]
     assert closed == {"open": False, "score": None, "coverage": None, "findings": []}
