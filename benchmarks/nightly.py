@@ -140,7 +140,7 @@ def measured(cmd: list[str]) -> dict:
     return {"wall_s": wall, "peak_mb": peak[0], "cpu_s": sum(ticks.values()), "out": out}
 
 
-def ours(site: Path, cache: Path, executor: str, evidence: bool) -> dict:
+def ours(site: Path, cache: Path, executor: str, evidence: bool, *extra: str) -> dict:
     db = cache / f"nightly-{executor}.db"
     db.unlink(missing_ok=True)
     shutil.rmtree(cache / f"evidence-{executor}", ignore_errors=True)
@@ -149,6 +149,7 @@ def ours(site: Path, cache: Path, executor: str, evidence: bool) -> dict:
         "--date", DAY.isoformat(), "--db", f"sqlite:///{db}", "--executor", executor,
         "--workers", "2", "--rate", str(RATE), "--max-side", str(MAX_SIDE), "--json",
         *(["--evidence", str(cache / f"evidence-{executor}")] if evidence else ["--no-evidence"]),
+        *extra,
     ]  # fmt: skip
     got = measured(cmd)
     doc = json.loads(got.pop("out"))
@@ -254,9 +255,11 @@ def main() -> None:
     )
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     print(row("newcomer (OpenCV grab/retrieve, detect every sample)", base_h, base, None))
-    for executor in ("local", "ray"):
-        got = ours(site, args.cache, executor, evidence)
-        name = f"`run --executor {executor}` ({got['findings']} findings)"
+    # the phone stage (pose + crops at native resolution on the two teller cameras) costs
+    # most of what is left: measured with and without it
+    for executor, extra in (("local", ()), ("local", ("--no-phone-stage",)), ("ray", ())):
+        got = ours(site, args.cache, executor, evidence, *extra)
+        name = f"`run --executor {executor} {' '.join(extra)}` ({got['findings']} findings)"
         print(row(name, camera_h, got, base_rate), flush=True)
     with open("/proc/loadavg") as f:
         print(f"\nload average after: {' '.join(f.read().split()[:3])}")

@@ -60,6 +60,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--max-side", type=int, default=640, help="longest side of analysed frames (default 640)"
     )
     p.add_argument("--no-gate", action="store_true", help="run the detector on every sample")
+    p.add_argument(
+        "--no-phone-stage",
+        action="store_true",
+        help="judge phone use from the full-frame detector only: faster, finds little at "
+        "CCTV distances (docs/benchmarks.md)",
+    )
     p.add_argument("--backend", choices=BACKENDS, default="onnx")
     p.add_argument("--weights", help="model file for the backend")
     p.add_argument("--json", action="store_true", help="print one JSON object")
@@ -87,7 +93,10 @@ def _settings(args: argparse.Namespace) -> Settings:
         sampling = SamplingSpec(rate=rate, max_side=args.max_side, threads=threads)
     except ValueError as exc:
         raise UserError(f"--rate/--max-side: {exc}") from None
-    return Settings(sampling, DetectorSpec(args.backend, args.weights, gate=not args.no_gate))
+    detector = DetectorSpec(
+        args.backend, args.weights, gate=not args.no_gate, phone_stage=not args.no_phone_stage
+    )
+    return Settings(sampling, detector)
 
 
 class _Night:
