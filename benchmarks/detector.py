@@ -24,7 +24,7 @@ os.environ.setdefault("YOLO_OFFLINE", "1")
 os.environ.setdefault("YOLO_AUTOINSTALL", "False")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from detectors.base import load_detector  # noqa: E402
+from detectors.registry import load_detector  # noqa: E402
 
 
 def real_frames(footage: Path, count: int) -> list[np.ndarray]:

@@ -30,8 +30,9 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from benchmarks.sampling import FPS, recording  # noqa: E402
+from sample_videos.recordings import footage_dir  # noqa: E402
 
-FOOTAGE = REPO.parent / "shared" / "footage"
+FOOTAGE = footage_dir()
 DAY = date(2024, 5, 6)  # a Monday
 RATE = 0.5  # the run's default sampling rate
 MAX_SIDE = 640  # the run's default analysed frame size
@@ -145,7 +146,7 @@ def ours(site: Path, cache: Path, executor: str, evidence: bool, *extra: str) ->
     db.unlink(missing_ok=True)
     shutil.rmtree(cache / f"evidence-{executor}", ignore_errors=True)
     cmd = [
-        sys.executable, "-m", "pipeline.cli", "run", "--site", str(site),
+        sys.executable, "-m", "cli.main", "run", "--site", str(site),
         "--date", DAY.isoformat(), "--db", f"sqlite:///{db}", "--executor", executor,
         "--workers", "2", "--rate", str(RATE), "--max-side", str(MAX_SIDE), "--json",
         *(["--evidence", str(cache / f"evidence-{executor}")] if evidence else ["--no-evidence"]),
@@ -162,8 +163,8 @@ def newcomer(folders: list[str]) -> dict:
     observe; one process, files in turn. Run as a child by --newcomer."""
     import cv2
 
-    from detectors.base import load_detector
     from detectors.observer import ZoneObserver
+    from detectors.registry import load_detector
     from pipeline.site import load_site, zone_specs
 
     site_path, *cameras = folders

@@ -17,9 +17,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from detectors.base import load_detector  # noqa: E402
-from detectors.motion import MotionGate  # noqa: E402
-from pipeline.evaluation import agreement, observe_video, read_labels  # noqa: E402
+from detectors.registry import load_detector  # noqa: E402
+from pipeline.single_video import agreement, observe_video, read_labels  # noqa: E402
 from pipeline.site import load_site  # noqa: E402
 from rules.checklist import load_checklist  # noqa: E402
 
@@ -47,9 +46,8 @@ def evaluate(footage: Path, gated: bool) -> list[tuple]:
     for clip, site_name, camera, zone, column, judge, tol, measure in MEASURES:
         if clip not in cache:
             site = load_site(DATA / "sites" / f"{site_name}.yaml")
-            gate = MotionGate() if gated else None
             start = time.perf_counter()
-            analyzer, observed = observe_video(footage / clip, site, camera, detector, 1.0, gate)
+            analyzer, observed = observe_video(footage / clip, site, camera, detector, 1.0, gated)
             observed = list(observed)
             cache[clip] = (observed, analyzer, time.perf_counter() - start)
         observed, analyzer, seconds = cache[clip]

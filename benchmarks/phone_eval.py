@@ -22,9 +22,9 @@ import numpy as np
 
 from benchmarks.clips import clip_path, samples
 from benchmarks.composites import composite
-from detectors.base import load_detector
+from detectors.backends.movenet import K, MoveNetMultiPose
 from detectors.phone import PhoneStage, PhoneStageSettings, upper_body_crop
-from detectors.pose import K, MoveNetMultiPose
+from detectors.registry import load_detector
 from detectors.zones import upper_body_share
 from rules.temporal import windowed_violations
 

@@ -25,8 +25,10 @@ from zoneinfo import ZoneInfo
 
 import av
 
+from sample_videos.recordings import footage_dir
+
 REPO = Path(__file__).resolve().parents[1]
-FOOTAGE = REPO.parent / "shared" / "footage" / "vtest.avi"
+FOOTAGE = footage_dir() / "vtest.avi"
 FPS, LOOP_FRAMES = 25, 750  # 30 s loop: a whole number of GOPs of 50 and of 250
 TZ, DAY = ZoneInfo("Asia/Shanghai"), date(2024, 5, 6)
 SIZES = {"1080p": (1920, 1080), "720p": (1280, 720)}
@@ -119,12 +121,12 @@ def count(samples) -> tuple[int, float]:
 
 
 def ours(folder: Path, rate, max_side: int) -> tuple[int, float]:
-    from pipeline.camera_day import map_camera
-    from pipeline.recordings import find_segments
-    from pipeline.sampler import SamplingSpec
+    from pipeline.footage.recordings import find_segments
+    from pipeline.footage.sampler import SamplingSpec
+    from pipeline.footage.window import map_files
 
     day = find_segments(folder, "{camera}_%Y%m%d_%H%M%S.mp4", "cam", TZ, DAY)
-    results, _ = map_camera(count, day, SamplingSpec(rate=rate, max_side=max_side))
+    results, _ = map_files(count, day, SamplingSpec(rate=rate, max_side=max_side))
     return sum(n for n, _ in results), max(peak for _, peak in results)
 
 

@@ -1,7 +1,10 @@
-"""One camera's per-frame analysis: gate, detect, observe."""
+"""One camera's per-frame analysis: gate, detect, observe (with the phone stage where a
+camera has staff zones), and the one place that chain is built (`build_analyzer`)."""
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -11,7 +14,8 @@ from detectors.base import Detector
 from detectors.detections import Detections
 from detectors.motion import MotionGate
 from detectors.observations import FrameObservation
-from detectors.observer import ZoneObserver
+from detectors.observer import STAFF_PURPOSES, ZoneObserver, ZoneSpec
+from detectors.phone import PhoneStage, PhoneStageSettings
 
 
 @dataclass(frozen=True)
@@ -33,6 +37,12 @@ class CameraAnalyzer:
         self.frames = 0
         self.inferences = 0
 
+    @property
+    def version(self) -> str:
+        """The models behind this camera's observations, as findings record them."""
+        stage = self.observer.phone_stage
+        return self.detector.version + (f"+{stage.version}" if stage else "")
+
     def analyze(self, t: datetime, frame: np.ndarray) -> FrameResult:
         self.frames += 1
         last = self._last
@@ -53,3 +63,33 @@ class CameraAnalyzer:
             self._gate_size = size
             self.gate.watch([z.mask for z in self.observer.pixel_zones(size)])
         return self.gate.needs_detection(frame)
+
+
+@functools.cache
+def _phone_models(settings: PhoneStageSettings) -> PhoneStage:
+    """The phone stage's models, loaded once per process and settings."""
+    return PhoneStage(settings)
+
+
+def needs_phone_stage(zones: Sequence[ZoneSpec]) -> bool:
+    """Whether anybody's phone is judged on a camera with these zones."""
+    return any(z.purpose in STAFF_PURPOSES for z in zones)
+
+
+def build_analyzer(
+    camera: str,
+    zones: Sequence[ZoneSpec],
+    detector: Detector,
+    *,
+    gate: bool = True,
+    phone: PhoneStageSettings | None = None,
+) -> CameraAnalyzer:
+    """The gate → detector → observer → phone stage chain of one camera. `phone=None`:
+    phone use from the full-frame detector only; otherwise a fresh stage (its per-zone
+    memory is this camera's own) on the process's models, for cameras with staff zones."""
+    stage = None
+    if phone is not None and needs_phone_stage(zones):
+        models = _phone_models(phone)
+        stage = PhoneStage(models.settings, models.detector, models.pose_model)
+    observer = ZoneObserver(camera, list(zones), phone_stage=stage)
+    return CameraAnalyzer(detector, observer, MotionGate() if gate else None)

@@ -1,8 +1,7 @@
-"""What every detector backend offers, and how the CLI and pipeline pick one."""
+"""What every detector backend offers: one method from a frame to `Detections`."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 import numpy as np
@@ -23,28 +22,3 @@ class Detector(Protocol):
     def detect(self, frame: np.ndarray) -> Detections:
         """Detect objects in one BGR uint8 frame (H, W, 3)."""
         ...
-
-
-BACKENDS = ("onnx", "yolo")
-
-
-def load_detector(
-    backend: str = "onnx",
-    weights: str | Path | None = None,
-    conf: float = 0.35,
-    threads: int | None = None,
-) -> Detector:
-    """Build a detector by backend name; the default is the NanoDet-m model shipped here."""
-    if not 0.0 < conf < 1.0:
-        raise DetectorError(f"confidence threshold must be between 0 and 1, got {conf}")
-    if weights is not None and not Path(weights).is_file() and Path(weights).suffix != ".yaml":
-        raise DetectorError(f"weights file not found: {weights}")
-    if backend == "onnx":
-        from detectors.nanodet import NanoDetOnnx
-
-        return NanoDetOnnx(weights, conf=conf, threads=threads)
-    if backend == "yolo":
-        from detectors.yolo import UltralyticsDetector
-
-        return UltralyticsDetector(weights, conf=conf)
-    raise DetectorError(f"unknown backend {backend!r}; choose one of: {', '.join(BACKENDS)}")

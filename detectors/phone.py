@@ -21,9 +21,11 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from detectors.backends.movenet import K, MoveNetMultiPose, Pose
 from detectors.base import Detector, DetectorError
 from detectors.detections import Detections
-from detectors.pose import K, MoveNetMultiPose, Pose, PoseCueSettings, Posture, posture
+from detectors.pose import PoseCueSettings, Posture, posture
+from detectors.registry import load_detector, weights_tag
 from detectors.zones import upper_body_share
 
 #: a first-stage phone this much inside a staff member's upper body suggests a look (as the
@@ -61,9 +63,17 @@ class PhoneStageSettings(BaseModel):
     phone_size: tuple[float, float] = (0.05, 0.35)
     threads: int | None = None
 
+    def fingerprint(self) -> str:
+        """What the stage's verdicts depend on, for the nightly run's unit fingerprint."""
+        fields = self.model_dump(exclude={"threads", "weights"})
+        return (
+            ",".join(f"{k}={v}" for k, v in fields.items())
+            + f",weights={weights_tag(self.weights)}"
+        )
+
 
 @dataclass(frozen=True)
-class PhoneEvidence:
+class PhoneVerdict:
     """One staff zone in one frame: phone in use, confidence, the cues that agreed."""
 
     phone: bool = False
@@ -158,12 +168,12 @@ class PhoneStage:
         zone_id: str,
         staff: Detections,
         first_stage_phones: Detections,
-    ) -> PhoneEvidence:
+    ) -> PhoneVerdict:
         """The zone's phone evidence: the best over its staff persons."""
         s = self.settings
         last = self._last_evidence.get(zone_id)
         holding = last is not None and 0 <= (t - last).total_seconds() <= s.hold_s
-        best = PhoneEvidence()
+        best = PhoneVerdict()
         size = (frame.shape[1], frame.shape[0])
         for person in staff.xyxy:
             self.counters.persons += 1
@@ -202,7 +212,7 @@ class PhoneStage:
 
     def _judge(
         self, crop, offset, person, pose: Pose | None, cue: Posture, first_conf: float
-    ) -> PhoneEvidence:
+    ) -> PhoneVerdict:
         s = self.settings
         phones = self.detector.detect(crop).in_group("phone").with_min_confidence(s.crop_conf)
         long_side = np.maximum(
@@ -213,7 +223,7 @@ class PhoneStage:
             (long_side >= s.phone_size[0] * height) & (long_side <= s.phone_size[1] * height)
         ]
         if len(phones) == 0:
-            return PhoneEvidence()
+            return PhoneVerdict()
         boxes = phones.xyxy + np.array([*offset, *offset], np.float32)
         candidates = []
         for box, score in zip(boxes, phones.confidence, strict=True):
@@ -226,27 +236,16 @@ class PhoneStage:
                 cues.append("first")
             phone = len(cues) > 1 or score >= s.alone_conf
             conf = _fuse(float(score), cues[1:], first_conf)
-            candidates.append(PhoneEvidence(phone, conf, tuple(cues), tuple(float(v) for v in box)))
+            candidates.append(PhoneVerdict(phone, conf, tuple(cues), tuple(float(v) for v in box)))
         return max(candidates, key=lambda e: (e.phone, e.conf))
 
 
 def load_crop_detector(s: PhoneStageSettings) -> Detector:
-    """The crop detector the settings name; candidates below `crop_conf` are dropped later."""
-    conf = min(s.crop_conf, 0.1)
-    if s.backend == "yolo":
-        from detectors.yolo import UltralyticsDetector
-
-        if s.weights is None:
-            raise DetectorError(
-                "the phone stage's yolo backend needs --phone-weights: the bank's model with a "
-                "phone class (.pt, .onnx or .engine)"
-            )
-
-        return UltralyticsDetector(s.weights, conf=conf)
-    if s.model == "nanodet":
-        from detectors.nanodet import NanoDetOnnx
-
-        return NanoDetOnnx(s.weights, conf=conf, threads=s.threads)
-    from detectors.centernet import CenterNetOnnx
-
-    return CenterNetOnnx(s.weights, conf=conf, threads=s.threads)
+    """The crop detector the settings name, through the one factory (detectors/registry.py);
+    candidates below `crop_conf` are dropped later."""
+    if s.backend == "yolo" and s.weights is None:
+        raise DetectorError(
+            "the phone stage's yolo backend needs --phone-weights: the bank's model with a "
+            "phone class (.pt, .onnx or .engine)"
+        )
+    return load_detector(s.backend, s.weights, min(s.crop_conf, 0.1), s.threads, s.model)

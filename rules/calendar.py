@@ -37,12 +37,14 @@ class BusinessDay:
 
 @dataclass(frozen=True)
 class CoverageGap:
-    """Time a camera did not see: missing footage, unreadable, too dark, blocked."""
+    """Time a camera did not see, and why: no file, unreadable, truncated, a failed unit,
+    too dark, blocked. The one record of unknown time from the sampler to the rules; the
+    sampler leaves `camera` empty (a file knows no camera), its caller fills it in."""
 
-    camera: str
     start: datetime
     end: datetime
     reason: str
+    camera: str = ""
 
 
 @dataclass(frozen=True)

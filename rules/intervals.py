@@ -1,26 +1,37 @@
-"""Half-open time spans in POSIX seconds: the algebra of judged, known and unknown time."""
+"""The one algebra of half-open time spans: judged, known and unknown time.
+
+The rules work in POSIX seconds (`Span`); footage and coverage in aware datetimes
+(`Interval`). The operations only compare and order their ends, so they serve both.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
+from typing import Any, TypeVar
 
-Span = tuple[float, float]
+Span = tuple[float, float]  # POSIX seconds
+Interval = tuple[datetime, datetime]  # aware wall-clock times
+
+S = TypeVar("S", Span, Interval)
 
 
-def merge(spans: Iterable[Span]) -> list[Span]:
-    """Sorted, non-overlapping, with touching spans joined; empty spans dropped."""
-    out: list[Span] = []
+def merge(spans: Iterable[S], slack: Any = None) -> list[S]:
+    """Sorted, non-overlapping, with touching spans joined (and spans less than `slack`
+    apart, when given); empty spans dropped."""
+    out: list = []
     for start, end in sorted(s for s in spans if s[1] > s[0]):
-        if out and start <= out[-1][1]:
-            out[-1] = (out[-1][0], max(out[-1][1], end))
+        reach = out[-1][1] if out else None
+        if reach is not None and (start <= reach or (slack is not None and start - reach <= slack)):
+            out[-1] = (out[-1][0], max(reach, end))
         else:
             out.append((start, end))
     return out
 
 
-def intersect(a: Iterable[Span], b: Iterable[Span]) -> list[Span]:
+def intersect(a: Iterable[S], b: Iterable[S]) -> list[S]:
     a, b = merge(a), merge(b)
-    out: list[Span] = []
+    out: list = []
     i = j = 0
     while i < len(a) and j < len(b):
         start, end = max(a[i][0], b[j][0]), min(a[i][1], b[j][1])
@@ -33,8 +44,8 @@ def intersect(a: Iterable[Span], b: Iterable[Span]) -> list[Span]:
     return out
 
 
-def subtract(a: Iterable[Span], holes: Iterable[Span]) -> list[Span]:
-    out: list[Span] = []
+def subtract(a: Iterable[S], holes: Iterable[S]) -> list[S]:
+    out: list = []
     holes = merge(holes)
     for start, end in merge(a):
         cursor = start
@@ -51,3 +62,8 @@ def subtract(a: Iterable[Span], holes: Iterable[Span]) -> list[Span]:
 
 def total(spans: Iterable[Span]) -> float:
     return sum(end - start for start, end in spans)
+
+
+def seconds(intervals: Iterable[Interval]) -> float:
+    """Length of datetime intervals in seconds."""
+    return sum((b - a).total_seconds() for a, b in intervals)

@@ -26,7 +26,7 @@ EPS = 1e-6  # seconds: POSIX timestamps as floats round, durations must not
 
 
 @dataclass(frozen=True)
-class DayReview:
+class DayJudgement:
     branch: str
     day: BusinessDay
     findings: tuple[Finding, ...]
@@ -196,12 +196,12 @@ def _gaps(
     explained = [(s, e) for s, e, _ in out]
     out += [(s, e, NO_SAMPLES) for s, e in subtract(subtract([business], known), explained)]
     return [
-        CoverageGap(camera, datetime.fromtimestamp(s, tz), datetime.fromtimestamp(e, tz), why)
+        CoverageGap(datetime.fromtimestamp(s, tz), datetime.fromtimestamp(e, tz), why, camera)
         for s, e, why in sorted(out)
     ]
 
 
-def review_day(
+def judge_day(
     observations: Iterable[FrameObservation],
     day: BusinessDay,
     checklist: Checklist,
@@ -209,7 +209,7 @@ def review_day(
     branch: str,
     zones: Sequence[ZoneRef] = (),
     gaps: Sequence[CoverageGap] = (),
-) -> DayReview:
+) -> DayJudgement:
     """Findings of every enabled item, and the gaps, for one branch day.
 
     `zones` are the site's zones (a zone on a camera that delivered nothing is still
@@ -240,7 +240,7 @@ def review_day(
         findings += _item_findings(item, checklist, frames, known, judged, branch, list(refs), tz)
     findings.sort(key=lambda f: (f.start, f.item, f.zone))
     span = business[1] - business[0]
-    return DayReview(
+    return DayJudgement(
         branch=branch,
         day=day,
         findings=tuple(findings),

@@ -21,7 +21,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from sample_videos.recordings import fetch, loop, nvr_encode, truncate  # noqa: E402
+from sample_videos.recordings import fetch, footage_dir, loop, nvr_encode, truncate  # noqa: E402
 
 DEMO_DATE = date(2026, 11, 20)  # a Friday
 
@@ -73,10 +73,9 @@ def prepare(footage: Path | None, day: date, out: Path) -> dict[str, list[Path]]
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    default_footage = HERE.parent.parent / "shared" / "footage"
-    parser.add_argument("--footage", type=Path, default=default_footage,
-                        help="folder with the real clips (default ../shared/footage); "
-                        "downloaded when absent")  # fmt: skip
+    parser.add_argument("--footage", type=Path, default=footage_dir(),
+                        help="folder with the real clips (default: ../shared/footage when it "
+                        "holds them, else sample_videos/clips)")  # fmt: skip
     parser.add_argument("--date", type=date.fromisoformat, default=DEMO_DATE)
     parser.add_argument("--out", type=Path, default=HERE)
     args = parser.parse_args()

@@ -9,6 +9,7 @@ lengthened by copying packets (no second encode), so an hour of "recording" cost
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import subprocess
 import tempfile
@@ -18,7 +19,11 @@ from pathlib import Path
 
 import av
 
-#: name → (SHA-256, where to get it when ../shared/footage is absent)
+HERE = Path(__file__).resolve().parent
+#: the three clips, committed with their licences (FOOTAGE.md beside this file)
+CLIPS = HERE / "clips"
+
+#: name → (SHA-256, the public source it was taken from)
 SOURCES = {
     "one-by-one-person-detection.mp4": (
         "a5964aa259099a482a8b360ffc2c57b5a30f84d5919236a4dad01f8e929ac07c",
@@ -33,6 +38,15 @@ SOURCES = {
         "debian:opencv-doc:./usr/share/doc/opencv-doc/examples/data/vtest.avi",
     ),
 }
+
+
+def footage_dir() -> Path:
+    """Where the real clips are read from: $BRANCH_AUDIT_FOOTAGE, else ../shared/footage
+    when it holds all of them, else the committed copies in sample_videos/clips."""
+    if os.environ.get("BRANCH_AUDIT_FOOTAGE"):
+        return Path(os.environ["BRANCH_AUDIT_FOOTAGE"])
+    shared = HERE.parents[1] / "shared" / "footage"
+    return shared if all((shared / name).is_file() for name in SOURCES) else CLIPS
 
 
 class FootageError(Exception):

@@ -22,10 +22,10 @@ from sqlalchemy import select
 
 from api.app import create_app
 from api.auth import issue_token
+from pipeline.evidence.video_writer import H264Writer
 from pipeline.store import models as m
 from pipeline.store.db import Database
 from pipeline.store.scores import recompute_scores
-from pipeline.video_writer import H264Writer
 from rules.checklist import load_checklist
 from rules.findings import finding_id
 

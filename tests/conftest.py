@@ -1,4 +1,4 @@
-"""Shared fixtures: the real footage beside the repository, and a socket guard."""
+"""Shared fixtures: the real footage, fresh databases, generated recordings."""
 
 from __future__ import annotations
 
@@ -7,13 +7,14 @@ from pathlib import Path
 
 import pytest
 
+from sample_videos.recordings import footage_dir
 from tests.recording_fixtures import LAYOUT, at, cut, write_clip
 
 os.environ.setdefault("YOLO_OFFLINE", "1")
 os.environ.setdefault("YOLO_AUTOINSTALL", "False")
 
 REPO = Path(__file__).resolve().parents[1]
-FOOTAGE = Path(os.environ.get("BRANCH_AUDIT_FOOTAGE", REPO.parent / "shared" / "footage"))
+FOOTAGE = footage_dir()
 DATA = Path(__file__).resolve().parent / "data"
 
 
@@ -26,7 +27,7 @@ def footage_file(name: str) -> Path:
 
 @pytest.fixture(scope="session")
 def footage() -> Path:
-    """The shared real clips, beside the repository (never copied into it)."""
+    """The folder of the real clips."""
     if not FOOTAGE.is_dir():
         pytest.skip(f"real footage not found at {FOOTAGE} (../shared/footage from the repo)")
     return FOOTAGE

@@ -15,10 +15,10 @@ from zoneinfo import ZoneInfo
 import yaml
 
 from detectors.observations import FrameObservation, ZoneObservation, ZonePurpose
-from pipeline.evaluation import read_labels
+from pipeline.single_video import read_labels
 from pipeline.site import parse_site
 from rules.checklist import load_checklist
-from rules.temporal import review_day
+from rules.temporal import judge_day
 
 CLIP = "one-by-one-person-detection.mp4"
 BRANCH = "RUN-POST"
@@ -80,7 +80,7 @@ def run_args(site: Path, db_url: str, *extra: str) -> list[str]:
 
 
 def command(site: Path, db_url: str, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "pipeline.cli", *run_args(site, db_url, *extra)]
+    return [sys.executable, "-m", "cli.main", *run_args(site, db_url, *extra)]
 
 
 def env() -> dict[str, str]:
@@ -117,7 +117,7 @@ def label_findings() -> list[tuple[datetime, datetime]]:
         for t, v in sorted(labels.items())
     ]
     schedule = load_site_text().schedule()
-    review = review_day(
+    review = judge_day(
         frames, schedule.day(DAY), load_checklist(CHECKLIST), branch=BRANCH, zones=schedule.zones
     )
     return [(f.start, f.end) for f in review.findings]

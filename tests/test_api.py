@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from api.auth import principal_for
-from pipeline.cli import main
+from cli.main import main
 from pipeline.store import models as m
 from pipeline.store.db import Database
 from rules.periods import check_scores, resolve_period

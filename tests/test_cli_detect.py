@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
-from pipeline import cli
+from cli import main as cli
 from tests.conftest import DATA, footage_file
 
 LABELS = json.loads((DATA / "detector_labels.json").read_text())["vtest.avi"]

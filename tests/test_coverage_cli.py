@@ -3,7 +3,7 @@ from datetime import datetime
 
 import pytest
 
-from pipeline import cli
+from cli import main as cli
 from tests.recording_fixtures import at
 
 SITE = """
@@ -24,7 +24,7 @@ cameras:
 @pytest.fixture
 def site(recordings, tmp_path, monkeypatch):
     # cmd_detect is not on this branch; register only the command under test
-    monkeypatch.setattr(cli, "COMMAND_MODULES", ("pipeline.cmd_coverage",))
+    monkeypatch.setattr(cli, "COMMAND_MODULES", ("cli.coverage",))
     path = tmp_path / "site.yaml"
     path.write_text(SITE.format(folder=recordings), encoding="utf-8")
     return path
@@ -59,7 +59,7 @@ def test_table_and_closed_day(site, capsys):
 
 
 def test_bad_site_file_is_a_user_error(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(cli, "COMMAND_MODULES", ("pipeline.cmd_coverage",))
+    monkeypatch.setattr(cli, "COMMAND_MODULES", ("cli.coverage",))
     (tmp_path / "site.yaml").write_text("branch: {id: X}\n", encoding="utf-8")
     assert (
         cli.main(["coverage", "--site", str(tmp_path / "site.yaml"), "--date", "2024-05-06"]) == 2

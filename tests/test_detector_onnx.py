@@ -6,8 +6,9 @@ import av
 import numpy as np
 import pytest
 
-from detectors.base import DetectorError, load_detector
+from detectors.base import DetectorError
 from detectors.detections import Detections
+from detectors.registry import load_detector
 from tests.conftest import DATA, footage_file
 
 LABELS = json.loads((DATA / "detector_labels.json").read_text())

@@ -5,8 +5,9 @@ import pytest
 
 pytest.importorskip("ultralytics")
 
-from detectors.base import DetectorError, load_detector  # noqa: E402
+from detectors.base import DetectorError
 from detectors.detections import Detections  # noqa: E402
+from detectors.registry import load_detector  # noqa: E402
 
 
 @pytest.fixture(scope="module")

@@ -11,17 +11,18 @@ import cv2
 import numpy as np
 import pytest
 
-from detectors.base import load_detector
 from detectors.detections import Detections
-from detectors.observations import ZonePurpose
+from detectors.observations import ZoneObservation, ZonePurpose
 from detectors.observer import ZoneObserver, ZoneSpec
+from detectors.registry import load_detector
 from pipeline.evidence import Evidence, EvidenceError, EvidenceRequest, write_evidence
 from pipeline.evidence.clips import caption, skipped
+from pipeline.evidence.overlay import ZoneAnnotator
 from pipeline.evidence.privacy import customer_heads
-from pipeline.overlay import draw_overlay
-from pipeline.recordings import probe
-from pipeline.sampler import sample_video
+from pipeline.footage.recordings import probe
+from pipeline.footage.sampler import sample_video
 from pipeline.site import load_site, zone_specs
+from rules.checklist import load_checklist
 from tests.conftest import DATA, footage_file
 from tests.recording_fixtures import FPS, TZ, at, index_frame, read_index, write_clip
 
@@ -71,6 +72,9 @@ def _request(segments, start: float, end: float, key: float, zones=ZONES) -> Evi
     return EvidenceRequest(
         "f-1", "TELLER_ABSENT", "cam-1", "post-1", at(start), at(end), at(key), segments, zones
     )
+
+
+ANNOTATOR = ZoneAnnotator(load_checklist())
 
 
 def _frames(path: Path) -> tuple[av.video.stream.VideoStream, list[np.ndarray]]:
@@ -127,7 +131,7 @@ def test_caption_is_burned_in_with_the_frames_time(segments, tmp_path):
             caption("TELLER_ABSENT", "cam-1", t + timedelta(seconds=s), TZ) for s in (-1, 0, 1)
         ]
         refs = np.stack(
-            [_bright(draw_overlay(np.zeros_like(frame), [], None, None, x)) for x in texts]
+            [_bright(ANNOTATOR.draw(np.zeros_like(frame), [], None, None, x)) for x in texts]
         )
         differ = (refs != refs[:1]).any(axis=(0, 1))  # columns where the times are drawn
         shown = _bright(frame)[:, differ]
@@ -220,6 +224,25 @@ def test_real_clip_blurs_the_passer_by_not_the_manager(tmp_path):
         head = _interior(persons.xyxy[0])
         ratio = _variance(shown, head) / _variance(source, head)
         assert ratio > 0.6 if staff_expected else ratio < 0.3, (pts, ratio)
+
+
+def test_a_zone_turns_red_exactly_in_the_state_a_finding_is_made_of():
+    """The overlay asks the checklist (rules/checklist.yaml), not a rule of its own."""
+    counter, guard = ZonePurpose.COUNTER_SURFACE, ZonePurpose.GUARD
+    red = ANNOTATOR.violated
+    assert red(ZoneObservation("desk", counter, clutter=0.15))  # above the item's 0.1
+    assert not red(ZoneObservation("desk", counter, clutter=0.05))
+    assert red(ZoneObservation("desk", counter, clutter_objects=1))
+    assert red(ZoneObservation("post", ZonePurpose.TELLER_POST, persons=0, present=False))
+    assert not red(ZoneObservation("post", ZonePurpose.TELLER_POST, persons=1, present=True))
+    assert red(ZoneObservation("line", ZonePurpose.ONE_METRE_ZONE, persons=2))
+    assert not red(ZoneObservation("guard", guard, persons=1))  # GUARD_IDLE is disabled
+    enabled = load_checklist().model_copy(
+        update={
+            "items": tuple(i.model_copy(update={"enabled": True}) for i in load_checklist().items)
+        }
+    )
+    assert ZoneAnnotator(enabled).violated(ZoneObservation("guard", guard, persons=1))
 
 
 def test_head_region_of_a_box_cut_by_the_frame_bottom_is_its_upper_half():

@@ -8,12 +8,11 @@ import cv2
 import numpy as np
 import pytest
 
-from detectors.base import load_detector
-from detectors.motion import MotionGate
-from pipeline import cli
-from pipeline.evaluation import agreement, observe_video, read_labels
+from cli import main as cli
+from detectors.registry import load_detector
+from pipeline.evidence.video_writer import H264Writer
+from pipeline.single_video import agreement, observe_video, read_labels
 from pipeline.site import load_site, zone_specs
-from pipeline.video_writer import H264Writer
 from rules.checklist import load_checklist
 from tests.conftest import DATA, footage_file
 
@@ -28,7 +27,7 @@ def detector():
 def _observe(detector, clip: str, site: str, camera: str, gated: bool):
     analyzer, observed = observe_video(
         footage_file(clip), load_site(DATA / "sites" / f"{site}.yaml"), camera, detector, 1.0,
-        MotionGate() if gated else None,
+        gated,
     )  # fmt: skip
     return analyzer, list(observed)
 

@@ -10,7 +10,7 @@ from detectors.detections import COCO80, Detections
 from detectors.motion import MotionGate
 from detectors.observations import ZonePurpose
 from detectors.observer import ZoneObserver, ZoneSpec
-from detectors.phone import PhoneEvidence
+from detectors.phone import PhoneVerdict
 
 T0 = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 W, H = 640, 360
@@ -158,7 +158,7 @@ class CountingPhoneStage:
 
     def assess(self, t, frame, zone_id, staff, phones):
         self.calls += 1
-        return PhoneEvidence(phone=True, conf=0.8, cues=("det", "pose"))
+        return PhoneVerdict(phone=True, conf=0.8, cues=("det", "pose"))
 
 
 def test_phone_verdict_stands_while_the_gate_reuses_detections():
@@ -176,16 +176,16 @@ def test_phone_verdict_stands_while_the_gate_reuses_detections():
 
 
 def test_the_nightly_worker_judges_phones_only_where_staff_sit():
-    from pipeline.batch.units import DetectorSpec, Settings, Unit
-    from pipeline.batch.worker import phone_stage_for
-    from pipeline.sampler import SamplingSpec
+    from detectors.analyzer import build_analyzer
+    from detectors.phone import PhoneStageSettings
 
-    def unit(zones, phone_stage=True):
-        settings = Settings(SamplingSpec(), DetectorSpec(phone_stage=phone_stage))
-        return Unit(ref=None, segment=None, zones=tuple(zones), settings=settings)
+    PHONE = PhoneStageSettings()
 
-    assert phone_stage_for(unit([POST])) is not None
-    assert phone_stage_for(unit([LINE])) is None  # a one-metre line: no staff, no phones
-    assert phone_stage_for(unit([POST], phone_stage=False)) is None
-    first, second = phone_stage_for(unit([POST])), phone_stage_for(unit([POST]))
+    def stage(zones, phone: PhoneStageSettings | None = PHONE):
+        return build_analyzer("cam", zones, CountingDetector(), phone=phone).observer.phone_stage
+
+    assert stage([POST]) is not None
+    assert stage([LINE]) is None  # a one-metre line: no staff, no phones
+    assert stage([POST], phone=None) is None
+    first, second = stage([POST]), stage([POST])
     assert first is not second and first.pose_model is second.pose_model  # models loaded once

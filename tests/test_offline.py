@@ -24,7 +24,7 @@ GUARD = textwrap.dedent(
     socket.gethostbyname = refuse
 
     import numpy as np
-    from detectors.base import load_detector
+    from detectors.registry import load_detector
 
     frame = np.full((480, 640, 3), 90, np.uint8)
     for backend, weights in BACKENDS:

@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from detectors.pose import KEYPOINTS, Pose, Posture, posture
+from detectors.backends.movenet import KEYPOINTS, Pose
+from detectors.pose import Posture, posture
 
 UPRIGHT = {  # a person facing the camera, head up, arms hanging
     "nose": (200, 100), "left_eye": (210, 92), "right_eye": (190, 92),

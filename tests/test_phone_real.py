@@ -1,6 +1,7 @@
 """The phone stage with the shipped models on real footage: negatives stay quiet, a composite
 phone is found, and `observe` turns a phone held for 10 s into a PHONE_USE finding."""
 
+import functools
 import json
 import re
 from datetime import UTC, datetime, timedelta
@@ -10,12 +11,13 @@ import pytest
 
 from benchmarks.clips import clip_path, samples
 from benchmarks.composites import composite
+from cli.main import main
+from detectors import analyzer as analyzer_module
 from detectors import phone as phone_module
-from detectors.base import load_detector
+from detectors.backends.movenet import K, MoveNetMultiPose
 from detectors.phone import PhoneStage, PhoneStageSettings, upper_body_crop
-from detectors.pose import K, MoveNetMultiPose
-from pipeline.cli import main
-from pipeline.video_writer import H264Writer
+from detectors.registry import load_detector
+from pipeline.evidence.video_writer import H264Writer
 
 T0 = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 NEGATIVES = [  # clip, seconds between samples, samples: bounded so this runs in seconds
@@ -134,6 +136,8 @@ def test_observe_reports_a_phone_held_for_ten_seconds(tmp_path, monkeypatch, cap
     driver = first.detect(phone).in_group("person").with_min_confidence(0.35).xyxy[0]
     monkeypatch.setattr(_HandOnThePhone, "offset", upper_body_crop(driver, (176, 144))[:2])
     monkeypatch.setattr(phone_module, "MoveNetMultiPose", _HandOnThePhone)
+    # the stage's models are loaded once per process: build them anew with the stand-in
+    monkeypatch.setattr(analyzer_module, "_phone_models", functools.cache(phone_module.PhoneStage))
     # 0-6 s without, 6-20 s with the phone, 20-30 s without; one sample every 2 s
     frames = [(t, phone if 6 <= t < 20 else plain) for t in range(0, 30, 2)]
     rows, findings = _observe(tmp_path, capsys, frames)

@@ -5,11 +5,11 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pytest
 
+from detectors.backends.movenet import KEYPOINTS, Pose
 from detectors.detections import COCO80, Detections
 from detectors.observations import ZonePurpose
 from detectors.observer import ZoneObserver, ZoneSpec
 from detectors.phone import PhoneStage, PhoneStageSettings, upper_body_crop
-from detectors.pose import KEYPOINTS, Pose
 from tests.test_phone_pose import BOWED_HEAD, HANDS_TOGETHER_AT_CHEST, UPRIGHT
 
 T0 = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)

@@ -9,10 +9,10 @@ import pytest
 
 pytest.importorskip("ultralytics")
 
+from cli.options import phone_settings  # noqa: E402
+from detectors.backends.yolo import UltralyticsDetector  # noqa: E402
 from detectors.detections import Detections  # noqa: E402
 from detectors.phone import PhoneStage, PhoneStageSettings, load_crop_detector  # noqa: E402
-from detectors.yolo import UltralyticsDetector  # noqa: E402
-from pipeline import cmd_observe  # noqa: E402
 
 T0 = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 
@@ -50,7 +50,7 @@ def test_observe_options_reach_the_stage():
     args = argparse.Namespace(
         no_phone_stage=False, phone_backend="yolo", phone_weights="yolo11n.yaml", no_pose=True
     )
-    stage = cmd_observe.phone_stage(args)
+    stage = PhoneStage(phone_settings(args))
     assert stage.settings.backend == "yolo" and stage.pose_model is None
     assert isinstance(stage.detector, UltralyticsDetector)
 

@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.recordings import (
+from pipeline.footage.recordings import (
     RecordingsError,
     Segment,
     find_segments,

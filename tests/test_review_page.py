@@ -37,7 +37,7 @@ pytestmark = pytest.mark.skipif(
 
 def _cli(*args: str) -> str:
     done = subprocess.run(
-        [sys.executable, "-m", "pipeline.cli", *args],
+        [sys.executable, "-m", "cli.main", *args],
         cwd=REPO,
         capture_output=True,
         text=True,
@@ -70,7 +70,7 @@ def server(tmp_path):
         port = s.getsockname()[1]
     log = tmp_path / "serve.log"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "pipeline.cli", "serve", "--port", str(port), "--db", url,
+        [sys.executable, "-m", "cli.main", "serve", "--port", str(port), "--db", url,
          "--evidence", str(evidence)],
         cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)},
         stdout=subprocess.DEVNULL, stderr=log.open("w"),

@@ -7,7 +7,7 @@ from datetime import date, time
 
 import pytest
 
-from pipeline import cli
+from cli import main as cli
 from pipeline.site import load_site
 from rules.checklist import DEFAULT_CHECKLIST
 

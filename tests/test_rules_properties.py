@@ -11,7 +11,7 @@ from rules.calendar import CoverageGap
 from rules.checklist import load_checklist
 from rules.findings import Finding, FindingStatus
 from rules.scoring import score_check
-from rules.temporal import review_day
+from rules.temporal import judge_day
 from tests.helpers import at, business_day, frame
 
 CHECKLIST = load_checklist()
@@ -76,7 +76,8 @@ def test_findings_never_overlap_unknown_or_unjudged_time(stretches, blocked):
             times.append(t)
             t += step * 8 if step > 20 else step
     gaps = [
-        CoverageGap("counter-1", at(times[0] + a), at(times[0] + a + n), "dark") for a, n in blocked
+        CoverageGap(at(times[0] + a), at(times[0] + a + n), "dark", camera="counter-1")
+        for a, n in blocked
     ]
     lunch = {"TELLER_ABSENT": ((at(3 * 3600), at(3 * 3600 + 900)),)}
     day = business_day(exempt=lunch)
@@ -90,7 +91,7 @@ def test_findings_never_overlap_unknown_or_unjudged_time(stretches, blocked):
             )
         }
     )
-    result = review_day(frames, day, checklist, branch="B", gaps=gaps)
+    result = judge_day(frames, day, checklist, branch="B", gaps=gaps)
     silences = [
         (at(a), at(b))
         for a, b in zip(times, times[1:], strict=False)

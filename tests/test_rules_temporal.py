@@ -7,7 +7,7 @@ from datetime import timedelta
 from detectors.observations import ZonePurpose
 from rules.calendar import CoverageGap, ZoneRef
 from rules.checklist import load_checklist
-from rules.temporal import debounced_violations, review_day
+from rules.temporal import debounced_violations, judge_day
 from rules.timeline import Piece
 from tests.helpers import OPEN, at, business_day, every, frame, series
 
@@ -17,7 +17,7 @@ LOBBY = ZonePurpose.LOBBY_MANAGER
 
 def review(frames, **kwargs):
     kwargs.setdefault("branch", "JS-HA-001")
-    return review_day(frames, kwargs.pop("day", business_day()), CHECKLIST, **kwargs)
+    return judge_day(frames, kwargs.pop("day", business_day()), CHECKLIST, **kwargs)
 
 
 def found(result, item):
@@ -71,7 +71,7 @@ def test_a_coverage_gap_in_an_absence_never_counts_as_absence():
     frames = series(
         every(0, 1600), absent_between(100, 1500), zone="lm", purpose=LOBBY, camera="lobby-1"
     )
-    gap = CoverageGap("lobby-1", at(460), at(820), "camera blocked")
+    gap = CoverageGap(at(460), at(820), "camera blocked", camera="lobby-1")
     result = review(frames, gaps=[gap])
     # 1400 s of absence around a 6-minute gap: only the 680 s after it stand as a finding
     assert found(result, "LOBBY_MANAGER_ABSENT") == [(at(820), at(1500))]
@@ -228,6 +228,6 @@ def test_guard_idle_when_enabled_is_30_minutes_in_one_guard_zone():
         ]
 
     assert found(review(guard(1800)), "GUARD_IDLE") == []  # disabled by default
-    result = review_day(guard(1800), business_day(), guard_on, branch="B")
+    result = judge_day(guard(1800), business_day(), guard_on, branch="B")
     assert found(result, "GUARD_IDLE") == [(at(100), at(1900))]
-    assert found(review_day(guard(1700), business_day(), guard_on, branch="B"), "GUARD_IDLE") == []
+    assert found(judge_day(guard(1700), business_day(), guard_on, branch="B"), "GUARD_IDLE") == []

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from detectors.observations import FrameObservation, ZoneObservation, ZonePurpose
-from pipeline.batch.compact import pack, unpack
+from pipeline.store.compact import pack, unpack
 
 TZ = ZoneInfo("Asia/Shanghai")
 T0 = datetime(2024, 5, 6, 9, tzinfo=TZ)

@@ -14,7 +14,7 @@ import cv2
 import pytest
 from sqlalchemy import select
 
-from pipeline import cli
+from cli import main as cli
 from pipeline.store import models as m
 from pipeline.store.db import Database
 from tests.run_site import BRANCH, REPO, STARTS, at, run_args

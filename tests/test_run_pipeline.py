@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from pipeline.batch.review import aware
 from pipeline.store import models as m
 from pipeline.store.db import Database
 from tests.run_site import (
@@ -139,7 +138,7 @@ def test_sqlite_and_postgresql_store_the_same_findings(reference_run, db_url):
     assert finding_keys(doc) == finding_keys(reference_run[2])
     db = Database(db_url)
     with db.session() as s:
-        stored = sorted((r.id, aware(r.start), aware(r.end)) for r in s.scalars(select(m.Finding)))
+        stored = sorted((r.id, r.start, r.end) for r in s.scalars(select(m.Finding)))
     db.dispose()
     want = sorted(
         (f["id"], datetime.fromisoformat(f["start"]), datetime.fromisoformat(f["end"]))

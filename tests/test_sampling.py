@@ -3,10 +3,10 @@ from datetime import datetime
 
 import pytest
 
-from pipeline.camera_day import CameraSampler, map_camera
-from pipeline.coverage import GapReason
-from pipeline.recordings import find_segments
-from pipeline.sampler import KEYFRAMES, SamplingSpec
+from pipeline.footage.coverage import GapReason
+from pipeline.footage.recordings import find_segments
+from pipeline.footage.sampler import KEYFRAMES, SamplingSpec
+from pipeline.footage.window import map_files
 from tests.recording_fixtures import DAY, FPS, TZ, at, read_index
 
 PATTERN = "{camera}_%Y%m%d_%H%M%S.mp4"
@@ -23,8 +23,13 @@ def _file_start(sample) -> datetime:
 
 
 def _run(day, **spec):
-    sampler = CameraSampler(day, SamplingSpec(**spec), WINDOW)
-    return list(sampler), sampler.coverage()
+    return sampled(day, SamplingSpec(**spec), WINDOW)
+
+
+def sampled(day, spec, window):
+    """Every sample of the window in one process, and the window's coverage."""
+    per_file, coverage = map_files(list, day, spec, window, workers=1)
+    return [s for samples in per_file for s in samples], coverage
 
 
 @pytest.mark.parametrize("rate", [0.5, 1, 2, KEYFRAMES])
@@ -80,10 +85,9 @@ def test_frames_resized_once_to_max_side(day):
 
 
 def test_window_limits_samples_and_coverage(day):
-    sampler = CameraSampler(day, SamplingSpec(rate=1), (at(10), at(20)))
-    samples = list(sampler)
+    samples, coverage = sampled(day, SamplingSpec(rate=1), (at(10), at(20)))
     assert [s.t for s in samples][0] == at(10) and len(samples) == 10
-    assert sampler.coverage().gaps == () and sampler.coverage().observed_s == 10
+    assert coverage.gaps == () and coverage.observed_s == 10
 
 
 def _indices(samples):
@@ -91,7 +95,7 @@ def _indices(samples):
 
 
 def test_one_process_per_file_gives_the_same_samples(day):
-    results, cov = map_camera(_indices, day, SamplingSpec(rate=1), WINDOW, workers=2)
+    results, cov = map_files(_indices, day, SamplingSpec(rate=1), WINDOW, workers=2)
     samples, seq_cov = _run(day, rate=1)
     assert [x for r in results for x in r] == _indices(samples)
     assert cov == seq_cov
@@ -123,8 +127,7 @@ def test_window_far_into_a_file_seeks_to_it(tmp_path):
 
     write_clip(tmp_path / "cam-1_20240506_090000.mp4", 60)
     day = find_segments(tmp_path, PATTERN, "cam-1", TZ, DAY)
-    sampler = CameraSampler(day, SamplingSpec(rate=1), (at(45), at(60)))
-    samples = list(sampler)
+    samples, coverage = sampled(day, SamplingSpec(rate=1), (at(45), at(60)))
     assert [round(s.pts) for s in samples] == list(range(45, 60))
     assert [read_index(s.frame) for s in samples] == [10 * i for i in range(45, 60)]
-    assert sampler.coverage().observed_s == 15
+    assert coverage.observed_s == 15

@@ -4,9 +4,9 @@ import cv2
 import numpy as np
 import pytest
 
-from pipeline.camera_day import CameraSampler
-from pipeline.recordings import find_segments
-from pipeline.sampler import SamplingSpec
+from pipeline.footage.recordings import find_segments
+from pipeline.footage.sampler import SamplingSpec
+from pipeline.footage.window import map_files
 from tests.recording_fixtures import DAY, TZ, at
 
 CLIPS = [  # name, frames per second, seconds
@@ -28,11 +28,11 @@ def test_real_clip_sampled_at_the_right_times(footage, tmp_path, name, fps, seco
     suffix = name.rsplit(".", 1)[1]
     (tmp_path / f"cam_20240506_090000.{suffix}").symlink_to(footage / name)
     day = find_segments(tmp_path, f"{{camera}}_%Y%m%d_%H%M%S.{suffix}", "cam", TZ, DAY)
-    sampler = CameraSampler(day, SamplingSpec(rate=1))
-    samples = list(sampler)
+    per_file, coverage = map_files(list, day, SamplingSpec(rate=1), workers=1)
+    samples = [s for file_samples in per_file for s in file_samples]
 
     assert len(samples) == pytest.approx(seconds, abs=1)
-    assert sampler.coverage().observed_s == pytest.approx(seconds, abs=0.2)
+    assert coverage.observed_s == pytest.approx(seconds, abs=0.2)
     for i, s in enumerate(samples):
         assert abs(s.pts - i) < 1 / fps and (s.t - at(0)).total_seconds() == pytest.approx(s.pts)
     reference = _opencv_frames(footage / name, CHECKED_S * fps)

@@ -7,6 +7,7 @@ the caller then sees only the rows of the branches they may see.
 from __future__ import annotations
 
 import io
+from dataclasses import asdict
 from functools import cache
 from typing import Annotated, Literal
 
@@ -19,7 +20,8 @@ from api.auth import Can, Principal, require, visible_branches
 from api.deps import DbSession
 from api.schemas import AssessmentOut, AssessmentRow, PeriodOut
 from pipeline.store import models as m
-from rules.periods import PeriodError, check_scores, resolve_period
+from rules.assessment import assessment_rows
+from rules.periods import PeriodError
 from rules.policies import load_policy
 
 router = APIRouter(prefix="/api/v1", tags=["assessments"])
@@ -36,51 +38,21 @@ def _assess(
         .join(m.Branch)
         .order_by(m.CheckScore.branch_id, m.CheckScore.date)
     ).all()
-    empty = AssessmentOut(policy=policy_name, policy_name=policy.name, period=None, branches=[])
-    if not rows:
-        return empty
-    scores = check_scores(pd.DataFrame(rows, columns=["branch", "region", "date", "score"]))
+    scores = pd.DataFrame(rows, columns=["branch", "region", "date", "score"])
     try:
-        period = resolve_period(list(scores["date"]), label, policy.stage_months)
-        if not any(period.contains(d) for d in scores["date"]):
-            return empty.model_copy(
-                update={"period": PeriodOut(label=period.label, kind=period.kind)}
-            )
-        table, outcomes = policy.assess(scores, period)
+        period, assessed = assessment_rows(scores, policy, label)
     except PeriodError as exc:
         raise HTTPException(422, str(exc)) from None
     visible = {b.id: b for b in visible_branches(session, principal)}
-    in_period = scores[[period.contains(d) for d in scores["date"]]]
-    sums = in_period.groupby("branch")["score"].sum()
-    out = []
-    for branch, row in table.iterrows():
-        if branch not in visible:
-            continue
-        outcome = outcomes[branch]
-        n = int(row["checks"])
-        out.append(
-            AssessmentRow(
-                branch=branch,
-                name=visible[branch].name,
-                region=row["region"],
-                score=float(row["score"]),
-                checks=n,
-                score_arithmetic=(
-                    f"mean of {n} final check score(s): {sums[branch]:g} / {n} = {row['score']:g}"
-                ),
-                rank=int(row["rank"]),
-                region_rank=int(row["region_rank"]),
-                outcome=outcome.code,
-                yuan=outcome.yuan,
-                rule=outcome.rule,
-                recheck=outcome.recheck,
-            )
-        )
     return AssessmentOut(
         policy=policy_name,
         policy_name=policy.name,
-        period=PeriodOut(label=period.label, kind=period.kind),
-        branches=out,
+        period=PeriodOut(label=period.label, kind=period.kind) if period else None,
+        branches=[
+            AssessmentRow(**asdict(row), name=visible[row.branch].name)
+            for row in assessed
+            if row.branch in visible
+        ],
     )
 
 

@@ -11,8 +11,10 @@ from datetime import date, datetime
 from pathlib import Path
 
 from detectors.observer import ZoneSpec
-from pipeline.recordings import RecordingsError, Segment, find_segments
-from pipeline.sampler import SamplingSpec, plan
+from detectors.phone import PhoneStageSettings
+from detectors.registry import weights_tag
+from pipeline.footage.recordings import RecordingsError, Segment, find_segments
+from pipeline.footage.sampler import SamplingSpec, plan
 from pipeline.site import Site, load_site, zone_specs
 from rules.calendar import BusinessDay
 
@@ -22,16 +24,19 @@ RECORDINGS_KEY = "(recordings)"
 
 @dataclass(frozen=True)
 class DetectorSpec:
+    """The models and their options: the same ones `observe` takes (cli/observe.py)."""
+
     backend: str = "onnx"
     weights: str | None = None
     conf: float = 0.35
     gate: bool = True  # motion gating: reuse detections while the zones do not change
-    #: phone use from the second stage on staff crops (detectors/phone.py)
-    phone_stage: bool = True
+    #: phone use from the second stage on staff crops (detectors/phone.py); None: from the
+    #: full-frame detector only
+    phone: PhoneStageSettings | None = PhoneStageSettings()
 
 
 @dataclass(frozen=True)
-class Settings:
+class UnitSettings:
     """What a unit's observations depend on besides its file."""
 
     sampling: SamplingSpec
@@ -39,12 +44,14 @@ class Settings:
 
     @property
     def params(self) -> str:
-        """Fingerprint stored with a done unit: results made otherwise are redone."""
+        """Fingerprint stored with a done unit: results made otherwise are redone. Weights
+        are named by path and content, so new weights under an old name redo units too."""
         s, d = self.sampling, self.detector
+        phone = "off" if d.phone is None else d.phone.fingerprint()
         return (
             f"rate={s.rate};max_side={s.max_side};backend={d.backend};"
-            f"weights={d.weights or 'default'};conf={d.conf};gate={int(d.gate)};"
-            f"phone={int(d.phone_stage)}"
+            f"weights={weights_tag(d.weights)};conf={d.conf};gate={int(d.gate)};"
+            f"phone={phone}"
         )
 
 
@@ -71,7 +78,7 @@ class Unit:
     ref: UnitRef
     segment: Segment | None
     zones: tuple[ZoneSpec, ...]
-    settings: Settings
+    settings: UnitSettings
     error: str | None = None
 
 
@@ -104,7 +111,7 @@ class BranchDay:
         return next(c for c in self.cameras if c.camera == camera_id)
 
 
-def plan_branch_day(site_path: Path, on: date, settings: Settings) -> BranchDay:
+def plan_branch_day(site_path: Path, on: date, settings: UnitSettings) -> BranchDay:
     """Units of every camera within business hours; none when the branch is closed."""
     site = load_site(site_path)
     business = site.schedule().day(on)

@@ -14,21 +14,18 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from detectors.analyzer import CameraAnalyzer
-from detectors.base import Detector, load_detector
+from detectors.analyzer import build_analyzer
+from detectors.base import Detector
 from detectors.detections import Detections
-from detectors.motion import MotionGate
-from detectors.observer import STAFF_PURPOSES, ZoneObserver
-from detectors.phone import PhoneStage, PhoneStageSettings
-from pipeline.batch.compact import pack
+from detectors.registry import load_detector
 from pipeline.batch.units import DetectorSpec, Unit, UnitRef
-from pipeline.sampler import FileSampler, FileTask
+from pipeline.footage.sampler import FileSampler, FileTask
+from pipeline.store.compact import pack
+from pipeline.store.models import DONE, FAILED
+from rules.calendar import CoverageGap
+from rules.intervals import Interval
 
 log = logging.getLogger(__name__)
-
-DONE, FAILED = "done", "failed"
-
-Span = tuple[float, float]  # POSIX seconds
 
 
 @dataclass(frozen=True)
@@ -37,9 +34,9 @@ class UnitResult:
     status: str  # done | failed
     reason: str = ""
     detector_version: str = ""
-    observations: dict | None = None  # compact (pipeline.batch.compact)
-    observed: tuple[Span, ...] = ()
-    gaps: tuple[tuple[float, float, str], ...] = ()  # start, end, reason
+    observations: dict | None = None  # compact (pipeline.store.compact)
+    observed: tuple[Interval, ...] = ()
+    gaps: tuple[CoverageGap, ...] = ()
     samples: int = 0
     inferences: int = 0
     #: seconds spent per stage: decode, inference, observe
@@ -54,23 +51,6 @@ class UnitResult:
 def detector_for(spec: DetectorSpec, threads: int) -> Detector:
     """Loaded once per worker process, then reused by every unit it runs."""
     return load_detector(spec.backend, spec.weights, spec.conf, threads or None)
-
-
-@functools.cache
-def _phone_models() -> PhoneStage:
-    """The phone stage's models, loaded once per worker process."""
-    return PhoneStage(PhoneStageSettings())
-
-
-def phone_stage_for(unit: Unit) -> PhoneStage | None:
-    """A fresh stage (its per-zone memory is the unit's own) on the process's models, for a
-    camera with staff zones; None where nobody's phone is judged."""
-    if not unit.settings.detector.phone_stage or not any(
-        z.purpose in STAFF_PURPOSES for z in unit.zones
-    ):
-        return None
-    models = _phone_models()
-    return PhoneStage(models.settings, models.detector, models.pose_model)
 
 
 class _Timed:
@@ -101,13 +81,13 @@ def run_unit(unit: Unit) -> UnitResult:
 def _run(unit: Unit) -> UnitResult:
     settings, ref = unit.settings, unit.ref
     assert unit.segment is not None
-    detector = _Timed(detector_for(settings.detector, settings.sampling.threads))
-    phone_stage = phone_stage_for(unit)
-    observer = ZoneObserver(ref.camera, list(unit.zones), phone_stage=phone_stage)
-    gate = MotionGate() if settings.detector.gate else None
-    analyzer = CameraAnalyzer(detector, observer, gate)
+    spec = settings.detector
+    detector = _Timed(detector_for(spec, settings.sampling.threads))
+    analyzer = build_analyzer(ref.camera, unit.zones, detector, gate=spec.gate, phone=spec.phone)
     # Phones are a few dozen pixels: their crops come from the frame as recorded.
-    sampling = replace(settings.sampling, max_side=None) if phone_stage else settings.sampling
+    sampling = settings.sampling
+    if analyzer.observer.phone_stage is not None:
+        sampling = replace(sampling, max_side=None)
     sampler = FileSampler(FileTask(unit.segment, ref.lo, ref.hi), sampling)
     samples = iter(sampler)
     frames, decode, analyze = [], 0.0, 0.0
@@ -123,10 +103,10 @@ def _run(unit: Unit) -> UnitResult:
     return UnitResult(
         ref,
         DONE,
-        detector_version=detector.version + (f"+{phone_stage.version}" if phone_stage else ""),
+        detector_version=analyzer.version,
         observations=pack(frames),
-        observed=tuple((a.timestamp(), b.timestamp()) for a, b in sampler.observed),
-        gaps=tuple((g.start.timestamp(), g.end.timestamp(), str(g.reason)) for g in sampler.gaps),
+        observed=tuple(sampler.observed),
+        gaps=tuple(sampler.gaps),
         samples=analyzer.frames,
         inferences=analyzer.inferences,
         timings={

@@ -11,10 +11,12 @@ from datetime import UTC, datetime
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from pipeline.batch.units import BranchDay, Settings, Unit
-from pipeline.batch.worker import DONE, FAILED, UnitResult
+from pipeline.batch.units import BranchDay, Unit, UnitSettings
+from pipeline.batch.worker import UnitResult
 from pipeline.store import models as m
 from pipeline.store.db import Database
+from pipeline.store.models import DONE, FAILED
+from rules.calendar import CoverageGap
 
 RUNNING, INTERRUPTED = "running", "interrupted"
 
@@ -24,12 +26,8 @@ def failed_gap_reason(reason: str) -> str:
     return f"unit failed: {reason}"
 
 
-def _utc(t: float) -> datetime:
-    return datetime.fromtimestamp(t, UTC)
-
-
 class Writer:
-    def __init__(self, db: Database, settings: Settings) -> None:
+    def __init__(self, db: Database, settings: UnitSettings) -> None:
         self.db, self.settings = db, settings
 
     def open_run(self, bd: BranchDay, executor: str) -> tuple[int, list[Unit]]:
@@ -112,7 +110,10 @@ class Writer:
             row.params = self.settings.params
             row.detector_version = result.detector_version
             row.observations = (
-                {**result.observations, "observed": [list(span) for span in result.observed]}
+                {
+                    **result.observations,
+                    "observed": [[a.timestamp(), b.timestamp()] for a, b in result.observed],
+                }
                 if result.status == DONE and result.observations is not None
                 else None
             )
@@ -121,18 +122,18 @@ class Writer:
             s.execute(delete(m.CoverageGap).where(m.CoverageGap.unit_id == row.id))
             gaps = result.gaps
             if result.status == FAILED:
-                gaps = ((ref.lo.timestamp(), ref.hi.timestamp(), failed_gap_reason(result.reason)),)
+                gaps = (CoverageGap(ref.lo, ref.hi, failed_gap_reason(result.reason)),)
             s.add_all(
                 m.CoverageGap(
                     branch_id=ref.branch,
                     date=ref.date,
                     camera_id=ref.camera,
-                    start=_utc(a),
-                    end=_utc(b),
-                    reason=reason,
+                    start=g.start,
+                    end=g.end,
+                    reason=str(g.reason),
                     unit_id=row.id,
                 )
-                for a, b, reason in gaps
+                for g in gaps
             )
 
     def finish_run(self, run_id: int, status: str, detector_version: str, summary: dict) -> None:

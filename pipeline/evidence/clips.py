@@ -10,7 +10,6 @@ joined by a one-second title card that says how much was left out.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
@@ -18,15 +17,19 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from detectors.analyzer import build_analyzer
 from detectors.base import Detector
-from detectors.observer import ZoneObserver, ZoneSpec
-from pipeline.coverage import Interval
+from detectors.observer import ZoneSpec
+from detectors.phone import PhoneStageSettings
+from pipeline.evidence.overlay import ZoneAnnotator
 from pipeline.evidence.privacy import blur_customers
 from pipeline.evidence.store import store, temp_file
-from pipeline.overlay import draw_overlay
-from pipeline.recordings import Segment
-from pipeline.sampler import FileSampler, Sample, SamplingSpec, plan
-from pipeline.video_writer import H264Writer
+from pipeline.evidence.video_writer import H264Writer
+from pipeline.footage.recordings import Segment
+from pipeline.footage.sampler import Sample, SamplingSpec
+from pipeline.footage.window import sample_window
+from rules.checklist import Checklist, load_checklist
+from rules.intervals import Interval
 
 MAX_SIDE = 1280  # browser review; a 4K main stream would only cost encoding time
 JPEG_QUALITY = 90
@@ -62,6 +65,8 @@ def write_evidence(
     detector: Detector,
     root: Path,
     *,
+    checklist: Checklist | None = None,
+    phone: PhoneStageSettings | None = None,
     pre_s: float = 4.0,
     post_s: float = 4.0,
     part_s: float = 12.0,
@@ -75,7 +80,7 @@ def write_evidence(
     if req.end < req.start:
         raise EvidenceError(f"finding {req.finding_id}: ends before it starts")
     spec = SamplingSpec(fps, MAX_SIDE)
-    render = _Renderer(req, detector)
+    render = _Renderer(req, detector, checklist or load_checklist(), phone)
     windows = clip_parts(req.start, req.end, pre_s, post_s, part_s)
     with temp_file(root, ".mp4") as tmp:
         if not _write_clip(tmp, windows, req.segments, spec, render):
@@ -87,7 +92,7 @@ def write_evidence(
         clip = store(tmp, root)
     # the first frame at or after keytime: the supporting sample itself
     key_window = (req.keytime, req.keytime + timedelta(seconds=MAX_HOLD_S))
-    sample = next(_samples(req.segments, key_window, spec), None)
+    sample = next(sample_window(req.segments, key_window, spec), None)
     if sample is None:
         raise EvidenceError(
             f"finding {req.finding_id}: no footage of camera {req.camera} at the key time "
@@ -129,34 +134,34 @@ def skipped(seconds: float) -> str:
 
 class _Renderer:
     """A sample as evidence shows it: customers' heads blurred, zones with their state,
-    detections and the caption drawn. Detection runs on the unblurred frame."""
+    detections and the caption drawn. Detection runs on the unblurred frame, through the
+    same chain as the nightly run (detectors/analyzer.py), ungated: every frame is seen."""
 
-    def __init__(self, req: EvidenceRequest, detector: Detector) -> None:
-        self.req, self.detector = req, detector
-        self.observer = ZoneObserver(req.camera, list(req.zones))
+    def __init__(
+        self,
+        req: EvidenceRequest,
+        detector: Detector,
+        checklist: Checklist,
+        phone: PhoneStageSettings | None,
+    ) -> None:
+        self.req = req
+        self.analyzer = build_analyzer(req.camera, req.zones, detector, gate=False, phone=phone)
+        self.annotator = ZoneAnnotator(checklist)
         # the branch's zone: the recordings' start times are in it
         self.tz = req.segments[0].start.tzinfo if req.segments else req.start.tzinfo
 
     def __call__(self, sample: Sample) -> np.ndarray:
         frame = sample.frame
-        detections = self.detector.detect(frame)
-        zones = self.observer.pixel_zones((frame.shape[1], frame.shape[0]))
-        observation = self.observer.observe(sample.t, frame, detections)
-        return draw_overlay(
-            blur_customers(frame, detections, zones),
+        result = self.analyzer.analyze(sample.t, frame)
+        zones = self.analyzer.observer.pixel_zones((frame.shape[1], frame.shape[0]))
+        return self.annotator.draw(
+            blur_customers(frame, result.detections, zones),
             zones,
-            observation,
-            detections,
+            result.observation,
+            result.detections,
             caption(self.req.item, self.req.camera, sample.t, self.tz),
             highlight=self.req.zone_id,
         )
-
-
-def _samples(
-    segments: tuple[Segment, ...], window: Interval, spec: SamplingSpec
-) -> Iterator[Sample]:
-    for task in plan(segments, window):
-        yield from FileSampler(task, spec)
 
 
 def _write_clip(
@@ -178,7 +183,7 @@ def _write_clip(
     with H264Writer(path, fps) as writer:
         for window in windows:
             slot = None
-            for sample in _samples(segments, window, spec):
+            for sample in sample_window(segments, window, spec):
                 now = math.floor(sample.t.timestamp() * fps + _SLOT_EPS)
                 if last is not None and slot is None:
                     card = _title_card(last[1].shape, (sample.t - last[0]).total_seconds())

@@ -7,7 +7,7 @@ rows in place and keeps their reviews.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import (
     JSON,
@@ -23,10 +23,29 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+
+class UtcDateTime(TypeDecorator):
+    """An aware UTC datetime on every database: SQLite keeps no zone and hands back naive
+    values, so they are marked UTC on the way out (they went in as UTC)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError(f"naive datetime {value} stored: times are aware")
+        return value.astimezone(UTC) if value is not None else None
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 class Base(DeclarativeBase):
-    type_annotation_map = {datetime: DateTime(timezone=True)}
+    type_annotation_map = {datetime: UtcDateTime()}
 
 
 class Branch(Base):
@@ -67,6 +86,10 @@ class Run(Base):
     executor: Mapped[str] = mapped_column(String(16), default="local")
     #: units done and failed, findings, seconds per stage
     summary: Mapped[dict | None] = mapped_column(JSON)
+
+
+#: a work unit's status: its results are stored, or its time is a "unit failed" gap
+DONE, FAILED = "done", "failed"
 
 
 class WorkUnit(Base):

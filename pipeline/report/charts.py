@@ -26,7 +26,7 @@ OK, BAD, GAP, FINDING = "#4caf50", "#e53935", "#9e9e9e", "#b71c1c"
 
 
 @dataclass(frozen=True)
-class Span:
+class Band:
     start: datetime
     end: datetime
     label: str = ""
@@ -39,15 +39,15 @@ class ZoneTrack:
     camera: str
     zone_id: str
     states: Sequence[tuple[datetime, datetime, bool]]  # (from, to, violating)
-    gaps: Sequence[Span]
-    findings: Sequence[Span]
+    gaps: Sequence[Band]
+    findings: Sequence[Band]
 
 
 def zone_tracks(
     frames: Sequence[FrameObservation],
     checklist: Checklist,
-    gaps: dict[str, list[Span]],
-    findings: dict[tuple[str, str], list[Span]],
+    gaps: dict[str, list[Band]],
+    findings: dict[tuple[str, str], list[Band]],
     max_gap_s: float,
 ) -> list[ZoneTrack]:
     """Per (camera, zone): sample states held until the next sample (at most max_gap_s)."""

@@ -12,13 +12,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from detectors.analyzer import CameraAnalyzer, FrameResult
+from detectors.analyzer import CameraAnalyzer, FrameResult, build_analyzer
 from detectors.base import Detector
-from detectors.motion import MotionGate
 from detectors.observations import ZoneObservation
-from detectors.observer import ZoneObserver
-from detectors.phone import PhoneStage
-from pipeline.sampler import Sample, sample_video
+from detectors.phone import PhoneStageSettings
+from pipeline.footage.sampler import Sample, sample_video
 from pipeline.site import Site, zone_specs
 
 
@@ -40,13 +38,12 @@ def observe_video(
     camera_id: str,
     detector: Detector,
     rate: float = 1.0,
-    gate: MotionGate | None = None,
-    phone_stage: PhoneStage | None = None,
+    gate: bool = True,
+    phone: PhoneStageSettings | None = None,
 ) -> tuple[CameraAnalyzer, Iterator[Observed]]:
     """The analyzer (for its counters) and the lazily observed samples of one video."""
     camera = site.camera(camera_id)
-    observer = ZoneObserver(camera.id, zone_specs(site, camera), phone_stage=phone_stage)
-    analyzer = CameraAnalyzer(detector, observer, gate)
+    analyzer = build_analyzer(camera.id, zone_specs(site, camera), detector, gate=gate, phone=phone)
     origin = video_origin(site)
 
     def observed() -> Iterator[Observed]:

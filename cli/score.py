@@ -10,13 +10,13 @@ from collections import defaultdict
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+from cli.main import UserError
 from detectors.observations import FrameObservation, ZoneObservation
-from pipeline.cli import UserError
 from pipeline.site import load_site
 from rules.calendar import BranchSchedule
 from rules.checklist import load_checklist
 from rules.scoring import score_check
-from rules.temporal import review_day
+from rules.temporal import judge_day
 
 _ZONE_FIELDS = {f.name for f in dataclasses.fields(ZoneObservation)} - {"zone_id", "purpose"}
 
@@ -114,12 +114,12 @@ def run(args: argparse.Namespace) -> int:
         day = schedule.day(on)
         if day is None:
             continue
-        review = review_day(
+        judgement = judge_day(
             by_day[on], day, checklist, branch=schedule.branch, zones=schedule.zones
         )
-        score = score_check(review.findings, checklist, earlier=earlier)
-        earlier += review.findings
-        checks.append(_check_json(review, score))
+        score = score_check(judgement.findings, checklist, earlier=earlier)
+        earlier += judgement.findings
+        checks.append(_check_json(judgement, score))
     report = {"branch": schedule.branch, "region": schedule.region, "checks": checks}
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=2))
@@ -128,11 +128,11 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _check_json(review, score) -> dict:
+def _check_json(judgement, score) -> dict:
     return {
-        "date": review.day.date.isoformat(),
-        "business_hours": [review.day.opening.isoformat(), review.day.closing.isoformat()],
-        "coverage": {camera: round(share, 4) for camera, share in review.coverage.items()},
+        "date": judgement.day.date.isoformat(),
+        "business_hours": [judgement.day.opening.isoformat(), judgement.day.closing.isoformat()],
+        "coverage": {camera: round(share, 4) for camera, share in judgement.coverage.items()},
         "gaps": [
             {
                 "camera": g.camera,
@@ -140,9 +140,9 @@ def _check_json(review, score) -> dict:
                 "end": g.end.isoformat(),
                 "reason": g.reason,
             }
-            for g in review.gaps
+            for g in judgement.gaps
         ],
-        "findings": [f.to_json() for f in review.findings],
+        "findings": [f.to_json() for f in judgement.findings],
         "score": {
             "provisional": score.provisional,
             "final": score.final,

@@ -12,11 +12,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from detectors.backends.onnx import Back, letterbox, onnx_session, unletterbox
 from detectors.base import DetectorError
 from detectors.detections import COCO80, Detections
-from detectors.runtime import Back, letterbox, onnx_session, unletterbox
 
-DEFAULT_WEIGHTS = Path(__file__).parent / "models" / "nanodet-m-416.onnx"
+DEFAULT_WEIGHTS = Path(__file__).parents[1] / "models" / "nanodet-m-416.onnx"
 STRIDES = (8, 16, 32)
 REG_BINS = 11  # GFL distribution: reg_max 10, so 11 bins per box side
 # The model was trained on BGR cv2 images with these statistics (not /255).

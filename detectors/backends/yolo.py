@@ -7,12 +7,12 @@ and may try to pip-install missing packages.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
 
 import numpy as np
 
+from detectors.backends.digest import file_digest
 from detectors.base import DetectorError
 from detectors.detections import Detections
 
@@ -32,14 +32,6 @@ def _import_ultralytics():
             "the yolo backend needs the ultralytics package: pip install 'branch-audit[yolo]'"
         ) from exc
     return YOLO
-
-
-def _file_digest(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()[:8]
 
 
 class UltralyticsDetector:
@@ -71,7 +63,7 @@ class UltralyticsDetector:
             raise DetectorError(f"{weights}: cannot load as a YOLO model: {exc}") from exc
         self.class_names = tuple(str(names[i]) for i in range(len(names)))
         self.conf, self.iou, self.imgsz, self.device = conf, iou, imgsz, device
-        tag = _file_digest(path) if path.is_file() else "untrained"
+        tag = file_digest(path) if path.is_file() else "untrained"
         self.version = f"ultralytics:{path.name}@{tag}"
 
     def detect(self, frame: np.ndarray) -> Detections:

@@ -16,13 +16,13 @@ from zoneinfo import ZoneInfo
 
 import av
 
+from rules.intervals import Interval
+
 log = logging.getLogger(__name__)
 
 VIDEO_SUFFIXES = frozenset({".mp4", ".mkv", ".mov", ".avi", ".ts", ".m4v", ".flv"})
 _PROBE_KEYFRAMES = 4  # keyframes read to estimate the keyframe interval
 _PROBE_PACKETS = 2000  # stop probing there even if keyframes are rare
-
-Interval = tuple[datetime, datetime]
 
 
 class RecordingsError(Exception):

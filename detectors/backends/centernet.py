@@ -13,11 +13,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from detectors.backends.onnx import letterbox, onnx_session, unletterbox
 from detectors.base import DetectorError
 from detectors.detections import COCO80, Detections
-from detectors.runtime import letterbox, onnx_session, unletterbox
 
-DEFAULT_WEIGHTS = Path(__file__).parent / "models" / "centernet-mbv3-512.onnx"
+DEFAULT_WEIGHTS = Path(__file__).parents[1] / "models" / "centernet-mbv3-512.onnx"
 INPUT_SIZE = 512
 
 

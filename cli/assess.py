@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from rules.periods import check_scores, resolve_period
+from cli.main import UserError
+from rules.assessment import assessment_rows
+from rules.periods import PeriodError
 from rules.policies import load_policy
 
 
@@ -32,23 +34,24 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     policy = load_policy(args.policy)
-    scores = check_scores(pd.read_csv(args.scores, dtype={"branch": str, "region": str}))
-    period = resolve_period(list(scores["date"]), args.period, policy.stage_months)
-    table, outcomes = policy.assess(scores, period)
-    branches = {
-        branch: {
-            "region": row["region"],
-            "score": float(row["score"]),
-            "checks": int(row["checks"]),
-            "rank": int(row["rank"]),
-            "region_rank": int(row["region_rank"]),
-            "outcome": outcomes[branch].code,
-            "yuan": outcomes[branch].yuan,
-            "rule": outcomes[branch].rule,
-            "recheck": outcomes[branch].recheck,
-        }
-        for branch, row in table.iterrows()
-    }
+    scores = pd.read_csv(args.scores, dtype={"branch": str, "region": str})
+    period, rows = assessment_rows(scores, policy, args.period)
+    if period is None:
+        raise UserError(f"{args.scores}: no scores in it")
+    if not rows:
+        raise PeriodError(f"no scores in period {period.label}")
+    keep = (
+        "region",
+        "score",
+        "checks",
+        "rank",
+        "region_rank",
+        "outcome",
+        "yuan",
+        "rule",
+        "recheck",
+    )
+    branches = {r.branch: {k: getattr(r, k) for k in keep} for r in rows}
     if args.json:
         report = {
             "policy": policy.name,

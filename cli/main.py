@@ -11,15 +11,15 @@ import sys
 # Each module exposes `register(subparsers)`, which adds its parser with `func` set to a
 # callable taking the parsed args and returning an exit code.
 COMMAND_MODULES = (
-    "pipeline.cmd_detect",
-    "pipeline.cmd_observe",
-    "pipeline.cmd_score",
-    "pipeline.cmd_assess",
-    "pipeline.cmd_coverage",
-    "pipeline.cmd_token",
-    "pipeline.cmd_serve",
-    "pipeline.cmd_run",
-    "pipeline.cmd_report",
+    "cli.detect",
+    "cli.observe",
+    "cli.score",
+    "cli.assess",
+    "cli.coverage",
+    "cli.token",
+    "cli.serve",
+    "cli.run",
+    "cli.report",
 )
 
 
@@ -30,11 +30,17 @@ class UserError(Exception):
 def user_errors() -> tuple[type[Exception], ...]:
     """Errors that mean bad input, not a bug: every stage's own error class."""
     from detectors.base import DetectorError
+    from pipeline.batch.night import NightError
+    from pipeline.footage.sampler import VideoError
+    from pipeline.report.build import ReportError
     from pipeline.site import SiteError
     from rules.config import ConfigError
     from rules.periods import PeriodError
 
-    return (UserError, DetectorError, SiteError, ConfigError, PeriodError)
+    return (
+        UserError, DetectorError, NightError, VideoError, ReportError, SiteError, ConfigError,
+        PeriodError,
+    )  # fmt: skip
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -9,23 +9,21 @@ from collections import Counter
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from pydantic import ValidationError
 from tqdm import tqdm
 
-from detectors.base import BACKENDS, load_detector
-from detectors.motion import MotionGate
+from cli.main import UserError
+from cli.options import add_model_options, phone_settings
 from detectors.observations import FrameObservation, ZoneObservation, ZonePurpose
 from detectors.observer import STAFF_PURPOSES
-from detectors.phone import PhoneStage, PhoneStageSettings
-from pipeline.cli import UserError
-from pipeline.evaluation import observe_video, video_origin
-from pipeline.overlay import draw_overlay
-from pipeline.sampler import VideoError
+from detectors.registry import load_detector
+from pipeline.evidence.overlay import ZoneAnnotator
+from pipeline.evidence.video_writer import H264Writer
+from pipeline.footage.sampler import VideoError
+from pipeline.single_video import observe_video, video_origin
 from pipeline.site import load_site
-from pipeline.video_writer import H264Writer
 from rules.calendar import BusinessDay
 from rules.checklist import load_checklist
-from rules.temporal import review_day
+from rules.temporal import judge_day
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -38,23 +36,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--annotate", type=Path, metavar="OUT.mp4", help="write an annotated H.264 video"
     )
-    p.add_argument("--no-gate", action="store_true", help="run the detector on every sample")
-    p.add_argument("--backend", choices=BACKENDS, default="onnx")
-    p.add_argument("--weights", help="model file for the backend")
-    phone = p.add_argument_group("phone use (the second stage on staff crops)")
-    phone.add_argument(
-        "--phone-backend", choices=BACKENDS, default="onnx",
-        help="crop detector: the shipped NanoDet-m (onnx) or the bank's own weights (yolo)",
-    )  # fmt: skip
-    phone.add_argument(
-        "--phone-weights", type=Path, metavar="FILE",
-        help="model file for --phone-backend (yolo: .pt/.onnx/.engine with a phone class)",
-    )  # fmt: skip
-    phone.add_argument("--no-pose", action="store_true", help="without the MoveNet pose cue")
-    phone.add_argument(
-        "--no-phone-stage", action="store_true",
-        help="phone use from the full-frame detector only (finds little at CCTV distances)",
-    )  # fmt: skip
+    add_model_options(p)
     p.set_defaults(func=run)
 
 
@@ -73,18 +55,6 @@ def zone_fields(obs: ZoneObservation) -> dict:
     return out
 
 
-def phone_stage(args: argparse.Namespace) -> PhoneStage | None:
-    if args.no_phone_stage:
-        return None
-    try:
-        settings = PhoneStageSettings(
-            backend=args.phone_backend, weights=args.phone_weights, pose=not args.no_pose
-        )
-    except ValidationError as exc:
-        raise UserError(f"phone stage settings: {exc}") from exc
-    return PhoneStage(settings)
-
-
 def phone_findings(observations: list[FrameObservation], origin: datetime) -> list[dict]:
     """PHONE_USE findings of the video, by the rules engine's own trigger (≥ 10 s in 30 s),
     each with the cues its supporting samples agreed on most often."""
@@ -94,12 +64,12 @@ def phone_findings(observations: list[FrameObservation], origin: datetime) -> li
     item = checklist.item("PHONE_USE")
     end = observations[-1].t + timedelta(seconds=1)
     day = BusinessDay(origin.date(), origin, max(end, origin + timedelta(seconds=1)))
-    review = review_day(
+    judgement = judge_day(
         observations, day, checklist.model_copy(update={"items": (item,)}), branch="observe"
     )
     cues = {(o.t, z.zone_id): z.phone_cues for o in observations for z in o.zones.values()}
     out = []
-    for f in review.findings:
+    for f in judgement.findings:
         seen = Counter(cues.get((t, f.zone), "") for t in f.support)
         out.append({
             "item": f.item,
@@ -119,11 +89,11 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"camera {camera.id} has no zones in {args.site}")
     if not args.video.is_file():
         raise UserError(f"{args.video}: no such file")
-    gate = None if args.no_gate else MotionGate()
     detector = load_detector(args.backend, args.weights)
     analyzer, observed = observe_video(
-        args.video, site, camera.id, detector, args.fps, gate, phone_stage(args)
+        args.video, site, camera.id, detector, args.fps, not args.no_gate, phone_settings(args)
     )
+    annotator = ZoneAnnotator(load_checklist())
     observations: list[FrameObservation] = []
     writer = H264Writer(args.annotate, fps=max(args.fps, 1.0)) if args.annotate else None
     try:
@@ -136,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
             if writer:
                 frame = o.sample.frame
                 writer.write(
-                    draw_overlay(
+                    annotator.draw(
                         frame,
                         analyzer.observer.pixel_zones((frame.shape[1], frame.shape[0])),
                         o.result.observation,

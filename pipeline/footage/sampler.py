@@ -32,8 +32,10 @@ from typing import Literal
 import av
 import numpy as np
 
-from pipeline.coverage import TOLERANCE, Gap, GapReason, Interval
-from pipeline.recordings import Segment, probe
+from pipeline.footage.coverage import TOLERANCE, GapReason
+from pipeline.footage.recordings import Segment, probe
+from rules.calendar import CoverageGap
+from rules.intervals import Interval
 
 log = logging.getLogger(__name__)
 
@@ -106,18 +108,18 @@ class FileSampler:
     task: FileTask
     spec: SamplingSpec
     observed: list[Interval] = field(default_factory=list)
-    gaps: list[Gap] = field(default_factory=list)
+    gaps: list[CoverageGap] = field(default_factory=list)
 
     def __iter__(self) -> Iterator[Sample]:
         task = self.task
         if task.segment.error:
-            self.gaps.append(Gap(task.lo, task.hi, GapReason.UNREADABLE))
+            self.gaps.append(CoverageGap(task.lo, task.hi, GapReason.UNREADABLE))
             return
         try:
             container = av.open(str(task.segment.path))
         except (av.error.FFmpegError, OSError) as exc:
             log.warning("%s: unreadable: %s", task.segment.path, exc)
-            self.gaps.append(Gap(task.lo, task.hi, GapReason.UNREADABLE))
+            self.gaps.append(CoverageGap(task.lo, task.hi, GapReason.UNREADABLE))
             return
         with container:
             yield from _Decode(self, container)
@@ -244,7 +246,7 @@ class _Decode:
         start = max(self.time(packet.pts), self.cursor)
         self._observe_until(start)
         self.sampler.gaps.append(
-            Gap(_dt(start, self.task), _dt(end_t, self.task), GapReason.DECODE_ERROR)
+            CoverageGap(_dt(start, self.task), _dt(end_t, self.task), GapReason.DECODE_ERROR)
         )
         self.cursor = max(self.cursor, end_t)
         self.wanted = {p for p in self.wanted if self.time(p) < start}
@@ -277,7 +279,7 @@ class _Decode:
             self.task.segment.path,
             self.hi - end,
         )
-        gaps.append(Gap(_dt(tail, self.task), self.task.hi, GapReason.TRUNCATED))
+        gaps.append(CoverageGap(_dt(tail, self.task), self.task.hi, GapReason.TRUNCATED))
 
     def _sample(self, frame) -> Sample:
         if self.size is None:

@@ -6,11 +6,12 @@ import json
 from collections.abc import Iterator
 from datetime import date, datetime
 
-from pipeline.camera_day import map_camera
-from pipeline.coverage import Coverage, Gap, GapReason
-from pipeline.recordings import RecordingsError, find_segments
-from pipeline.sampler import KEYFRAMES, Sample, SamplingSpec
+from pipeline.footage.coverage import Coverage, GapReason
+from pipeline.footage.recordings import RecordingsError, find_segments
+from pipeline.footage.sampler import KEYFRAMES, Sample, SamplingSpec
+from pipeline.footage.window import map_files
 from pipeline.site import load_site
+from rules.calendar import CoverageGap
 
 # Keyframes are the cheapest frames that still prove a file decodes; a tiny conversion
 # keeps the arrays nobody looks at from costing anything.
@@ -48,10 +49,10 @@ def run(args) -> int:
                 "segments": 0,
                 "observed_s": 0.0,
                 "error": str(exc),
-                "gaps": [_gap(Gap(*window, GapReason.NO_FILE))] if window else [],
+                "gaps": [_gap(CoverageGap(*window, GapReason.NO_FILE))] if window else [],
             }
             continue
-        cov = map_camera(_drain, day, SCAN, window)[1] if window else None
+        cov = map_files(_drain, day, SCAN, window)[1] if window else None
         report[cam.id] = _camera(len(day.segments), cov)
     doc = {"branch": site.branch.id, "date": args.date.isoformat(), "cameras": report}
     print(json.dumps(doc, ensure_ascii=False, indent=2) if args.json else _table(doc, window))
@@ -66,7 +67,7 @@ def _camera(segments: int, cov: Coverage | None) -> dict:
     }
 
 
-def _gap(gap: Gap) -> dict:
+def _gap(gap: CoverageGap) -> dict:
     return {"start": gap.start.isoformat(), "end": gap.end.isoformat(), "reason": str(gap.reason)}
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 
 from api.auth import Role, TokenError, issue_token
-from pipeline.cli import UserError
+from cli.main import UserError
+from cli.options import DB_HELP
 from pipeline.store.db import Database
 
 
@@ -22,7 +23,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     create.add_argument("--region", help="the region a supervisor inspects")
     create.add_argument("--branch", help="the branch a branch manager's token is for")
     create.add_argument("--name", help="who holds it, as recorded in the audit log")
-    create.add_argument("--db", help="database URL (default: $BRANCH_AUDIT_DB or a SQLite file)")
+    create.add_argument("--db", help=DB_HELP)
     create.set_defaults(func=run_create)
 
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from detectors.base import BACKENDS, load_detector
-from pipeline.cli import UserError
+from cli.main import UserError
+from detectors.registry import BACKENDS, load_detector
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"}
 
@@ -38,7 +38,7 @@ def _frames(path: Path, fps: float) -> Iterator[tuple[float, np.ndarray]]:
             raise UserError(f"{path}: not a readable image")
         yield 0.0, image
         return
-    from pipeline.sampler import VideoError, sample_video
+    from pipeline.footage.sampler import VideoError, sample_video
 
     try:
         for sample in sample_video(path, rate=fps):

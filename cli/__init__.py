@@ -1,0 +1,1 @@
+"""`branch-audit` command line: one small module per command that parses and prints."""

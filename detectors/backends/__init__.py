@@ -1,0 +1,1 @@
+"""Model backends behind detectors/base.py: each turns a frame into `Detections`."""

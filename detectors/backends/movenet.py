@@ -1,0 +1,66 @@
+"""MoveNet MultiPose Lightning through onnxruntime: 17 keypoints for up to 6 people.
+
+The model file is shipped (detectors/models/README.md); the phone stage runs it on staff
+crops (detectors/pose.py reads postures from its keypoints).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from detectors.backends.onnx import letterbox, onnx_session
+from detectors.base import DetectorError
+
+DEFAULT_WEIGHTS = Path(__file__).parents[1] / "models" / "movenet-multipose-256.onnx"
+INPUT_SIZE = 256
+KEYPOINTS = (
+    "nose", "left_eye", "right_eye", "left_ear", "right_ear", "left_shoulder",
+    "right_shoulder", "left_elbow", "right_elbow", "left_wrist", "right_wrist", "left_hip",
+    "right_hip", "left_knee", "right_knee", "left_ankle", "right_ankle",
+)  # fmt: skip
+K = {name: i for i, name in enumerate(KEYPOINTS)}
+
+
+@dataclass(frozen=True)
+class Pose:
+    """One person's 17 keypoints in frame pixels: (17, 2) x, y and (17,) scores."""
+
+    xy: np.ndarray
+    score: np.ndarray
+    box_score: float
+
+    def seen(self, name: str, min_score: float) -> bool:
+        return bool(self.score[K[name]] >= min_score)
+
+    def at(self, name: str) -> np.ndarray:
+        return self.xy[K[name]]
+
+
+class MoveNetMultiPose:
+    """MoveNet MultiPose Lightning (up to 6 people) through onnxruntime, letterboxed."""
+
+    def __init__(self, weights: str | Path | None = None, threads: int | None = None) -> None:
+        path = Path(weights) if weights is not None else DEFAULT_WEIGHTS
+        self._session, digest = onnx_session(path, threads)
+        inp = self._session.get_inputs()[0]
+        if len(inp.shape) != 4 or inp.shape[3] != 3 or "int32" not in inp.type:
+            raise DetectorError(f"{path}: not a MoveNet MultiPose export ({inp.type} {inp.shape})")
+        self._input = inp.name
+        self.version = f"movenet-multipose-{INPUT_SIZE}@{digest}"
+
+    def poses(self, image: np.ndarray, min_box_score: float = 0.2) -> list[Pose]:
+        """The people in a BGR image (a crop or a frame), keypoints in its pixels."""
+        canvas, (px, py, sx, sy, _, _) = letterbox(image, INPUT_SIZE, 0)
+        rgb = canvas[None, :, :, ::-1].astype(np.int32)
+        out = self._session.run(None, {self._input: rgb})[0][0]  # (6, 56)
+        poses = []
+        for row in out:
+            if row[55] < min_box_score:
+                continue
+            kp = row[:51].reshape(17, 3)
+            xy = np.stack([(kp[:, 1] * INPUT_SIZE - px) * sx, (kp[:, 0] * INPUT_SIZE - py) * sy], 1)
+            poses.append(Pose(xy.astype(np.float32), kp[:, 2].astype(np.float32), float(row[55])))
+        return poses

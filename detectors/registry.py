@@ -1,0 +1,54 @@
+"""The one factory of detectors: the CLI, the nightly worker and the phone stage name a
+backend and weights here, and get a `Detector` (detectors/base.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from detectors.backends.digest import file_digest
+from detectors.base import Detector, DetectorError
+
+BACKENDS = ("onnx", "yolo")
+#: the onnx backend's shipped or convertible models (detectors/models/README.md)
+OnnxModel = Literal["nanodet", "centernet"]
+
+
+def load_detector(
+    backend: str = "onnx",
+    weights: str | Path | None = None,
+    conf: float = 0.35,
+    threads: int | None = None,
+    model: OnnxModel = "nanodet",
+) -> Detector:
+    """A detector by backend name. `onnx` without weights is the NanoDet-m model shipped
+    here (`model="centernet"`: CenterNet, converted by tools/convert_human_models.py);
+    `yolo` needs the bank's weights (.pt, .onnx, .engine, or a .yaml architecture)."""
+    if not 0.0 < conf < 1.0:
+        raise DetectorError(f"confidence threshold must be between 0 and 1, got {conf}")
+    if weights is not None and not Path(weights).is_file() and Path(weights).suffix != ".yaml":
+        raise DetectorError(f"weights file not found: {weights}")
+    if backend == "onnx" and model == "nanodet":
+        from detectors.backends.nanodet import NanoDetOnnx
+
+        return NanoDetOnnx(weights, conf=conf, threads=threads)
+    if backend == "onnx" and model == "centernet":
+        from detectors.backends.centernet import CenterNetOnnx
+
+        return CenterNetOnnx(weights, conf=conf, threads=threads)
+    if backend == "yolo":
+        from detectors.backends.yolo import UltralyticsDetector
+
+        return UltralyticsDetector(weights, conf=conf)
+    raise DetectorError(f"unknown backend {backend!r}; choose one of: {', '.join(BACKENDS)}")
+
+
+def weights_tag(weights: str | Path | None) -> str:
+    """A model file named by path and content (`default` for the shipped one), so a
+    fingerprint changes when the bank replaces the weights under the same name."""
+    if weights is None:
+        return "default"
+    path = Path(weights)
+    if not path.is_file():
+        return str(path)
+    return f"{path}@{file_digest(path)}"

@@ -1,0 +1,158 @@
+"""The night's driver: plan every site, run their units on one executor, store each result
+as it arrives, and judge a branch-day as soon as its last unit is in.
+
+The driver is the run's only database writer. Re-running a date finishes what is left and
+replaces its findings (pipeline/batch/judge.py keeps every review).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Hashable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Protocol
+
+from pipeline.batch.executors import Executor
+from pipeline.batch.judge import BranchReport, judge_branch_day
+from pipeline.batch.units import BranchDay, Unit, UnitSettings, plan_branch_day
+from pipeline.batch.worker import UnitResult, detector_for, run_unit
+from pipeline.batch.writer import Writer
+from pipeline.site import SiteError
+from pipeline.store.db import Database
+from rules.checklist import Checklist
+
+
+class NightError(Exception):
+    """The night cannot start as asked (its sites contradict each other)."""
+
+
+class Progress(Protocol):
+    """Where the night reports its units: one task per camera of a branch-day."""
+
+    def add(self, name: str, total: int, completed: int) -> Hashable: ...
+
+    def advance(self, task: Hashable) -> None: ...
+
+
+class _Quiet:
+    def add(self, name: str, total: int, completed: int) -> Hashable:
+        return name
+
+    def advance(self, task: Hashable) -> None:
+        pass
+
+
+@dataclass
+class NightReport:
+    date: date
+    reports: dict[str, BranchReport] = field(default_factory=dict)
+    #: site files that could not be planned, as failed units: {"unit": path, "reason": …}
+    bad_sites: list[dict] = field(default_factory=list)
+    #: seconds per stage over all units and branch-days (decode, inference, rules, …)
+    stages: Counter[str] = field(default_factory=Counter)
+    #: units by status (done, failed)
+    units: Counter[str] = field(default_factory=Counter)
+    wall_s: float = 0.0
+
+    @property
+    def failed_units(self) -> list[dict]:
+        return [u for r in self.reports.values() for u in r.failed_units] + self.bad_sites
+
+
+def plan_night(
+    site_files: list[Path], on: date, settings: UnitSettings, strict: bool
+) -> tuple[list[BranchDay], list[dict]]:
+    """Every site's branch-day. A broken site file in a night's folder costs its own branch
+    (returned as a failed unit); with `strict` (one file asked for) it is raised."""
+    days, bad = [], []
+    for path in site_files:
+        try:
+            days.append(plan_branch_day(path, on, settings))
+        except SiteError as exc:
+            if strict:
+                raise
+            bad.append({"unit": str(path), "reason": str(exc)})
+    branches = Counter(bd.branch for bd in days)
+    if twice := sorted(b for b, n in branches.items() if n > 1):
+        raise NightError(f"branch(es) {', '.join(twice)} appear in more than one site file")
+    return days, bad
+
+
+class Night:
+    """Which branch-days wait for how many units, and what each branch-day came to."""
+
+    def __init__(
+        self,
+        db: Database,
+        settings: UnitSettings,
+        checklist: Checklist,
+        evidence: Path | None,
+        executor: Executor,
+        progress: Progress | None = None,
+    ) -> None:
+        self.db, self.settings, self.checklist = db, settings, checklist
+        self.evidence, self.executor = evidence, executor
+        self.progress = progress or _Quiet()
+        self.writer = Writer(db, settings)
+        self._days: dict[str, BranchDay] = {}
+        self._runs: dict[str, int] = {}
+        self._left: Counter[str] = Counter()
+        self._tasks: dict[tuple[str, str], Hashable] = {}
+
+    def run(self, days: Iterable[BranchDay], on: date) -> NightReport:
+        report = NightReport(on)
+        started = time.perf_counter()
+        todo: list[Unit] = []
+        for bd in days:
+            todo += self._open(bd)
+            if self._left[bd.branch] == 0:  # closed, or every unit already done
+                self._judge(bd.branch, report)
+        for unit in [u for u in todo if u.error]:  # fail without a worker
+            self._record(run_unit(unit), report)
+        for result in self.executor.run(u for u in todo if not u.error):
+            self._record(result, report)
+        report.wall_s = time.perf_counter() - started
+        return report
+
+    def _open(self, bd: BranchDay) -> list[Unit]:
+        run_id, todo = self.writer.open_run(bd, self.executor.name)
+        self._days[bd.branch], self._runs[bd.branch] = bd, run_id
+        self._left[bd.branch] = len(todo)
+        waiting = Counter(u.ref.camera for u in todo)
+        for plan in bd.cameras:
+            self._tasks[bd.branch, plan.camera] = self.progress.add(
+                f"{bd.branch}/{plan.camera}",
+                total=len(plan.units),
+                completed=len(plan.units) - waiting[plan.camera],
+            )
+        return todo
+
+    def _record(self, result: UnitResult, report: NightReport) -> None:
+        ref = result.ref
+        self.writer.record(result)
+        report.units[result.status] += 1
+        report.stages.update(result.timings)
+        self.progress.advance(self._tasks[ref.branch, ref.camera])
+        self._left[ref.branch] -= 1
+        if self._left[ref.branch] == 0:
+            self._judge(ref.branch, report)
+
+    def _judge(self, branch: str, report: NightReport) -> None:
+        spec = self.settings.detector
+        judged = judge_branch_day(
+            self.db,
+            self._days[branch],
+            self.checklist,
+            self._runs[branch],
+            self.evidence,
+            lambda: detector_for(spec, 0),
+            phone=spec.phone,
+        )
+        report.stages.update(judged.timings)
+        report.reports[branch] = judged
+        status = "done" if judged.open else "closed"
+        summary = {"findings": len(judged.findings), "failed_units": len(judged.failed_units)}
+        self.writer.finish_run(self._runs[branch], status, judged.detector_version, summary)

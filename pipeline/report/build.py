@@ -1,0 +1,113 @@
+"""The report of a reviewed date from the database: per branch its scores, both policies'
+outcomes, each zone's day chart and the findings with their key frames."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy import select
+
+from pipeline.report.charts import Band, day_chart, zone_tracks
+from pipeline.report.html import BranchSection, ReportFinding, render_report
+from pipeline.site import SiteError, load_site
+from pipeline.store import models as m
+from pipeline.store.db import Database
+from pipeline.store.readback import day_gaps, load_stored
+from rules.assessment import assessment_rows
+from rules.checklist import Checklist
+from rules.policies import load_policy
+
+POLICIES = ("A", "B")
+
+
+class ReportError(Exception):
+    """Nothing to report on that date."""
+
+
+def policy_outcomes(checks: list[m.CheckScore], branches: dict[str, m.Branch]) -> dict[str, dict]:
+    """Each policy's outcome for each branch, the day's final score taken as a check round."""
+    scores = pd.DataFrame(
+        [
+            {"branch": c.branch_id, "region": branches[c.branch_id].region,
+             "date": c.date, "score": c.final}
+            for c in checks
+        ]
+    )  # fmt: skip
+    out: dict[str, dict] = {c.branch_id: {} for c in checks}
+    for code in POLICIES:
+        policy = load_policy(code)
+        period, rows = assessment_rows(scores, policy, None)
+        for row in rows:
+            yuan = f", {row.yuan:+g} yuan" if row.yuan else ""
+            out[row.branch][f"{policy.name} ({period.label})"] = f"{row.outcome}{yuan}: {row.rule}"
+    return out
+
+
+def _section(
+    db: Database, branch: m.Branch, check: m.CheckScore, checklist: Checklist, evidence: Path
+) -> BranchSection:
+    try:
+        site = load_site(branch.site_path)
+    except SiteError as exc:
+        raise SiteError(
+            f"branch {branch.id}: its site file is needed for the report: {exc}"
+        ) from exc
+    tz = site.tz
+    business = site.schedule().day(check.date)
+    stored = load_stored(db, branch.id, check.date, tz)
+    with db.session() as s:
+        rows = s.scalars(
+            select(m.Finding)
+            .where(m.Finding.branch_id == branch.id, m.Finding.date == check.date)
+            .order_by(m.Finding.start)
+        ).all()
+    gaps: dict[str, list[Band]] = {}
+    for g in day_gaps(db, branch.id, check.date, tz):
+        gaps.setdefault(g.camera, []).append(Band(g.start, g.end, g.reason))
+    findings = [
+        ReportFinding(
+            r.id, r.item, ",".join(r.cameras), r.zone, r.start.astimezone(tz),
+            r.end.astimezone(tz), r.confidence, r.status,
+            (evidence / r.keyframe) if r.keyframe else None,
+        )
+        for r in rows
+    ]  # fmt: skip
+    marks: dict[tuple[str, str], list[Band]] = {}
+    for f in findings:
+        for camera in f.camera.split(","):
+            marks.setdefault((camera, f.zone), []).append(Band(f.start, f.end, f.item))
+    # A finding judged over all zones of a purpose (any lobby camera) names the purpose.
+    for camera in site.cameras:
+        for zone in camera.zones:
+            marks.setdefault((camera.id, zone.id), []).extend(
+                Band(f.start, f.end, f.item) for f in findings if f.zone == str(zone.purpose)
+            )
+    tracks = zone_tracks(stored.frames, checklist, gaps, marks, checklist.sampling.max_gap_s)
+    chart = day_chart(tracks, business.opening, business.closing) if business else ""
+    return BranchSection(
+        branch.id, branch.name, branch.region, check.provisional, check.final, check.coverage,
+        chart, findings, failed_units=stored.failed,
+    )  # fmt: skip
+
+
+def build_report(
+    db: Database, on: date, checklist: Checklist, evidence: Path, branches: list[str] | None
+) -> tuple[str, int]:
+    """The report's HTML and how many branches it covers."""
+    with db.session() as s:
+        query = select(m.CheckScore).where(m.CheckScore.date == on)
+        if branches:
+            query = query.where(m.CheckScore.branch_id.in_(branches))
+        checks = s.scalars(query.order_by(m.CheckScore.branch_id)).all()
+        rows = {b.id: b for b in s.scalars(select(m.Branch)).all()}
+    if not checks:
+        raise ReportError(f"no reviewed branch on {on} in {db.url}: run `branch-audit run` first")
+    outcomes = policy_outcomes(checks, rows)
+    sections = []
+    for check in checks:
+        section = _section(db, rows[check.branch_id], check, checklist, evidence)
+        section.outcomes.update(outcomes[check.branch_id])
+        sections.append(section)
+    return render_report(on.isoformat(), sections, checklist), len(sections)
