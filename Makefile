@@ -38,8 +38,10 @@ demo: $(STAMP)
 	@echo "  $(VENV)/bin/branch-audit serve --db $(DEMO_DB) --evidence $(DEMO_EVIDENCE)"
 	@echo "then open http://127.0.0.1:8000/ and paste the token."
 
+# Ruff, and the import contracts in pyproject.toml: no import runs up a layer or forms a circle.
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
+	PYTHONPATH=. $(VENV)/bin/lint-imports --no-cache
 
 # The browser for the review-page tests (Debian's chromium) when this machine can install it.
 system-deps:

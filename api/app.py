@@ -7,7 +7,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from api.deps import Settings
+from api.deps import AppState
 from api.routes import appeals, assessments, branches, checks, findings, pages
 from pipeline.store.db import Database
 from rules.checklist import load_checklist
@@ -30,7 +30,7 @@ def create_app(
         redoc_url=None,
         openapi_url=None,
     )
-    app.state.settings = Settings(
+    app.state.settings = AppState(
         db=Database(db_url),
         evidence_root=Path(evidence_root).resolve(),
         checklist=load_checklist(checklist),

@@ -15,17 +15,17 @@ from rules.checklist import Checklist
 
 
 @dataclass(frozen=True)
-class Settings:
+class AppState:
     db: Database
     evidence_root: Path  # resolved; no clip is served from outside it
     checklist: Checklist
 
 
-def settings(request: Request) -> Settings:
+def settings(request: Request) -> AppState:
     return request.app.state.settings
 
 
-AppSettings = Annotated[Settings, Depends(settings)]
+AppSettings = Annotated[AppState, Depends(settings)]
 
 
 def session(s: AppSettings) -> Iterator[Session]:

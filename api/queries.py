@@ -1,17 +1,34 @@
-"""Lookups scoped to the caller, and the one way a finding's status changes."""
+"""The query layer: lookups scoped to the caller, the lists and assessments that the JSON
+routes and the pages both serve, and the one way a finding's status changes."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from dataclasses import asdict
+from datetime import UTC, date, datetime
+from functools import cache
 
+import pandas as pd
 from fastapi import HTTPException
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from api.auth import Principal, lock_branch, scoped
+from api.auth import Can, Principal, lock_branch, scoped, visible_branches
+from api.schemas import (
+    AppealOut,
+    AssessmentOut,
+    AssessmentRow,
+    FindingOut,
+    Page,
+    PeriodOut,
+    appeal_out,
+    finding_out,
+)
 from pipeline.store import models as m
 from pipeline.store.scores import recompute_scores
+from rules.assessment import assessment_rows
 from rules.checklist import Checklist
+from rules.periods import PeriodError
+from rules.policies import Policy, load_policy
 
 
 def branch_or_404(session: Session, principal: Principal, branch_id: str) -> m.Branch:
@@ -75,3 +92,88 @@ def change_status(
 
 def check_of(session: Session, branch_id: str, day) -> m.CheckScore | None:
     return session.get(m.CheckScore, (branch_id, day))
+
+
+def find_findings(
+    session: Session,
+    checklist: Checklist,
+    principal: Principal,
+    branch: str | None = None,
+    day: date | None = None,
+    item: str | None = None,
+    status: str | None = None,
+    page: int = 1,
+    per_page: int = 50,
+) -> Page[FindingOut]:
+    """The caller's findings matching the filters, oldest first, one page of them."""
+    stmt = scoped(
+        select(m.Finding, m.Branch.timezone).join(m.Branch), principal, m.Finding.branch_id
+    )
+    if branch is not None:
+        branch_or_404(session, principal, branch)
+        stmt = stmt.where(m.Finding.branch_id == branch)
+    if day is not None:
+        stmt = stmt.where(m.Finding.date == day)
+    if item is not None:
+        stmt = stmt.where(m.Finding.item == item)
+    if status is not None:
+        stmt = stmt.where(m.Finding.status == status)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery()))
+    rows = session.execute(
+        stmt.order_by(m.Finding.start, m.Finding.id).offset((page - 1) * per_page).limit(per_page)
+    )
+    return Page[FindingOut](
+        items=[finding_out(f, tz, checklist) for f, tz in rows],
+        total=total,
+        page=page,
+        per_page=per_page,
+    )
+
+
+def find_appeals(
+    session: Session, principal: Principal, status: str | None = None, branch: str | None = None
+) -> list[AppealOut]:
+    """Appeals the caller filed (a branch) or may decide (a supervisor or admin)."""
+    if not (principal.can(Can.APPEAL) or principal.can(Can.DECIDE_APPEALS)):
+        raise HTTPException(403, f"role {principal.role} has no appeals")
+    stmt = scoped(select(m.Appeal).join(m.Finding), principal, m.Finding.branch_id)
+    if status is not None:
+        stmt = stmt.where(m.Appeal.status == status)
+    if branch is not None:
+        branch_or_404(session, principal, branch)
+        stmt = stmt.where(m.Finding.branch_id == branch)
+    return [appeal_out(a) for a in session.scalars(stmt.order_by(m.Appeal.id))]
+
+
+@cache
+def _policy(name: str) -> Policy:
+    return load_policy(name)
+
+
+def assess(
+    session: Session, principal: Principal, policy_name: str, label: str | None
+) -> AssessmentOut:
+    """Every branch's final check scores enter the ranks (they are province-wide); the
+    caller then sees only the rows of the branches they may see."""
+    policy = _policy(policy_name)
+    rows = session.execute(
+        select(m.CheckScore.branch_id, m.Branch.region, m.CheckScore.date, m.CheckScore.final)
+        .join(m.Branch)
+        .order_by(m.CheckScore.branch_id, m.CheckScore.date)
+    ).all()
+    scores = pd.DataFrame(rows, columns=["branch", "region", "date", "score"])
+    try:
+        period, assessed = assessment_rows(scores, policy, label)
+    except PeriodError as exc:
+        raise HTTPException(422, str(exc)) from None
+    visible = {b.id: b for b in visible_branches(session, principal)}
+    return AssessmentOut(
+        policy=policy_name,
+        policy_name=policy.name,
+        period=PeriodOut(label=period.label, kind=period.kind) if period else None,
+        branches=[
+            AssessmentRow(**asdict(row), name=visible[row.branch].name)
+            for row in assessed
+            if row.branch in visible
+        ],
+    )

@@ -6,10 +6,11 @@ from datetime import date, datetime
 from typing import Annotated, Generic, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, Field
 
 from pipeline.store import models as m
 from rules.checklist import Checklist
+from rules.config import StrictModel
 
 # Identifiers arrive in paths and query strings: a strict alphabet keeps bytes the
 # databases reject (NUL) or cannot index out of queries, as a 422 instead of a 500.
@@ -36,10 +37,6 @@ def _not_blank(text: str) -> str:
 
 
 Reason = Annotated[Note, AfterValidator(_not_blank)]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class Me(BaseModel):
@@ -121,7 +118,7 @@ class Page(BaseModel, Generic[T]):
     per_page: int
 
 
-class ReviewIn(Strict):
+class ReviewIn(StrictModel):
     decision: Literal["confirm", "dismiss"]
     note: Note = ""
     seen_status: Status = Field(
@@ -136,11 +133,11 @@ class ReviewResult(BaseModel):
     check: CheckOut | None = Field(description="the branch-day's scores after the review")
 
 
-class AppealIn(Strict):
+class AppealIn(StrictModel):
     reason: Reason
 
 
-class AppealDecisionIn(Strict):
+class AppealDecisionIn(StrictModel):
     decision: Literal["uphold", "grant"] = Field(
         description="uphold: the finding stays confirmed; grant: it is dismissed"
     )

@@ -18,7 +18,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from detectors.registry import load_detector  # noqa: E402
-from pipeline.single_video import agreement, observe_video, read_labels  # noqa: E402
+from pipeline.accuracy import agreement, read_labels  # noqa: E402
+from pipeline.single_video import observe_video  # noqa: E402
 from pipeline.site import load_site  # noqa: E402
 from rules.checklist import load_checklist  # noqa: E402
 

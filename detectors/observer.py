@@ -101,7 +101,7 @@ class ZoneObserver:
         clutter = detections.in_group("clutter").with_min_confidence(s.clutter_conf)
         zones = {}
         for spec, pz in zip(self.zones, self.pixel_zones((w, h)), strict=True):
-            members = persons[pz.members(persons.xyxy)] if len(persons) else persons
+            members = persons[pz.trigger(persons)]
             fields: dict = {"persons": len(members)}
             if spec.purpose in STAFF_PURPOSES:
                 staff = self._uniformed(frame, members, spec)
@@ -119,10 +119,9 @@ class ZoneObserver:
             elif spec.purpose is ZonePurpose.COUNTER_SURFACE:
                 fields["clutter"] = self._clutter_ratio(frame, pz, persons)
                 # An object stands on the surface: its base, not its bulk, is in the zone.
-                fields["clutter_objects"] = sum(
-                    pz.contains_point((x1 + x2) / 2, y2 - 0.05 * (y2 - y1))
-                    for x1, y1, x2, y2 in clutter.xyxy
-                )
+                b = clutter.xyxy
+                bases = np.stack([(b[:, 0] + b[:, 2]) / 2, b[:, 3] - 0.05 * (b[:, 3] - b[:, 1])], 1)
+                fields["clutter_objects"] = int(pz.contains(bases).sum())
             zones[spec.zone_id] = ZoneObservation(spec.zone_id, spec.purpose, **fields)
         return FrameObservation(t=t, camera=self.camera, zones=zones)
 

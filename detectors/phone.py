@@ -2,7 +2,7 @@
 and the per-frame fusion of both with the first (full-frame) stage.
 
 At CCTV distances a phone is a few dozen pixels and the full-frame detector, which sees the
-frame shrunk to 416 px, finds none (shared/FACTS.md). So for each person in a staff zone the
+frame shrunk to 416 px, finds none (docs/accuracy.md, "Phone use"). So for each person in a staff zone the
 stage crops the upper body and hands from the frame as decoded and runs a detector on that.
 To keep the nightly cost small it looks only where something suggests a phone: a first-stage
 phone on the person, the pose cue, or phone evidence in the zone a moment ago.

@@ -13,6 +13,7 @@ from functools import cached_property
 import cv2
 import numpy as np
 
+from detectors.detections import Detections
 from detectors.observations import ZonePurpose
 
 
@@ -72,34 +73,47 @@ class PixelZone:
         x, y, w, h = cv2.boundingRect(self.polygon)
         return x, y, x + w, y + h
 
-    def contains_point(self, x: float, y: float) -> bool:
-        w, h = self.frame_size
-        xi = int(min(max(x, 0), w - 1))
-        yi = int(min(max(y, 0), h - 1))
-        return bool(self.mask[yi, xi])
+    @cached_property
+    def _integral(self) -> np.ndarray:
+        """Summed-area table of the mask: any box's inside share in four lookups."""
+        return cv2.integral(self.mask)
 
-    def box_overlap(self, box: np.ndarray) -> float:
-        """Share of a box's area (pixels of the frame) inside the zone."""
+    def contains(self, points: np.ndarray) -> np.ndarray:
+        """Whether each point (N, 2) lies in the zone; points off the frame are clipped to
+        its edge (a box cut by the frame's bottom row still has feet)."""
         w, h = self.frame_size
-        x1, y1 = int(max(box[0], 0)), int(max(box[1], 0))
-        x2, y2 = int(min(np.ceil(box[2]), w)), int(min(np.ceil(box[3]), h))
-        if x2 <= x1 or y2 <= y1:
-            return 0.0
-        return float(self.mask[y1:y2, x1:x2].mean())
+        pts = np.asarray(points, np.float64).reshape(-1, 2)
+        xi = np.clip(pts[:, 0], 0, w - 1).astype(np.int64)
+        yi = np.clip(pts[:, 1], 0, h - 1).astype(np.int64)
+        return self.mask[yi, xi].astype(bool)
 
-    def holds(self, box: np.ndarray) -> bool:
-        """Whether a person with this box counts as in the zone, by the zone's anchor."""
-        x1, y1, x2, y2 = (float(v) for v in box)
+    def overlap(self, boxes: np.ndarray) -> np.ndarray:
+        """Share of each box's area (N, 4 frame pixels) inside the zone."""
+        w, h = self.frame_size
+        b = np.asarray(boxes, np.float64).reshape(-1, 4)
+        x1 = np.maximum(b[:, 0], 0).astype(np.int64)
+        y1 = np.maximum(b[:, 1], 0).astype(np.int64)
+        x2 = np.minimum(np.ceil(b[:, 2]), w).astype(np.int64)
+        y2 = np.minimum(np.ceil(b[:, 3]), h).astype(np.int64)
+        area = (x2 - x1) * (y2 - y1)
+        ok = (x2 > x1) & (y2 > y1)
+        x1, y1, x2, y2 = (np.where(ok, v, 0) for v in (x1, y1, x2, y2))
+        i = self._integral
+        inside = i[y2, x2] - i[y1, x2] - i[y2, x1] + i[y1, x1]
+        return np.where(ok, inside / np.maximum(area, 1), 0.0)
+
+    def trigger(self, detections: Detections | np.ndarray) -> np.ndarray:
+        """Whether each person box counts as in the zone, by the zone's anchor: one
+        vectorised test for all boxes of a frame."""
+        xyxy = detections.xyxy if isinstance(detections, Detections) else detections
+        b = np.asarray(xyxy, np.float64).reshape(-1, 4)
+        cx = (b[:, 0] + b[:, 2]) / 2
         if self.anchor is Anchor.FEET:
-            return self.contains_point((x1 + x2) / 2, y2)
+            return self.contains(np.stack([cx, b[:, 3]], 1))
         if self.anchor is Anchor.CENTER:
-            return self.contains_point((x1 + x2) / 2, (y1 + y2) / 2)
-        upper = np.array([x1, y1, x2, (y1 + y2) / 2])
-        return self.box_overlap(upper) >= UPPER_BODY_MIN_OVERLAP
-
-    def members(self, boxes: np.ndarray) -> np.ndarray:
-        """Indices of the boxes that count as in the zone."""
-        return np.array([i for i, b in enumerate(boxes) if self.holds(b)], np.int64)
+            return self.contains(np.stack([cx, (b[:, 1] + b[:, 3]) / 2], 1))
+        upper = np.stack([b[:, 0], b[:, 1], b[:, 2], (b[:, 1] + b[:, 3]) / 2], 1)
+        return self.overlap(upper) >= UPPER_BODY_MIN_OVERLAP
 
 
 def upper_body_share(box, person) -> float:

@@ -1,20 +1,15 @@
-"""Observations of a single video, and their agreement with per-second labels.
-
-Used by `observe`, by the accuracy report (benchmarks/observe_accuracy.py) and by the
-tests that hold the observations to what a person sees in the real clips.
-"""
+"""Observations of a single video on its own (no site day, no database): for `observe`,
+the accuracy report (benchmarks/observe_accuracy.py) and the tests on the real clips."""
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from detectors.analyzer import CameraAnalyzer, FrameResult, build_analyzer
 from detectors.base import Detector
-from detectors.observations import ZoneObservation
 from detectors.phone import PhoneStageSettings
 from pipeline.footage.sampler import Sample, sample_video
 from pipeline.site import Site, zone_specs
@@ -52,34 +47,3 @@ def observe_video(
             yield Observed(sample.pts, sample, analyzer.analyze(t, sample.frame))
 
     return analyzer, observed()
-
-
-def read_labels(path: str | Path, column: str) -> dict[int, int]:
-    """Whole second → labelled value; seconds labelled `?` (ambiguous) are left out."""
-    with open(path, newline="", encoding="utf-8") as f:
-        return {int(row["t"]): int(row[column]) for row in csv.DictReader(f) if row[column] != "?"}
-
-
-@dataclass(frozen=True)
-class Agreement:
-    right: int
-    labelled: int
-    wrong_at: tuple[int, ...]
-
-    @property
-    def share(self) -> float:
-        return self.right / self.labelled if self.labelled else 0.0
-
-
-def agreement(
-    observed: list[Observed],
-    labels: dict[int, int],
-    zone_id: str,
-    judge: Callable[[ZoneObservation], int],
-    tolerance: int = 0,
-) -> Agreement:
-    """Share of labelled seconds where judge(observation) is within `tolerance` of the label."""
-    by_second = {round(o.pts): o.result.observation.zones[zone_id] for o in observed}
-    scored = [t for t in labels if t in by_second]
-    wrong = tuple(t for t in scored if abs(judge(by_second[t]) - labels[t]) > tolerance)
-    return Agreement(len(scored) - len(wrong), len(scored), wrong)

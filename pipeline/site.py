@@ -1,4 +1,5 @@
-"""The site file: one branch, its hours, cameras and zones (SPEC §4), validated on load.
+"""The site file: one branch, its hours, cameras and zones (README, "Setting up a branch"),
+validated on load.
 
 Every error names its place in the file (`cameras[2].zones[0].polygon: point 3 is outside
 0..1`) so the person who drew the zones can fix the file without reading code.
@@ -15,9 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import cv2
 import yaml
 from pydantic import (
-    BaseModel,
     BeforeValidator,
-    ConfigDict,
     Field,
     ValidationError,
     field_validator,
@@ -26,15 +25,15 @@ from pydantic import (
 
 from detectors.observations import ZonePurpose
 from detectors.observer import ZoneSpec
-from detectors.zones import DEFAULT_ANCHOR, Anchor
-from rules.calendar import BranchSchedule, ZoneRef
-from rules.calendar import ExemptWindow as RulesExemptWindow
+from detectors.zones import Anchor
+from rules.calendar import BranchSchedule, ExemptWindow, ZoneRef
+from rules.config import ConfigError, StrictModel, describe
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 STRFTIME_TIME_CODES = ("%H", "%M", "%S", "%s")
 
 
-class SiteError(Exception):
+class SiteError(ConfigError):
     """A site file that cannot be used; the message lists every problem by path."""
 
 
@@ -50,15 +49,23 @@ def _clock(value: object) -> object:
 ClockTime = Annotated[time, BeforeValidator(_clock)]
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+ID = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
 
 
-class Branch(_Model):
-    id: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=64)]
-    name: str = ""
-    region: str = ""
-    timezone: str = "Asia/Shanghai"
+class Branch(StrictModel):
+    """Who the branch is and whose wall clock its recordings keep."""
+
+    id: str = Field(
+        pattern=ID, max_length=64, title="branch id", description="the bank's branch code"
+    )
+    name: str = Field("", title="name", description="the branch's name, as shown in pages")
+    region: str = Field(
+        "", title="region", description="the region whose supervisors review the branch"
+    )
+    timezone: str = Field(
+        "Asia/Shanghai", title="time zone",
+        description="IANA time zone of the branch's wall clock (file names, business hours)",
+    )  # fmt: skip
 
     @field_validator("timezone")
     @classmethod
@@ -72,12 +79,15 @@ class Branch(_Model):
         return value
 
 
-class UniformReference(_Model):
+class UniformReference(StrictModel):
     """Staff-uniform colour: a person counts for a lobby-manager zone only if the median
     colour of their torso lies within `tolerance` (CIELAB distance) of it."""
 
-    color: Annotated[str, Field(pattern=r"^#[0-9a-fA-F]{6}$")]
-    tolerance: Annotated[float, Field(gt=0, le=100)] = 25.0
+    color: str = Field(pattern=r"^#[0-9a-fA-F]{6}$", title="uniform colour", description="#rrggbb")
+    tolerance: float = Field(
+        25.0, gt=0, le=100, title="tolerance",
+        description="largest CIELAB distance of a torso's median colour from it",
+    )  # fmt: skip
 
     @property
     def bgr(self) -> tuple[int, int, int]:
@@ -85,13 +95,43 @@ class UniformReference(_Model):
         return b, g, r
 
 
-class Zone(_Model):
-    id: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=64)]
-    purpose: ZonePurpose
-    polygon: tuple[tuple[float, float], ...]
-    anchor: Anchor | None = None
-    reference: Path | None = None
-    uniform: UniformReference | None = None
+class Zone(StrictModel):
+    """A place drawn on a camera's picture, and what is judged there."""
+
+    id: str = Field(
+        pattern=ID, max_length=64, title="zone id",
+        description="the same id on two cameras is one place seen from two views: the post "
+        "is manned if any camera sees someone there",
+    )  # fmt: skip
+    purpose: ZonePurpose = Field(
+        title="purpose",
+        description="`teller_post` (a seat behind an open window), `lobby_manager`, "
+        "`counter_surface`, `one_metre_zone` (in front of a window), `lobby`, `guard`",
+    )
+    polygon: tuple[tuple[float, float], ...] = Field(
+        title="polygon",
+        description="at least 3 points [x, y] as fractions of the picture's width and "
+        "height (0..1), so the same zones fit the main stream and the substream",
+    )
+    anchor: Anchor | None = Field(
+        None, title="anchor",
+        description="which part of a person must be inside: `feet` (default for floor zones: "
+        "lobby, lobby manager, one-metre line, guard), `upper_body` (default for seated posts "
+        "and counters seen from behind: the upper half of the person's box overlaps the zone "
+        "by ≥ 30 %), `center`",
+    )  # fmt: skip
+    reference: Path | None = Field(
+        None, title="clean reference",
+        description="counter surfaces only: a photo of the clean counter from this camera; "
+        "the share of the surface unlike it (people and hands masked out, lighting drift "
+        "compensated) is the clutter ratio",
+    )  # fmt: skip
+    uniform: UniformReference | None = Field(
+        None, title="uniform",
+        description="lobby-manager zones only: `{color: \"#rrggbb\", tolerance: 25}`; only a "
+        "person whose torso matches the staff uniform's colour (CIELAB distance ≤ tolerance) "
+        "mans the post",
+    )  # fmt: skip
 
     @field_validator("polygon", mode="before")
     @classmethod
@@ -115,14 +155,20 @@ class Zone(_Model):
             raise ValueError("a uniform reference is only for lobby_manager zones")
         return self
 
-    @property
-    def effective_anchor(self) -> Anchor:
-        return self.anchor or DEFAULT_ANCHOR[self.purpose]
 
+class Recordings(StrictModel):
+    """Where a camera's segment files are and how their names give their start time."""
 
-class Recordings(_Model):
-    folder: Path
-    pattern: str = "{camera}_%Y%m%d_%H%M%S.mp4"
+    folder: Path = Field(
+        title="folder", description="the camera's recordings, relative to the site file"
+    )
+    pattern: str = Field(
+        "{camera}_%Y%m%d_%H%M%S.mp4", title="file-name pattern",
+        description="strftime pattern of the file names giving each segment's start time in "
+        "the branch's time zone (`{camera}` is the camera id; `%z` offsets are honoured; "
+        "sub-folders such as `%Y%m%d/...` work). Files whose names do not match fall back "
+        "to the container's `creation_time`.",
+    )  # fmt: skip
 
     @field_validator("pattern")
     @classmethod
@@ -134,11 +180,15 @@ class Recordings(_Model):
         return value
 
 
-class Camera(_Model):
-    id: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=64)]
-    role: Literal["counter", "lobby", "entrance", "other"] = "other"
-    recordings: Recordings
-    zones: list[Zone] = []
+class Camera(StrictModel):
+    """One camera (or one NVR channel): its view, its recordings and its zones."""
+
+    id: str = Field(pattern=ID, max_length=64, title="camera id", description="unique in the site")
+    role: Literal["counter", "lobby", "entrance", "other"] = Field(
+        "other", title="role", description="the view: `counter`, `lobby`, `entrance`, `other`"
+    )
+    recordings: Recordings = Field(title="recordings", description="`{folder, pattern}`")
+    zones: list[Zone] = Field([], title="zones", description="the places judged on this view")
 
     @model_validator(mode="after")
     def _unique_zones(self) -> Camera:
@@ -154,13 +204,17 @@ class Camera(_Model):
         return self.recordings.pattern.replace("{camera}", self.id)
 
 
-class ExemptWindow(_Model):
-    start: Annotated[ClockTime, Field(alias="from")]
-    end: Annotated[ClockTime, Field(alias="to")]
-    items: Annotated[tuple[str, ...], Field(min_length=1)]
+class Exemption(StrictModel):
+    """A daily window in which the listed items are not judged (a lunch hand-over)."""
+
+    start: ClockTime = Field(alias="from", title="from", description='"HH:MM", quoted')
+    end: ClockTime = Field(alias="to", title="to", description='"HH:MM", quoted')
+    items: tuple[str, ...] = Field(
+        min_length=1, title="items", description="checklist codes, e.g. `[TELLER_ABSENT]`"
+    )
 
     @model_validator(mode="after")
-    def _ordered(self) -> ExemptWindow:
+    def _ordered(self) -> Exemption:
         if self.end <= self.start:
             raise ValueError("`to` must be after `from`")
         return self
@@ -181,13 +235,24 @@ def _parse_days(key: str) -> list[int]:
     return days
 
 
-class Site(_Model):
-    branch: Branch
-    business_hours: dict[str, tuple[ClockTime, ClockTime]]
-    exempt: list[ExemptWindow] = []
-    cameras: list[Camera]
-    #: folder the site file lives in; relative paths in the file are relative to it
-    root: Path = Path(".")
+class Site(StrictModel):
+    """One branch: its hours, its cameras, where their recordings are, and their zones."""
+
+    branch: Branch = Field(title="branch", description="`{id, name, region, timezone}`")
+    business_hours: dict[str, tuple[ClockTime, ClockTime]] = Field(
+        title="business hours",
+        description='per weekday (`mon-fri`, `sat`, `"sat,sun"`): `["09:00", "17:00"]`; a day '
+        "not listed is closed. Times are quoted strings: YAML reads an unquoted 9:30 as a "
+        "number, which the loader refuses",
+    )
+    exempt: list[Exemption] = Field(
+        [], title="exempt windows", description="`{from, to, items}`: items not judged then"
+    )
+    cameras: list[Camera] = Field(title="cameras", description="at least one")
+    root: Path = Field(
+        Path("."), title="root", exclude=True,
+        description="set by the loader: the folder the site file lives in",
+    )  # fmt: skip
 
     @field_validator("business_hours")
     @classmethod
@@ -248,9 +313,7 @@ class Site(_Model):
             hours={
                 day: span for key, span in self.business_hours.items() for day in _parse_days(key)
             },
-            exempt=tuple(
-                RulesExemptWindow(w.start, w.end, frozenset(w.items)) for w in self.exempt
-            ),
+            exempt=tuple(ExemptWindow(w.start, w.end, frozenset(w.items)) for w in self.exempt),
             zones=tuple(
                 ZoneRef(camera.id, zone.id, zone.purpose)
                 for camera in self.cameras
@@ -259,32 +322,13 @@ class Site(_Model):
         )
 
 
-def _format_loc(loc: tuple) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += f".{part}" if out else str(part)
-    return out
-
-
-def _format_errors(exc: ValidationError) -> list[str]:
-    lines = []
-    for err in exc.errors():
-        loc = tuple(p for p in err["loc"] if p not in ("function-after", "function-before"))
-        message = err["msg"].removeprefix("Value error, ").removeprefix("Assertion failed, ")
-        lines.append(f"{_format_loc(loc) or '(top level)'}: {message}")
-    return lines
-
-
 def parse_site(data: object, root: Path, source: str = "<site>") -> Site:
     if not isinstance(data, dict):
         raise SiteError(f"{source}: a site file is a mapping with branch, business_hours, cameras")
     try:
         site = Site.model_validate({**data, "root": root})
     except ValidationError as exc:
-        problems = "\n  ".join(_format_errors(exc))
+        problems = "\n  ".join(describe(exc))
         raise SiteError(f"{source}: invalid site file:\n  {problems}") from None
     missing = [
         f"cameras[{ci}].zones[{zi}].reference: file not found: {zone.reference}"
@@ -336,3 +380,29 @@ def zone_specs(site: Site, camera: Camera) -> list[ZoneSpec]:
             )
         )
     return specs
+
+
+#: the site file's sections in reading order, with their key prefix in the file
+REFERENCE = (
+    ("", Site), ("branch.", Branch), ("exempt[].", Exemption), ("cameras[].", Camera),
+    ("cameras[].recordings.", Recordings), ("cameras[].zones[].", Zone),
+    ("cameras[].zones[].uniform.", UniformReference),
+)  # fmt: skip
+
+
+def site_reference() -> str:
+    """The site file's keys as a Markdown table, from the models' own titles and
+    descriptions (the README's reference is this table; tests keep them equal)."""
+    lines = ["| key | what it is |", "|---|---|"]
+    for prefix, model in REFERENCE:
+        for name, info in model.model_fields.items():
+            if info.exclude:
+                continue
+            key = info.alias or name
+            default = (
+                ""
+                if info.is_required() or info.default in (None, [], "")
+                else (f" (default `{info.default}`)")
+            )
+            lines.append(f"| `{prefix}{key}` | {info.title}: {info.description}{default} |")
+    return "\n".join(lines)

@@ -1,7 +1,9 @@
-"""Loading a bank's YAML files into validated models, with errors a bank can act on.
+"""The one base of every record read from outside (a bank's checklist and policy files,
+site files, API request bodies), and errors a person can act on.
 
 A bank edits these files by hand, so a mistake is reported by where it sits in the file
-(`items[2].cap: must be ≥ 0`) rather than as a pydantic traceback.
+(`items[2].cap: must be ≥ 0`, `cameras[1].zones[0].polygon: point 3 is outside 0..1`)
+rather than as a pydantic traceback.
 """
 
 from __future__ import annotations
@@ -16,9 +18,10 @@ M = TypeVar("M", bound=BaseModel)
 
 
 class StrictModel(BaseModel):
-    """A bank's file section: unknown keys are typos, and loaded settings never change."""
+    """Read from outside: unknown keys are typos, and what was read never changes. Fields
+    carry a title and a description (README's reference tables are made from them)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
 class ConfigError(ValueError):
@@ -35,9 +38,14 @@ _MESSAGES = {
 }
 
 
+_VALIDATOR_STEPS = ("function-after", "function-before", "function-wrap")
+
+
 def _location(loc: tuple[str | int, ...]) -> str:
     text = ""
     for part in loc:
+        if part in _VALIDATOR_STEPS:
+            continue
         text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
     return text or "(top level)"
 
@@ -45,7 +53,7 @@ def _location(loc: tuple[str | int, ...]) -> str:
 def _message(error: dict) -> str:
     template = _MESSAGES.get(error["type"])
     if template is None:
-        return error["msg"].removeprefix("Value error, ")
+        return error["msg"].removeprefix("Value error, ").removeprefix("Assertion failed, ")
     return template.format(**error.get("ctx", {}))
 
 

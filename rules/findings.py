@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -44,9 +44,6 @@ class Finding:
     @property
     def duration(self) -> timedelta:
         return self.end - self.start
-
-    def with_status(self, status: FindingStatus) -> Finding:
-        return replace(self, status=status)
 
     def to_json(self) -> dict:
         return {

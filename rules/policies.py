@@ -332,6 +332,6 @@ class _PolicyFile(StrictModel):
 
 
 def load_policy(name_or_path: str | Path) -> ThresholdPolicy | StagedPolicy:
-    """`A`, `B` (the seed's plans as shipped) or a bank's own policy file."""
+    """`A`, `B` (the bank's two plans as shipped) or a bank's own policy file."""
     path = BUILTIN.get(str(name_or_path).upper(), Path(name_or_path))
     return load_yaml(path, _PolicyFile).policy

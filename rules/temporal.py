@@ -19,7 +19,15 @@ from rules.calendar import BusinessDay, CoverageGap, ZoneRef
 from rules.checklist import Checklist, ChecklistItem, Hysteresis
 from rules.findings import Finding
 from rules.intervals import Span, intersect, subtract, total
-from rules.timeline import Piece, Sample, camera_pieces, camera_samples, combine, known_spans, runs
+from rules.timeline import (
+    Piece,
+    PostSample,
+    camera_pieces,
+    camera_samples,
+    combine,
+    known_spans,
+    runs,
+)
 
 NO_SAMPLES = "no samples"
 EPS = 1e-6  # seconds: POSIX timestamps as floats round, durations must not
@@ -136,7 +144,7 @@ def _hits(
     ]
 
 
-def _support(samples: Mapping[str, Sequence[Sample]], span: Span) -> list[tuple[float, str]]:
+def _support(samples: Mapping[str, Sequence[PostSample]], span: Span) -> list[tuple[float, str]]:
     """(time, camera) of the samples inside `span` that showed the violation."""
     out = []
     for camera, series in samples.items():

@@ -25,7 +25,7 @@ class Piece:
 
 
 @dataclass(frozen=True)
-class Sample:
+class PostSample:
     t: float
     camera: str
     violating: bool | None  # None: none of the post's zones was reported in the frame
@@ -33,7 +33,7 @@ class Sample:
 
 def camera_samples(
     frames: Iterable[FrameObservation], zone_ids: frozenset[str], violates: Violates
-) -> list[Sample]:
+) -> list[PostSample]:
     """One camera's samples of a post: OK if any of its zones is OK in the frame."""
     out = []
     for frame in sorted(frames, key=lambda f: f.t):
@@ -43,7 +43,7 @@ def camera_samples(
             state = False
         elif seen and len(seen) == len(zone_ids):
             state = True
-        out.append(Sample(frame.t.timestamp(), frame.camera, state))
+        out.append(PostSample(frame.t.timestamp(), frame.camera, state))
     return out
 
 
@@ -53,7 +53,7 @@ def known_spans(times: Sequence[float], max_gap: float, blind: Iterable[Span] = 
     return subtract(merge(spans), blind)
 
 
-def camera_pieces(samples: Sequence[Sample], known: Sequence[Span]) -> list[Piece]:
+def camera_pieces(samples: Sequence[PostSample], known: Sequence[Span]) -> list[Piece]:
     """Each sample's value held until the next sample, kept only inside known time."""
     held = [
         (a.t, b.t, a.violating)

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import yaml
 
 from detectors.observations import FrameObservation, ZoneObservation, ZonePurpose
-from pipeline.single_video import read_labels
+from pipeline.accuracy import read_labels
 from pipeline.site import parse_site
 from rules.checklist import load_checklist
 from rules.temporal import judge_day

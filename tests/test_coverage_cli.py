@@ -64,4 +64,4 @@ def test_bad_site_file_is_a_user_error(tmp_path, monkeypatch, capsys):
     assert (
         cli.main(["coverage", "--site", str(tmp_path / "site.yaml"), "--date", "2024-05-06"]) == 2
     )
-    assert "cameras: Field required" in capsys.readouterr().err
+    assert "cameras: is required" in capsys.readouterr().err

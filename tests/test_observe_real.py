@@ -10,8 +10,9 @@ import pytest
 
 from cli import main as cli
 from detectors.registry import load_detector
+from pipeline.accuracy import agreement, read_labels
 from pipeline.evidence.video_writer import H264Writer
-from pipeline.single_video import agreement, observe_video, read_labels
+from pipeline.single_video import observe_video
 from pipeline.site import load_site, zone_specs
 from rules.checklist import load_checklist
 from tests.conftest import DATA, footage_file

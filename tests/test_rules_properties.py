@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 from hypothesis import given, settings
@@ -49,7 +50,7 @@ def test_dismissing_never_lowers_and_confirming_never_raises(today, earlier, fix
     index = data.draw(st.integers(0, len(pool) - 1))
     for status, direction in ((FindingStatus.DISMISSED, 1), (FindingStatus.CONFIRMED, -1)):
         changed = list(pool)
-        changed[index] = changed[index].with_status(status)
+        changed[index] = replace(changed[index], status=status)
         after = score_check(
             changed[: len(today)], CHECKLIST, earlier=changed[len(today) :], told_to_fix=fix
         )

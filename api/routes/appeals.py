@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 
 from api.auth import Can, CurrentPrincipal, Principal, lock_branch, require, scoped
 from api.deps import AppSettings, DbSession
-from api.queries import audit, branch_or_404, change_status
+from api.queries import audit, change_status, find_appeals
 from api.schemas import BRANCH_ID, AppealDecisionIn, AppealOut, appeal_out
 from pipeline.store import models as m
 
@@ -25,15 +25,7 @@ def list_appeals(
     branch: Annotated[str | None, Query(pattern=BRANCH_ID)] = None,
 ) -> list[AppealOut]:
     """Appeals the caller filed (a branch) or may decide (a supervisor or admin)."""
-    if not (principal.can(Can.APPEAL) or principal.can(Can.DECIDE_APPEALS)):
-        raise HTTPException(403, f"role {principal.role} has no appeals")
-    stmt = scoped(select(m.Appeal).join(m.Finding), principal, m.Finding.branch_id)
-    if status is not None:
-        stmt = stmt.where(m.Appeal.status == status)
-    if branch is not None:
-        branch_or_404(session, principal, branch)
-        stmt = stmt.where(m.Finding.branch_id == branch)
-    return [appeal_out(a) for a in session.scalars(stmt.order_by(m.Appeal.id))]
+    return find_appeals(session, principal, status, branch)
 
 
 @router.post("/{appeal_id}/decision", responses={409: {"description": "already decided"}})

@@ -9,15 +9,14 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query
 from fastapi import Path as PathParam
 from fastapi.responses import FileResponse
-from sqlalchemy import func, select
 
-from api.auth import Can, Principal, lock_branch, require, scoped
+from api.auth import Can, Principal, lock_branch, require
 from api.deps import AppSettings, DbSession
 from api.queries import (
     audit,
-    branch_or_404,
     change_status,
     check_of,
+    find_findings,
     finding_or_404,
     timezone_of,
 )
@@ -36,7 +35,6 @@ from api.schemas import (
     appeal_out,
     check_out,
     finding_detail,
-    finding_out,
 )
 from pipeline.store import models as m
 
@@ -60,27 +58,8 @@ def list_findings(
     per_page: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> Page[FindingOut]:
     """Oldest first, so a reviewer works through a night in the order it happened."""
-    stmt = scoped(
-        select(m.Finding, m.Branch.timezone).join(m.Branch), principal, m.Finding.branch_id
-    )
-    if branch is not None:
-        branch_or_404(session, principal, branch)
-        stmt = stmt.where(m.Finding.branch_id == branch)
-    if day is not None:
-        stmt = stmt.where(m.Finding.date == day)
-    if item is not None:
-        stmt = stmt.where(m.Finding.item == item)
-    if status is not None:
-        stmt = stmt.where(m.Finding.status == status)
-    total = session.scalar(select(func.count()).select_from(stmt.subquery()))
-    rows = session.execute(
-        stmt.order_by(m.Finding.start, m.Finding.id).offset((page - 1) * per_page).limit(per_page)
-    )
-    return Page[FindingOut](
-        items=[finding_out(f, tz, settings.checklist) for f, tz in rows],
-        total=total,
-        page=page,
-        per_page=per_page,
+    return find_findings(
+        session, settings.checklist, principal, branch, day, item, status, page, per_page
     )
 
 

@@ -31,10 +31,8 @@ from api.auth import (
 )
 from api.chart import score_chart
 from api.deps import AppSettings, DbSession
-from api.queries import branch_or_404
-from api.routes.appeals import list_appeals
-from api.routes.assessments import PeriodLabel, PolicyName, assessments
-from api.routes.findings import list_findings
+from api.queries import assess, branch_or_404, find_appeals, find_findings
+from api.routes.assessments import PeriodLabel, PolicyName
 from api.schemas import BRANCH_ID, ITEM_CODE, check_out, finding_out
 from pipeline.store import models as m
 
@@ -148,8 +146,8 @@ def review_page(
         on = date.fromisoformat(day) if day else None
     except ValueError:
         raise HTTPException(422, f"date {day}: not a calendar date") from None
-    queue = list_findings(
-        session, settings, principal, branch or None, on, item or None, "pending", 1, 200
+    queue = find_findings(
+        session, settings.checklist, principal, branch or None, on, item or None, "pending", 1, 200
     )
     return _page(
         request,
@@ -235,7 +233,7 @@ def branch_page(
 
 @router.get("/appeals", response_class=HTMLResponse)
 def appeals_page(request: Request, session: DbSession, settings: AppSettings, principal: Viewer):
-    appeals = list_appeals(session, principal, None, None)
+    appeals = find_appeals(session, principal)
     findings = {
         f.id: finding_out(f, tz, settings.checklist)
         for f, tz in session.execute(
@@ -264,7 +262,7 @@ def assessments_page(
 ):
     _require(principal, Can.READ_SCORES)
     try:
-        report, error = assessments(session, principal, policy, period or None), None
+        report, error = assess(session, principal, policy, period or None), None
     except HTTPException as exc:
         report, error = None, exc.detail
     query = f"policy={policy}" + (f"&period={quote(period)}" if period else "")

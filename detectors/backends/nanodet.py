@@ -29,7 +29,8 @@ MAX_DETECTIONS = 300
 
 
 class NanoDetOnnx:
-    """NanoDet-m through onnxruntime, letterboxed (stretching loses people; see FACTS)."""
+    """NanoDet-m through onnxruntime, letterboxed: stretching a 16:9 frame
+    to a square input loses people (docs/benchmarks.md, detector figures)."""
 
     def __init__(
         self,

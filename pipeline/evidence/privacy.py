@@ -45,12 +45,14 @@ def customer_heads(
     """Head regions (x1, y1, x2, y2, pixels, clipped to the frame) of every person not
     anchored in a staff zone. Every person box counts, whatever its confidence: a false
     positive costs a blurred patch, a missed customer a visible face."""
-    staff = [z for z in zones if z.purpose in STAFF_PURPOSES]
+    persons = detections.in_group("person")
+    staff = np.zeros(len(persons), bool)
+    for zone in zones:
+        if zone.purpose in STAFF_PURPOSES:
+            staff |= zone.trigger(persons)
     w, h = frame_size
     heads = []
-    for box in detections.in_group("person").xyxy:
-        if any(z.holds(box) for z in staff):
-            continue
+    for box in persons[~staff].xyxy:
         x1, y1, x2, y2 = (float(v) for v in box)
         bw, bh = x2 - x1, y2 - y1
         share = CUT_HEAD_SHARE if y2 >= h - 1 else HEAD_SHARE

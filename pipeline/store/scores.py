@@ -1,6 +1,7 @@
 """Check scores kept in step with findings: recomputed in the transaction that changes them.
 
-A repeat of an item within the month doubles its deduction (SPEC §3), so a change to one
+A repeat of an item within the month doubles its deduction (`repeat_factor`
+in rules/checklist.yaml), so a change to one
 day's findings can change the scores of the later days of that month too.
 """
 
