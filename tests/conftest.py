@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from sample_videos.recordings import footage_dir
-from tests.recording_fixtures import LAYOUT, at, cut, write_clip
+from tests.support.recordings import LAYOUT, at, cut, write_clip
 
 os.environ.setdefault("YOLO_OFFLINE", "1")
 os.environ.setdefault("YOLO_AUTOINSTALL", "False")
@@ -86,9 +86,24 @@ def module_db_url(request, tmp_path_factory):
 def reference_run(tmp_path_factory, footage):
     """One uninterrupted local run of the test branch (tests/run_site.py) on SQLite: its
     site file, database file and JSON document, for the other runs to be compared with."""
-    from tests.run_site import build_site, run_cli
+    from tests.support.run_site import build_site, run_cli
 
     root = tmp_path_factory.mktemp("reference")
     site = build_site(root, footage)
     db = root / "reference.db"
     return site, db, run_cli(site, f"sqlite:///{db}")
+
+
+def pytest_collection_modifyitems(items) -> None:
+    """Stage-independent markers, so `pytest -m "not postgres"` or `-m footage` select by
+    what a test needs: the real clips, the PostgreSQL server."""
+    for item in items:
+        module = getattr(item, "module", None)
+        uses_clips = {"footage", "reference_run"} & set(item.fixturenames) or any(
+            hasattr(module, name) for name in ("footage_file", "clip_path")
+        )
+        if uses_clips:
+            item.add_marker(pytest.mark.footage)
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        if "postgresql" in params.values():
+            item.add_marker(pytest.mark.postgres)

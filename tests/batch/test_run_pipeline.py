@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from pipeline.store import models as m
 from pipeline.store.db import Database
-from tests.run_site import (
+from tests.support.run_site import (
     BRANCH,
     CORRUPT_AT,
     DAY,

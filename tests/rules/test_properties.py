@@ -13,7 +13,7 @@ from rules.checklist import load_checklist
 from rules.findings import Finding, FindingStatus
 from rules.scoring import score_check
 from rules.temporal import judge_day
-from tests.helpers import at, business_day, frame
+from tests.support.observations import at, business_day, frame
 
 CHECKLIST = load_checklist()
 ITEMS = [item.code for item in CHECKLIST.items]

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from cli import main as cli
 from pipeline.store import models as m
 from pipeline.store.db import Database
-from tests.run_site import BRANCH, REPO, STARTS, at, run_args
+from tests.support.run_site import BRANCH, REPO, STARTS, at, run_args
 
 
 def _copy_db(reference_run, tmp_path) -> str:

@@ -5,7 +5,7 @@ import pytest
 
 from sample_videos import recordings
 from sample_videos.recordings import FootageError, fetch, loop, nvr_encode, sha256, truncate
-from tests.recording_fixtures import write_clip
+from tests.support.recordings import write_clip
 
 
 def test_fetch_copies_the_shared_clip_and_checks_it(footage, tmp_path):

@@ -10,7 +10,7 @@ from pipeline.footage.recordings import (
     parse_start,
     timeline,
 )
-from tests.recording_fixtures import DAY, TZ, at, write_clip
+from tests.support.recordings import DAY, TZ, at, write_clip
 
 PATTERN = "{camera}_%Y%m%d_%H%M%S.mp4"
 

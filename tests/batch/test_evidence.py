@@ -24,7 +24,7 @@ from pipeline.footage.sampler import sample_video
 from pipeline.site import load_site, zone_specs
 from rules.checklist import load_checklist
 from tests.conftest import DATA, footage_file
-from tests.recording_fixtures import FPS, TZ, at, index_frame, read_index, write_clip
+from tests.support.recordings import FPS, TZ, at, index_frame, read_index, write_clip
 
 STAFF_BOX = (40, 60, 120, 200)
 CUSTOMER_BOX = (200, 60, 280, 200)

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import delete, select
 
 from pipeline.store import models as m
-from tests.api_fixtures import PERSONAS, running_api
+from tests.support.api import PERSONAS, running_api
 
 ALL = set(PERSONAS)
 READERS = {"admin", "supervisor", "branch"}

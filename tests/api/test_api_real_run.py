@@ -10,7 +10,7 @@ from sqlalchemy import select
 from api.app import create_app
 from api.auth import issue_token
 from pipeline.store import models as m
-from tests.run_site import BRANCH, DAY, build_site, run_cli
+from tests.support.run_site import BRANCH, DAY, build_site, run_cli
 
 
 @pytest.fixture(scope="module")

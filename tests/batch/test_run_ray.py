@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from pipeline.store import models as m
 from pipeline.store.db import Database
-from tests.run_site import finding_keys, run_cli
+from tests.support.run_site import finding_keys, run_cli
 
 pytestmark = pytest.mark.ray
 

@@ -4,7 +4,7 @@ from datetime import datetime
 import pytest
 
 from cli import main as cli
-from tests.recording_fixtures import at
+from tests.support.recordings import at
 
 SITE = """
 branch: {{id: JS-HA-001, name: test, region: huaian, timezone: Asia/Shanghai}}

@@ -7,7 +7,7 @@ from datetime import timedelta
 from rules.checklist import load_checklist
 from rules.findings import Finding, FindingStatus
 from rules.scoring import score_check
-from tests.helpers import at
+from tests.support.observations import at
 
 CHECKLIST = load_checklist()
 PENDING, CONFIRMED, DISMISSED = FindingStatus

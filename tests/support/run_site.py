@@ -63,9 +63,10 @@ def build_site(root: Path, footage: Path, corrupt: bool = False) -> Path:
     return site
 
 
-CHECKLIST = Path(__file__).resolve().parent / "data" / "checklists" / "short-absence.yaml"
-LABELS = Path(__file__).resolve().parent / "data" / "labels" / "one-by-one-person-detection.csv"
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
+DATA = REPO / "tests" / "data"
+CHECKLIST = DATA / "checklists" / "short-absence.yaml"
+LABELS = DATA / "labels" / "one-by-one-person-detection.csv"
 
 
 def run_args(site: Path, db_url: str, *extra: str) -> list[str]:

@@ -7,7 +7,7 @@ import pytest
 from pipeline.footage.recordings import find_segments
 from pipeline.footage.sampler import SamplingSpec
 from pipeline.footage.window import map_files
-from tests.recording_fixtures import DAY, TZ, at
+from tests.support.recordings import DAY, TZ, at
 
 CLIPS = [  # name, frames per second, seconds
     ("one-by-one-person-detection.mp4", 10, 139.4),  # H.264, keyframe every second

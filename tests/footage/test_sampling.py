@@ -7,7 +7,7 @@ from pipeline.footage.coverage import GapReason
 from pipeline.footage.recordings import find_segments
 from pipeline.footage.sampler import KEYFRAMES, SamplingSpec
 from pipeline.footage.window import map_files
-from tests.recording_fixtures import DAY, FPS, TZ, at, read_index
+from tests.support.recordings import DAY, FPS, TZ, at, read_index
 
 PATTERN = "{camera}_%Y%m%d_%H%M%S.mp4"
 WINDOW = (at(0), at(100))
@@ -123,7 +123,7 @@ def test_rate_out_of_range_is_refused():
 
 
 def test_window_far_into_a_file_seeks_to_it(tmp_path):
-    from tests.recording_fixtures import write_clip
+    from tests.support.recordings import write_clip
 
     write_clip(tmp_path / "cam-1_20240506_090000.mp4", 60)
     day = find_segments(tmp_path, PATTERN, "cam-1", TZ, DAY)

@@ -16,7 +16,7 @@ from pipeline.store import models as m
 from pipeline.store.db import Database
 from rules.periods import check_scores, resolve_period
 from rules.policies import load_policy
-from tests.api_fixtures import running_api
+from tests.support.api import running_api
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 
-from tests.api_fixtures import running_api
+from tests.support.api import running_api
 
 
 @pytest.fixture(scope="module")

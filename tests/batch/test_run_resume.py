@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from pipeline.store import models as m
 from pipeline.store.db import Database
-from tests.run_site import command, env, finding_keys, run_cli
+from tests.support.run_site import command, env, finding_keys, run_cli
 
 
 def _done_units(db_path) -> int:

@@ -10,7 +10,7 @@ from detectors.detections import COCO80, Detections
 from detectors.observations import ZonePurpose
 from detectors.observer import ZoneObserver, ZoneSpec
 from detectors.phone import PhoneStage, PhoneStageSettings, upper_body_crop
-from tests.test_phone_pose import BOWED_HEAD, HANDS_TOGETHER_AT_CHEST, UPRIGHT
+from tests.detectors.test_phone_pose import BOWED_HEAD, HANDS_TOGETHER_AT_CHEST, UPRIGHT
 
 T0 = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 PERSON, PHONE = COCO80.index("person"), COCO80.index("cell phone")
