@@ -3,7 +3,6 @@ routes and the pages both serve, and the one way a finding's status changes."""
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from datetime import UTC, date, datetime
 from functools import cache
 
@@ -16,7 +15,6 @@ from api.auth import Can, Principal, lock_branch, scoped, visible_branches
 from api.schemas import (
     AppealOut,
     AssessmentOut,
-    AssessmentRow,
     FindingOut,
     Page,
     PeriodOut,
@@ -172,7 +170,7 @@ def assess(
         policy_name=policy.name,
         period=PeriodOut(label=period.label, kind=period.kind) if period else None,
         branches=[
-            AssessmentRow(**asdict(row), name=visible[row.branch].name)
+            row.model_copy(update={"name": visible[row.branch].name})
             for row in assessed
             if row.branch in visible
         ],

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AfterValidator, BaseModel, Field
 
 from pipeline.store import models as m
+from rules.assessment import AssessmentRow
 from rules.checklist import Checklist
 from rules.config import StrictModel
 
@@ -142,21 +143,6 @@ class AppealDecisionIn(StrictModel):
         description="uphold: the finding stays confirmed; grant: it is dismissed"
     )
     note: Note = ""
-
-
-class AssessmentRow(BaseModel):
-    branch: str
-    name: str
-    region: str
-    score: float
-    checks: int
-    score_arithmetic: str
-    rank: int
-    region_rank: int
-    outcome: str
-    yuan: float = Field(description="negative: the branch pays; positive: it is rewarded")
-    rule: str
-    recheck: bool
 
 
 class PeriodOut(BaseModel):

@@ -3,17 +3,20 @@ the arithmetic. The one computation behind the API, `branch-audit assess` and th
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field
 
 from rules.periods import Period, check_scores, resolve_period
 from rules.policies import Policy
 
 
-@dataclass(frozen=True)
-class AssessmentRow:
+class AssessmentRow(BaseModel):
+    """One branch's assessment; the API serves it as it is (its `name` filled in there)."""
+
+    model_config = ConfigDict(frozen=True)
+
     branch: str
+    name: str = Field("", description="the branch's name (the scores do not carry it)")
     region: str
     score: float
     checks: int
@@ -21,7 +24,7 @@ class AssessmentRow:
     rank: int
     region_rank: int
     outcome: str
-    yuan: float  # negative: the branch pays; positive: it is rewarded
+    yuan: float = Field(description="negative: the branch pays; positive: it is rewarded")
     rule: str
     recheck: bool
 

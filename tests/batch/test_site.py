@@ -171,3 +171,14 @@ def test_unreadable_files(tmp_path):
     (tmp_path / "list.yaml").write_text("- a\n- b\n", encoding="utf-8")
     with pytest.raises(SiteError, match="a site file is a mapping"):
         load_site(tmp_path / "list.yaml")
+
+
+def test_the_readme_reference_is_the_models_own():
+    """The README's site-file table is generated from the models' titles and descriptions."""
+    from pipeline.site import site_reference
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    start, end = "<!-- site-reference -->\n", "\n<!-- /site-reference -->"
+    table = readme[readme.index(start) + len(start) : readme.index(end)]
+    assert table == site_reference()
+    assert "`cameras[].zones[].anchor`" in table and "`exempt[].from`" in table
