@@ -149,19 +149,27 @@ def _policy(name: str) -> Policy:
 
 
 def assess(
-    session: Session, principal: Principal, policy_name: str, label: str | None
+    session: Session,
+    checklist: Checklist,
+    principal: Principal,
+    policy_name: str,
+    label: str | None,
 ) -> AssessmentOut:
-    """Every branch's final check scores enter the ranks (they are province-wide); the
-    caller then sees only the rows of the branches they may see."""
+    """Every branch's final check scores enter the ranks (they are province-wide), the
+    incomplete ones left out (rules/assessment.py); the caller then sees only the rows of
+    the branches they may see."""
     policy = _policy(policy_name)
     rows = session.execute(
-        select(m.CheckScore.branch_id, m.Branch.region, m.CheckScore.date, m.CheckScore.final)
+        select(
+            m.CheckScore.branch_id, m.Branch.region, m.CheckScore.date, m.CheckScore.final,
+            m.CheckScore.coverage,
+        )
         .join(m.Branch)
         .order_by(m.CheckScore.branch_id, m.CheckScore.date)
-    ).all()
-    scores = pd.DataFrame(rows, columns=["branch", "region", "date", "score"])
+    ).all()  # fmt: skip
+    scores = pd.DataFrame(rows, columns=["branch", "region", "date", "score", "coverage"])
     try:
-        period, assessed = assessment_rows(scores, policy, label)
+        period, assessed = assessment_rows(scores, policy, label, checklist.min_coverage)
     except PeriodError as exc:
         raise HTTPException(422, str(exc)) from None
     visible = {b.id: b for b in visible_branches(session, principal)}

@@ -61,6 +61,10 @@ class CheckOut(BaseModel):
     provisional_score: float = Field(description="100 − deductions of pending and confirmed")
     final_score: float = Field(description="100 − deductions of confirmed findings only")
     coverage: float = Field(description="share of business hours actually observed")
+    complete: bool = Field(
+        description="coverage reaches the checklist's min_coverage; an incomplete check is "
+        "left out of period means, ranks and rewards"
+    )
     findings: dict[str, int] = Field(description="item code → findings not dismissed")
 
 
@@ -167,7 +171,7 @@ def local_span(start: datetime, end: datetime, timezone: str) -> str:
     return f"{a:%Y-%m-%d %H:%M:%S}–{b:%H:%M:%S} ({timezone})"
 
 
-def check_out(row: m.CheckScore, region: str) -> CheckOut:
+def check_out(row: m.CheckScore, region: str, checklist: Checklist) -> CheckOut:
     return CheckOut(
         branch=row.branch_id,
         region=region,
@@ -175,6 +179,7 @@ def check_out(row: m.CheckScore, region: str) -> CheckOut:
         provisional_score=row.provisional,
         final_score=row.final,
         coverage=row.coverage,
+        complete=checklist.complete(row.coverage),
         findings=row.findings,
     )
 

@@ -10,6 +10,7 @@ import pandas as pd
 
 from cli.main import UserError
 from rules.assessment import assessment_rows
+from rules.checklist import load_checklist
 from rules.periods import PeriodError
 from rules.policies import load_policy
 
@@ -21,7 +22,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Mean the check scores of the period, rank branches in the province and "
         "their region, and apply the policy; each outcome shows its rule and arithmetic.",
     )
-    p.add_argument("--scores", required=True, type=Path, help="CSV: branch,region,date,score")
+    p.add_argument(
+        "--scores", required=True, type=Path,
+        help="CSV: branch,region,date,score[,coverage]; checks whose coverage is below "
+        "--min-coverage count for no mean, rank or reward",
+    )  # fmt: skip
+    p.add_argument(
+        "--min-coverage", type=float,
+        help="share of business hours a check must have seen (default: the checklist's)",
+    )  # fmt: skip
     p.add_argument("--policy", required=True, help="A, B or a policy YAML file")
     p.add_argument(
         "--period",
@@ -35,22 +44,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     policy = load_policy(args.policy)
     scores = pd.read_csv(args.scores, dtype={"branch": str, "region": str})
-    period, rows = assessment_rows(scores, policy, args.period)
+    floor = load_checklist().min_coverage if args.min_coverage is None else args.min_coverage
+    period, rows = assessment_rows(scores, policy, args.period, floor)
     if period is None:
         raise UserError(f"{args.scores}: no scores in it")
     if not rows:
         raise PeriodError(f"no scores in period {period.label}")
     keep = (
-        "region",
-        "score",
-        "checks",
-        "rank",
-        "region_rank",
-        "outcome",
-        "yuan",
-        "rule",
-        "recheck",
-    )
+        "region", "score", "checks", "incomplete_checks", "coverage", "rank", "region_rank",
+        "outcome", "yuan", "rule", "recheck",
+    )  # fmt: skip
     branches = {r.branch: {k: getattr(r, k) for k in keep} for r in rows}
     if args.json:
         report = {
@@ -67,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
     )
     for branch, b in branches.items():
         print(
-            f"{branch:<14} {b['region']:<10} {b['score']:>7g} {b['rank']:>5} "
-            f"{b['region_rank']:>5} {b['outcome']:<13} {b['yuan']:>9g}  {b['rule']}"
+            f"{branch:<14} {b['region']:<10} {b['score']:>7g} {b['rank'] or '-':>5} "
+            f"{b['region_rank'] or '-':>5} {b['outcome']:<13} {b['yuan']:>9g}  {b['rule']}"
         )
     return 0

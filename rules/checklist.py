@@ -57,8 +57,20 @@ class PersonsEvidence(_Evidence):
         return zone.persons > self.more_than
 
 
+class FootageEvidence(StrictModel):
+    """No footage of a camera during judged time, whatever the reason (no file, unreadable,
+    truncated, a failed unit, a silence between samples): judged from the coverage gaps,
+    not from zones, so it names no purposes."""
+
+    signal: Literal["footage"]
+    purposes: tuple[ZonePurpose, ...] = ()
+
+    def violates(self, zone: ZoneObservation) -> bool:
+        return False  # no zone shows missing footage; the gaps do (rules/temporal.py)
+
+
 Evidence = Annotated[
-    AbsentEvidence | PhoneEvidence | ClutterEvidence | PersonsEvidence,
+    AbsentEvidence | PhoneEvidence | ClutterEvidence | PersonsEvidence | FootageEvidence,
     Field(discriminator="signal"),
 ]
 
@@ -121,7 +133,18 @@ class Checklist(StrictModel):
     sampling: Sampling = Sampling()
     #: deduction factor for a repeat within the period or an item the branch was told to fix
     repeat_factor: float = Field(default=2.0, ge=1)
+    min_coverage: float = Field(
+        default=0.9, ge=0, le=1, title="minimum coverage",
+        description="a check counts only if its coverage — the share of business hours each "
+        "of the branch's cameras was observed, averaged over its cameras — reaches this; "
+        "below it the check is incomplete: it keeps its findings but is left out of period "
+        "means, ranks, rewards and commendations",
+    )  # fmt: skip
     items: tuple[ChecklistItem, ...]
+
+    def complete(self, coverage: float) -> bool:
+        """Whether a check with this coverage counts (unknown is not perfect either)."""
+        return covers(coverage, self.min_coverage)
 
     @model_validator(mode="after")
     def _unique_codes(self) -> Checklist:
@@ -140,6 +163,11 @@ class Checklist(StrictModel):
     @property
     def enabled(self) -> tuple[ChecklistItem, ...]:
         return tuple(item for item in self.items if item.enabled)
+
+
+def covers(coverage: float, min_coverage: float) -> bool:
+    """A check's coverage reaches the minimum (float shares: a hair below still reaches)."""
+    return coverage >= min_coverage - 1e-9
 
 
 def load_checklist(path: str | Path | None = None) -> Checklist:

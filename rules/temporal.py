@@ -16,9 +16,9 @@ from enum import Enum, auto
 
 from detectors.observations import FrameObservation
 from rules.calendar import BusinessDay, CoverageGap, ZoneRef
-from rules.checklist import Checklist, ChecklistItem, Hysteresis
+from rules.checklist import Checklist, ChecklistItem, FootageEvidence, Hysteresis
 from rules.findings import Finding
-from rules.intervals import Span, intersect, subtract, total
+from rules.intervals import Span, intersect, merge, subtract, total
 from rules.timeline import (
     Piece,
     PostSample,
@@ -241,17 +241,51 @@ def judge_day(
         blind = [(g.start.timestamp(), g.end.timestamp()) for g in gaps if g.camera == camera]
         times = [f.t.timestamp() for f in frames.get(camera, [])]
         known[camera] = known_spans(times, checklist.sampling.max_gap_s, blind)
+    unknown = [g for c in cameras for g in _gaps(c, business, known[c], gaps, tz)]
     findings = []
     for item in checklist.enabled:
         exempt = [(s.timestamp(), e.timestamp()) for s, e in day.exempt.get(item.code, ())]
         judged = subtract([business], exempt)
-        findings += _item_findings(item, checklist, frames, known, judged, branch, list(refs), tz)
+        if isinstance(item.evidence, FootageEvidence):
+            findings += _footage_findings(item, unknown, judged, branch, tz)
+        else:
+            findings += _item_findings(
+                item, checklist, frames, known, judged, branch, list(refs), tz
+            )
     findings.sort(key=lambda f: (f.start, f.item, f.zone))
     span = business[1] - business[0]
     return DayJudgement(
         branch=branch,
         day=day,
         findings=tuple(findings),
-        gaps=tuple(g for c in cameras for g in _gaps(c, business, known[c], gaps, tz)),
+        gaps=tuple(unknown),
         coverage={c: total(intersect(known[c], [business])) / span for c in cameras},
     )
+
+
+def _footage_findings(
+    item: ChecklistItem,
+    gaps: Sequence[CoverageGap],
+    judged: list[Span],
+    branch: str,
+    tz: tzinfo,
+) -> list[Finding]:
+    """Every continuous stretch of judged time a camera did not see, whatever the reasons
+    of its parts, lasting at least the item's trigger: one finding per camera and stretch."""
+    by_camera: dict[str, list[Span]] = defaultdict(list)
+    for gap in gaps:
+        by_camera[gap.camera].append((gap.start.timestamp(), gap.end.timestamp()))
+    return [
+        Finding(
+            item=item.code,
+            branch=branch,
+            cameras=(camera,),
+            zone=camera,
+            start=datetime.fromtimestamp(start, tz),
+            end=datetime.fromtimestamp(end, tz),
+            confidence=1.0,
+        )
+        for camera, spans in sorted(by_camera.items())
+        for start, end in intersect(merge(spans), judged)
+        if end - start >= item.trigger.duration_s - EPS
+    ]

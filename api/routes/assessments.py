@@ -13,7 +13,7 @@ import pandas as pd
 from fastapi import APIRouter, Query, Response
 
 from api.auth import Can, Principal, require
-from api.deps import DbSession
+from api.deps import AppSettings, DbSession
 from api.queries import assess
 from api.schemas import AssessmentOut, AssessmentRow
 
@@ -33,10 +33,14 @@ Reader = Annotated[Principal, require(Can.READ_SCORES)]
 
 @router.get("/assessments")
 def assessments(
-    session: DbSession, principal: Reader, policy: PolicyName = "A", period: PeriodLabel = None
+    session: DbSession,
+    settings: AppSettings,
+    principal: Reader,
+    policy: PolicyName = "A",
+    period: PeriodLabel = None,
 ) -> AssessmentOut:
     """Each branch's period score, ranks, outcome and yuan, with the rule and arithmetic."""
-    return assess(session, principal, policy, period or None)
+    return assess(session, settings.checklist, principal, policy, period or None)
 
 
 def _frame(report: AssessmentOut) -> pd.DataFrame:
@@ -61,9 +65,13 @@ def _download(content: bytes, media_type: str, report: AssessmentOut, ext: str) 
     "/assessments.csv", response_class=Response, responses={200: {"content": {"text/csv": {}}}}
 )
 def assessments_csv(
-    session: DbSession, principal: Reader, policy: PolicyName = "A", period: PeriodLabel = None
+    session: DbSession,
+    settings: AppSettings,
+    principal: Reader,
+    policy: PolicyName = "A",
+    period: PeriodLabel = None,
 ):
-    report = assess(session, principal, policy, period or None)
+    report = assess(session, settings.checklist, principal, policy, period or None)
     text = _frame(report).to_csv(index=False)
     # a BOM so that Excel opens the Chinese rule texts as UTF-8
     return _download(("\ufeff" + text).encode(), "text/csv; charset=utf-8", report, "csv")
@@ -74,9 +82,13 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 @router.get("/assessments.xlsx", response_class=Response, responses={200: {"content": {XLSX: {}}}})
 def assessments_xlsx(
-    session: DbSession, principal: Reader, policy: PolicyName = "A", period: PeriodLabel = None
+    session: DbSession,
+    settings: AppSettings,
+    principal: Reader,
+    policy: PolicyName = "A",
+    period: PeriodLabel = None,
 ):
-    report = assess(session, principal, policy, period or None)
+    report = assess(session, settings.checklist, principal, policy, period or None)
     buffer = io.BytesIO()
     _frame(report).to_excel(buffer, index=False, sheet_name="assessment")
     return _download(buffer.getvalue(), XLSX, report, "xlsx")

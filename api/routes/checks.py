@@ -9,7 +9,7 @@ from fastapi import APIRouter, HTTPException, Query
 from sqlalchemy import select
 
 from api.auth import Can, Principal, require, scoped
-from api.deps import DbSession
+from api.deps import AppSettings, DbSession
 from api.queries import branch_or_404
 from api.schemas import BRANCH_ID, CheckOut, check_out
 from pipeline.store import models as m
@@ -20,6 +20,7 @@ router = APIRouter(prefix="/api/v1", tags=["checks"])
 @router.get("/checks")
 def checks(
     session: DbSession,
+    settings: AppSettings,
     principal: Annotated[Principal, require(Can.READ_SCORES)],
     branch: Annotated[str | None, Query(pattern=BRANCH_ID)] = None,
     from_: Annotated[date | None, Query(alias="from")] = None,
@@ -39,4 +40,4 @@ def checks(
     if to:
         stmt = stmt.where(m.CheckScore.date <= to)
     rows = session.execute(stmt.order_by(m.CheckScore.branch_id, m.CheckScore.date))
-    return [check_out(row, region) for row, region in rows]
+    return [check_out(row, region, settings.checklist) for row, region in rows]

@@ -137,7 +137,7 @@ def review(
     region = session.get(m.Branch, row.branch_id).region
     return ReviewResult(
         finding=finding_detail(row, tz, settings.checklist),
-        check=check_out(check, region) if check else None,
+        check=check_out(check, region, settings.checklist) if check else None,
     )
 
 

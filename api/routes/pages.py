@@ -222,7 +222,7 @@ def branch_page(
         "branch.html",
         principal,
         branch=branch,
-        checks=[check_out(r, branch.region) for r in rows],
+        checks=[check_out(r, branch.region, settings.checklist) for r in rows],
         chart=score_chart([(r.date, r.provisional, r.final) for r in rows]),
         findings=findings,
         can_appeal=principal.can(Can.APPEAL),
@@ -256,13 +256,14 @@ def appeals_page(request: Request, session: DbSession, settings: AppSettings, pr
 def assessments_page(
     request: Request,
     session: DbSession,
+    settings: AppSettings,
     principal: Viewer,
     policy: PolicyName = "B",
     period: PeriodLabel = None,
 ):
     _require(principal, Can.READ_SCORES)
     try:
-        report, error = assess(session, principal, policy, period or None), None
+        report, error = assess(session, settings.checklist, principal, policy, period or None), None
     except HTTPException as exc:
         report, error = None, exc.detail
     query = f"policy={policy}" + (f"&period={quote(period)}" if period else "")

@@ -10,8 +10,8 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from detectors.base import Detector
@@ -23,11 +23,14 @@ from pipeline.store.db import Database
 from pipeline.store.findings import finding_rows, save_judgement
 from pipeline.store.readback import Stored, load_stored
 from rules.calendar import CoverageGap
-from rules.checklist import Checklist
+from rules.checklist import Checklist, FootageEvidence
 from rules.findings import Finding
 from rules.temporal import judge_day
 
 log = logging.getLogger(__name__)
+
+#: seconds of footage shown on each side of a gap in a missing-footage finding's clip
+EDGE_S = 6.0
 
 
 @dataclass
@@ -38,6 +41,8 @@ class BranchReport:
     score: float | None = None
     #: mean over the site's cameras of the share of business hours each saw
     coverage: float | None = None
+    #: the coverage reaches the checklist's min_coverage: the check counts for ranks
+    complete: bool | None = None
     detector_version: str = ""
     findings: list[dict] = field(default_factory=list)
     failed_units: list[dict] = field(default_factory=list)
@@ -60,6 +65,18 @@ def _keytime(finding: Finding) -> datetime:
     """The violating sample nearest the middle: the frame that best shows the finding."""
     middle = finding.start + finding.duration / 2
     return min(finding.support, key=lambda t: abs(t - middle), default=middle)
+
+
+def _requests(request, evidence) -> list[tuple]:
+    """How a finding's evidence is cut. Missing footage shows its edges: the last seconds
+    before the gap and the first after it, the key frame before it, else after it (a gap
+    from the opening has no before)."""
+    if not isinstance(evidence, FootageEvidence):
+        return [(request, {})]
+    edges = {"pre_s": EDGE_S, "post_s": EDGE_S, "part_s": EDGE_S}
+    before = request.start - timedelta(seconds=EDGE_S / 2)
+    after = request.end + timedelta(seconds=0.5)
+    return [(replace(request, keytime=t), edges) for t in (before, after)]
 
 
 def _has_files(root: Path, row: m.Finding) -> bool:
@@ -97,10 +114,16 @@ def _evidence(
             segments=plan.segments,
             zones=plan.units[0].zones if plan.units else (),
         )
-        try:
-            evidence = write_evidence(request, detector(), root, checklist=checklist, phone=phone)
-        except EvidenceError as exc:
-            log.warning("finding %s: no evidence: %s", finding.id, exc)
+        evidence = None
+        for req, rolls in _requests(request, checklist.item(finding.item).evidence):
+            try:
+                evidence = write_evidence(
+                    req, detector(), root, checklist=checklist, phone=phone, **rolls
+                )
+                break
+            except EvidenceError as exc:
+                log.warning("finding %s: no evidence: %s", finding.id, exc)
+        if evidence is None:
             continue
         with db.session() as s:
             row = s.get(m.Finding, finding.id)
@@ -132,6 +155,7 @@ def judge_branch_day(
     )
     cameras = [c.id for c in bd.site.cameras]
     report.coverage = sum(judgement.coverage.get(c, 0.0) for c in cameras) / len(cameras)
+    report.complete = checklist.complete(report.coverage)
     report.detector_version = ",".join(sorted(stored.versions))
     report.score = save_judgement(
         db, bd.branch, bd.date, judgement, checklist, run_id, report.detector_version,

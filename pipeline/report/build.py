@@ -26,19 +26,22 @@ class ReportError(Exception):
     """Nothing to report on that date."""
 
 
-def policy_outcomes(checks: list[m.CheckScore], branches: dict[str, m.Branch]) -> dict[str, dict]:
-    """Each policy's outcome for each branch, the day's final score taken as a check round."""
+def policy_outcomes(
+    checks: list[m.CheckScore], branches: dict[str, m.Branch], checklist: Checklist
+) -> dict[str, dict]:
+    """Each policy's outcome for each branch, the day's final score taken as a check round
+    (an incomplete check counts for no rank or reward: rules/assessment.py)."""
     scores = pd.DataFrame(
         [
             {"branch": c.branch_id, "region": branches[c.branch_id].region,
-             "date": c.date, "score": c.final}
+             "date": c.date, "score": c.final, "coverage": c.coverage}
             for c in checks
         ]
     )  # fmt: skip
     out: dict[str, dict] = {c.branch_id: {} for c in checks}
     for code in POLICIES:
         policy = load_policy(code)
-        period, rows = assessment_rows(scores, policy, None)
+        period, rows = assessment_rows(scores, policy, None, checklist.min_coverage)
         for row in rows:
             yuan = f", {row.yuan:+g} yuan" if row.yuan else ""
             out[row.branch][f"{policy.name} ({period.label})"] = f"{row.outcome}{yuan}: {row.rule}"
@@ -88,7 +91,7 @@ def _section(
     chart = day_chart(tracks, business.opening, business.closing) if business else ""
     return BranchSection(
         branch.id, branch.name, branch.region, check.provisional, check.final, check.coverage,
-        chart, findings, failed_units=stored.failed,
+        chart, findings, failed_units=stored.failed, complete=checklist.complete(check.coverage),
     )  # fmt: skip
 
 
@@ -104,7 +107,7 @@ def build_report(
         rows = {b.id: b for b in s.scalars(select(m.Branch)).all()}
     if not checks:
         raise ReportError(f"no reviewed branch on {on} in {db.url}: run `branch-audit run` first")
-    outcomes = policy_outcomes(checks, rows)
+    outcomes = policy_outcomes(checks, rows, checklist)
     sections = []
     for check in checks:
         section = _section(db, rows[check.branch_id], check, checklist, evidence)

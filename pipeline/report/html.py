@@ -44,6 +44,8 @@ class BranchSection:
     findings: list[ReportFinding]
     outcomes: dict[str, str] = field(default_factory=dict)  # policy name → outcome text
     failed_units: list[dict] = field(default_factory=list)
+    #: coverage reached the checklist's minimum: the check counts for ranks and rewards
+    complete: bool = True
 
 
 TEMPLATE = """<!doctype html>
@@ -70,11 +72,14 @@ img.kf{width:220px;border-radius:4px}
 <div class="scores">
  <div class="card">暂定得分 Provisional<b class="{{ 'low' if s.provisional < 85 else '' }}">{{ '%.1f' % s.provisional }}</b></div>
  <div class="card">最终得分 Final<b class="{{ 'low' if s.final < 85 else '' }}">{{ '%.1f' % s.final }}</b></div>
- <div class="card">覆盖率 Coverage<b>{{ '%.0f' % (100 * s.coverage) }}%</b></div>
+ <div class="card">覆盖率 Coverage<b class="{{ '' if s.complete else 'low' }}">{{ '%.0f' % (100 * s.coverage) }}%</b></div>
 </div>
+{% if not s.complete %}<p class="warn">检查不完整 Incomplete check: coverage below the checklist's
+minimum. The check keeps its findings but counts for no period mean, rank, reward or
+commendation until the footage is supplied.</p>{% endif %}
 <div class="muted">Provisional counts findings awaiting review; final counts only what a supervisor
 confirmed. Coverage is the share of business hours the cameras actually showed: time not seen is
-unknown, never counted against the branch.</div>
+unknown: never an absence, and never a perfect score either (long gaps are 录像缺失 findings).</div>
 {% if s.outcomes %}<table><tr><th>考核 Policy</th><th>结果 Outcome (this day's score as a check round)</th></tr>
 {% for policy, text in s.outcomes.items() %}<tr><td>{{ policy }}</td><td>{{ text }}</td></tr>{% endfor %}</table>{% endif %}
 {% if s.failed_units %}<p class="warn">Not reviewed (counted as unknown time):

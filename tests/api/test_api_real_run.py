@@ -82,3 +82,18 @@ def test_another_branch_cannot_see_these_findings(api):
     )
     listed = _get(client, tokens["other_branch"], "/api/v1/findings").json()
     assert listed["items"] == []
+
+
+def test_a_check_with_too_little_footage_is_incomplete_and_ranks_nowhere(api):
+    """The test branch's clips leave a fifth of its day unseen (tests/support/run_site.py):
+    its check is incomplete, so it is assessed as such, never ranked or rewarded."""
+    client, _, tokens, _ = api
+    checks = _get(client, tokens["supervisor"], "/api/v1/checks", params={"branch": BRANCH})
+    (check,) = [c for c in checks.json() if c["date"] == DAY.isoformat()]
+    assert check["coverage"] < 0.9 and check["complete"] is False
+    for policy in ("A", "B"):
+        report = _get(
+            client, tokens["supervisor"], "/api/v1/assessments", params={"policy": policy}
+        ).json()
+        (row,) = [b for b in report["branches"] if b["branch"] == BRANCH]
+        assert (row["outcome"], row["rank"], row["yuan"]) == ("incomplete", None, 0)

@@ -171,12 +171,26 @@ def test_a_folder_of_sites_runs_each_branch_on_its_own(reference_run, tmp_path):
 
     assert finding_keys(doc) == finding_keys(reference)
     blind, closed = doc["branches"]["BLIND"], doc["branches"]["CLOSED"]
-    # a camera whose recordings are missing is unknown all day: no absence, no score lost
-    assert (blind["coverage"], blind["findings"], blind["score"]) == (0.0, [], 100)
+    # a camera whose recordings are missing is unknown all day: never an absence, never a
+    # perfect check either: an incomplete check and one missing-footage finding to review
+    assert (blind["coverage"], blind["complete"]) == (0.0, False)
+    [lost] = blind["findings"]
+    assert (lost["item"], lost["camera"], lost["status"]) == ("FOOTAGE_MISSING", "door", "pending")
+    assert (lost["start"][11:19], lost["end"][11:19]) == ("09:00:00", "09:06:00")
+    assert blind["score"] == 98
+    # the test branch's own two clips leave 82 s of its 6 minutes unseen: incomplete too
+    post = doc["branches"][BRANCH]
+    assert post["coverage"] == pytest.approx(278.8 / 360, abs=0.01) and post["complete"] is False
     failed, bad_file = doc["failed_units"]
     assert failed["unit"] == "BLIND/door/(recordings)"
     assert "recordings folder not found" in failed["reason"]
     # a broken site file costs its own branch, not the night
     assert bad_file["unit"].endswith("d-broken.yaml") and "BROKEN" not in doc["branches"]
     assert "cameras[0].zones[0].polygon: point 2 is outside 0..1" in bad_file["reason"]
-    assert closed == {"open": False, "score": None, "coverage": None, "findings": []}
+    assert closed == {
+        "open": False,
+        "score": None,
+        "coverage": None,
+        "complete": None,
+        "findings": [],
+    }

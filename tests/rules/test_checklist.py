@@ -1,4 +1,4 @@
-"""The checklist as data: the shipped file matches SPEC §2, a bank's file is validated."""
+"""The checklist as data: the shipped file matches the checklist table of the README, a bank's file is validated."""
 
 from __future__ import annotations
 
@@ -21,9 +21,11 @@ def test_default_checklist_holds_the_spec_items():
         "PHONE_USE": (10, 30, 2, 10),
         "COUNTER_CLUTTER": (300, None, 1, 5),
         "COUNTER_CROWDING": (60, None, 1, 5),
+        "FOOTAGE_MISSING": (600, None, 2, 10),
         "GUARD_IDLE": (1800, None, 1, 5),
     }
-    assert [i.code for i in checklist.enabled][-1] == "COUNTER_CROWDING"
+    assert [i.code for i in checklist.enabled][-1] == "FOOTAGE_MISSING"
+    assert checklist.min_coverage == 0.9
     h = checklist.hysteresis
     assert (h.confirm_ok_at, h.start_below, h.end_at) == (0.6, 0.2, 0.5)
     assert checklist.item("LOBBY_MANAGER_ABSENT").name_zh.startswith("大堂经理脱岗")

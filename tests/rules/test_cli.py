@@ -76,7 +76,13 @@ def test_score_turns_observations_into_findings_and_a_score(tmp_path, branch_aud
     )
     assert code == 0
     [check] = json.loads(out)["checks"]
-    [finding] = check["findings"]
+    [finding] = [f for f in check["findings"] if f["item"] != "FOOTAGE_MISSING"]
+    # the hour observed is all the day's footage: the rest of it is missing on both cameras
+    assert {
+        f["cameras"][0]: (f["start"][11:19], f["end"][11:19])
+        for f in check["findings"]
+        if f["item"] == "FOOTAGE_MISSING"
+    } == {"counter-1": ("09:59:58", "17:00:00"), "lobby-1": ("09:00:00", "17:00:00")}
     assert (finding["item"], finding["zone"], finding["cameras"]) == (
         "TELLER_ABSENT",
         "post-1",
@@ -86,7 +92,8 @@ def test_score_turns_observations_into_findings_and_a_score(tmp_path, branch_aud
         "2024-03-05T09:10:00+08:00",
         "2024-03-05T09:16:40+08:00",
     )
-    assert check["score"]["provisional"] == 98 and check["score"]["final"] == 100
+    # the second camera's missing footage is a repeat of the item within the check: doubled
+    assert check["score"]["provisional"] == 100 - 2 - (2 + 2 * 2) and check["score"]["final"] == 100
     assert check["coverage"]["lobby-1"] == 0
 
 
@@ -102,7 +109,8 @@ def test_score_honours_the_site_exempt_window_with_absolute_times(tmp_path, bran
     )
     code, out, _ = branch_audit("score", "--observations", obs, "--site", tmp_path / "site.yaml")
     assert code == 0
-    assert "provisional 100" in out and "TELLER_ABSENT" not in out
+    # the 20-minute absence lies in the exempt window: no finding; the hours not observed are
+    assert "TELLER_ABSENT" not in out and "FOOTAGE_MISSING" in out
 
 
 def test_score_reports_bad_input_in_one_line(tmp_path, branch_audit):

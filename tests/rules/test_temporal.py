@@ -9,9 +9,9 @@ from rules.calendar import CoverageGap, ZoneRef
 from rules.checklist import load_checklist
 from rules.temporal import debounced_violations, judge_day
 from rules.timeline import Piece
-from tests.support.observations import OPEN, at, business_day, every, frame, series
+from tests.support.observations import OPEN, at, business_day, every, frame, series, zone_items
 
-CHECKLIST = load_checklist()
+CHECKLIST = zone_items(load_checklist())
 LOBBY = ZonePurpose.LOBBY_MANAGER
 
 

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from detectors.observations import FrameObservation, ZoneObservation, ZonePurpose
 from rules.calendar import BusinessDay
+from rules.checklist import Checklist
 
 TZ = ZoneInfo("Asia/Shanghai")
 DAY = date(2024, 3, 5)  # a Tuesday
@@ -41,3 +42,14 @@ def series(times, present, **kwargs) -> list[FrameObservation]:
 def every(start: float, end: float, step: float = 2.0) -> list[float]:
     """Sample times start, start+step, … up to but excluding end."""
     return [start + i * step for i in range(math.ceil((end - start) / step))]
+
+
+def zone_items(checklist: Checklist) -> Checklist:
+    """The checklist without FOOTAGE_MISSING, for series that cover only part of a business
+    day on purpose: the rest of the day is unknown, which that item judges (its own tests
+    are in tests/rules/test_footage.py)."""
+    items = tuple(
+        i.model_copy(update={"enabled": False}) if i.code == "FOOTAGE_MISSING" else i
+        for i in checklist.items
+    )
+    return checklist.model_copy(update={"items": items})
