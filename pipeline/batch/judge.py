@@ -67,7 +67,7 @@ def _keytime(finding: Finding) -> datetime:
     return min(finding.support, key=lambda t: abs(t - middle), default=middle)
 
 
-def _requests(request, evidence) -> list[tuple]:
+def evidence_requests(request, evidence) -> list[tuple]:
     """How a finding's evidence is cut. Missing footage shows its edges: the last seconds
     before the gap and the first after it, the key frame before it, else after it (a gap
     from the opening has no before)."""
@@ -115,7 +115,7 @@ def _evidence(
             zones=plan.units[0].zones if plan.units else (),
         )
         evidence = None
-        for req, rolls in _requests(request, checklist.item(finding.item).evidence):
+        for req, rolls in evidence_requests(request, checklist.item(finding.item).evidence):
             try:
                 evidence = write_evidence(
                     req, detector(), root, checklist=checklist, phone=phone, **rolls

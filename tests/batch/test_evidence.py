@@ -262,3 +262,56 @@ def test_slower_recorder_plays_in_real_time(tmp_path):
     for k, frame in enumerate(frames):
         # the first frame in its slot, or the previous one held over an empty slot
         assert 2 + k / 5 - 0.25 <= read_index(frame) / 4 < 2 + (k + 1) / 5
+
+
+@pytest.fixture(scope="module")
+def gapped(tmp_path_factory):
+    """Files 09:00:00-09:00:20 and 09:01:00-09:01:20: no footage for the 40 s between."""
+    folder = tmp_path_factory.mktemp("gapped-recordings")
+    out = []
+    for first in (0, 60):
+        path = write_clip(
+            folder / f"cam-1_{first}.mp4", 20, frame=lambda i, f=first: _textured(f * FPS + i)
+        )
+        out.append(probe(path, at(first), TZ))
+    return tuple(out)
+
+
+def _missing(segments, start, end, tmp_path):
+    """Evidence of a FOOTAGE_MISSING finding as the nightly run cuts it (pipeline/batch/judge.py)."""
+    from pipeline.batch.judge import evidence_requests
+
+    request = EvidenceRequest(
+        "f-gap", "FOOTAGE_MISSING", "cam-1", "cam-1", at(start), at(end), at(start), segments, ZONES
+    )
+    evidence = load_checklist().item("FOOTAGE_MISSING").evidence
+    for req, rolls in evidence_requests(request, evidence):
+        try:
+            return req, write_evidence(req, StubDetector(), tmp_path, **rolls)
+        except EvidenceError:
+            continue
+    raise AssertionError("no evidence at all")
+
+
+def test_missing_footage_evidence_shows_the_last_seconds_before_and_the_first_after(
+    gapped, tmp_path
+):
+    req, ev = _missing(gapped, 20, 60, tmp_path)
+    assert req.keytime == at(17)  # the key frame: the footage just before the gap
+    _, frames = _frames(tmp_path / ev.clip)
+    shown = [_shown(f) for f in frames if f.mean() > 10]  # not the black title card between
+    before = [t for t in shown if t < 30]
+    after = [t for t in shown if t >= 30]
+    assert before and min(before) >= 14 - 0.11 and max(before) < 20
+    assert after and min(after) >= 60 and max(after) <= 66 + 0.11
+    assert shown == sorted(shown)
+    key = cv2.imdecode(np.frombuffer((tmp_path / ev.keyframe).read_bytes(), np.uint8), 1)
+    assert _shown(key) == pytest.approx(17, abs=0.21)
+
+
+def test_missing_footage_from_the_opening_shows_what_came_after(gapped, tmp_path):
+    later = gapped[1:]  # nothing before 09:01:00
+    req, ev = _missing(later, 0, 60, tmp_path)
+    assert req.keytime == at(60.5)
+    _, frames = _frames(tmp_path / ev.clip)
+    assert all(_shown(f) >= 60 for f in frames if f.mean() > 10)
