@@ -1,32 +1,38 @@
 """Who is calling, what their role lets them do, and which branches they may see.
 
-Tokens are stored only as sha256 digests, so a leaked database does not leak access.
-Every query over branch data goes through `scoped`, the one place that knows which
-branches a role sees; a branch outside that scope is reported like one that does not exist.
+Tokens and browser sessions are stored only as sha256 digests, so a leaked database does
+not leak access. A caller is a live token: sent as a bearer token, or behind the session
+id of the login cookie; its row is read on every request, so a revoked or expired token
+stops working at once, in every open session too. Every query over branch data goes
+through `scoped`, the one place that knows which branches a role sees; a branch outside
+that scope is reported like one that does not exist.
 """
 
 from __future__ import annotations
 
 import hashlib
-import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, or_, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from api.deps import DbSession
+from api.deps import AppSettings, DbSession
 from pipeline.store import models as m
+from pipeline.store.db import Database
 
-COOKIE = "ba_token"
+COOKIE = "ba_session"  # the session id (api/login.py), never the token
+#: last use is written at most this often per token and session, not on every request
+TOUCH_EVERY = timedelta(minutes=1)
 
 
 class Role(StrEnum):
     ADMIN = "admin"
+    PROVINCE = "province"  # the province's inspectors: the level above, decides appeals
     SUPERVISOR = "supervisor"  # inspector of one region
     BRANCH = "branch"  # a branch manager
     ASSESSMENT = "assessment"  # the performance-assessment system
@@ -38,13 +44,17 @@ class Can(StrEnum):
     REVIEW = "review findings"
     APPEAL = "appeal findings"
     DECIDE_APPEALS = "decide appeals"
+    REOPEN_APPEALS = "reopen decided appeals"
 
 
+# Appeals go to the level above the first instance: supervisors review, the province
+# decides; an admin may do both, but never both on one finding (api/routes/appeals.py).
 GRANTS: dict[Role, frozenset[Can]] = {
-    Role.ADMIN: frozenset({Can.READ_SCORES, Can.READ_FINDINGS, Can.REVIEW, Can.DECIDE_APPEALS}),
-    Role.SUPERVISOR: frozenset(
-        {Can.READ_SCORES, Can.READ_FINDINGS, Can.REVIEW, Can.DECIDE_APPEALS}
+    Role.ADMIN: frozenset(
+        {Can.READ_SCORES, Can.READ_FINDINGS, Can.REVIEW, Can.DECIDE_APPEALS, Can.REOPEN_APPEALS}
     ),
+    Role.PROVINCE: frozenset({Can.READ_SCORES, Can.READ_FINDINGS, Can.DECIDE_APPEALS}),
+    Role.SUPERVISOR: frozenset({Can.READ_SCORES, Can.READ_FINDINGS, Can.REVIEW}),
     Role.BRANCH: frozenset({Can.READ_SCORES, Can.READ_FINDINGS, Can.APPEAL}),
     Role.ASSESSMENT: frozenset({Can.READ_SCORES}),
 }
@@ -66,67 +76,67 @@ class Principal:
         return f"{self.name} ({self.role}{', ' + where if where else ''})"
 
 
-class TokenError(ValueError):
-    """A token cannot be issued with these attributes."""
+def digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def issue_token(
-    session: Session,
-    role: str,
-    name: str | None = None,
-    region: str | None = None,
-    branch: str | None = None,
-) -> str:
-    """A new random token; only its digest is stored. A branch token's region is its branch's."""
-    try:
-        role = Role(role)
-    except ValueError:
-        raise TokenError(f"unknown role {role!r}; one of {', '.join(Role)}") from None
-    if role is Role.SUPERVISOR and not region:
-        raise TokenError("a supervisor token needs --region")
-    if role is Role.BRANCH and not branch:
-        raise TokenError("a branch token needs --branch")
-    if role is not Role.SUPERVISOR and region:
-        raise TokenError(f"--region applies to supervisor tokens, not {role}")
-    if role is not Role.BRANCH and branch:
-        raise TokenError(f"--branch applies to branch tokens, not {role}")
-    token = "ba_" + secrets.token_urlsafe(32)
-    now = datetime.now(UTC)
-    name = name or f"{role}-{region or branch or 'all'}"
-    session.add(
-        m.ApiToken(
-            token_hash=digest(token),
-            name=name,
-            role=str(role),
-            region=region,
-            branch_id=branch,
-            created_at=now,
-        )
+def _live(now: datetime):
+    return m.ApiToken.revoked_at.is_(None), or_(
+        m.ApiToken.expires_at.is_(None), m.ApiToken.expires_at > now
     )
-    session.add(
-        m.AuditEntry(
-            at=now,
-            actor="cli",
-            action="token_create",
-            detail={"name": name, "role": str(role), "region": region, "branch": branch},
-        )
-    )
-    return token
 
 
-def principal_for(session: Session, token: str) -> Principal | None:
-    row = session.scalars(
-        select(m.ApiToken).where(
-            m.ApiToken.token_hash == digest(token), m.ApiToken.revoked_at.is_(None)
+def live_token(session: Session, token: str, now: datetime) -> m.ApiToken | None:
+    """The token's row if it is neither revoked nor expired."""
+    return session.scalars(
+        select(m.ApiToken).where(m.ApiToken.token_hash == digest(token), *_live(now))
+    ).one_or_none()
+
+
+def live_session(
+    session: Session, session_id: str, now: datetime
+) -> tuple[m.ApiToken, m.WebSession] | None:
+    """The session's token and row if neither has expired and the token is not revoked."""
+    row = session.execute(
+        select(m.ApiToken, m.WebSession)
+        .join(m.WebSession, m.WebSession.token_id == m.ApiToken.id)
+        .where(
+            m.WebSession.session_hash == digest(session_id),
+            m.WebSession.expires_at > now,
+            *_live(now),
         )
     ).one_or_none()
-    if row is None:
-        return None
+    return tuple(row) if row else None
+
+
+def principal_of(row: m.ApiToken) -> Principal:
     return Principal(row.name, Role(row.role), row.region, row.branch_id)
+
+
+def _touch(db: Database, token: m.ApiToken, web: m.WebSession | None, now: datetime) -> None:
+    """Record the use, at most once a minute each. In a transaction of its own, committed
+    at once: a read must not hold SQLite's one write lock for as long as it runs."""
+    due = now - TOUCH_EVERY
+    stale_token = token.last_used_at is None or token.last_used_at <= due
+    stale_web = web is not None and web.last_seen_at <= due
+    if not (stale_token or stale_web):
+        return
+    with db.session() as s:
+        if stale_token:
+            s.execute(
+                update(m.ApiToken)
+                .where(
+                    m.ApiToken.id == token.id,
+                    or_(m.ApiToken.last_used_at.is_(None), m.ApiToken.last_used_at <= due),
+                )
+                .values(last_used_at=now)
+            )
+        if stale_web:
+            s.execute(
+                update(m.WebSession)
+                .where(m.WebSession.id == web.id, m.WebSession.last_seen_at <= due)
+                .values(last_seen_at=now)
+            )
 
 
 _bearer = HTTPBearer(auto_error=False, description="a token from `branch-audit token create`")
@@ -135,11 +145,21 @@ _bearer = HTTPBearer(auto_error=False, description="a token from `branch-audit t
 def optional_principal(
     request: Request,
     session: DbSession,
+    settings: AppSettings,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal | None:
-    """The bearer token, else the login cookie the review pages set."""
-    token = credentials.credentials if credentials else request.cookies.get(COOKIE)
-    return principal_for(session, token) if token else None
+    """The bearer token, else the token of the login cookie's session."""
+    now = datetime.now(UTC)
+    if credentials:
+        token, web = live_token(session, credentials.credentials, now), None
+    elif session_id := request.cookies.get(COOKIE):
+        token, web = live_session(session, session_id, now) or (None, None)
+    else:
+        return None
+    if token is None:
+        return None
+    _touch(settings.db, token, web, now)
+    return principal_of(token)
 
 
 def current_principal(

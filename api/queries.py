@@ -88,6 +88,17 @@ def change_status(
     recompute_scores(session, finding.branch_id, finding.date, checklist)
 
 
+def appeal_of(session: Session, finding_id: str) -> m.Appeal | None:
+    """The finding's latest appeal, read afresh (call with the branch locked)."""
+    return session.scalars(
+        select(m.Appeal).where(m.Appeal.finding_id == finding_id).order_by(m.Appeal.id.desc())
+    ).first()
+
+
+def decision_of(entry: m.Appeal) -> str:
+    return f"{entry.status} by {entry.decided_by} at {entry.decided_at:%Y-%m-%d %H:%M:%S} UTC"
+
+
 def check_of(session: Session, branch_id: str, day) -> m.CheckScore | None:
     return session.get(m.CheckScore, (branch_id, day))
 
@@ -131,9 +142,10 @@ def find_findings(
 def find_appeals(
     session: Session, principal: Principal, status: str | None = None, branch: str | None = None
 ) -> list[AppealOut]:
-    """Appeals the caller filed (a branch) or may decide (a supervisor or admin)."""
-    if not (principal.can(Can.APPEAL) or principal.can(Can.DECIDE_APPEALS)):
-        raise HTTPException(403, f"role {principal.role} has no appeals")
+    """Appeals of the findings the caller may read: those a branch filed, those of a
+    supervisor's region, and all of them for the province and admins, who decide them."""
+    if not principal.can(Can.READ_FINDINGS):
+        raise HTTPException(403, f"role {principal.role} may not {Can.READ_FINDINGS}")
     stmt = scoped(select(m.Appeal).join(m.Finding), principal, m.Finding.branch_id)
     if status is not None:
         stmt = stmt.where(m.Appeal.status == status)

@@ -149,6 +149,10 @@ class AppealDecisionIn(StrictModel):
     note: Note = ""
 
 
+class ReopenIn(StrictModel):
+    reason: Reason = Field(description="why the decided appeal is reopened, for the record")
+
+
 class PeriodOut(BaseModel):
     label: str
     kind: str

@@ -1,4 +1,5 @@
-"""Appeals by branches, decided by the level above (the region's supervisor or an admin)."""
+"""Appeals by branches, decided by the level above: the province (or an admin), never by
+anyone who reviewed the finding. A decision is final; an admin may reopen it on the record."""
 
 from __future__ import annotations
 
@@ -7,14 +8,16 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Query
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from api.auth import Can, CurrentPrincipal, Principal, lock_branch, require, scoped
 from api.deps import AppSettings, DbSession
-from api.queries import audit, change_status, find_appeals
-from api.schemas import BRANCH_ID, AppealDecisionIn, AppealOut, appeal_out
+from api.queries import audit, change_status, decision_of, find_appeals
+from api.schemas import BRANCH_ID, AppealDecisionIn, AppealOut, ReopenIn, appeal_out
 from pipeline.store import models as m
 
 router = APIRouter(prefix="/api/v1/appeals", tags=["appeals"])
+AppealId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
 @router.get("")
@@ -24,19 +27,13 @@ def list_appeals(
     status: Annotated[str | None, Query(pattern="^(pending|upheld|granted)$")] = None,
     branch: Annotated[str | None, Query(pattern=BRANCH_ID)] = None,
 ) -> list[AppealOut]:
-    """Appeals the caller filed (a branch) or may decide (a supervisor or admin)."""
+    """Appeals of the findings the caller may read (a branch: its own)."""
     return find_appeals(session, principal, status, branch)
 
 
-@router.post("/{appeal_id}/decision", responses={409: {"description": "already decided"}})
-def decide(
-    appeal_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
-    body: AppealDecisionIn,
-    session: DbSession,
-    settings: AppSettings,
-    principal: Annotated[Principal, require(Can.DECIDE_APPEALS)],
-) -> AppealOut:
-    """Granting an appeal dismisses the finding and rescores the branch at once."""
+def _appeal_or_404(session: Session, principal: Principal, appeal_id: int) -> m.Appeal:
+    """The appeal, with its branch locked: decisions and reopenings of one branch's
+    appeals, and the reviews they block, happen one after another."""
     entry = session.scalars(
         scoped(select(m.Appeal).join(m.Finding), principal, m.Finding.branch_id).where(
             m.Appeal.id == appeal_id
@@ -45,6 +42,28 @@ def decide(
     if entry is None:
         raise HTTPException(404, f"no appeal {appeal_id}")
     lock_branch(session, entry.finding.branch_id)
+    session.refresh(entry)
+    return entry
+
+
+@router.post("/{appeal_id}/decision", responses={409: {"description": "already decided"}})
+def decide(
+    appeal_id: AppealId,
+    body: AppealDecisionIn,
+    session: DbSession,
+    settings: AppSettings,
+    principal: Annotated[Principal, require(Can.DECIDE_APPEALS)],
+) -> AppealOut:
+    """Granting an appeal dismisses the finding and rescores the branch at once. Whoever
+    reviewed the finding may not decide its appeal (separation of duties)."""
+    entry = _appeal_or_404(session, principal, appeal_id)
+    reviewed = [r for r in entry.finding.reviews if r.reviewer == principal.name]
+    if reviewed:
+        raise HTTPException(
+            403, f"separation of duties: {principal.name} reviewed finding {entry.finding_id} "
+            f"({reviewed[-1].decision} at {reviewed[-1].at:%Y-%m-%d %H:%M:%S} UTC), so its "
+            "appeal goes to someone who did not",
+        )  # fmt: skip
     status = "granted" if body.decision == "grant" else "upheld"
     now = datetime.now(UTC)
     done = session.execute(
@@ -55,7 +74,10 @@ def decide(
     )
     if done.rowcount != 1:
         session.refresh(entry)
-        raise HTTPException(409, f"appeal {appeal_id} was already {entry.status}")
+        raise HTTPException(
+            409, f"appeal {appeal_id} is final: {decision_of(entry)}; only an admin may "
+            "reopen it, on the record",
+        )  # fmt: skip
     if status == "granted":
         change_status(session, entry.finding, "confirmed", "dismissed", settings.checklist)
     audit(
@@ -68,4 +90,44 @@ def decide(
         note=body.note,
     )
     session.refresh(entry)
+    return appeal_out(entry)
+
+
+@router.post(
+    "/{appeal_id}/reopen", responses={409: {"description": "not decided: nothing to reopen"}}
+)
+def reopen(
+    appeal_id: AppealId,
+    body: ReopenIn,
+    session: DbSession,
+    settings: AppSettings,
+    principal: Annotated[Principal, require(Can.REOPEN_APPEALS)],
+) -> AppealOut:
+    """Set a decided appeal back to pending, so the province decides it again; the finding
+    is confirmed again meanwhile, as it was when appealed. The decision undone and the
+    reason are kept in the audit log."""
+    entry = _appeal_or_404(session, principal, appeal_id)
+    if entry.status == "pending":
+        raise HTTPException(409, f"appeal {appeal_id} is pending: there is no decision to reopen")
+    undone = {
+        "status": entry.status,
+        "decided_by": entry.decided_by,
+        "decided_at": entry.decided_at.isoformat(),
+        "note": entry.decision_note,
+    }
+    if entry.status == "granted":
+        change_status(session, entry.finding, "dismissed", "confirmed", settings.checklist)
+    entry.status, entry.decided_by, entry.decided_at, entry.decision_note = (
+        "pending", None, None, ""
+    )  # fmt: skip
+    audit(
+        session,
+        principal,
+        "appeal_reopen",
+        entry.finding_id,
+        appeal=entry.id,
+        reason=body.reason,
+        undone=undone,
+    )
+    session.flush()
     return appeal_out(entry)

@@ -13,9 +13,11 @@ from fastapi.responses import FileResponse
 from api.auth import Can, Principal, lock_branch, require
 from api.deps import AppSettings, DbSession
 from api.queries import (
+    appeal_of,
     audit,
     change_status,
     check_of,
+    decision_of,
     find_findings,
     finding_or_404,
     timezone_of,
@@ -114,10 +116,21 @@ def review(
     settings: AppSettings,
     principal: Annotated[Principal, require(Can.REVIEW)],
 ) -> ReviewResult:
-    """Confirm or dismiss; the branch-day's scores are recomputed in the same transaction."""
+    """Confirm or dismiss; the branch-day's scores are recomputed in the same transaction.
+    Once the branch has appealed, only the appeal's decision changes the finding."""
     row = finding_or_404(session, principal, finding_id)
-    if any(a.status == "pending" for a in row.appeals):
-        raise HTTPException(409, "the branch has appealed this finding; decide the appeal")
+    lock_branch(session, row.branch_id)  # an appeal filed meanwhile is seen
+    entry = appeal_of(session, row.id)
+    if entry is not None and entry.status == "pending":
+        raise HTTPException(
+            409, f"the branch has appealed this finding (appeal {entry.id}); its decision, "
+            "not a review, changes the finding now",
+        )  # fmt: skip
+    if entry is not None:
+        raise HTTPException(
+            409, f"appeal {entry.id} decided this finding ({decision_of(entry)}); the decision "
+            "is final unless an admin reopens the appeal",
+        )  # fmt: skip
     change_status(session, row, body.seen_status, DECIDED[body.decision], settings.checklist)
     now = datetime.now(UTC)
     session.add(

@@ -1,12 +1,13 @@
 """Server-rendered pages for supervisors and branches; their scripts call the JSON API.
 
-The login form trades a pasted token for an HttpOnly, SameSite=Strict cookie, which the
-API accepts like a bearer token; a page asked for without one redirects to the login.
+The login form trades a pasted token for a server-side session (api/login.py) whose id
+an HttpOnly, SameSite=Strict cookie holds, which the API accepts like a bearer token; a
+page asked for without one redirects to the login.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import quote
@@ -24,13 +25,22 @@ from api.auth import (
     CurrentPrincipal,
     Principal,
     Role,
+    live_token,
     optional_principal,
-    principal_for,
     scoped,
     visible_branches,
 )
 from api.chart import score_chart
 from api.deps import AppSettings, DbSession
+from api.login import (
+    SESSION_LIFETIME,
+    check_origin,
+    client_of,
+    close_session,
+    open_session,
+    record_failure,
+    retry_after,
+)
 from api.queries import assess, branch_or_404, find_appeals, find_findings
 from api.routes.assessments import PeriodLabel, PolicyName
 from api.schemas import BRANCH_ID, ITEM_CODE, check_out, finding_out
@@ -62,7 +72,7 @@ def _page(request: Request, name: str, principal: Principal | None, **context):
             nav.append(("/review", "复核队列 Review"))
         if principal.can(Can.READ_SCORES):
             nav.append(("/branches", "网点 Branches"))
-        if principal.can(Can.APPEAL) or principal.can(Can.DECIDE_APPEALS):
+        if principal.can(Can.READ_FINDINGS):
             nav.append(("/appeals", "申诉 Appeals"))
         nav += [("/assessments", "考核 Assessments"), ("/docs", "API")]
     return templates.TemplateResponse(
@@ -87,6 +97,15 @@ def login_form(request: Request, next: str | None = None):
     return _page(request, "login.html", None, next=_safe_next(next), error=None)
 
 
+def _login_refused(
+    request: Request, next: str, status: int, error: str, headers: dict[str, str] | None = None
+):
+    response = _page(request, "login.html", None, next=_safe_next(next), error=error)
+    response.status_code = status
+    response.headers.update(headers or {})
+    return response
+
+
 @router.post("/login", response_class=HTMLResponse)
 def login(
     request: Request,
@@ -94,29 +113,39 @@ def login(
     token: Annotated[str, Form(max_length=200)],
     next: Annotated[str, Form(max_length=2000)] = "/",
 ):
-    principal = principal_for(session, token.strip())
-    if principal is None:
-        response = _page(
-            request, "login.html", None, next=_safe_next(next), error="无效的令牌 Invalid token"
+    check_origin(request)
+    now, client = datetime.now(UTC), client_of(request)
+    wait = retry_after(session, client, now)
+    if wait is not None:
+        error = (
+            f"登录失败次数过多，请 {wait} 秒后再试 Too many failed logins: try again in {wait} s"
         )
-        response.status_code = 401
-        return response
+        return _login_refused(request, next, 429, error, {"Retry-After": str(wait)})
+    row = live_token(session, token.strip(), now)
+    if row is None:
+        record_failure(session, client, now)
+        return _login_refused(request, next, 401, "无效的令牌 Invalid token")
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(
         COOKIE,
-        token.strip(),
+        open_session(session, row, now),
         httponly=True,
         samesite="strict",
         secure=request.url.scheme == "https",
-        max_age=12 * 3600,
+        max_age=int(SESSION_LIFETIME.total_seconds()),
     )
     return response
 
 
 @router.post("/logout")
-def logout():
+def logout(request: Request, session: DbSession):
+    check_origin(request)
+    if session_id := request.cookies.get(COOKIE):
+        close_session(session, session_id)
     response = RedirectResponse("/login", status_code=303)
-    response.delete_cookie(COOKIE)
+    response.delete_cookie(
+        COOKIE, httponly=True, samesite="strict", secure=request.url.scheme == "https"
+    )
     return response
 
 
@@ -124,6 +153,8 @@ def logout():
 def home(principal: Viewer):
     if principal.can(Can.REVIEW):
         return RedirectResponse("/review", status_code=303)
+    if principal.can(Can.DECIDE_APPEALS):
+        return RedirectResponse("/appeals", status_code=303)
     if principal.role is Role.BRANCH:
         return RedirectResponse(f"/branches/{quote(principal.branch)}", status_code=303)
     return RedirectResponse("/assessments", status_code=303)
@@ -249,6 +280,7 @@ def appeals_page(request: Request, session: DbSession, settings: AppSettings, pr
         pending=[(a, findings[a.finding_id]) for a in appeals if a.status == "pending"],
         decided=[(a, findings[a.finding_id]) for a in reversed(appeals) if a.status != "pending"],
         can_decide=principal.can(Can.DECIDE_APPEALS),
+        can_appeal=principal.can(Can.APPEAL),
     )
 
 

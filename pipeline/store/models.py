@@ -204,24 +204,50 @@ class CheckScore(Base):
 
 
 class ApiToken(Base):
+    """A holder's token. The name is unique: reviews, decisions and the audit log record
+    who by name, and separation of duties compares those names."""
+
     __tablename__ = "api_tokens"
+    __table_args__ = (UniqueConstraint("name", name="uq_api_tokens_name"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 hex
     name: Mapped[str] = mapped_column(String(128))
-    role: Mapped[str] = mapped_column(String(16))  # admin|supervisor|branch|assessment
+    role: Mapped[str] = mapped_column(String(16))  # admin|province|supervisor|branch|assessment
     region: Mapped[str | None] = mapped_column(String(64))
     branch_id: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime]
+    expires_at: Mapped[datetime | None]  # None: a token from before expiry existed, never
+    last_used_at: Mapped[datetime | None]  # written at most once a minute (api.auth.TOUCH_EVERY)
     revoked_at: Mapped[datetime | None]
+
+
+class WebSession(Base):
+    """A browser's login: the cookie holds a random id whose digest is stored here; the
+    token it was opened with is checked on every request, so revoking it ends the session."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    session_hash: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 hex
+    token_id: Mapped[int] = mapped_column(
+        ForeignKey("api_tokens.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
 
 
 class AuditEntry(Base):
     __tablename__ = "audit_log"
+    # failed logins are counted per client address from here (api.login.throttle)
+    __table_args__ = (Index("ix_audit_action_actor_at", "action", "actor", "at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     at: Mapped[datetime]
+    #: a holder's name, "cli", or for login_failed the client's address
     actor: Mapped[str] = mapped_column(String(128))
-    action: Mapped[str] = mapped_column(String(32))  # review|appeal|appeal_decision|token_create
+    #: review|appeal|appeal_decision|appeal_reopen|token_create|token_revoke|login_failed
+    action: Mapped[str] = mapped_column(String(32))
     finding_id: Mapped[str | None] = mapped_column(String(32), index=True)
     detail: Mapped[dict] = mapped_column(JSON)

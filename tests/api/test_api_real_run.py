@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from api.app import create_app
-from api.auth import issue_token
+from api.tokens import issue_token
 from pipeline.store import models as m
 from tests.support.run_site import BRANCH, DAY, build_site, run_cli
 
@@ -25,8 +25,8 @@ def api(tmp_path_factory, footage):
                        updated_at=s.scalars(select(m.Branch.updated_at)).first()))  # fmt: skip
         s.flush()
         tokens = {
-            "supervisor": issue_token(s, "supervisor", "sam", region="test"),
-            "other_branch": issue_token(s, "branch", "olga", branch="OTHER-1"),
+            "supervisor": issue_token(s, "supervisor", "sam", region="test").token,
+            "other_branch": issue_token(s, "branch", "olga", branch="OTHER-1").token,
         }
     with TestClient(app) as client:
         yield client, doc, tokens, root

@@ -1,7 +1,8 @@
 """The role matrix: each role on each route, for its own branch and another region's.
 
 A role without the capability gets 403; a branch outside the caller's scope is answered
-exactly like one that does not exist (404), so nothing about it leaks.
+exactly like one that does not exist (404), so nothing about it leaks. Supervisors review,
+the province (the level above) decides appeals, only an admin reopens a decided one.
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ from pipeline.store import models as m
 from tests.support.api import PERSONAS, running_api
 
 ALL = set(PERSONAS)
-READERS = {"admin", "supervisor", "branch"}
-DECIDERS = {"admin", "supervisor"}
-UNCONFINED = {"admin", "assessment"}  # not limited to a region or a branch
+READERS = {"admin", "province", "supervisor", "branch"}
+REVIEWERS = {"admin", "supervisor"}
+DECIDERS = {"admin", "province"}
+UNCONFINED = {"admin", "province", "assessment"}  # not limited to a region or a branch
 
 # name: method, url, status when allowed, roles allowed
 ROUTES = {
@@ -26,18 +28,22 @@ ROUTES = {
     "finding": ("GET", "/api/v1/findings/{finding}", 200, READERS),
     "clip": ("GET", "/api/v1/findings/{finding}/clip", 200, READERS),
     "keyframe": ("GET", "/api/v1/findings/{finding}/keyframe", 200, READERS),
-    "review": ("POST", "/api/v1/findings/{finding}/review", 200, DECIDERS),
+    "review": ("POST", "/api/v1/findings/{finding}/review", 200, REVIEWERS),
     "appeal": ("POST", "/api/v1/findings/{finding}/appeal", 201, {"branch"}),
     "appeals": ("GET", "/api/v1/appeals?branch={branch}", 200, READERS),
     "decide": ("POST", "/api/v1/appeals/{appeal}/decision", 200, DECIDERS),
+    "reopen": ("POST", "/api/v1/appeals/{appeal}/reopen", 200, {"admin"}),
     "branch page": ("GET", "/branches/{branch}", 200, ALL),
-    "review page": ("GET", "/review?branch={branch}", 200, DECIDERS),
+    "review page": ("GET", "/review?branch={branch}", 200, REVIEWERS),
 }
 BODIES = {
     "review": {"decision": "confirm", "seen_status": "confirmed", "note": "matrix"},
     "appeal": {"reason": "matrix"},
     "decide": {"decision": "uphold"},
+    "reopen": {"reason": "matrix"},
 }
+# the appeal each route needs: a pending one to list or decide, an upheld one to reopen
+APPEAL = {"appeals": "pending", "decide": "pending", "reopen": "upheld"}
 
 
 @pytest.fixture(scope="module")
@@ -47,16 +53,25 @@ def api(module_db_url, tmp_path_factory):
 
 
 def _target(api, branch: str, route: str) -> dict:
-    """A confirmed finding of `branch` without appeals (with a fresh pending one to decide,
-    to list or decide), so every allowed call succeeds however often the matrix makes it."""
+    """A confirmed finding of `branch` without appeals or the matrix's reviews (with a fresh
+    appeal where the route needs one), so every allowed call succeeds however often the
+    matrix makes it, and no decider is barred for having reviewed it."""
     with api.db.session() as s:
         finding = s.scalars(
             select(m.Finding).where(m.Finding.branch_id == branch, m.Finding.status == "confirmed")
         ).first()
         s.execute(delete(m.Appeal).where(m.Appeal.finding_id == finding.id))
+        s.execute(
+            delete(m.Review).where(m.Review.finding_id == finding.id, m.Review.note == "matrix")
+        )
         appeal = None
-        if route in ("decide", "appeals"):
-            appeal = m.Appeal(finding_id=finding.id, reason="r", by="bo", at=datetime.now(UTC))
+        if route in APPEAL:
+            now = datetime.now(UTC)
+            decided = APPEAL[route] != "pending"
+            appeal = m.Appeal(
+                finding_id=finding.id, reason="r", by="bo", at=now, status=APPEAL[route],
+                decided_by="pat" if decided else None, decided_at=now if decided else None,
+            )  # fmt: skip
             s.add(appeal)
             s.flush()
         return {"branch": branch, "finding": finding.id, "appeal": appeal and appeal.id}
@@ -98,6 +113,7 @@ def test_role_matrix(api, role, route, whose):
 
 VISIBLE = {
     "admin": {"JS-HA-001", "JS-HA-002", "JS-SZ-001", "JS-SZ-002"},
+    "province": {"JS-HA-001", "JS-HA-002", "JS-SZ-001", "JS-SZ-002"},
     "assessment": {"JS-HA-001", "JS-HA-002", "JS-SZ-001", "JS-SZ-002"},
     "supervisor": {"JS-HA-001", "JS-HA-002"},  # region huaian
     "branch": {"JS-HA-001"},

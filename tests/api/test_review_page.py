@@ -191,10 +191,12 @@ def test_supervisor_reviews_in_the_browser_with_the_keyboard(server, page, shots
     shots(page, "docs")
 
 
-def test_branch_appeals_and_supervisor_grants_in_the_browser(server, page, shots):
+def test_branch_appeals_and_the_province_grants_in_the_browser(server, page, shots):
     base, supervisor, url = server
     manager = _cli("token", "create", "--role", "branch", "--branch", "JS-HA-001", "--db", url)
     manager = manager.splitlines()[-1]
+    province = _cli("token", "create", "--role", "province", "--name", "省分行", "--db", url)
+    province = province.splitlines()[-1]
     branch_page = page.context.browser.new_page(viewport={"width": 1360, "height": 900})
     _login(branch_page, base, manager)
     assert branch_page.url == f"{base}/branches/JS-HA-001"
@@ -208,8 +210,8 @@ def test_branch_appeals_and_supervisor_grants_in_the_browser(server, page, shots
     )
     shots(branch_page, "branch_manager")
 
-    _login(page, base, supervisor)
-    page.goto(f"{base}/appeals")
+    _login(page, base, province)
+    assert page.url == f"{base}/appeals"  # the province's page is the appeals to decide
     assert "guiding a customer" in page.text_content(".appeal-card blockquote")
     shots(page, "appeals_pending")
     before = _api(base, supervisor, "/api/v1/checks?branch=JS-HA-001&from=2026-11-03&to=2026-11-03")

@@ -21,7 +21,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from api.app import create_app
-from api.auth import issue_token
+from api.tokens import issue_token
 from pipeline.evidence.video_writer import H264Writer
 from pipeline.store import models as m
 from pipeline.store.db import Database
@@ -115,7 +115,7 @@ def filled_db(url: str, evidence_root: Path) -> None:
     db.dispose()
 
 
-PERSONAS = ("admin", "supervisor", "branch", "assessment")
+PERSONAS = ("admin", "province", "supervisor", "branch", "assessment")
 
 
 @dataclass
@@ -162,10 +162,11 @@ def running_api(url: str, evidence_root: Path) -> Iterator[Api]:
         own = s.scalars(select(m.Branch.id).where(m.Branch.region == regions[0])).first()
         other = s.scalars(select(m.Branch.id).where(m.Branch.region == regions[1])).first()
         tokens = {
-            "admin": issue_token(s, "admin", "ada"),
-            "supervisor": issue_token(s, "supervisor", "sam", region=regions[0]),
-            "branch": issue_token(s, "branch", "bo", branch=own),
-            "assessment": issue_token(s, "assessment", "hr-system"),
+            "admin": issue_token(s, "admin", "ada").token,
+            "province": issue_token(s, "province", "pat").token,
+            "supervisor": issue_token(s, "supervisor", "sam", region=regions[0]).token,
+            "branch": issue_token(s, "branch", "bo", branch=own).token,
+            "assessment": issue_token(s, "assessment", "hr-system").token,
         }
     with TestClient(app) as client:
         yield Api(client, db, evidence_root, tokens, own, other)
