@@ -34,7 +34,7 @@ demo: $(STAMP)
 	  --evidence $(DEMO_EVIDENCE) --out $(DEMO_OUT)/report.html
 	@echo
 	@echo "Open $(DEMO_OUT)/report.html in a browser. To review the findings:"
-	@echo "  $(VENV)/bin/branch-audit token create --role admin --name demo --db $(DEMO_DB)"
+	@echo "  $(VENV)/bin/branch-audit token create --role admin --name demo-$$(date +%s) --db $(DEMO_DB)"
 	@echo "  $(VENV)/bin/branch-audit serve --db $(DEMO_DB) --evidence $(DEMO_EVIDENCE)"
 	@echo "then open http://127.0.0.1:8000/ and paste the token."
 
