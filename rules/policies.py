@@ -15,6 +15,7 @@ import pandas as pd
 from pydantic import Field, model_validator
 
 from rules.config import StrictModel, load_yaml
+from rules.fines import FineRule
 from rules.periods import Period, PeriodError, period_table
 
 BUILTIN = {
@@ -57,6 +58,8 @@ class ThresholdPolicy(StrictModel):
     recheck_below: float = Field(ge=0, le=100)
     reward: RankReward  # per check round
     commendation: RankReward  # on the annual average
+    #: item code → its per-incident fine (rules/fines.py); the plan names none
+    fines: dict[str, FineRule] = {}
 
     @model_validator(mode="after")
     def _heavy_is_lower(self) -> ThresholdPolicy:
@@ -167,6 +170,8 @@ class StagedPolicy(StrictModel):
     regional_top: RegionalTop
     quarter_reward: QuarterReward
     clean_year_reward: CleanYearReward
+    #: item code → its per-incident fine (rules/fines.py); items not listed cost no fine
+    fines: dict[str, FineRule] = {}
 
     @model_validator(mode="after")
     def _stages_partition_months(self) -> StagedPolicy:

@@ -34,6 +34,25 @@ class CheckScore:
     final_deductions: tuple[Deduction, ...]
 
 
+def repeat_marks(
+    findings: Iterable[Finding],
+    counted: frozenset[FindingStatus],
+    *,
+    earlier: Iterable[Finding] = (),
+    told_to_fix: frozenset[str] = frozenset(),
+) -> dict[str, bool]:
+    """Finding id → whether it is a repeat: of its item's counted findings, every one but
+    the first of the period is, and the first too if the item occurred in `earlier` (the
+    period's previous checks) or the branch was told to fix it. `findings` in time order."""
+    seen = {f.item for f in earlier if f.status in counted} | set(told_to_fix)
+    marks = {}
+    for finding in findings:
+        if finding.status in counted:
+            marks[finding.id] = finding.item in seen
+            seen.add(finding.item)
+    return marks
+
+
 def deductions(
     findings: Iterable[Finding],
     checklist: Checklist,
@@ -44,9 +63,8 @@ def deductions(
 ) -> tuple[Deduction, ...]:
     """Per item: occurrences in this check, each a repeat if the item already occurred in
     the period (`earlier`: findings of the period's previous checks) or was to be fixed."""
-    before: dict[str, int] = defaultdict(int)
-    for finding in earlier:
-        before[finding.item] += finding.status in counted
+    findings = sorted(findings, key=lambda f: (f.start, f.id))
+    marks = repeat_marks(findings, counted, earlier=earlier, told_to_fix=told_to_fix)
     by_item: dict[str, list[Finding]] = defaultdict(list)
     for finding in findings:
         if finding.status in counted:
@@ -55,8 +73,7 @@ def deductions(
     for code in sorted(by_item):
         item = checklist.item(code)
         n = len(by_item[code])
-        first_is_new = before[code] == 0 and code not in told_to_fix
-        repeats = n - 1 if first_is_new else n
+        repeats = sum(marks[f.id] for f in by_item[code])
         raw = item.deduction * ((n - repeats) + repeats * checklist.repeat_factor)
         points = min(raw, item.cap)
         terms = [f"{n - repeats}×{item.deduction:g}"] if n > repeats else []
