@@ -10,8 +10,9 @@ The fine counts the item's own points; doubling them is the score's business.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import date
 
 from pydantic import Field, model_validator
 
@@ -54,12 +55,17 @@ def finding_fines(
     checklist: Checklist,
     rules: dict[str, FineRule],
     *,
-    told_to_fix: frozenset[str] = frozenset(),
+    told_to_fix: Callable[[date], frozenset[str]] = lambda _: frozenset(),
 ) -> dict[str, Fine]:
     """Finding id → fine, for the confirmed findings of one branch in one period (`findings`
-    holds all of them, in any order and status); items without a rule cost nothing."""
+    holds all of them, in any order and status); items without a rule cost nothing.
+    `told_to_fix(day)`: the items under an open rectification order that day."""
     findings = sorted(findings, key=lambda f: (f.start, f.id))
-    repeats = repeat_marks(findings, CONFIRMED, told_to_fix=told_to_fix)
+    repeats: dict[str, bool] = {}
+    for day in sorted({f.start.date() for f in findings}):
+        todays = [f for f in findings if f.start.date() == day]
+        earlier = [f for f in findings if f.start.date() < day]
+        repeats |= repeat_marks(todays, CONFIRMED, earlier=earlier, told_to_fix=told_to_fix(day))
     out = {}
     for f in findings:
         rule = rules.get(f.item)

@@ -203,6 +203,31 @@ class CheckScore(Base):
     updated_at: Mapped[datetime]
 
 
+class RectificationOrder(Base):
+    """A supervisor's order that a branch fix an item (整改). While it is open, the item's
+    findings at the branch count as repeats (double) from the day after it was given."""
+
+    __tablename__ = "rectification_orders"
+    __table_args__ = (Index("ix_order_branch_item", "branch_id", "item"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    branch_id: Mapped[str] = mapped_column(ForeignKey("branches.id"))
+    item: Mapped[str] = mapped_column(String(64))
+    note: Mapped[str] = mapped_column(Text)
+    due: Mapped[date | None] = mapped_column(Date)
+    #: the finding that prompted it, when it was given from the review page
+    finding_id: Mapped[str | None] = mapped_column(ForeignKey("findings.id"))
+    ordered_by: Mapped[str] = mapped_column(String(128))
+    ordered_at: Mapped[datetime]
+    closed_by: Mapped[str | None] = mapped_column(String(128))
+    closed_at: Mapped[datetime | None]
+    close_note: Mapped[str] = mapped_column(Text, default="")
+
+    @property
+    def status(self) -> str:
+        return "open" if self.closed_at is None else "closed"
+
+
 class ApiToken(Base):
     """A holder's token. The name is unique: reviews, decisions and the audit log record
     who by name, and separation of duties compares those names."""

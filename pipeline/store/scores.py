@@ -1,8 +1,9 @@
 """Check scores kept in step with findings: recomputed in the transaction that changes them.
 
-A repeat of an item within the month doubles its deduction (`repeat_factor`
-in rules/checklist.yaml), so a change to one
-day's findings can change the scores of the later days of that month too.
+A repeat of an item within the month, or a finding of an item under an open rectification
+order (pipeline/store/orders.py), doubles its deduction (`repeat_factor` in
+rules/checklist.yaml), so a change to one day's findings can change the scores of the
+later days of that month too.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pipeline.store import models as m
+from pipeline.store.orders import told_to_fix
 from rules.checklist import Checklist
 from rules.findings import Finding, FindingStatus
 from rules.scoring import score_check
@@ -59,10 +61,11 @@ def recompute_scores(session: Session, branch_id: str, day: date, checklist: Che
         .order_by(m.CheckScore.date)
     ).all()
     now = datetime.now(UTC)
+    told = told_to_fix(session, branch_id)
     for check in checks:
         earlier = [f for d, fs in by_day.items() if d < check.date for f in fs]
         todays = by_day.get(check.date, [])
-        score = score_check(todays, checklist, earlier=earlier)
+        score = score_check(todays, checklist, earlier=earlier, told_to_fix=told(check.date))
         check.provisional = score.provisional
         check.final = score.final
         counts: dict[str, int] = defaultdict(int)
