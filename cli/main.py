@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "cli.serve",
     "cli.run",
     "cli.report",
+    "cli.notice",
 )
 
 
@@ -33,13 +34,14 @@ def user_errors() -> tuple[type[Exception], ...]:
     from pipeline.batch.night import NightError
     from pipeline.footage.sampler import VideoError
     from pipeline.report.build import ReportError
+    from pipeline.report.notice import NoticeError
     from pipeline.site import SiteError
     from rules.config import ConfigError
     from rules.periods import PeriodError
 
     return (
-        UserError, DetectorError, NightError, VideoError, ReportError, SiteError, ConfigError,
-        PeriodError,
+        UserError, DetectorError, NightError, VideoError, ReportError, NoticeError, SiteError,
+        ConfigError, PeriodError,
     )  # fmt: skip
 
 

@@ -138,7 +138,9 @@ def _document(report: NightReport) -> dict:
         "date": report.date.isoformat(),
         "branches": {
             branch: {
-                k: v for k, v in asdict(r).items() if k in ("score", "coverage", "complete", "findings", "open")
+                k: v
+                for k, v in asdict(r).items()
+                if k in ("score", "coverage", "complete", "findings", "open")
             }
             for branch, r in report.reports.items()
         },

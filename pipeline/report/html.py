@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from jinja2 import Environment
+from jinja2 import Environment, StrictUndefined
 from markupsafe import Markup
 
 from rules.checklist import Checklist
@@ -111,14 +111,14 @@ def _data_uri(path: Path | None) -> str:
 
 
 def render_report(date: str, sections: list[BranchSection], checklist: Checklist) -> str:
-    env = Environment(autoescape=True)
+    env = Environment(autoescape=True, undefined=StrictUndefined)
     rows = [
         {
             "branch": s.branch, "name": s.name, "region": s.region,
             "provisional": s.provisional, "final": s.final, "coverage": s.coverage,
             # matplotlib escapes the labels it draws into the SVG
             "chart_svg": Markup(s.chart_svg), "outcomes": s.outcomes,
-            "failed_units": s.failed_units,
+            "failed_units": s.failed_units, "complete": s.complete,
             "findings": [
                 {
                     "item": f.item, "name_zh": checklist.item(f.item).name_zh,

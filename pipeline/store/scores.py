@@ -35,14 +35,15 @@ def to_rule_finding(row: m.Finding) -> Finding:
     )
 
 
-def _month_start(day: date) -> date:
-    return day.replace(day=1)
+def month_bounds(day: date) -> tuple[date, date]:
+    """The first day of `day`'s month and the first of the next: the period of repeats."""
+    first = day.replace(day=1)
+    return first, date(first.year + first.month // 12, first.month % 12 + 1, 1)
 
 
 def recompute_scores(session: Session, branch_id: str, day: date, checklist: Checklist) -> None:
     """Rewrite the check scores of `day` and of every later checked day of its month."""
-    first = _month_start(day)
-    next_month = date(first.year + first.month // 12, first.month % 12 + 1, 1)
+    first, next_month = month_bounds(day)
     rows = session.scalars(
         select(m.Finding).where(
             m.Finding.branch_id == branch_id, m.Finding.date >= first, m.Finding.date < next_month

@@ -1,0 +1,304 @@
+"""The weekly rectification notice (每周检查整改通知): one print-friendly page per branch,
+Chinese first with English beside, and an index per region — the document the county
+branch sends each branch every week.
+
+It holds the week's confirmed findings with their key frames, points and fines, the
+week's check scores and coverage, the branch's rectification orders (open, and closed
+in the week) with due dates, and which items now cost double if they happen again.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment, StrictUndefined
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from pipeline.store import models as m
+from pipeline.store.fines import fines_of
+from pipeline.store.orders import open_orders
+from pipeline.store.scores import month_bounds
+from rules.checklist import Checklist
+from rules.fines import FineRule
+
+
+class NoticeError(ValueError):
+    """The week asked for is not an ISO week (YYYY-Www)."""
+
+
+def week_days(week: str) -> tuple[date, date]:
+    """Monday and Sunday of an ISO week `YYYY-Www`."""
+    try:
+        year, number = week.split("-W")
+        return date.fromisocalendar(int(year), int(number), 1), date.fromisocalendar(
+            int(year), int(number), 7
+        )
+    except ValueError:
+        raise NoticeError(f"week {week!r}: expected an ISO week such as 2026-W48") from None
+
+
+@dataclass(frozen=True)
+class NoticeFinding:
+    id: str
+    item: str
+    name_zh: str
+    name_en: str
+    where: str
+    start: str  # branch time
+    end: str
+    points: float
+    repeat: bool  # counted double in the score
+    fine_yuan: float | None
+    fine_rule: str
+    keyframe_uri: str
+
+
+@dataclass(frozen=True)
+class NoticeOrder:
+    id: int
+    item: str
+    name_zh: str
+    note: str
+    due: date | None
+    ordered: str
+    ordered_by: str
+    closed: str | None
+    close_note: str
+    overdue: bool
+
+
+@dataclass
+class Notice:
+    branch: str
+    name: str
+    region: str
+    timezone: str
+    week: str
+    days: tuple[date, date]
+    checks: list[dict] = field(default_factory=list)  # date, provisional, final, coverage, complete
+    findings: list[NoticeFinding] = field(default_factory=list)
+    orders: list[NoticeOrder] = field(default_factory=list)
+    #: items whose next finding counts double, with why
+    doubles: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def fines_total(self) -> float:
+        return sum(f.fine_yuan or 0 for f in self.findings)
+
+
+def _clock(t: datetime, tz: ZoneInfo) -> str:
+    return t.astimezone(tz).strftime("%m-%d %H:%M")
+
+
+def _data_uri(root: Path, rel: str | None) -> str:
+    path = (root / rel).resolve() if rel else None
+    if path is None or not path.is_relative_to(root) or not path.is_file():
+        return ""
+    return "data:image/jpeg;base64," + base64.b64encode(path.read_bytes()).decode()
+
+
+def build_notice(
+    session: Session,
+    branch: m.Branch,
+    week: str,
+    checklist: Checklist,
+    fines: dict[str, FineRule],
+    evidence_root: Path,
+) -> Notice:
+    first, last = week_days(week)
+    tz = ZoneInfo(branch.timezone)
+    notice = Notice(branch.id, branch.name, branch.region, branch.timezone, week, (first, last))
+    for c in session.scalars(
+        select(m.CheckScore)
+        .where(m.CheckScore.branch_id == branch.id)
+        .where(m.CheckScore.date >= first, m.CheckScore.date <= last)
+        .order_by(m.CheckScore.date)
+    ):
+        notice.checks.append(
+            {"date": c.date, "provisional": c.provisional, "final": c.final,
+             "coverage": c.coverage, "complete": checklist.complete(c.coverage)}
+        )  # fmt: skip
+    rows = session.scalars(
+        select(m.Finding)
+        .where(m.Finding.branch_id == branch.id, m.Finding.status == "confirmed")
+        .where(m.Finding.date >= first, m.Finding.date <= last)
+        .order_by(m.Finding.start)
+    ).all()
+    priced = fines_of(session, list(rows), checklist, fines)
+    month_first, _ = month_bounds(first)
+    orders_on = open_orders(session, branch.id)
+    for row in rows:
+        earlier = session.scalars(
+            select(m.Finding.id).where(
+                m.Finding.branch_id == branch.id, m.Finding.item == row.item,
+                m.Finding.status == "confirmed", m.Finding.date >= month_first,
+                m.Finding.start < row.start,
+            )
+        ).first()  # fmt: skip
+        ordered = any(o.item == row.item for o in orders_on(row.date))
+        item = checklist.item(row.item)
+        fine = priced.get(row.id)
+        notice.findings.append(
+            NoticeFinding(
+                row.id, row.item, item.name_zh, item.name_en,
+                f"{','.join(row.cameras)} / {row.zone}", _clock(row.start, tz),
+                _clock(row.end, tz), item.deduction, earlier is not None or ordered,
+                fine.yuan if fine else None, fine.rule if fine else "",
+                _data_uri(evidence_root, row.keyframe),
+            )
+        )  # fmt: skip
+    for o in session.scalars(
+        select(m.RectificationOrder)
+        .where(m.RectificationOrder.branch_id == branch.id)
+        .order_by(m.RectificationOrder.ordered_at)
+    ):
+        closed_in_week = o.closed_at is not None and o.closed_at.astimezone(tz).date() >= first
+        if o.closed_at is not None and not closed_in_week:
+            continue
+        name = checklist.item(o.item).name_zh if o.item in {i.code for i in checklist.items} else ""
+        notice.orders.append(
+            NoticeOrder(
+                o.id, o.item, name, o.note, o.due, _clock(o.ordered_at, tz), o.ordered_by,
+                _clock(o.closed_at, tz) if o.closed_at else None, o.close_note,
+                o.closed_at is None and o.due is not None and o.due < last,
+            )
+        )  # fmt: skip
+    for o in notice.orders:
+        if o.closed is None:
+            notice.doubles.append(
+                (o.item, f"整改令 #{o.id} 未关闭 rectification order #{o.id} open")
+            )
+    month_items = session.scalars(
+        select(m.Finding.item).where(
+            m.Finding.branch_id == branch.id, m.Finding.status == "confirmed",
+            m.Finding.date >= month_first, m.Finding.date <= last,
+        ).distinct()
+    ).all()  # fmt: skip
+    for code in sorted(set(month_items) - {d[0] for d in notice.doubles}):
+        notice.doubles.append((code, "本月已发生 already confirmed this month"))
+    return notice
+
+
+TEMPLATE = """<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>检查整改通知 Rectification notice {{ n.branch }} {{ n.week }}</title>
+<style>
+body{font-family:"Noto Sans CJK SC","WenQuanYi Micro Hei","Microsoft YaHei",system-ui,sans-serif;
+margin:1.5rem auto;max-width:980px;color:#111827;line-height:1.45;padding:0 1rem}
+h1{font-size:1.4rem;margin:.2rem 0} h2{font-size:1.1rem;margin-top:1.6rem;border-bottom:2px solid #0b4f8a}
+.muted{color:#6b7280;font-size:.9rem} table{border-collapse:collapse;width:100%;font-size:.9rem}
+td,th{border-bottom:1px solid #d1d5db;padding:.3rem .45rem;text-align:left;vertical-align:top}
+img.kf{width:200px;border-radius:4px} .low{color:#b91c1c;font-weight:600}
+.total{font-size:1.1rem;font-weight:600}
+@media print{body{margin:0;max-width:none} a{color:inherit;text-decoration:none} tr{break-inside:avoid}}
+</style></head><body>
+<div class="muted">{{ n.region }} · {{ n.week }} ({{ n.days[0] }} – {{ n.days[1] }}, {{ n.timezone }})</div>
+<h1>检查整改通知 · Rectification notice</h1>
+<div>{{ n.name }} <span class="muted">{{ n.branch }}</span></div>
+
+<h2>本周检查得分 Check scores this week</h2>
+{% if n.checks %}<table><tr><th>日期 Date</th><th>暂定 Provisional</th><th>最终 Final</th><th>覆盖率 Coverage</th></tr>
+{% for c in n.checks %}<tr><td>{{ c.date }}</td><td>{{ '%.1f' % c.provisional }}</td>
+<td class="{{ 'low' if c.final < 85 else '' }}">{{ '%.1f' % c.final }}</td>
+<td class="{{ '' if c.complete else 'low' }}">{{ '%.0f' % (100 * c.coverage) }}%{% if not c.complete %} 不完整 incomplete{% endif %}</td></tr>{% endfor %}</table>
+{% else %}<p>本周无检查 No check this week.</p>{% endif %}
+
+<h2>已确认问题 Confirmed findings ({{ n.findings|length }})</h2>
+{% if n.findings %}<table><tr><th>关键帧 Key frame</th><th>问题 Item</th><th>时间 Time</th><th>扣分 Points</th><th>罚款 Fine</th></tr>
+{% for f in n.findings %}<tr>
+<td>{% if f.keyframe_uri %}<img class="kf" src="{{ f.keyframe_uri }}" alt="key frame {{ f.id }}">{% endif %}</td>
+<td><b>{{ f.name_zh }}</b><br>{{ f.name_en }}<br><span class="muted">{{ f.where }}</span></td>
+<td>{{ f.start }}–{{ f.end[6:] }}</td>
+<td>{{ '%g' % f.points }}{% if f.repeat %} ×2 <span class="low">重复 repeat</span>{% endif %}</td>
+<td>{% if f.fine_yuan is not none %}{{ '%g' % f.fine_yuan }} 元<br><span class="muted">{{ f.fine_rule }}</span>{% else %}—{% endif %}</td></tr>{% endfor %}
+</table><p class="total">罚款合计 Fines this week: {{ '%g' % n.fines_total }} 元 yuan</p>
+{% else %}<p>本周无已确认问题 No confirmed finding this week.</p>{% endif %}
+
+<h2>整改令 Rectification orders</h2>
+{% if n.orders %}<table><tr><th>#</th><th>问题 Item</th><th>要求 Note</th><th>期限 Due</th><th>状态 Status</th></tr>
+{% for o in n.orders %}<tr><td>{{ o.id }}</td><td><b>{{ o.name_zh }}</b><br><span class="muted">{{ o.item }}</span></td>
+<td>{{ o.note }}<br><span class="muted">{{ o.ordered }} · {{ o.ordered_by }}</span></td>
+<td class="{{ 'low' if o.overdue else '' }}">{{ o.due or '—' }}{% if o.overdue %} 逾期 overdue{% endif %}</td>
+<td>{% if o.closed %}已关闭 closed {{ o.closed }}<br><span class="muted">{{ o.close_note }}</span>{% else %}<span class="low">未关闭 open</span>{% endif %}</td></tr>{% endfor %}</table>
+{% else %}<p>无整改令 No rectification order.</p>{% endif %}
+
+<h2>再次发生将加倍扣分 What counts double if it happens again</h2>
+{% if n.doubles %}<ul>{% for code, why in n.doubles %}<li><b>{{ code }}</b>: {{ why }}</li>{% endfor %}</ul>
+{% else %}<p>无 Nothing.</p>{% endif %}
+<p class="muted">同一问题重复发生或上级重点整改项目扣分加倍考核 · A repeat of the same problem, or of an item
+the branch was told to fix, costs double. Generated {{ generated }}.</p>
+</body></html>
+"""
+
+INDEX = """<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>检查整改通知 {{ region }} {{ week }}</title>
+<style>body{font-family:"Noto Sans CJK SC","WenQuanYi Micro Hei",system-ui,sans-serif;margin:1.5rem auto;max-width:900px;padding:0 1rem}
+table{border-collapse:collapse;width:100%} td,th{border-bottom:1px solid #d1d5db;padding:.3rem .45rem;text-align:left}</style>
+</head><body><h1>检查整改通知 Rectification notices · {{ region }} · {{ week }}</h1>
+<table><tr><th>网点 Branch</th><th>已确认问题 Findings</th><th>罚款 Fines (元)</th><th>未关闭整改令 Open orders</th></tr>
+{% for n in notices %}<tr><td><a href="{{ n.branch }}.html">{{ n.name }}</a> <small>{{ n.branch }}</small></td>
+<td>{{ n.findings|length }}</td><td>{{ '%g' % n.fines_total }}</td>
+<td>{{ n.orders|selectattr('closed', 'none')|list|length }}</td></tr>{% endfor %}</table></body></html>
+"""
+
+_ENV = Environment(autoescape=True, undefined=StrictUndefined)
+
+
+def render_notice(notice: Notice) -> str:
+    generated = datetime.now().astimezone().strftime("%Y-%m-%d %H:%M")
+    return _ENV.from_string(TEMPLATE).render(n=notice, generated=generated)
+
+
+def render_index(region: str, week: str, notices: list[Notice]) -> str:
+    return _ENV.from_string(INDEX).render(region=region or "—", week=week, notices=notices)
+
+
+def _folder(region: str) -> str:
+    """A region's folder name: itself when it is a plain name, else a digest of it (the
+    region comes from a site file and must not steer where files are written)."""
+    if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}", region) and ".." not in region:
+        return region
+    return "region-" + hashlib.sha256(region.encode()).hexdigest()[:12]
+
+
+def write_notices(
+    session: Session,
+    week: str,
+    checklist: Checklist,
+    fines: dict[str, FineRule],
+    evidence_root: Path,
+    out: Path,
+    branches: list[str] | None = None,
+) -> list[Path]:
+    """`out/<region>/<branch>.html` for every branch (or those named), and
+    `out/<region>/index.html`; returns the files written."""
+    week_days(week)
+    query = select(m.Branch).order_by(m.Branch.region, m.Branch.id)
+    if branches:
+        query = query.where(m.Branch.id.in_(branches))
+    by_region: dict[str, list[Notice]] = {}
+    for branch in session.scalars(query):
+        notice = build_notice(session, branch, week, checklist, fines, evidence_root.resolve())
+        by_region.setdefault(branch.region, []).append(notice)
+    written = []
+    for region, notices in by_region.items():
+        folder = out / _folder(region)
+        folder.mkdir(parents=True, exist_ok=True)
+        for notice in notices:
+            path = folder / f"{notice.branch}.html"
+            path.write_text(render_notice(notice), encoding="utf-8")
+            written.append(path)
+        index = folder / "index.html"
+        index.write_text(render_index(region, week, notices), encoding="utf-8")
+        written.append(index)
+    return written
