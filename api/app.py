@@ -8,7 +8,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from api.deps import AppState
-from api.routes import appeals, assessments, branches, checks, findings, pages
+from api.routes import appeals, assessments, branches, checks, findings, pages, rectifications
 from pipeline.store.db import Database
 from rules.checklist import load_checklist
 
@@ -35,7 +35,7 @@ def create_app(
         evidence_root=Path(evidence_root).resolve(),
         checklist=load_checklist(checklist),
     )
-    for module in (branches, checks, findings, appeals, assessments, pages):
+    for module in (branches, checks, findings, appeals, rectifications, assessments, pages):
         app.include_router(module.router)
     pages.install(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -1,0 +1,50 @@
+"""Rectification orders: given and closed by supervisors, read by the branch (api/orders.py)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Path, Query
+
+from api.auth import Can, Principal, require
+from api.deps import AppSettings, DbSession
+from api.orders import CloseIn, OrderIn, OrderOut, close_order, give_order, list_orders
+from api.schemas import BRANCH_ID
+
+router = APIRouter(prefix="/api/v1", tags=["rectifications"])
+
+BranchId = Annotated[str, Path(pattern=BRANCH_ID)]
+
+
+@router.get("/branches/{branch_id}/rectifications")
+def rectifications(
+    branch_id: BranchId,
+    session: DbSession,
+    principal: Annotated[Principal, require(Can.READ_FINDINGS)],
+    status: Annotated[Literal["open", "closed"] | None, Query()] = None,
+) -> list[OrderOut]:
+    """The branch's orders, oldest first, with their status."""
+    return list_orders(session, principal, branch_id, status)
+
+
+@router.post("/branches/{branch_id}/rectifications", status_code=201)
+def order(
+    branch_id: BranchId,
+    body: OrderIn,
+    session: DbSession,
+    settings: AppSettings,
+    principal: Annotated[Principal, require(Can.REVIEW)],
+) -> OrderOut:
+    """Order the branch to fix an item: from tomorrow until closed, its findings count double."""
+    return give_order(session, principal, branch_id, body, settings.checklist)
+
+
+@router.post("/rectifications/{order_id}/close")
+def close(
+    order_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+    body: CloseIn,
+    session: DbSession,
+    principal: Annotated[Principal, require(Can.REVIEW)],
+) -> OrderOut:
+    """Close an open order with a note on how it was fixed."""
+    return close_order(session, principal, order_id, body)

@@ -1,0 +1,116 @@
+"""Rectification orders through the API: given by supervisors, read by the branch, closed
+with a note, audited; while one is open the item's next findings count double."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select
+
+from pipeline.store import models as m
+from pipeline.store.scores import recompute_scores
+from rules.checklist import load_checklist
+from rules.findings import finding_id
+from tests.support.api import running_api
+
+
+@pytest.fixture
+def api(db_url, tmp_path):
+    with running_api(db_url, tmp_path / "evidence") as api:
+        yield api
+
+
+def _order(api, who="supervisor", branch=None, **body):
+    body = {"item": "TELLER_ABSENT", "note": "柜员离岗须报备 tell the lobby before leaving", **body}
+    return api.post(who, f"/api/v1/branches/{branch or api.own}/rectifications", json=body)
+
+
+def test_a_supervisor_orders_a_fix_the_branch_sees_it_and_it_is_audited(api):
+    confirmed = api.finding(api.own, "confirmed")
+    with api.db.session() as s:
+        item = s.get(m.Finding, confirmed).item
+    made = _order(api, item=item, due="2026-12-15", finding_id=confirmed)
+    assert made.status_code == 201, made.text
+    order = made.json()
+    assert (order["status"], order["ordered_by"], order["due"]) == ("open", "sam", "2026-12-15")
+    listed = api.get("branch", f"/api/v1/branches/{api.own}/rectifications").json()
+    assert [o["id"] for o in listed] == [order["id"]]
+    assert (
+        api.get("branch", f"/api/v1/branches/{api.own}/rectifications?status=closed").json() == []
+    )
+    with api.db.session() as s:
+        entry = s.scalars(
+            select(m.AuditEntry).where(m.AuditEntry.action == "rectification_order")
+        ).one()
+        assert (entry.actor, entry.finding_id, entry.detail["item"]) == ("sam", confirmed, item)
+
+
+@pytest.mark.parametrize(
+    "who, branch, body, status",
+    [
+        ("branch", None, {}, 403),  # a branch does not order itself
+        ("province", None, {}, 403),  # the level above decides appeals, it does not review
+        ("supervisor", "other", {}, 404),  # another region's branch does not exist for them
+        ("supervisor", None, {"item": "NOT_AN_ITEM"}, 422),
+        ("supervisor", None, {"note": ""}, 422),
+        ("supervisor", None, {"due": "tomorrow"}, 422),
+        ("supervisor", None, {"colour": "red"}, 422),
+    ],
+)
+def test_who_may_order_and_what_an_order_needs(api, who, branch, body, status):
+    target = api.other if branch == "other" else None
+    assert _order(api, who, target, **body).status_code == status
+
+
+def test_closing_needs_a_note_is_final_and_audited(api):
+    order = _order(api).json()
+    url = f"/api/v1/rectifications/{order['id']}/close"
+    assert api.post("supervisor", url, json={"note": ""}).status_code == 422
+    assert api.post("branch", url, json={"note": "done"}).status_code == 403
+    closed = api.post("supervisor", url, json={"note": "柜员已培训 trained"})
+    assert closed.status_code == 200 and closed.json()["status"] == "closed"
+    again = api.post("supervisor", url, json={"note": "again"})
+    assert again.status_code == 409 and "closed by sam" in again.json()["detail"]
+    with api.db.session() as s:
+        actions = s.scalars(
+            select(m.AuditEntry.action)
+            .where(m.AuditEntry.action.like("rectification%"))
+            .order_by(m.AuditEntry.id)
+        ).all()
+        assert actions == ["rectification_order", "rectification_close"]
+
+
+def test_while_an_order_is_open_the_items_next_finding_counts_double(api):
+    """Tomorrow's night finds the teller away once: 2 points, or 4 under an open order."""
+    checklist = load_checklist()
+    with api.db.session() as s:
+        tz = ZoneInfo(s.get(m.Branch, api.own).timezone)
+    tomorrow = (datetime.now(tz) + timedelta(days=1)).date()
+    start = datetime.combine(tomorrow, datetime.min.time(), tz) + timedelta(hours=10)
+
+    def night() -> float:
+        with api.db.session() as s:
+            if s.get(m.CheckScore, (api.own, tomorrow)) is None:
+                fid = finding_id(api.own, "TELLER_ABSENT", "post-9", start)
+                now = datetime.now(UTC)
+                s.add(m.Finding(
+                    id=fid, branch_id=api.own, date=tomorrow, item="TELLER_ABSENT", zone="post-9",
+                    cameras=["counter-1"], start=start, end=start + timedelta(minutes=6),
+                    duration_s=360, confidence=1.0, support=[], status="pending",
+                    created_at=now, updated_at=now,
+                ))  # fmt: skip
+                s.add(m.CheckScore(
+                    branch_id=api.own, date=tomorrow, provisional=100, final=100, coverage=1.0,
+                    findings={}, updated_at=now,
+                ))  # fmt: skip
+                s.flush()
+            recompute_scores(s, api.own, tomorrow, checklist)
+            return s.get(m.CheckScore, (api.own, tomorrow)).provisional
+
+    assert night() == 98
+    order = _order(api).json()
+    assert night() == 96  # ordered today: from tomorrow on, a repeat
+    api.post("supervisor", f"/api/v1/rectifications/{order['id']}/close", json={"note": "fixed"})
+    assert night() == 98  # closed before tomorrow began
