@@ -34,12 +34,13 @@ def user_errors() -> tuple[type[Exception], ...]:
     from pipeline.footage.sampler import VideoError
     from pipeline.report.build import ReportError
     from pipeline.site import SiteError
+    from pipeline.store.db import DatabaseError
     from rules.config import ConfigError
     from rules.periods import PeriodError
 
     return (
-        UserError, DetectorError, NightError, VideoError, ReportError, SiteError, ConfigError,
-        PeriodError,
+        UserError, DetectorError, NightError, VideoError, ReportError, SiteError, DatabaseError,
+        ConfigError, PeriodError,
     )  # fmt: skip
 
 
