@@ -55,6 +55,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--max-side", type=int, default=640, help="longest side of analysed frames (default 640)"
     )
     add_model_options(p)
+    p.add_argument(
+        "--wait",
+        action="store_true",
+        help="a branch-day another run is doing: wait for it, then finish it (default: skip it)",
+    )
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=run)
 
@@ -120,17 +125,23 @@ def run(args: argparse.Namespace) -> int:
         None if args.no_evidence else args.evidence.resolve(),
         make_executor(args.executor, args.workers, args.ray_address),
         progress,
+        wait=args.wait,
     )
     with progress.bars:
         report = night.run(days, args.date)
     report.bad_sites += bad_sites
     db.dispose()
+    for day in report.skipped:
+        console.print(
+            f"[yellow]skipped[/yellow] {day['branch']} {day['date']}: another run has it "
+            f"({day['holder']}, since {day['since']}); --wait waits for it"
+        )
     doc = _document(report)
     if args.json:
         print(json.dumps(doc, ensure_ascii=False, indent=2))
     else:
         _print_summary(Console(), report, doc)
-    return 0
+    return 1 if report.skipped and not report.reports else 0  # it did nothing
 
 
 def _document(report: NightReport) -> dict:
@@ -143,6 +154,7 @@ def _document(report: NightReport) -> dict:
             for branch, r in report.reports.items()
         },
         "failed_units": report.failed_units,
+        "skipped": report.skipped,
         "timings": {k: round(v, 3) for k, v in report.stages.items()},
         "wall_s": round(report.wall_s, 3),
     }

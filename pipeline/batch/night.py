@@ -1,12 +1,15 @@
 """The night's driver: plan every site, run their units on one executor, store each result
 as it arrives, and judge a branch-day as soon as its last unit is in.
 
-The driver is the run's only database writer. Re-running a date finishes what is left and
-replaces its findings (pipeline/batch/judge.py keeps every review).
+The driver is the run's only database writer, and works on a branch-day only while it
+holds the day's lease (pipeline/store/leases.py): a branch-day another run holds is
+skipped, or waited for. Re-running a date finishes what is left and replaces its findings
+(pipeline/batch/judge.py keeps every review).
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import Counter
 from collections.abc import Hashable, Iterable
@@ -22,7 +25,13 @@ from pipeline.batch.worker import UnitResult, detector_for, run_unit
 from pipeline.batch.writer import Writer
 from pipeline.site import SiteError
 from pipeline.store.db import Database
+from pipeline.store.leases import Leases
+from pipeline.store.models import RunLease
 from rules.checklist import Checklist
+
+log = logging.getLogger(__name__)
+
+WAIT_S = 5.0  # how often a waiting run looks at the leases it waits for
 
 
 class NightError(Exception):
@@ -55,6 +64,8 @@ class NightReport:
     stages: Counter[str] = field(default_factory=Counter)
     #: units by status (done, failed)
     units: Counter[str] = field(default_factory=Counter)
+    #: branch-days another run held: {"branch", "date", "holder", "since"}
+    skipped: list[dict] = field(default_factory=list)
     wall_s: float = 0.0
 
     @property
@@ -92,10 +103,14 @@ class Night:
         evidence: Path | None,
         executor: Executor,
         progress: Progress | None = None,
+        wait: bool = False,
     ) -> None:
+        """`wait`: a branch-day another run holds is done once that run lets it go
+        (else it is skipped)."""
         self.db, self.settings, self.checklist = db, settings, checklist
         self.evidence, self.executor = evidence, executor
         self.progress = progress or _Quiet()
+        self.wait = wait
         self.writer = Writer(db, settings)
         self._days: dict[str, BranchDay] = {}
         self._runs: dict[str, int] = {}
@@ -105,17 +120,42 @@ class Night:
     def run(self, days: Iterable[BranchDay], on: date) -> NightReport:
         report = NightReport(on)
         started = time.perf_counter()
-        todo: list[Unit] = []
+        with Leases(self.db) as self.leases:
+            held = self._pass(list(days), report)
+            if self.wait:
+                for bd, lease in held:
+                    log.info("%s %s: waiting for the run that has it (%s)", bd.branch, bd.date,
+                             lease.holder)  # fmt: skip
+            while held and self.wait:
+                time.sleep(WAIT_S)
+                held = self._pass([bd for bd, _ in held], report)
+        report.skipped = [
+            {"branch": bd.branch, "date": bd.date.isoformat(), "holder": lease.holder,
+             "since": lease.acquired_at.isoformat()}
+            for bd, lease in held
+        ]  # fmt: skip
+        report.wall_s = time.perf_counter() - started
+        return report
+
+    def _pass(self, days: list[BranchDay], report: NightReport) -> list[tuple[BranchDay, RunLease]]:
+        """Work every branch-day whose lease this run takes; the others, with their leases."""
+        todo, held = [], []
         for bd in days:
+            lease = self.leases.take(bd.branch, bd.date)
+            if lease is not None:
+                held.append((bd, lease))
+                continue
             todo += self._open(bd)
             if self._left[bd.branch] == 0:  # closed, or every unit already done
                 self._judge(bd.branch, report)
+        self._work(todo, report)
+        return held
+
+    def _work(self, todo: list[Unit], report: NightReport) -> None:
         for unit in [u for u in todo if u.error]:  # fail without a worker
             self._record(run_unit(unit), report)
         for result in self.executor.run(u for u in todo if not u.error):
             self._record(result, report)
-        report.wall_s = time.perf_counter() - started
-        return report
 
     def _open(self, bd: BranchDay) -> list[Unit]:
         run_id, todo = self.writer.open_run(bd, self.executor.name)
@@ -132,6 +172,8 @@ class Night:
 
     def _record(self, result: UnitResult, report: NightReport) -> None:
         ref = result.ref
+        if (ref.branch, ref.date) in self.leases.lost:  # another run does this day now
+            return
         self.writer.record(result)
         report.units[result.status] += 1
         report.stages.update(result.timings)
@@ -156,3 +198,4 @@ class Night:
         status = "done" if judged.open else "closed"
         summary = {"findings": len(judged.findings), "failed_units": len(judged.failed_units)}
         self.writer.finish_run(self._runs[branch], status, judged.detector_version, summary)
+        self.leases.release(branch, self._days[branch].date)

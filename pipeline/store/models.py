@@ -132,6 +132,20 @@ class CoverageGap(Base):
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("work_units.id", ondelete="CASCADE"))
 
 
+class RunLease(Base):
+    """The run working on a branch's date now (pipeline/store/leases.py). No key to
+    `branches`: a branch's first run takes its lease before it registers the branch."""
+
+    __tablename__ = "run_leases"
+
+    branch_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    date: Mapped[date] = mapped_column(Date, primary_key=True)
+    #: host:pid:token of the run's driver
+    holder: Mapped[str] = mapped_column(String(255))
+    acquired_at: Mapped[datetime]
+    heartbeat_at: Mapped[datetime]
+
+
 class Finding(Base):
     __tablename__ = "findings"
     __table_args__ = (Index("ix_finding_branch_date", "branch_id", "date"),)

@@ -28,7 +28,7 @@ def test_migrations_create_every_table_twice_over(db_url):
     db.migrate()  # a second upgrade is a no-op
     tables = set(inspect(db.engine).get_table_names())
     assert {"branches", "runs", "work_units", "coverage_gaps", "findings", "reviews",
-            "appeals", "check_scores", "api_tokens", "audit_log"} <= tables  # fmt: skip
+            "appeals", "check_scores", "api_tokens", "audit_log", "run_leases"} <= tables  # fmt: skip
     db.dispose()
 
 

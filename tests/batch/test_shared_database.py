@@ -1,0 +1,108 @@
+"""Runs that share a database: two runs of one date at once do each unit once, a run
+skips (or waits for) a branch-day another run holds, and takes over a killed run's."""
+
+import json
+import shutil
+import subprocess
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+
+from pipeline.store import models as m
+from pipeline.store.db import Database
+from pipeline.store.leases import STALE, Leases
+from tests.support.run_site import BRANCH, DAY, command, env, finding_keys
+
+
+def _units_and_findings(url: str) -> tuple[list[int], list[str]]:
+    db = Database(url)
+    with db.session() as s:
+        attempts = [u.attempts for u in s.scalars(select(m.WorkUnit))]
+        findings = list(s.scalars(select(m.Finding.id)))
+    db.dispose()
+    return attempts, findings
+
+
+def test_two_runs_at_once_on_a_fresh_database_do_each_unit_once(reference_run, db_url):
+    site, _, reference = reference_run
+    procs = [
+        subprocess.Popen(
+            command(site, db_url, "--wait", "--workers", "1"),
+            env=env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    outputs = [p.communicate(timeout=600) for p in procs]
+
+    for proc, (out, err) in zip(procs, outputs, strict=True):
+        assert proc.returncode == 0 and "Traceback" not in err, err[-3000:]
+        assert finding_keys(json.loads(out)) == finding_keys(reference)
+    attempts, findings = _units_and_findings(db_url)
+    assert attempts == [1, 1]  # neither unit was done twice
+    assert sorted(findings) == sorted(f[0] for f in finding_keys(reference))
+
+
+def _hold(url: str, holder: str, beat: datetime) -> None:
+    db = Database(url)
+    with db.session() as s:
+        s.merge(
+            m.RunLease(branch_id=BRANCH, date=DAY, holder=holder, acquired_at=beat,
+                       heartbeat_at=beat)
+        )  # fmt: skip
+    db.dispose()
+
+
+def _run(site, url: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        command(site, url), capture_output=True, text=True, env=env(), timeout=600
+    )
+
+
+def test_a_held_branch_day_is_skipped_and_a_stale_one_taken_over(reference_run, tmp_path):
+    site, db_path, reference = reference_run
+    url = f"sqlite:///{shutil.copy(db_path, tmp_path / 'copy.db')}"
+    other = "elsewhere:4242:0badcafe"  # a run on another machine
+    _hold(url, other, datetime.now(UTC))
+
+    held = _run(site, url)
+
+    assert held.returncode == 1, held.stderr[-3000:]  # it did nothing
+    lines = [line for line in held.stderr.splitlines() if other in line]
+    assert len(lines) == 1 and f"skipped {BRANCH} {DAY}" in lines[0]
+    assert "Traceback" not in held.stderr
+    doc = json.loads(held.stdout)
+    assert doc["branches"] == {} and doc["skipped"][0]["holder"] == other
+
+    _hold(url, other, datetime.now(UTC) - timedelta(minutes=3))  # it stopped beating
+
+    taken = _run(site, url)
+
+    assert taken.returncode == 0, taken.stderr[-3000:]
+    assert finding_keys(json.loads(taken.stdout)) == finding_keys(reference)
+    attempts, _ = _units_and_findings(url)
+    assert attempts == [1, 1]
+    db = Database(url)
+    with db.session() as s:
+        assert s.scalars(select(m.RunLease)).all() == []  # released at the end
+    db.dispose()
+
+
+def test_a_lease_taken_over_is_lost_to_its_old_holder(db_url):
+    db = Database(db_url)
+    first, second = Leases(db), Leases(db)
+    assert first.take(BRANCH, DAY) is None
+    assert second.take(BRANCH, DAY).holder == first.holder  # live: not taken
+    with db.session() as s:  # the first run stops beating
+        s.get(m.RunLease, (BRANCH, DAY)).heartbeat_at -= STALE * 2
+
+    assert second.take(BRANCH, DAY) is None
+    first.renew()
+
+    assert first.lost == {(BRANCH, DAY)} and first.held == set()
+    first.release(BRANCH, DAY)  # its own release leaves the new holder's lease alone
+    with db.session() as s:
+        assert s.get(m.RunLease, (BRANCH, DAY)).holder == second.holder
+    db.dispose()
