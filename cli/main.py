@@ -30,7 +30,6 @@ class UserError(Exception):
 def user_errors() -> tuple[type[Exception], ...]:
     """Errors that mean bad input, not a bug: every stage's own error class."""
     from detectors.base import DetectorError
-    from pipeline.batch.night import NightError
     from pipeline.footage.sampler import VideoError
     from pipeline.report.build import ReportError
     from pipeline.site import SiteError
@@ -39,8 +38,8 @@ def user_errors() -> tuple[type[Exception], ...]:
     from rules.periods import PeriodError
 
     return (
-        UserError, DetectorError, NightError, VideoError, ReportError, SiteError, DatabaseError,
-        ConfigError, PeriodError,
+        UserError, DetectorError, VideoError, ReportError, SiteError, DatabaseError, ConfigError,
+        PeriodError,
     )  # fmt: skip
 
 

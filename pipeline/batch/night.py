@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -32,10 +32,6 @@ from rules.checklist import Checklist
 log = logging.getLogger(__name__)
 
 WAIT_S = 5.0  # how often a waiting run looks at the leases it waits for
-
-
-class NightError(Exception):
-    """The night cannot start as asked (its sites contradict each other)."""
 
 
 class Progress(Protocol):
@@ -77,7 +73,8 @@ def plan_night(
     site_files: list[Path], on: date, settings: UnitSettings, strict: bool
 ) -> tuple[list[BranchDay], list[dict]]:
     """Every site's branch-day. A broken site file in a night's folder costs its own branch
-    (returned as a failed unit); with `strict` (one file asked for) it is raised."""
+    (returned as a failed unit), and so does a branch in two files: neither says which is
+    right. With `strict` (one file asked for) a broken file is raised."""
     days, bad = [], []
     for path in site_files:
         try:
@@ -86,10 +83,17 @@ def plan_night(
             if strict:
                 raise
             bad.append({"unit": str(path), "reason": str(exc)})
-    branches = Counter(bd.branch for bd in days)
-    if twice := sorted(b for b, n in branches.items() if n > 1):
-        raise NightError(f"branch(es) {', '.join(twice)} appear in more than one site file")
-    return days, bad
+    files = defaultdict(list)
+    for bd in days:
+        files[bd.branch].append(str(bd.site_path))
+    bad += [
+        {"unit": str(bd.site_path),
+         "reason": f"branch {bd.branch} is in more than one site file: "
+                   f"{', '.join(files[bd.branch])}; none of them is run"}
+        for bd in days
+        if len(files[bd.branch]) > 1
+    ]  # fmt: skip
+    return [bd for bd in days if len(files[bd.branch]) == 1], bad
 
 
 class Night:

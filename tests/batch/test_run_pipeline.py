@@ -180,3 +180,19 @@ def test_a_folder_of_sites_runs_each_branch_on_its_own(reference_run, tmp_path):
     assert bad_file["unit"].endswith("d-broken.yaml") and "BROKEN" not in doc["branches"]
     assert "cameras[0].zones[0].polygon: point 2 is outside 0..1" in bad_file["reason"]
     assert closed == {"open": False, "score": None, "coverage": None, "findings": []}
+
+
+def test_a_branch_in_two_site_files_fails_alone(tmp_path):
+    sites = tmp_path / "sites"
+    sites.mkdir()
+    for name in ("a-twice.yaml", "b-twice.yaml"):
+        (sites / name).write_text(OTHER_SITE.format(id="TWICE", days="mon-sun"))
+    (sites / "c-blind.yaml").write_text(OTHER_SITE.format(id="BLIND", days="mon-sun"))
+
+    doc = run_cli(sites, f"sqlite:///{tmp_path / 'db.sqlite'}")
+
+    assert set(doc["branches"]) == {"BLIND"}  # the night went on
+    twice = [u for u in doc["failed_units"] if "TWICE" in u["reason"]]
+    assert [u["unit"] for u in twice] == [str(sites / "a-twice.yaml"), str(sites / "b-twice.yaml")]
+    for unit in twice:
+        assert "a-twice.yaml" in unit["reason"] and "b-twice.yaml" in unit["reason"]
