@@ -23,6 +23,7 @@ from pipeline.batch.judge import BranchReport, judge_branch_day
 from pipeline.batch.units import BranchDay, Unit, UnitSettings, plan_branch_day
 from pipeline.batch.worker import UnitResult, detector_for, run_unit
 from pipeline.batch.writer import Writer
+from pipeline.evidence.store import sweep
 from pipeline.site import SiteError
 from pipeline.store.db import Database
 from pipeline.store.leases import Leases
@@ -124,6 +125,9 @@ class Night:
     def run(self, days: Iterable[BranchDay], on: date) -> NightReport:
         report = NightReport(on)
         started = time.perf_counter()
+        if self.evidence is not None:
+            for path in sweep(self.evidence):
+                log.info("removed %s, left by a killed run", path)
         with Leases(self.db) as self.leases:
             held = self._pass(list(days), report)
             if self.wait:
