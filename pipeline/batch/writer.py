@@ -1,14 +1,15 @@
 """The one database writer of a run: the driver stores every unit's result as it arrives.
 
-A unit's row, observations and gaps change in one transaction with its status, so after a
-crash a unit is either done (and skipped next time) or still to do, never half-written.
+A unit's observations and gaps are its row, written in one transaction with its status,
+so after a crash a unit is either done (and skipped next time) or still to do, never
+half-written.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from pipeline.batch.units import BranchDay, Unit, UnitSettings
@@ -53,7 +54,6 @@ class Writer:
             for row in self._units(s, bd):
                 key = (row.camera_id, row.key)
                 if key not in planned:
-                    s.execute(delete(m.CoverageGap).where(m.CoverageGap.unit_id == row.id))
                     s.delete(row)
                 elif row.status == DONE and row.params == self.settings.params:
                     done.add(key)
@@ -117,24 +117,11 @@ class Writer:
                 if result.status == DONE and result.observations is not None
                 else None
             )
-            row.updated_at = now
-            s.flush()
-            s.execute(delete(m.CoverageGap).where(m.CoverageGap.unit_id == row.id))
             gaps = result.gaps
             if result.status == FAILED:
                 gaps = (CoverageGap(ref.lo, ref.hi, failed_gap_reason(result.reason)),)
-            s.add_all(
-                m.CoverageGap(
-                    branch_id=ref.branch,
-                    date=ref.date,
-                    camera_id=ref.camera,
-                    start=g.start,
-                    end=g.end,
-                    reason=str(g.reason),
-                    unit_id=row.id,
-                )
-                for g in gaps
-            )
+            row.gaps = [[g.start.timestamp(), g.end.timestamp(), str(g.reason)] for g in gaps]
+            row.updated_at = now
 
     def finish_run(self, run_id: int, status: str, detector_version: str, summary: dict) -> None:
         with self.db.session() as s:

@@ -6,13 +6,15 @@ import random
 from datetime import datetime
 
 import pytest
+from sqlalchemy import select
 
 from cli import main as cli
 from pipeline.footage.coverage import assemble
 from pipeline.site import load_site
+from pipeline.store import models as m
 from pipeline.store.db import Database
 from pipeline.store.readback import day_gaps, load_stored
-from tests.support.recordings import DAY, at, write_clip
+from tests.support.recordings import DAY, at, cut, write_clip
 from tests.support.run_site import run_cli
 
 SITE = """\
@@ -64,3 +66,30 @@ def test_coverage_and_run_report_the_same_time_and_gaps(damaged_site, tmp_path, 
     assert coverage == _gaps(run.gaps) == _gaps(reported)
     assert seen["observed_s"] == pytest.approx(run.observed_s, abs=1e-3)
     assert datetime.fromisoformat(coverage[-1][0]) == at(40)  # then no file till closing
+
+
+def test_each_unknown_interval_is_stored_once(tmp_path):
+    """A whole file, a truncated one and an unreadable one (a failed unit): each stretch
+    of unknown time is one row of coverage_gaps, with its reason."""
+    folder = tmp_path / "recordings"
+    name = "cam-1_%Y%m%d_%H%M%S.mp4"
+    write_clip(folder / at(0).strftime(name), 20)
+    cut(write_clip(folder / at(20).strftime(name), 20), 0.5)
+    (folder / at(40).strftime(name)).write_bytes(b"\x00\x00\x00\x18ftypisom" * 64)
+    site = tmp_path / "site.yaml"
+    site.write_text(SITE, encoding="utf-8")
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+
+    doc = run_cli(site, url)
+
+    (failed,) = doc["failed_units"]
+    assert failed["reason"].startswith("unreadable")
+    db = Database(url)
+    with db.session() as s:
+        rows = s.scalars(select(m.CoverageGap).order_by(m.CoverageGap.start)).all()
+    db.dispose()
+    assert {r.camera_id for r in rows} == {"cam-1"}
+    spans = [(r.start, r.end) for r in rows]
+    assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:], strict=False)), spans
+    reasons = [r.reason for r in rows]
+    assert "truncated" in reasons and sum(r.startswith("unit failed: ") for r in reasons) == 1
