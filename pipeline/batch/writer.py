@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from pipeline.batch.units import BranchDay, Unit, UnitSettings
@@ -27,6 +28,14 @@ def failed_gap_reason(reason: str) -> str:
     return f"unit failed: {reason}"
 
 
+def _upsert(s: Session, model: type[m.Base], key: tuple[str, ...], **values) -> None:
+    """Insert the row, or update it where it exists: runs of two dates of one branch
+    register it at once, and a read-then-insert (Session.merge) would fail one of them."""
+    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[s.get_bind().dialect.name]
+    rest = {k: v for k, v in values.items() if k not in key}
+    s.execute(insert(model).values(**values).on_conflict_do_update(index_elements=key, set_=rest))
+
+
 class Writer:
     def __init__(self, db: Database, settings: UnitSettings) -> None:
         self.db, self.settings = db, settings
@@ -37,18 +46,14 @@ class Writer:
         now = datetime.now(UTC)
         site = bd.site
         with self.db.session() as s:
-            s.merge(
-                m.Branch(
-                    id=bd.branch,
-                    name=site.branch.name,
-                    region=site.branch.region,
-                    timezone=site.branch.timezone,
-                    site_path=str(bd.site_path.resolve()),
-                    updated_at=now,
-                )
-            )
+            _upsert(
+                s, m.Branch, ("id",), id=bd.branch, name=site.branch.name,
+                region=site.branch.region, timezone=site.branch.timezone,
+                site_path=str(bd.site_path.resolve()), updated_at=now,
+            )  # fmt: skip
             for camera in site.cameras:
-                s.merge(m.Camera(branch_id=bd.branch, id=camera.id, role=camera.role))
+                _upsert(s, m.Camera, ("branch_id", "id"), branch_id=bd.branch, id=camera.id,
+                        role=camera.role)  # fmt: skip
             planned = {(u.ref.camera, u.ref.key) for u in bd.units}
             done = set()
             for row in self._units(s, bd):

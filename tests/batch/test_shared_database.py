@@ -4,6 +4,8 @@ skips (or waits for) a branch-day another run holds, and takes over a killed run
 import json
 import shutil
 import subprocess
+import sys
+import time
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
@@ -105,4 +107,56 @@ def test_a_lease_taken_over_is_lost_to_its_old_holder(db_url):
     first.release(BRANCH, DAY)  # its own release leaves the new holder's lease alone
     with db.session() as s:
         assert s.get(m.RunLease, (BRANCH, DAY)).holder == second.holder
+    db.dispose()
+
+
+CLOSED_SITE = """\
+branch: {id: RACE, timezone: Asia/Shanghai}
+business_hours: {sun: ["09:00", "17:00"]}
+cameras:
+  - id: door
+    recordings: {folder: nowhere}
+    zones: [{id: p, purpose: teller_post, polygon: [[0, 0], [1, 0], [1, 1]]}]
+"""
+OPEN_RUN = """\
+import sys, time
+from datetime import date
+from pathlib import Path
+from pipeline.batch.units import DetectorSpec, UnitSettings, plan_branch_day
+from pipeline.batch.writer import Writer
+from pipeline.footage.sampler import SamplingSpec
+from pipeline.store.db import Database
+settings = UnitSettings(SamplingSpec(), DetectorSpec())
+bd = plan_branch_day(Path(sys.argv[2]), date(2024, 5, int(sys.argv[4])), settings)
+db = Database(sys.argv[1])
+go = Path(sys.argv[3])
+while not go.exists():
+    time.sleep(0.001)
+Writer(db, settings).open_run(bd, "local")
+"""
+
+
+def test_runs_of_several_dates_register_one_branch_at_once(db_url, tmp_path):
+    site = tmp_path / "site.yaml"
+    site.write_text(CLOSED_SITE, encoding="utf-8")
+    Database(db_url).dispose()  # the schema exists: only the branch's rows race
+    go = tmp_path / "go"
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", OPEN_RUN, db_url, str(site), str(go), str(day)],
+            env=env(),
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for day in range(6, 12)  # six dates, each its own lease
+    ]
+    time.sleep(4)  # every process planned and waits at the line
+    go.touch()
+    errors = [p.communicate(timeout=120)[1] for p in procs]
+
+    assert [p.returncode for p in procs] == [0] * 6, errors
+    db = Database(db_url)
+    with db.session() as s:
+        assert [b.id for b in s.scalars(select(m.Branch))] == ["RACE"]
+        assert len(s.scalars(select(m.Run)).all()) == 6
     db.dispose()
