@@ -16,9 +16,9 @@ def gone(host: str, pid: int) -> bool:
     if host != HOST:
         return False
     try:
-        os.kill(pid, 0)
+        os.kill(pid, 0)  # signal 0: only asks whether it exists
     except ProcessLookupError:
         return True
-    except PermissionError:  # it runs, as another user
-        return False
+    except PermissionError:  # it exists, as another user's
+        pass
     return False

@@ -37,7 +37,7 @@ def _now(s: Session) -> datetime:
     return datetime.now(UTC)
 
 
-def stale(lease: m.RunLease, now: datetime) -> bool:
+def _stale(lease: m.RunLease, now: datetime) -> bool:
     host, pid, _ = lease.holder.rsplit(":", 2)
     return now - lease.heartbeat_at > STALE or gone(host, int(pid))
 
@@ -70,47 +70,46 @@ class Leases:
     def take(self, branch: str, on: date) -> m.RunLease | None:
         """None when this run holds the branch-date's lease now; else the lease another
         live run holds."""
-        while True:
+        while True:  # until one run or the other holds it
             try:
-                other = self._take(branch, on)
+                with self.db.session() as s:
+                    now = _now(s)
+                    lease = s.get(m.RunLease, (branch, on))
+                    if lease is None:
+                        s.add(
+                            m.RunLease(
+                                branch_id=branch, date=on, holder=self.holder, acquired_at=now,
+                                heartbeat_at=now,
+                            )
+                        )  # fmt: skip
+                        s.flush()
+                    elif lease.holder != self.holder and not _stale(lease, now):
+                        return lease
+                    elif not self._take_over(s, lease, now):
+                        continue  # its holder beat meanwhile: look again
             except IntegrityError:  # another run inserted it first: look again
                 continue
-            if other is not False:
-                return other
+            with self._lock:
+                self.held.add((branch, on))
+            return None
 
-    def _take(self, branch: str, on: date) -> m.RunLease | None | bool:
-        """None: taken; the other's lease; False: it changed under us, look again."""
-        with self.db.session() as s:
-            now = _now(s)
-            lease = s.get(m.RunLease, (branch, on))
-            if lease is None:
-                s.add(
-                    m.RunLease(
-                        branch_id=branch, date=on, holder=self.holder, acquired_at=now,
-                        heartbeat_at=now,
-                    )
-                )  # fmt: skip
-                s.flush()
-            elif lease.holder != self.holder and not stale(lease, now):
-                return lease
-            else:  # a killed run's: take it over unless its holder just came back
-                swapped = s.execute(
-                    update(m.RunLease)
-                    .where(
-                        m.RunLease.branch_id == branch,
-                        m.RunLease.date == on,
-                        m.RunLease.holder == lease.holder,
-                        m.RunLease.heartbeat_at == lease.heartbeat_at,
-                    )
-                    .values(holder=self.holder, acquired_at=now, heartbeat_at=now)
-                    .execution_options(synchronize_session=False)
-                )
-                if swapped.rowcount != 1:
-                    return False
-                log.warning("took over %s %s from %s (stopped)", branch, on, lease.holder)
-        with self._lock:
-            self.held.add((branch, on))
-        return None
+    def _take_over(self, s: Session, lease: m.RunLease, now: datetime) -> bool:
+        """A killed run's lease becomes this run's, unless it changed since it was read."""
+        swapped = s.execute(
+            update(m.RunLease)
+            .where(
+                m.RunLease.branch_id == lease.branch_id,
+                m.RunLease.date == lease.date,
+                m.RunLease.holder == lease.holder,
+                m.RunLease.heartbeat_at == lease.heartbeat_at,
+            )
+            .values(holder=self.holder, acquired_at=now, heartbeat_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if swapped.rowcount == 1 and lease.holder != self.holder:
+            log.warning("took %s %s over from %s (stopped)", lease.branch_id, lease.date,
+                        lease.holder)  # fmt: skip
+        return swapped.rowcount == 1
 
     def release(self, branch: str, on: date) -> None:
         with self._lock:
