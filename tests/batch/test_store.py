@@ -76,7 +76,7 @@ def _table(name: str, **columns):
 
 
 def test_unit_gaps_move_into_their_unit_and_back(db_url):
-    """Revision 0005: a unit's gaps leave coverage_gaps for the unit's row."""
+    """Revision 0006: a unit's gaps leave coverage_gaps for the unit's row."""
     db = Database(db_url, migrate=False)
     _alembic(db, command.upgrade, "0004")
     day, start = date(2026, 11, 27), datetime(2026, 11, 27, 1, tzinfo=UTC)

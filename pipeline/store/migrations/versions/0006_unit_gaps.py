@@ -4,7 +4,7 @@ A unit's gaps were rows of coverage_gaps (unit_id set) beside the day's gaps the
 made of them (unit_id NULL): every truncated or failed stretch was stored twice. They move
 into work_units.gaps, [[start, end, reason], ...] in epoch seconds.
 
-Revision ID: 0005
+Revision ID: 0006
 Revises: 0004
 Create Date: 2026-12-01 12:00:00
 """
@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005"
+revision = "0006"
 down_revision = "0004"
 branch_labels = None
 depends_on = None
