@@ -133,7 +133,8 @@ def run(args: argparse.Namespace) -> int:
     for day in report.skipped:
         console.print(
             f"[yellow]skipped[/yellow] {day['branch']} {day['date']}: another run has it "
-            f"({day['holder']}, since {day['since']}); --wait waits for it"
+            f"({day['holder']}, since {day['since']}); --wait waits for it",
+            soft_wrap=True,  # one line, whatever the terminal's width
         )
     doc = _document(report)
     if args.json:

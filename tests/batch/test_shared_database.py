@@ -72,8 +72,9 @@ def test_a_held_branch_day_is_skipped_and_a_stale_one_taken_over(reference_run, 
     held = _run(site, url)
 
     assert held.returncode == 1, held.stderr[-3000:]  # it did nothing
-    lines = [line for line in held.stderr.splitlines() if other in line]
-    assert len(lines) == 1 and f"skipped {BRANCH} {DAY}" in lines[0]
+    (line,) = [line for line in held.stderr.splitlines() if "skipped" in line]
+    assert line.startswith(f"skipped {BRANCH} {DAY}: ") and line.endswith("--wait waits for it")
+    assert other in line
     assert "Traceback" not in held.stderr
     doc = json.loads(held.stdout)
     assert doc["branches"] == {} and doc["skipped"][0]["holder"] == other
