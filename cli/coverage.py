@@ -6,16 +6,18 @@ import json
 from collections.abc import Iterator
 from datetime import date, datetime
 
+from cli.main import UserError
+from cli.options import add_rate_option, sampling_rate
 from pipeline.footage.coverage import Coverage, GapReason
 from pipeline.footage.recordings import RecordingsError, find_segments
-from pipeline.footage.sampler import KEYFRAMES, Sample, SamplingSpec
+from pipeline.footage.sampler import Sample, SamplingSpec
 from pipeline.footage.window import map_files
 from pipeline.site import load_site
 from rules.calendar import CoverageGap
 
-# Keyframes are the cheapest frames that still prove a file decodes; a tiny conversion
-# keeps the arrays nobody looks at from costing anything.
-SCAN = SamplingSpec(rate=KEYFRAMES, max_side=32)
+# The frames `run` decodes at the same rate (the rule in pipeline/footage/coverage.py); a
+# tiny conversion keeps the arrays nobody looks at from costing anything.
+SCAN_SIDE = 32
 
 
 def register(subparsers) -> None:
@@ -26,6 +28,7 @@ def register(subparsers) -> None:
     )
     p.add_argument("--site", required=True, help="site file (YAML)")
     p.add_argument("--date", required=True, type=date.fromisoformat, help="YYYY-MM-DD")
+    add_rate_option(p)
     p.add_argument("--json", action="store_true", help="one JSON object instead of a table")
     p.set_defaults(func=run)
 
@@ -35,6 +38,10 @@ def _drain(samples: Iterator[Sample]) -> int:
 
 
 def run(args) -> int:
+    try:
+        scan = SamplingSpec(rate=sampling_rate(args), max_side=SCAN_SIDE)
+    except ValueError as exc:
+        raise UserError(f"--rate: {exc}") from None
     site = load_site(args.site)
     business = site.schedule().day(args.date)
     window = (business.opening, business.closing) if business else None
@@ -52,7 +59,7 @@ def run(args) -> int:
                 "gaps": [_gap(CoverageGap(*window, GapReason.NO_FILE))] if window else [],
             }
             continue
-        cov = map_files(_drain, day, SCAN, window)[1] if window else None
+        cov = map_files(_drain, day, scan, window)[1] if window else None
         report[cam.id] = _camera(len(day.segments), cov)
     doc = {"branch": site.branch.id, "date": args.date.isoformat(), "cameras": report}
     print(json.dumps(doc, ensure_ascii=False, indent=2) if args.json else _table(doc, window))

@@ -31,17 +31,17 @@ class UserError(Exception):
 def user_errors() -> tuple[type[Exception], ...]:
     """Errors that mean bad input, not a bug: every stage's own error class."""
     from detectors.base import DetectorError
-    from pipeline.batch.night import NightError
     from pipeline.footage.sampler import VideoError
     from pipeline.report.build import ReportError
     from pipeline.report.notice import NoticeError
     from pipeline.site import SiteError
+    from pipeline.store.db import DatabaseError
     from rules.config import ConfigError
     from rules.periods import PeriodError
 
     return (
-        UserError, DetectorError, NightError, VideoError, ReportError, NoticeError, SiteError,
-        ConfigError, PeriodError,
+        UserError, DetectorError, VideoError, ReportError, NoticeError, SiteError,
+        DatabaseError, ConfigError, PeriodError,
     )  # fmt: skip
 
 

@@ -1,4 +1,5 @@
-"""Options several commands share: the models `observe` and the nightly `run` take alike."""
+"""Options several commands share: the models `observe` and the nightly `run` take alike,
+and the sampling rate `run` and `coverage` decode at."""
 
 from __future__ import annotations
 
@@ -10,8 +11,25 @@ from pydantic import ValidationError
 from cli.main import UserError
 from detectors.phone import PhoneStageSettings
 from detectors.registry import BACKENDS
+from pipeline.footage.sampler import KEYFRAMES, SamplingSpec
 
 DB_HELP = "database URL (default: $BRANCH_AUDIT_DB, else ./branch_audit.db)"
+
+
+def add_rate_option(p: argparse.ArgumentParser) -> None:
+    default = SamplingSpec().rate
+    p.add_argument(
+        "--rate", default=str(default),
+        help=f"samples per second, or '{KEYFRAMES}' (default {default})",
+    )  # fmt: skip
+
+
+def sampling_rate(args: argparse.Namespace) -> float | str:
+    """--rate as SamplingSpec takes it."""
+    try:
+        return args.rate if args.rate == KEYFRAMES else float(args.rate)
+    except ValueError:
+        raise UserError(f"--rate: not a number nor '{KEYFRAMES}': {args.rate}") from None
 
 
 def add_model_options(p: argparse.ArgumentParser) -> None:

@@ -19,11 +19,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from cli.main import UserError
-from cli.options import DB_HELP, add_model_options, phone_settings
+from cli.options import DB_HELP, add_model_options, add_rate_option, phone_settings, sampling_rate
 from pipeline.batch.executors import EXECUTORS, make_executor
 from pipeline.batch.night import Night, NightReport, plan_night
 from pipeline.batch.units import DetectorSpec, UnitSettings
-from pipeline.footage.sampler import KEYFRAMES, SamplingSpec
+from pipeline.footage.sampler import SamplingSpec
 from pipeline.store.db import Database
 from pipeline.store.models import FAILED
 from rules.checklist import load_checklist
@@ -50,11 +50,16 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--evidence", type=Path, default=Path("evidence"), help="evidence root (default ./evidence)"
     )
     p.add_argument("--no-evidence", action="store_true", help="store findings without clips")
-    p.add_argument("--rate", default="0.5", help="samples per second, or 'keyframes' (default 0.5)")
+    add_rate_option(p)
     p.add_argument(
         "--max-side", type=int, default=640, help="longest side of analysed frames (default 640)"
     )
     add_model_options(p)
+    p.add_argument(
+        "--wait",
+        action="store_true",
+        help="a branch-day another run is doing: wait for it, then finish it (default: skip it)",
+    )
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=run)
 
@@ -73,11 +78,10 @@ def _site_files(args: argparse.Namespace) -> list[Path]:
 def _settings(args: argparse.Namespace) -> UnitSettings:
     if args.workers < 1:
         raise UserError("--workers must be at least 1")
+    cores = len(os.sched_getaffinity(0))
+    threads = 1 if args.ray_address else max(1, cores // args.workers)
     try:
-        rate = args.rate if args.rate == KEYFRAMES else float(args.rate)
-        cores = len(os.sched_getaffinity(0))
-        threads = 1 if args.ray_address else max(1, cores // args.workers)
-        sampling = SamplingSpec(rate=rate, max_side=args.max_side, threads=threads)
+        sampling = SamplingSpec(rate=sampling_rate(args), max_side=args.max_side, threads=threads)
     except ValueError as exc:
         raise UserError(f"--rate/--max-side: {exc}") from None
     detector = DetectorSpec(
@@ -120,17 +124,24 @@ def run(args: argparse.Namespace) -> int:
         None if args.no_evidence else args.evidence.resolve(),
         make_executor(args.executor, args.workers, args.ray_address),
         progress,
+        wait=args.wait,
     )
     with progress.bars:
         report = night.run(days, args.date)
     report.bad_sites += bad_sites
     db.dispose()
+    for day in report.skipped:
+        console.print(
+            f"[yellow]skipped[/yellow] {day['branch']} {day['date']}: another run has it "
+            f"({day['holder']}, since {day['since']}); --wait waits for it",
+            soft_wrap=True,  # one line, whatever the terminal's width
+        )
     doc = _document(report)
     if args.json:
         print(json.dumps(doc, ensure_ascii=False, indent=2))
     else:
         _print_summary(Console(), report, doc)
-    return 0
+    return 1 if report.skipped and not report.reports else 0  # it did nothing
 
 
 def _document(report: NightReport) -> dict:
@@ -145,6 +156,7 @@ def _document(report: NightReport) -> dict:
             for branch, r in report.reports.items()
         },
         "failed_units": report.failed_units,
+        "skipped": report.skipped,
         "timings": {k: round(v, 3) for k, v in report.stages.items()},
         "wall_s": round(report.wall_s, 3),
     }

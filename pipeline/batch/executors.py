@@ -7,8 +7,12 @@ whatever kills a unit's process becomes that unit's failed result.
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import multiprocessing
+import os
+import signal
+import sys
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import Protocol
@@ -27,9 +31,29 @@ class Executor(Protocol):
     def run(self, units: Iterable[Unit]) -> Iterator[UnitResult]: ...
 
 
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def die_with(parent: int) -> None:
+    """A worker's first act (Linux): be killed when the run's driver ends, however it ends.
+    Workers hold each other's queue pipes open, so a driver killed with SIGKILL would leave
+    them waiting for work forever (some hundred MB each), and with them the resource
+    tracker, which ends once every process holding its pipe has. The signal follows the
+    thread that started the worker: the pool starts them all from the submitting thread,
+    the driver's main thread."""
+    if sys.platform != "linux":
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG)")
+    if os.getppid() != parent:  # the driver ended before the signal was asked for
+        os._exit(1)
+
+
 class LocalExecutor:
     """One process per file at a time, `workers` at once. Spawned, not forked: the driver
-    runs progress and database threads that a fork would copy mid-lock."""
+    runs progress and database threads that a fork would copy mid-lock. The workers die
+    with the driver (die_with)."""
 
     name = "local"
 
@@ -41,7 +65,12 @@ class LocalExecutor:
         if not units:
             return
         context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(min(self.workers, len(units)), mp_context=context) as pool:
+        with ProcessPoolExecutor(
+            min(self.workers, len(units)),
+            mp_context=context,
+            initializer=die_with,
+            initargs=(os.getpid(),),
+        ) as pool:
             futures = {pool.submit(run_unit, unit): unit for unit in units}
             for future in as_completed(futures):
                 try:

@@ -1,14 +1,17 @@
 """The night's driver: plan every site, run their units on one executor, store each result
 as it arrives, and judge a branch-day as soon as its last unit is in.
 
-The driver is the run's only database writer. Re-running a date finishes what is left and
-replaces its findings (pipeline/batch/judge.py keeps every review).
+The driver is the run's only database writer, and works on a branch-day only while it
+holds the day's lease (pipeline/store/leases.py): a branch-day another run holds is
+skipped, or waited for. Re-running a date finishes what is left and replaces its findings
+(pipeline/batch/judge.py keeps every review).
 """
 
 from __future__ import annotations
 
+import logging
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -20,13 +23,16 @@ from pipeline.batch.judge import BranchReport, judge_branch_day
 from pipeline.batch.units import BranchDay, Unit, UnitSettings, plan_branch_day
 from pipeline.batch.worker import UnitResult, detector_for, run_unit
 from pipeline.batch.writer import Writer
+from pipeline.evidence.store import sweep
 from pipeline.site import SiteError
 from pipeline.store.db import Database
+from pipeline.store.leases import Leases
+from pipeline.store.models import RunLease
 from rules.checklist import Checklist
 
+log = logging.getLogger(__name__)
 
-class NightError(Exception):
-    """The night cannot start as asked (its sites contradict each other)."""
+WAIT_S = 5.0  # how often a waiting run looks at the leases it waits for
 
 
 class Progress(Protocol):
@@ -55,6 +61,8 @@ class NightReport:
     stages: Counter[str] = field(default_factory=Counter)
     #: units by status (done, failed)
     units: Counter[str] = field(default_factory=Counter)
+    #: branch-days another run held: {"branch", "date", "holder", "since"}
+    skipped: list[dict] = field(default_factory=list)
     wall_s: float = 0.0
 
     @property
@@ -66,7 +74,8 @@ def plan_night(
     site_files: list[Path], on: date, settings: UnitSettings, strict: bool
 ) -> tuple[list[BranchDay], list[dict]]:
     """Every site's branch-day. A broken site file in a night's folder costs its own branch
-    (returned as a failed unit); with `strict` (one file asked for) it is raised."""
+    (returned as a failed unit), and so does a branch in two files: neither says which is
+    right. With `strict` (one file asked for) a broken file is raised."""
     days, bad = [], []
     for path in site_files:
         try:
@@ -75,10 +84,17 @@ def plan_night(
             if strict:
                 raise
             bad.append({"unit": str(path), "reason": str(exc)})
-    branches = Counter(bd.branch for bd in days)
-    if twice := sorted(b for b, n in branches.items() if n > 1):
-        raise NightError(f"branch(es) {', '.join(twice)} appear in more than one site file")
-    return days, bad
+    files = defaultdict(list)
+    for bd in days:
+        files[bd.branch].append(str(bd.site_path))
+    bad += [
+        {"unit": str(bd.site_path),
+         "reason": f"branch {bd.branch} is in more than one site file: "
+                   f"{', '.join(files[bd.branch])}; none of them is run"}
+        for bd in days
+        if len(files[bd.branch]) > 1
+    ]  # fmt: skip
+    return [bd for bd in days if len(files[bd.branch]) == 1], bad
 
 
 class Night:
@@ -92,10 +108,14 @@ class Night:
         evidence: Path | None,
         executor: Executor,
         progress: Progress | None = None,
+        wait: bool = False,
     ) -> None:
+        """`wait`: a branch-day another run holds is done once that run lets it go
+        (else it is skipped)."""
         self.db, self.settings, self.checklist = db, settings, checklist
         self.evidence, self.executor = evidence, executor
         self.progress = progress or _Quiet()
+        self.wait = wait
         self.writer = Writer(db, settings)
         self._days: dict[str, BranchDay] = {}
         self._runs: dict[str, int] = {}
@@ -105,17 +125,45 @@ class Night:
     def run(self, days: Iterable[BranchDay], on: date) -> NightReport:
         report = NightReport(on)
         started = time.perf_counter()
-        todo: list[Unit] = []
+        if self.evidence is not None:
+            for path in sweep(self.evidence):
+                log.info("removed %s, left by a killed run", path)
+        with Leases(self.db) as self.leases:
+            held = self._pass(list(days), report)
+            if self.wait:
+                for bd, lease in held:
+                    log.info("%s %s: waiting for the run that has it (%s)", bd.branch, bd.date,
+                             lease.holder)  # fmt: skip
+            while held and self.wait:
+                time.sleep(WAIT_S)
+                held = self._pass([bd for bd, _ in held], report)
+        report.skipped = [
+            {"branch": bd.branch, "date": bd.date.isoformat(), "holder": lease.holder,
+             "since": lease.acquired_at.isoformat()}
+            for bd, lease in held
+        ]  # fmt: skip
+        report.wall_s = time.perf_counter() - started
+        return report
+
+    def _pass(self, days: list[BranchDay], report: NightReport) -> list[tuple[BranchDay, RunLease]]:
+        """Work every branch-day whose lease this run takes; the others, with their leases."""
+        todo, held = [], []
         for bd in days:
+            lease = self.leases.take(bd.branch, bd.date)
+            if lease is not None:
+                held.append((bd, lease))
+                continue
             todo += self._open(bd)
             if self._left[bd.branch] == 0:  # closed, or every unit already done
                 self._judge(bd.branch, report)
+        self._work(todo, report)
+        return held
+
+    def _work(self, todo: list[Unit], report: NightReport) -> None:
         for unit in [u for u in todo if u.error]:  # fail without a worker
             self._record(run_unit(unit), report)
         for result in self.executor.run(u for u in todo if not u.error):
             self._record(result, report)
-        report.wall_s = time.perf_counter() - started
-        return report
 
     def _open(self, bd: BranchDay) -> list[Unit]:
         run_id, todo = self.writer.open_run(bd, self.executor.name)
@@ -132,6 +180,8 @@ class Night:
 
     def _record(self, result: UnitResult, report: NightReport) -> None:
         ref = result.ref
+        if (ref.branch, ref.date) in self.leases.lost:  # another run does this day now
+            return
         self.writer.record(result)
         report.units[result.status] += 1
         report.stages.update(result.timings)
@@ -156,3 +206,4 @@ class Night:
         status = "done" if judged.open else "closed"
         summary = {"findings": len(judged.findings), "failed_units": len(judged.failed_units)}
         self.writer.finish_run(self._runs[branch], status, judged.detector_version, summary)
+        self.leases.release(branch, self._days[branch].date)

@@ -1,14 +1,16 @@
 """The one database writer of a run: the driver stores every unit's result as it arrives.
 
-A unit's row, observations and gaps change in one transaction with its status, so after a
-crash a unit is either done (and skipped next time) or still to do, never half-written.
+A unit's observations and gaps are its row, written in one transaction with its status,
+so after a crash a unit is either done (and skipped next time) or still to do, never
+half-written.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from pipeline.batch.units import BranchDay, Unit, UnitSettings
@@ -26,6 +28,14 @@ def failed_gap_reason(reason: str) -> str:
     return f"unit failed: {reason}"
 
 
+def _upsert(s: Session, model: type[m.Base], key: tuple[str, ...], **values) -> None:
+    """Insert the row, or update it where it exists: runs of two dates of one branch
+    register it at once, and a read-then-insert (Session.merge) would fail one of them."""
+    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[s.get_bind().dialect.name]
+    rest = {k: v for k, v in values.items() if k not in key}
+    s.execute(insert(model).values(**values).on_conflict_do_update(index_elements=key, set_=rest))
+
+
 class Writer:
     def __init__(self, db: Database, settings: UnitSettings) -> None:
         self.db, self.settings = db, settings
@@ -36,24 +46,19 @@ class Writer:
         now = datetime.now(UTC)
         site = bd.site
         with self.db.session() as s:
-            s.merge(
-                m.Branch(
-                    id=bd.branch,
-                    name=site.branch.name,
-                    region=site.branch.region,
-                    timezone=site.branch.timezone,
-                    site_path=str(bd.site_path.resolve()),
-                    updated_at=now,
-                )
-            )
+            _upsert(
+                s, m.Branch, ("id",), id=bd.branch, name=site.branch.name,
+                region=site.branch.region, timezone=site.branch.timezone,
+                site_path=str(bd.site_path.resolve()), updated_at=now,
+            )  # fmt: skip
             for camera in site.cameras:
-                s.merge(m.Camera(branch_id=bd.branch, id=camera.id, role=camera.role))
+                _upsert(s, m.Camera, ("branch_id", "id"), branch_id=bd.branch, id=camera.id,
+                        role=camera.role)  # fmt: skip
             planned = {(u.ref.camera, u.ref.key) for u in bd.units}
             done = set()
             for row in self._units(s, bd):
                 key = (row.camera_id, row.key)
                 if key not in planned:
-                    s.execute(delete(m.CoverageGap).where(m.CoverageGap.unit_id == row.id))
                     s.delete(row)
                 elif row.status == DONE and row.params == self.settings.params:
                     done.add(key)
@@ -117,24 +122,11 @@ class Writer:
                 if result.status == DONE and result.observations is not None
                 else None
             )
-            row.updated_at = now
-            s.flush()
-            s.execute(delete(m.CoverageGap).where(m.CoverageGap.unit_id == row.id))
             gaps = result.gaps
             if result.status == FAILED:
                 gaps = (CoverageGap(ref.lo, ref.hi, failed_gap_reason(result.reason)),)
-            s.add_all(
-                m.CoverageGap(
-                    branch_id=ref.branch,
-                    date=ref.date,
-                    camera_id=ref.camera,
-                    start=g.start,
-                    end=g.end,
-                    reason=str(g.reason),
-                    unit_id=row.id,
-                )
-                for g in gaps
-            )
+            row.gaps = [[g.start.timestamp(), g.end.timestamp(), str(g.reason)] for g in gaps]
+            row.updated_at = now
 
     def finish_run(self, run_id: int, status: str, detector_version: str, summary: dict) -> None:
         with self.db.session() as s:

@@ -1,22 +1,33 @@
-"""Evidence files named by their content: writing the same evidence twice yields one file."""
+"""Evidence files named by their content: writing the same evidence twice yields one file.
+
+A file is written under a temporary name first, `.tmp-<host>-<pid>-<random><suffix>`, so
+that a run killed mid-write leaves no half file under a final name, and the next run can
+tell whose leftover it is (`sweep`).
+"""
 
 from __future__ import annotations
 
 import hashlib
 import os
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from pipeline.processes import HOST, gone
+
+TEMP = ".tmp-"
+#: a temp file no writer touched for this long is a leftover, whoever wrote it
+LEFT_OVER_S = 3600.0
 
 
 @contextmanager
 def temp_file(root: Path, suffix: str) -> Iterator[Path]:
     """An empty file in `root` itself, so that `store` renames it atomically (same file
-    system); removed on the way out unless stored, so a crash leaves no half file behind
-    under a final name."""
+    system); removed on the way out unless stored."""
     root.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(dir=root, prefix=".tmp-", suffix=suffix)
+    fd, name = tempfile.mkstemp(dir=root, prefix=f"{TEMP}{HOST}-{os.getpid()}-", suffix=suffix)
     os.close(fd)
     path = Path(name)
     try:
@@ -36,3 +47,20 @@ def store(tmp: Path, root: Path) -> str:
     os.chmod(tmp, 0o644)  # mkstemp makes it private; the review server must read it
     os.replace(tmp, root / rel)
     return rel
+
+
+def sweep(root: Path) -> list[Path]:
+    """Remove the temp files killed writers left in `root`: a dead process's of this host
+    at once, any other (another host's, or unnamed ones of older versions) once untouched
+    for LEFT_OVER_S. Returns what it removed."""
+    removed = []
+    for path in root.glob(f"{TEMP}*"):
+        writer = path.stem[len(TEMP) :].rsplit("-", 2)  # mkstemp's random part has no "-"
+        try:
+            dead = len(writer) == 3 and writer[1].isdigit() and gone(writer[0], int(writer[1]))
+            if dead or time.time() - path.stat().st_mtime > LEFT_OVER_S:
+                path.unlink()
+                removed.append(path)
+        except FileNotFoundError:  # its writer stored or removed it meanwhile
+            continue
+    return removed

@@ -2,6 +2,20 @@
 
 Later stages must treat a gap as unknown, never as absence: every second of the window is
 either observed or inside a gap with a reason.
+
+The rule, one for `branch-audit coverage` and the nightly `run` (both read files with
+pipeline/footage/sampler.py): a file's part of the window (sampler.plan) is observed,
+except
+
+- unreadable: the file does not open (its part of the window, up to the next file);
+- decode error: from a frame that fails to decode to the next keyframe;
+- truncated: from where the file stops to its declared end;
+- no file: whatever no file covers.
+
+Only decoded frames can fail, and which frames are decoded depends on the sampling rate
+(keyframes alone when they come at least once an interval), so `coverage` decodes at
+the run's rate (`--rate`, the same default) and sees what the run sees; the decoder's
+errors are kept on their own packet whatever its thread count (slice threads only).
 """
 
 from __future__ import annotations

@@ -4,17 +4,26 @@ from __future__ import annotations
 
 import logging
 import os
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
+from sqlalchemy.exc import ArgumentError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 DEFAULT_SQLITE = "branch_audit.db"
+#: the PostgreSQL advisory lock that runs migrating one database at once take in turn
+MIGRATION_LOCK = zlib.crc32(b"branch-audit migrate")
+
+
+class DatabaseError(Exception):
+    """The database cannot be opened: a bad URL, a missing driver, a server that does not
+    answer, a file that cannot be created."""
 
 
 def default_url() -> str:
@@ -29,10 +38,23 @@ def _normalise(url: str) -> str:
     return url
 
 
+def _shown(url: str) -> str:
+    """The URL as given, for messages: its password masked."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url
+
+
 class Database:
     def __init__(self, url: str | None = None, migrate: bool = True) -> None:
-        self.url = _normalise(url or default_url())
-        self.engine: Engine = create_engine(self.url, future=True)
+        url = url or default_url()
+        self.url = _normalise(url)
+        self._shown = _shown(url)
+        try:
+            self.engine: Engine = create_engine(self.url, future=True)
+        except (ArgumentError, ImportError) as exc:
+            raise DatabaseError(f"cannot open database {self._shown}: {exc}") from None
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
@@ -40,13 +62,20 @@ class Database:
             self.migrate()
 
     def migrate(self) -> None:
-        """Bring the schema to the newest revision (idempotent)."""
+        """Bring the schema to the newest revision (idempotent). Processes that start on
+        a fresh database at once take turns: the first creates the schema, the others
+        find it made (a lock held for the upgrade's transaction)."""
         logging.getLogger("alembic").setLevel(logging.WARNING)  # one line per revision: noise
         cfg = Config()
         cfg.set_main_option("script_location", str(MIGRATIONS))
-        with self.engine.begin() as connection:
-            cfg.attributes["connection"] = connection
-            command.upgrade(cfg, "head")
+        try:
+            with self.engine.begin() as connection:
+                _lock_for_migration(connection)
+                cfg.attributes["connection"] = connection
+                command.upgrade(cfg, "head")
+        except (OperationalError, InterfaceError) as exc:
+            reason = " ".join(str(exc.orig).split())  # drivers' messages run over lines
+            raise DatabaseError(f"cannot open database {self._shown}: {reason}") from None
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -58,9 +87,19 @@ class Database:
         self.engine.dispose()
 
 
+def _lock_for_migration(connection: Connection) -> None:
+    """Hold the database for the migration's transaction: an advisory lock on PostgreSQL
+    (its DDL is transactional), SQLite's write lock taken up front (BEGIN EXCLUSIVE; the
+    driver would begin only at the first INSERT, after alembic read the version)."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
+    elif connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("BEGIN EXCLUSIVE")
+
+
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA busy_timeout=30000")  # first: WAL below may wait for another
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")  # readers (the API) don't block the nightly writer
-    cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()

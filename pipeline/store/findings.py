@@ -54,11 +54,7 @@ def save_judgement(
             if row.status == FindingStatus.PENDING and not row.reviews and not row.appeals:
                 s.delete(row)
         s.execute(
-            delete(m.CoverageGap).where(
-                m.CoverageGap.branch_id == branch,
-                m.CoverageGap.date == on,
-                m.CoverageGap.unit_id.is_(None),
-            )
+            delete(m.CoverageGap).where(m.CoverageGap.branch_id == branch, m.CoverageGap.date == on)
         )
         s.add_all(
             m.CoverageGap(

@@ -112,6 +112,10 @@ class WorkUnit(Base):
     #: the unit's observations, compact: {"t": [...epoch s], "zones": {zone: {field: [...]}}},
     #: and "observed": [[start, end], ...] epoch seconds the file was read for
     observations: Mapped[dict | None] = mapped_column(JSON)
+    #: what its file said of the rest of its time: [[start, end, reason], ...] epoch
+    #: seconds; a failed unit's whole time, "unit failed: …". The rules make the day's
+    #: gaps (CoverageGap) of them.
+    gaps: Mapped[list | None] = mapped_column(JSON)
     #: the sampling and detector settings it was done with (pipeline.batch.units.Settings)
     params: Mapped[str] = mapped_column(String(255), default="")
     detector_version: Mapped[str] = mapped_column(String(128), default="")
@@ -119,6 +123,9 @@ class WorkUnit(Base):
 
 
 class CoverageGap(Base):
+    """Business time a camera of a branch-day did not see, and why: the day's gaps as its
+    judgement made them (pipeline/store/findings.py), each stretch once."""
+
     __tablename__ = "coverage_gaps"
     __table_args__ = (Index("ix_gap_branch_date", "branch_id", "date"),)
 
@@ -129,7 +136,20 @@ class CoverageGap(Base):
     start: Mapped[datetime]
     end: Mapped[datetime]
     reason: Mapped[str] = mapped_column(Text)
-    unit_id: Mapped[int | None] = mapped_column(ForeignKey("work_units.id", ondelete="CASCADE"))
+
+
+class RunLease(Base):
+    """The run working on a branch's date now (pipeline/store/leases.py). No key to
+    `branches`: a branch's first run takes its lease before it registers the branch."""
+
+    __tablename__ = "run_leases"
+
+    branch_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    date: Mapped[date] = mapped_column(Date, primary_key=True)
+    #: host:pid:token of the run's driver
+    holder: Mapped[str] = mapped_column(String(255))
+    acquired_at: Mapped[datetime]
+    heartbeat_at: Mapped[datetime]
 
 
 class Finding(Base):

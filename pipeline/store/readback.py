@@ -4,7 +4,7 @@ report: observations, observed spans, gaps and failures, in the branch's time zo
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 
 from sqlalchemy import select
@@ -40,6 +40,10 @@ def load_stored(db: Database, branch: str, on: date, tz: tzinfo) -> Stored:
             select(m.WorkUnit).where(m.WorkUnit.branch_id == branch, m.WorkUnit.date == on)
         ).all()
         for row in sorted(units, key=lambda r: (r.camera_id, r.key)):
+            out.gaps[row.camera_id] += [
+                CoverageGap(datetime.fromtimestamp(a, tz), datetime.fromtimestamp(b, tz), why)
+                for a, b, why in row.gaps or ()
+            ]
             if row.status == m.DONE:
                 out.frames += unpack(row.observations, row.camera_id, tz)
                 out.observed[row.camera_id] += [
@@ -51,14 +55,6 @@ def load_stored(db: Database, branch: str, on: date, tz: tzinfo) -> Stored:
                 out.failed.append(
                     {"unit": f"{branch}/{row.camera_id}/{row.key}", "reason": row.reason}
                 )
-        for gap in s.scalars(
-            select(m.CoverageGap).where(
-                m.CoverageGap.branch_id == branch,
-                m.CoverageGap.date == on,
-                m.CoverageGap.unit_id.is_not(None),
-            )
-        ):
-            out.gaps[gap.camera_id].append(replace(gap_record(gap, tz), camera=""))
     return out
 
 
@@ -66,10 +62,8 @@ def day_gaps(db: Database, branch: str, on: date, tz: tzinfo) -> list[CoverageGa
     """The gaps the rules reported for a branch-day (business time no camera saw)."""
     with db.session() as s:
         rows = s.scalars(
-            select(m.CoverageGap).where(
-                m.CoverageGap.branch_id == branch,
-                m.CoverageGap.date == on,
-                m.CoverageGap.unit_id.is_(None),
-            )
+            select(m.CoverageGap)
+            .where(m.CoverageGap.branch_id == branch, m.CoverageGap.date == on)
+            .order_by(m.CoverageGap.camera_id, m.CoverageGap.start)
         ).all()
         return [gap_record(g, tz) for g in rows]

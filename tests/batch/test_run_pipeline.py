@@ -1,12 +1,18 @@
 """`branch-audit run` end to end on real footage: findings as the labels imply, stored
 once however often the date is run, failed units recorded, both databases alike."""
 
+import os
 import shutil
+import subprocess
+import sys
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
+from pipeline.evidence.store import sweep, temp_file
+from pipeline.processes import HOST
 from pipeline.store import models as m
 from pipeline.store.db import Database
 from tests.support.run_site import (
@@ -16,6 +22,7 @@ from tests.support.run_site import (
     STARTS,
     at,
     build_site,
+    env,
     finding_keys,
     label_findings,
     run_cli,
@@ -59,7 +66,7 @@ def test_findings_are_the_absences_the_labels_show(reference_run):
             at(t).strftime("post_%Y%m%d_%H%M%S.mp4") for t in STARTS
         ]
         assert all(u.status == "done" and u.samples >= 139 for u in units)
-        gaps = s.scalars(select(m.CoverageGap).where(m.CoverageGap.unit_id.is_(None))).all()
+        gaps = s.scalars(select(m.CoverageGap)).all()
         hole = [g for g in gaps if g.reason == "no file"]
         assert len(hole) == 2  # between the copies, and after the second one
         run = s.scalars(select(m.Run)).one()
@@ -122,7 +129,7 @@ def test_a_corrupt_file_is_a_failed_unit_and_the_rest_stands(reference_run, tmp_
     with db.session() as s:
         unit = s.scalars(select(m.WorkUnit).where(m.WorkUnit.key == corrupt_name)).one()
         assert unit.status == "failed" and unit.observations is None
-        gap = s.scalars(select(m.CoverageGap).where(m.CoverageGap.unit_id.is_(None))).all()
+        gap = s.scalars(select(m.CoverageGap)).all()
         # its time, up to closing, is unknown with the reason: never an absence
         unknown = [g for g in gap if g.reason.startswith("unit failed: ")]
         assert len(unknown) == 1
@@ -194,3 +201,64 @@ def test_a_folder_of_sites_runs_each_branch_on_its_own(reference_run, tmp_path):
         "complete": None,
         "findings": [],
     }
+
+
+def test_a_branch_in_two_site_files_fails_alone(tmp_path):
+    sites = tmp_path / "sites"
+    sites.mkdir()
+    for name in ("a-twice.yaml", "b-twice.yaml"):
+        (sites / name).write_text(OTHER_SITE.format(id="TWICE", days="mon-sun"))
+    (sites / "c-blind.yaml").write_text(OTHER_SITE.format(id="BLIND", days="mon-sun"))
+
+    doc = run_cli(sites, f"sqlite:///{tmp_path / 'db.sqlite'}")
+
+    assert set(doc["branches"]) == {"BLIND"}  # the night went on
+    twice = [u for u in doc["failed_units"] if "TWICE" in u["reason"]]
+    assert [u["unit"] for u in twice] == [str(sites / "a-twice.yaml"), str(sites / "b-twice.yaml")]
+    for unit in twice:
+        assert "a-twice.yaml" in unit["reason"] and "b-twice.yaml" in unit["reason"]
+
+
+def test_a_run_removes_the_temp_files_killed_runs_left(tmp_path):
+    sites = tmp_path / "sites"
+    sites.mkdir()
+    (sites / "closed.yaml").write_text(OTHER_SITE.format(id="CLOSED", days="sun"))
+    evidence = tmp_path / "evidence"
+    evidence.mkdir()
+    dead = _ended_pid()
+    killed = evidence / f".tmp-{HOST}-{dead}-abcd1234.mp4"  # its writer is gone
+    old = evidence / ".tmp-k2j4h5g6.jpg"  # nobody's, untouched for two hours
+    elsewhere = evidence / ".tmp-other-host-77-abcd1234.mp4"  # being written elsewhere
+    live = evidence / f".tmp-{HOST}-{os.getpid()}-abcd1234.mp4"  # being written here
+    for path in (killed, old, elsewhere, live):
+        path.write_bytes(b"half a clip")
+    two_hours_ago = time.time() - 7200
+    os.utime(old, (two_hours_ago, two_hours_ago))
+
+    run_cli(sites, f"sqlite:///{tmp_path / 'db.sqlite'}", "--evidence", str(evidence))
+
+    assert sorted(p.name for p in evidence.iterdir()) == sorted([elsewhere.name, live.name])
+
+
+def _ended_pid() -> int:
+    proc = subprocess.Popen(["true"])
+    proc.wait()
+    return proc.pid
+
+
+KILLED_WRITER = """\
+import os, sys
+from pathlib import Path
+from pipeline.evidence.store import temp_file
+writing = temp_file(Path(sys.argv[1]), ".mp4")
+writing.__enter__()
+os.kill(os.getpid(), 9)
+"""
+
+
+def test_a_temp_file_names_its_writer_for_the_sweep(tmp_path):
+    subprocess.run([sys.executable, "-c", KILLED_WRITER, str(tmp_path)], env=env())
+    (left,) = tmp_path.iterdir()
+    with temp_file(tmp_path, ".mp4") as mine:
+        assert sweep(tmp_path) == [left]  # the killed writer's, not this live one's
+        assert list(tmp_path.iterdir()) == [mine]

@@ -2,10 +2,12 @@
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import inspect, select
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Date, Integer, String, column, inspect, select, table, text
 
 from pipeline.store import models as m
-from pipeline.store.db import Database
+from pipeline.store.db import MIGRATIONS, Database
 from pipeline.store.scores import recompute_scores
 from rules.checklist import load_checklist
 from rules.findings import finding_id
@@ -28,7 +30,7 @@ def test_migrations_create_every_table_twice_over(db_url):
     db.migrate()  # a second upgrade is a no-op
     tables = set(inspect(db.engine).get_table_names())
     assert {"branches", "runs", "work_units", "coverage_gaps", "findings", "reviews",
-            "appeals", "check_scores", "api_tokens", "audit_log"} <= tables  # fmt: skip
+            "appeals", "check_scores", "api_tokens", "audit_log", "run_leases"} <= tables  # fmt: skip
     db.dispose()
 
 
@@ -58,4 +60,97 @@ def test_scores_follow_status_and_repeats_within_the_month(db_url):
         one, two = s.scalars(select(m.CheckScore).order_by(m.CheckScore.date)).all()
         assert one.provisional == 100 and one.findings == {}
         assert two.provisional == 98  # no longer a repeat
+    db.dispose()
+
+
+def _alembic(db: Database, verb, revision: str) -> None:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with db.engine.begin() as connection:
+        cfg.attributes["connection"] = connection
+        verb(cfg, revision)
+
+
+def _table(name: str, **columns):
+    return table(name, *(column(c, t) for c, t in columns.items()))
+
+
+def test_unit_gaps_move_into_their_unit_and_back(db_url):
+    """Revision 0006: a unit's gaps leave coverage_gaps for the unit's row."""
+    db = Database(db_url, migrate=False)
+    _alembic(db, command.upgrade, "0004")
+    day, start = date(2026, 11, 27), datetime(2026, 11, 27, 1, tzinfo=UTC)
+    when = m.UtcDateTime()
+    with db.engine.begin() as c:
+        c.execute(
+            m.Branch.__table__.insert().values(
+                id="B1", name="", region="", timezone="UTC", site_path="", updated_at=NOW
+            )
+        )
+        unit = _table(
+            "work_units",
+            id=Integer(),
+            branch_id=String(),
+            date=Date(),
+            camera_id=String(),
+            key=String(),
+            status=String(),
+            reason=String(),
+            attempts=Integer(),
+            samples=Integer(),
+            inferences=Integer(),
+            updated_at=when,
+            params=String(),
+            detector_version=String(),
+        )
+        c.execute(
+            unit.insert().values(
+                id=7,
+                branch_id="B1",
+                date=day,
+                camera_id="cam",
+                key="f.mp4",
+                status="done",
+                reason="",
+                attempts=1,
+                samples=0,
+                inferences=0,
+                updated_at=NOW,
+                params="",
+                detector_version="",
+            )
+        )
+        gap = _table(
+            "coverage_gaps",
+            branch_id=String(),
+            date=Date(),
+            camera_id=String(),
+            start=when,
+            end=when,
+            reason=String(),
+            unit_id=Integer(),
+        )
+        for unit_id in (7, None):  # the unit's gap, and the day's made of it
+            c.execute(
+                gap.insert().values(
+                    branch_id="B1",
+                    date=day,
+                    camera_id="cam",
+                    start=start,
+                    end=start.replace(minute=5),
+                    reason="truncated",
+                    unit_id=unit_id,
+                )
+            )
+
+    db.migrate()
+
+    with db.session() as s:
+        moved = [start.timestamp(), start.timestamp() + 300, "truncated"]
+        assert s.get(m.WorkUnit, 7).gaps == [moved]
+        assert len(s.scalars(select(m.CoverageGap)).all()) == 1  # the day's, once
+    _alembic(db, command.downgrade, "0004")
+    with db.engine.connect() as c:
+        rows = c.execute(text("SELECT unit_id FROM coverage_gaps")).scalars().all()
+        assert sorted(r or 0 for r in rows) == [0, 7]
     db.dispose()
