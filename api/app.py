@@ -7,6 +7,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from api import errors
 from api.deps import AppState
 from api.routes import appeals, assessments, branches, checks, findings, pages
 from pipeline.store.db import Database
@@ -35,8 +36,10 @@ def create_app(
         evidence_root=Path(evidence_root).resolve(),
         checklist=load_checklist(checklist),
     )
-    for module in (branches, checks, findings, appeals, assessments, pages):
-        app.include_router(module.router)
+    for module in (branches, checks, findings, appeals, assessments):
+        app.include_router(module.router, responses=errors.error_responses(401))
+    app.include_router(pages.router)
     pages.install(app)
+    errors.install(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

@@ -62,7 +62,8 @@ def resolve_period(
         return Period(f"{first}..{last}", "round")
     match = re.fullmatch(PERIOD_PATTERN, label)
     if match is None:
-        raise PeriodError(f"period {label!r} is not {PERIOD_FORMS}")
+        shown = label if len(label) <= 20 else label[:20] + "…"
+        raise PeriodError(f"period {shown!r} is not {PERIOD_FORMS}")
     year, quarter, stage, month = match.groups()
     year = int(year)
     if quarter:

@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 
 from api.auth import Can, CurrentPrincipal, Principal, lock_branch, require, scoped
 from api.deps import AppSettings, DbSession
+from api.errors import error_responses
 from api.queries import audit, change_status, find_appeals
 from api.schemas import BRANCH_ID, AppealDecisionIn, AppealOut, appeal_out
 from pipeline.store import models as m
@@ -17,7 +18,7 @@ from pipeline.store import models as m
 router = APIRouter(prefix="/api/v1/appeals", tags=["appeals"])
 
 
-@router.get("")
+@router.get("", responses=error_responses(403, 404))
 def list_appeals(
     session: DbSession,
     principal: CurrentPrincipal,
@@ -28,7 +29,9 @@ def list_appeals(
     return find_appeals(session, principal, status, branch)
 
 
-@router.post("/{appeal_id}/decision", responses={409: {"description": "already decided"}})
+@router.post(
+    "/{appeal_id}/decision", responses=error_responses(403, 404, 413, conflict="already decided")
+)
 def decide(
     appeal_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
     body: AppealDecisionIn,
