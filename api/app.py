@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from api import errors
+from api.bodies import MAX_BODY, RequestBodies
 from api.deps import AppState
 from api.routes import appeals, assessments, branches, checks, findings, pages
 from pipeline.store.db import Database
@@ -20,9 +21,10 @@ def create_app(
     db_url: str | None = None,
     evidence_root: str | Path = "evidence",
     checklist: str | Path | None = None,
+    max_body: int = MAX_BODY,
 ) -> FastAPI:
     """An app over the database at `db_url` (migrated on start), serving evidence files
-    from under `evidence_root` only."""
+    from under `evidence_root` only, refusing request bodies over `max_body` bytes."""
     app = FastAPI(
         title="branch-audit",
         version="1",
@@ -41,5 +43,6 @@ def create_app(
     app.include_router(pages.router)
     pages.install(app)
     errors.install(app)
+    app.add_middleware(RequestBodies, max_body=max_body)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

@@ -1,11 +1,18 @@
-"""The API's edges: 422s that never echo what cannot be encoded, periods outside the
-grammar, dates that are not ISO dates."""
+"""The API's edges: bodies that are not strict JSON, bodies over the limit, bodies from
+callers without a token, 422s that never echo what cannot be encoded, periods outside
+the grammar, dates that are not ISO dates."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+import anyio
 import pytest
 from fastapi.exceptions import RequestValidationError
+from fastapi.testclient import TestClient
 
+from api.app import create_app
+from cli.main import main
 from tests.support.api import running_api
 
 FORMS = "a year (2026), a quarter (2026-Q1 to 2026-Q4), a stage of the policy"
@@ -113,3 +120,112 @@ def test_dates_are_iso_dates_only(api, query):
     response = api.get("admin", query)
     assert response.status_code == 422, response.text
     assert _is_validation_shape(response.json()["detail"])
+
+
+@pytest.mark.parametrize(
+    ("route", "who", "body", "says"),
+    [
+        ("review", "admin", b'{"decision": "confirm", "note": NaN}', "NaN"),
+        ("review", "admin", b'{"decision": NaN}', "NaN"),
+        ("review", "admin", b'{"decision": "confirm", "note": Infinity}', "Infinity"),
+        ("review", "admin", b'{"decision": "confirm", "note": -Infinity}', "-Infinity"),
+        ("review", "admin", b'{"decision": "confirm", "note": 1e999}', "too large"),
+        ("review", "admin", b'{"decision": "confirm", "note": "\\ud800"}', "surrogate"),
+        ("review", "admin", b'{"decision": "\\udfff"}', "surrogate"),
+        ("review", "admin", b'{"\\ud800": 1}', "surrogate"),
+        ("review", "admin", b'{"decision": "confirm", "note": "\xff"}', "UTF-8"),
+        ("review", "admin", b'{"decision": "confirm", "note": ' + b"9" * 5000 + b"}", "digits"),
+        ("review", "admin", b'{"decision": "confirm", "seen_status": [NaN]}', "NaN"),
+        ("appeal", "branch", b'{"reason": "\\ud800 no"}', "surrogate"),
+        ("appeal", "branch", b'{"reason": NaN}', "NaN"),
+        ("decision", "admin", b'{"decision": "grant", "note": Infinity}', "Infinity"),
+        ("decision", "admin", b'{"decision": "\\ud83d"}', "surrogate"),
+    ],
+)
+def test_a_body_that_is_not_strict_json_gets_a_422_that_says_why(api, route, who, body, says):
+    url = _urls(api)[route]
+    response = _post_raw(api, who, url, body)
+    assert response.status_code == 422, response.text
+    detail = response.json()["detail"]
+    assert _is_validation_shape(detail) and detail[0]["loc"][0] == "body"
+    assert says in detail[0]["msg"]
+    if route == "review":
+        assert api.get("admin", url.removesuffix("/review")).json()["status"] == "pending"
+
+
+def _asgi_post(app, path: str, headers: dict[str, str], chunks: Iterator[bytes]) -> tuple[int, int]:
+    """POST to the ASGI app as a server streams a body in: the status it answered and
+    how many body bytes it had asked for by then."""
+    read, status = 0, None
+    pending = iter(chunks)
+    following = next(pending, None)
+
+    async def receive():
+        nonlocal read, following
+        if following is None:
+            return {"type": "http.disconnect"}
+        chunk, following = following, next(pending, None)
+        read += len(chunk)
+        return {"type": "http.request", "body": chunk, "more_body": following is not None}
+
+    async def send(message):
+        nonlocal status
+        if message["type"] == "http.response.start":
+            status = message["status"]
+
+    scope = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
+        "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": b"",
+        "root_path": "", "client": ("127.0.0.1", 50000), "server": ("testserver", 80),
+        "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
+    }  # fmt: skip
+    anyio.run(app, scope, receive, send)
+    return status, read
+
+
+MB = 1_000_000
+
+
+def _megabytes(n: int) -> Iterator[bytes]:
+    chunk = b" " * MB
+    for _ in range(n):
+        yield chunk
+
+
+@pytest.mark.parametrize("declared", [True, False], ids=["content-length", "chunked"])
+def test_a_caller_without_a_valid_token_gets_401_before_the_body_is_read(api, declared):
+    url = _urls(api)["review"]
+    length = {"Content-Length": str(50 * MB)} if declared else {"Transfer-Encoding": "chunked"}
+    for token in ({}, {"Authorization": "Bearer not-a-token"}):
+        headers = {"Content-Type": "application/json", **length, **token}
+        status, read = _asgi_post(api.client.app, url, headers, _megabytes(50))
+        assert (status, read) == (401, 0)
+
+
+def test_a_body_over_the_limit_gets_413_without_being_read_past_it(api):
+    url = _urls(api)["review"]
+    headers = {**api.auth("admin"), "Content-Type": "application/json"}
+    declared = {**headers, "Content-Length": str(50 * MB)}
+    assert _asgi_post(api.client.app, url, declared, _megabytes(50)) == (413, 0)
+    status, read = _asgi_post(api.client.app, url, headers, _megabytes(50))  # no length
+    assert status == 413 and read <= 2 * MB
+    big = _post_raw(api, "admin", url, b'{"decision": "confirm", "note": "' + b"n" * MB + b'"}')
+    assert big.status_code == 413
+    assert big.json() == {"detail": "the request body is over the limit of 1000000 bytes"}
+
+
+def test_the_limit_is_set_by_create_app_and_serve(api, monkeypatch):
+    served = {}
+    monkeypatch.setattr("uvicorn.run", lambda app, **kw: served.setdefault("app", app))
+    assert main(["serve", "--db", api.db.url, "--max-body", "100"]) == 0
+    apps = (create_app(api.db.url, api.evidence, max_body=100), served["app"])
+    for app in apps:
+        with TestClient(app) as client:
+            url, headers = _urls(api)["review"], {**api.auth("admin")}
+            small = client.post(url, json={"decision": "maybe"}, headers=headers)
+            assert small.status_code == 422  # read and judged
+            large = client.post(
+                url, json={"decision": "confirm", "note": "n" * 100}, headers=headers
+            )
+            assert large.status_code == 413 and "100 bytes" in large.json()["detail"]
+        app.state.settings.db.dispose()
