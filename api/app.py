@@ -6,15 +6,24 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from starlette.types import ASGIApp
 
 from api import errors
 from api.bodies import MAX_BODY, RequestBodies
 from api.deps import AppState
+from api.headers import SecurityHeaders
 from api.routes import appeals, assessments, branches, checks, findings, pages
 from pipeline.store.db import Database
 from rules.checklist import load_checklist
 
 STATIC = Path(__file__).resolve().parent / "static"
+
+
+class _App(FastAPI):
+    def build_middleware_stack(self) -> ASGIApp:
+        """The security headers outermost: outside Starlette's ServerErrorMiddleware,
+        so that even a 500 carries them."""
+        return SecurityHeaders(super().build_middleware_stack())
 
 
 def create_app(
@@ -25,7 +34,7 @@ def create_app(
 ) -> FastAPI:
     """An app over the database at `db_url` (migrated on start), serving evidence files
     from under `evidence_root` only, refusing request bodies over `max_body` bytes."""
-    app = FastAPI(
+    app = _App(
         title="branch-audit",
         version="1",
         summary="Findings, reviews, appeals, check scores and assessments of bank branches.",

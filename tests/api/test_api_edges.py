@@ -1,6 +1,6 @@
 """The API's edges: bodies that are not strict JSON, bodies over the limit, bodies from
-callers without a token, 422s that never echo what cannot be encoded, periods outside
-the grammar, dates that are not ISO dates."""
+callers without a token, periods outside the grammar, dates that are not ISO dates, and
+the security headers on every kind of response."""
 
 from __future__ import annotations
 
@@ -229,3 +229,44 @@ def test_the_limit_is_set_by_create_app_and_serve(api, monkeypatch):
             )
             assert large.status_code == 413 and "100 bytes" in large.json()["detail"]
         app.state.settings.db.dispose()
+
+
+SECURITY = {
+    "content-security-policy": "default-src 'self'; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'",
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "no-referrer",
+    "x-frame-options": "DENY",
+}
+
+
+def test_every_response_carries_the_security_headers(api):
+    fid = api.finding(api.own, "pending")
+    client = TestClient(api.client.app, raise_server_exceptions=False)
+
+    def boom():
+        raise RuntimeError("a bug")
+
+    api.client.app.add_api_route("/api/v1/boom", boom, include_in_schema=False)  # a 500
+    responses = {
+        "json": api.get("admin", "/api/v1/me"),
+        "csv": api.get("admin", "/api/v1/assessments.csv"),
+        "clip": api.get("admin", f"/api/v1/findings/{fid}/clip"),
+        "page": api.get("admin", "/review"),
+        "login page": api.client.get("/login"),
+        "redirect": api.client.get("/", follow_redirects=False),
+        "static": api.client.get("/static/app.css"),
+        "401": api.client.get("/api/v1/me"),
+        "404": api.get("admin", "/api/v1/findings/nosuchfinding"),
+        "404 page": api.get("admin", "/branches/nosuch"),
+        "422": api.get("admin", "/api/v1/checks?to=0"),
+        "413": _post_raw(api, "admin", f"/api/v1/findings/{fid}/review", b" " * (MB + 1)),
+        "strict JSON 422": _post_raw(api, "admin", f"/api/v1/findings/{fid}/review", b"NaN"),
+        "500": client.get("/api/v1/boom", headers=api.auth("admin")),
+    }
+    for what, response in responses.items():
+        for name, value in SECURITY.items():
+            assert response.headers.get(name) == value, (what, name, response.status_code)
+        api_path = response.request.url.path.startswith("/api/")
+        assert (response.headers.get("cache-control") == "no-store") == api_path, what
+    assert responses["500"].status_code == 500
