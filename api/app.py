@@ -6,8 +6,12 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from starlette.types import ASGIApp
 
+from api import errors
+from api.bodies import MAX_BODY, RequestBodies
 from api.deps import AppState
+from api.headers import SecurityHeaders
 from api.routes import appeals, assessments, branches, checks, findings, pages, rectifications
 from pipeline.store.db import Database
 from rules.checklist import load_checklist
@@ -15,14 +19,22 @@ from rules.checklist import load_checklist
 STATIC = Path(__file__).resolve().parent / "static"
 
 
+class _App(FastAPI):
+    def build_middleware_stack(self) -> ASGIApp:
+        """The security headers outermost: outside Starlette's ServerErrorMiddleware,
+        so that even a 500 carries them."""
+        return SecurityHeaders(super().build_middleware_stack())
+
+
 def create_app(
     db_url: str | None = None,
     evidence_root: str | Path = "evidence",
     checklist: str | Path | None = None,
+    max_body: int = MAX_BODY,
 ) -> FastAPI:
     """An app over the database at `db_url` (migrated on start), serving evidence files
-    from under `evidence_root` only."""
-    app = FastAPI(
+    from under `evidence_root` only, refusing request bodies over `max_body` bytes."""
+    app = _App(
         title="branch-audit",
         version="1",
         summary="Findings, reviews, appeals, check scores and assessments of bank branches.",
@@ -35,8 +47,11 @@ def create_app(
         evidence_root=Path(evidence_root).resolve(),
         checklist=load_checklist(checklist),
     )
-    for module in (branches, checks, findings, appeals, rectifications, assessments, pages):
-        app.include_router(module.router)
+    for module in (branches, checks, findings, appeals, rectifications, assessments):
+        app.include_router(module.router, responses=errors.error_responses(401))
+    app.include_router(pages.router)
     pages.install(app)
+    errors.install(app)
+    app.add_middleware(RequestBodies, max_body=max_body)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

@@ -73,11 +73,11 @@ def give_order(
 ) -> OrderOut:
     branch = branch_or_404(session, principal, branch_id)
     if body.item not in {i.code for i in checklist.items}:
-        raise HTTPException(422, f"item {body.item}: not an item of the checklist")
+        raise HTTPException(404, f"the checklist has no item {body.item}")
     if body.finding_id is not None:
         finding = finding_or_404(session, principal, body.finding_id)
         if finding.branch_id != branch.id or finding.item != body.item:
-            raise HTTPException(422, f"finding {finding.id} is not a {body.item} of {branch.id}")
+            raise HTTPException(404, f"no {body.item} finding {finding.id} at {branch.id}")
     row = m.RectificationOrder(
         branch_id=branch.id, item=body.item, note=body.note, due=body.due,
         finding_id=body.finding_id, ordered_by=principal.name, ordered_at=datetime.now(UTC),

@@ -12,6 +12,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from api.auth import Can, Principal, lock_branch, scoped, visible_branches
+from api.errors import PeriodRefused
 from api.schemas import (
     AppealOut,
     AssessmentOut,
@@ -183,7 +184,7 @@ def assess(
     try:
         period, assessed = assessment_rows(scores, policy, label, checklist.min_coverage)
     except PeriodError as exc:
-        raise HTTPException(422, str(exc)) from None
+        raise PeriodRefused(exc) from None
     visible = {b.id: b for b in visible_branches(session, principal)}
     return AssessmentOut(
         policy=policy_name,

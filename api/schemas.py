@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Annotated, Generic, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, BaseModel, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field
 
 from pipeline.store import models as m
 from rules.assessment import AssessmentRow
@@ -22,13 +23,29 @@ ITEM_CODE = r"^[A-Z][A-Z0-9_]{0,63}$"
 Status = Literal["pending", "confirmed", "dismissed"]
 
 
+def _iso_date(text: object) -> object:
+    """Only `YYYY-MM-DD`: pydantic also reads a number ("0") as a Unix time."""
+    if not (isinstance(text, str) and re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text)):
+        raise ValueError("must be a date, YYYY-MM-DD")
+    return text
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]
+
+
 def _printable(text: str) -> str:
     if "\x00" in text:
         raise ValueError("must not contain NUL characters")
     return text.strip()
 
 
-Note = Annotated[str, Field(max_length=2000), AfterValidator(_printable)]
+# The patterns state in the document what the validators check (with messages that say
+# why), so that a client, and schemathesis, can tell a valid text from the schema alone.
+Note = Annotated[
+    str,
+    Field(max_length=2000, json_schema_extra={"pattern": r"^[^\x00]*$"}),
+    AfterValidator(_printable),
+]
 
 
 def _not_blank(text: str) -> str:
@@ -37,7 +54,9 @@ def _not_blank(text: str) -> str:
     return text
 
 
-Reason = Annotated[Note, AfterValidator(_not_blank)]
+Reason = Annotated[
+    Note, Field(json_schema_extra={"pattern": r"^[^\x00]*\S[^\x00]*$"}), AfterValidator(_not_blank)
+]
 
 
 class Me(BaseModel):

@@ -34,8 +34,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--policy", required=True, help="A, B or a policy YAML file")
     p.add_argument(
         "--period",
-        help="2024, 2024-Q4, 2024-S3 (stage), 2024-05 or a free label for all dates "
-        "(default: Policy B's stage of the dates, else all dates)",
+        help="2024 (a year), 2024-Q4 (a quarter), 2024-S3 (a stage of the policy) or 2024-05 "
+        "(a month); any other label is an error, there are no free labels any more "
+        "(default: the policy's stage of the dates, else all dates)",
     )
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.set_defaults(func=run)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from api.bodies import MAX_BODY
 from cli.options import DB_HELP
 
 
@@ -25,6 +26,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="evidence root; clips and key frames are served from inside it only",
     )
     p.add_argument("--checklist", type=Path, help="the bank's checklist file (default: built in)")
+    p.add_argument(
+        "--max-body",
+        type=int,
+        default=MAX_BODY,
+        metavar="BYTES",
+        help=f"largest request body accepted; larger ones get 413 unread (default: {MAX_BODY})",
+    )
     p.set_defaults(func=run)
 
 
@@ -33,6 +41,6 @@ def run(args: argparse.Namespace) -> int:
 
     from api.app import create_app
 
-    app = create_app(args.db, args.evidence, args.checklist)
+    app = create_app(args.db, args.evidence, args.checklist, args.max_body)
     uvicorn.run(app, host=args.host, port=args.port, log_level="info")
     return 0

@@ -36,14 +36,22 @@ class Period:
         return day.year == self.year and day.month in self.months
 
 
-_LABEL = re.compile(r"^(?P<year>\d{4})(?:-(?P<kind>[QqSs]|M?)(?P<number>\d{1,2}))?$")
+# The one grammar of period labels (the API's `period`, `branch-audit assess --period`):
+# a year, a quarter, a stage of the policy, a month. Plain and non-capturing groups only, so
+# the API's OpenAPI document states the same pattern (JSON Schema regexes are ECMA's).
+PERIOD_PATTERN = r"^([0-9]{4})(?:-(?:Q([1-4])|S([1-9][0-9]?)|(0[1-9]|1[0-2])))?$"
+PERIOD_FORMS = (
+    "a year (2026), a quarter (2026-Q1 to 2026-Q4), a stage of the policy (2026-S1, "
+    "2026-S2, …) or a month (2026-01 to 2026-12)"
+)
 
 
 def resolve_period(
     dates: Sequence[date], label: str | None, stages: Mapping[int, Iterable[int]]
 ) -> Period:
-    """The period a label names (`2024`, `2024-Q4`, `2024-S3`, `2024-05`), or, without one,
-    the policy stage all dates fall in, else a round over all the dates."""
+    """The period a label names (see PERIOD_FORMS), or, without one, the policy stage all
+    dates fall in, else a round over all the dates. A label outside the grammar, or a
+    stage the policy does not have, is a PeriodError."""
     if label is None:
         years = {d.year for d in dates}
         for number, months in stages.items():
@@ -52,23 +60,27 @@ def resolve_period(
                 return Period(f"{year}-S{number}", "stage", year, number, frozenset(months))
         first, last = min(dates), max(dates)
         return Period(f"{first}..{last}", "round")
-    match = _LABEL.match(label)
+    match = re.fullmatch(PERIOD_PATTERN, label)
     if match is None:
-        return Period(label, "round")
-    year, kind = int(match["year"]), (match["kind"] or "").upper()
-    if match["number"] is None:
-        return Period(label, "year", year, None, frozenset(range(1, 13)))
-    number = int(match["number"])
-    if kind == "Q" and 1 <= number <= 4:
+        shown = label if len(label) <= 20 else label[:20] + "…"
+        raise PeriodError(f"period {shown!r} is not {PERIOD_FORMS}")
+    year, quarter, stage, month = match.groups()
+    year = int(year)
+    if quarter:
+        number = int(quarter)
         months = frozenset(range(3 * number - 2, 3 * number + 1))
         return Period(label, "quarter", year, number, months)
-    if kind == "S":
+    if stage:
+        number = int(stage)
         if number not in stages:
-            raise PeriodError(f"period {label}: the policy has no stage {number}")
+            have = ", ".join(f"S{n}" for n in stages) or "none"
+            raise PeriodError(
+                f"period {label}: the policy has no stage {number} (its stages: {have})"
+            )
         return Period(label, "stage", year, number, frozenset(stages[number]))
-    if kind in ("", "M") and 1 <= number <= 12:
-        return Period(label, "month", year, number, frozenset({number}))
-    raise PeriodError(f"period {label}: not a year, quarter (Q1-Q4), stage or month")
+    if month:
+        return Period(label, "month", year, int(month), frozenset({int(month)}))
+    return Period(label, "year", year, None, frozenset(range(1, 13)))
 
 
 def check_scores(frame: pd.DataFrame) -> pd.DataFrame:

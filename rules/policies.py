@@ -302,9 +302,10 @@ class StagedPolicy(StrictModel):
         if period.kind == "year":
             outcomes = self._year_outcomes(scores, period)
             return table, {b: outcomes[b] for b in table.index}
+        hint = "; the dates span several stages: name a period" if period.kind == "round" else ""
         raise PeriodError(
             f"{self.name} assesses stages, quarters or years; period {period.label} is a "
-            f"{period.kind} (dates spanning several stages need --period)"
+            f"{period.kind}{hint}"
         )
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from api.auth import Can, CurrentPrincipal, Principal, lock_branch, require, scoped
 from api.deps import AppSettings, DbSession
+from api.errors import error_responses
 from api.queries import audit, change_status, decision_of, find_appeals
 from api.schemas import BRANCH_ID, AppealDecisionIn, AppealOut, ReopenIn, appeal_out
 from pipeline.store import models as m
@@ -20,7 +21,7 @@ router = APIRouter(prefix="/api/v1/appeals", tags=["appeals"])
 AppealId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
-@router.get("")
+@router.get("", responses=error_responses(403, 404))
 def list_appeals(
     session: DbSession,
     principal: CurrentPrincipal,
@@ -46,7 +47,9 @@ def _appeal_or_404(session: Session, principal: Principal, appeal_id: int) -> m.
     return entry
 
 
-@router.post("/{appeal_id}/decision", responses={409: {"description": "already decided"}})
+@router.post(
+    "/{appeal_id}/decision", responses=error_responses(403, 404, 413, conflict="already decided")
+)
 def decide(
     appeal_id: AppealId,
     body: AppealDecisionIn,
@@ -94,7 +97,8 @@ def decide(
 
 
 @router.post(
-    "/{appeal_id}/reopen", responses={409: {"description": "not decided: nothing to reopen"}}
+    "/{appeal_id}/reopen",
+    responses=error_responses(403, 404, 413, conflict="not decided: nothing to reopen"),
 )
 def reopen(
     appeal_id: AppealId,

@@ -14,24 +14,28 @@ from fastapi import APIRouter, Query, Response
 
 from api.auth import Can, Principal, require
 from api.deps import AppSettings, DbSession
+from api.errors import error_responses
 from api.queries import assess
 from api.schemas import AssessmentOut, AssessmentRow
+from rules.periods import PERIOD_FORMS, PERIOD_PATTERN
 
 router = APIRouter(prefix="/api/v1", tags=["assessments"])
 
 PolicyName = Annotated[Literal["A", "B"], Query(description="A (thresholds) or B (staged)")]
+# The grammar is checked once, by rules/periods.py (the pages show its message); the
+# document states the same pattern, or empty: the default.
 PeriodLabel = Annotated[
     str | None,
     Query(
-        pattern=r"^[A-Za-z0-9._\-]{0,32}$",
-        description="2026, 2026-Q4, 2026-S3 (a stage), 2026-11; default: the stage of the "
-        "dates under Policy B, else all dates",
+        json_schema_extra={"pattern": f"^$|{PERIOD_PATTERN}"},
+        description=f"{PERIOD_FORMS}; empty or absent: the policy's stage of the dates, "
+        "else all dates",
     ),
 ]
 Reader = Annotated[Principal, require(Can.READ_SCORES)]
 
 
-@router.get("/assessments")
+@router.get("/assessments", responses=error_responses(403))
 def assessments(
     session: DbSession,
     settings: AppSettings,
@@ -62,7 +66,9 @@ def _download(content: bytes, media_type: str, report: AssessmentOut, ext: str) 
 
 
 @router.get(
-    "/assessments.csv", response_class=Response, responses={200: {"content": {"text/csv": {}}}}
+    "/assessments.csv",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}}, **error_responses(403)},
 )
 def assessments_csv(
     session: DbSession,
@@ -80,7 +86,11 @@ def assessments_csv(
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-@router.get("/assessments.xlsx", response_class=Response, responses={200: {"content": {XLSX: {}}}})
+@router.get(
+    "/assessments.xlsx",
+    response_class=Response,
+    responses={200: {"content": {XLSX: {}}}, **error_responses(403)},
+)
 def assessments_xlsx(
     session: DbSession,
     settings: AppSettings,

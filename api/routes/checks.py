@@ -2,33 +2,39 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, Query
+from fastapi.exceptions import RequestValidationError
 from sqlalchemy import select
 
 from api.auth import Can, Principal, require, scoped
 from api.deps import AppSettings, DbSession
+from api.errors import error_responses
 from api.queries import branch_or_404
-from api.schemas import BRANCH_ID, CheckOut, check_out
+from api.schemas import BRANCH_ID, CheckOut, IsoDate, check_out
 from pipeline.store import models as m
 
 router = APIRouter(prefix="/api/v1", tags=["checks"])
 
 
-@router.get("/checks")
+@router.get("/checks", responses=error_responses(403, 404))
 def checks(
     session: DbSession,
     settings: AppSettings,
     principal: Annotated[Principal, require(Can.READ_SCORES)],
     branch: Annotated[str | None, Query(pattern=BRANCH_ID)] = None,
-    from_: Annotated[date | None, Query(alias="from")] = None,
-    to: date | None = None,
+    from_: Annotated[IsoDate | None, Query(alias="from")] = None,
+    to: IsoDate | None = None,
 ) -> list[CheckOut]:
     """Provisional and final scores, coverage and findings per item of each branch-day."""
     if from_ and to and from_ > to:
-        raise HTTPException(422, f"from ({from_}) is after to ({to})")
+        problem = {
+            "loc": ("query", "from"),
+            "msg": f"{from_} is after to ({to})",
+            "type": "value_error",
+        }
+        raise RequestValidationError([problem])
     stmt = scoped(
         select(m.CheckScore, m.Branch.region).join(m.Branch), principal, m.CheckScore.branch_id
     )

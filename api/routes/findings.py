@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -12,6 +12,7 @@ from fastapi.responses import FileResponse
 
 from api.auth import Can, Principal, lock_branch, require
 from api.deps import AppSettings, DbSession
+from api.errors import BYTE_RANGES, error_responses
 from api.queries import (
     appeal_of,
     audit,
@@ -30,6 +31,7 @@ from api.schemas import (
     AppealOut,
     FindingDetail,
     FindingOut,
+    IsoDate,
     Page,
     ReviewIn,
     ReviewResult,
@@ -47,13 +49,13 @@ Reader = Annotated[Principal, require(Can.READ_FINDINGS)]
 DECIDED = {"confirm": "confirmed", "dismiss": "dismissed"}
 
 
-@router.get("")
+@router.get("", responses=error_responses(403, 404))
 def list_findings(
     session: DbSession,
     settings: AppSettings,
     principal: Reader,
     branch: Annotated[str | None, Query(pattern=BRANCH_ID)] = None,
-    day: Annotated[date | None, Query(alias="date")] = None,
+    day: Annotated[IsoDate | None, Query(alias="date")] = None,
     item: Annotated[str | None, Query(pattern=ITEM_CODE)] = None,
     status: Status | None = None,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
@@ -65,7 +67,7 @@ def list_findings(
     )
 
 
-@router.get("/{finding_id}")
+@router.get("/{finding_id}", responses=error_responses(403, 404))
 def get_finding(
     finding_id: FindingId, session: DbSession, settings: AppSettings, principal: Reader
 ) -> FindingDetail:
@@ -90,7 +92,7 @@ def _evidence(settings: AppSettings, relative: str | None, what: str) -> Path:
 @router.get(
     "/{finding_id}/clip",
     response_class=FileResponse,
-    responses={200: {"content": {"video/mp4": {}}}, 206: {"description": "a byte range"}},
+    responses={200: {"content": {"video/mp4": {}}}, **BYTE_RANGES, **error_responses(403, 404)},
 )
 def clip(finding_id: FindingId, session: DbSession, settings: AppSettings, principal: Reader):
     """The evidence clip; byte ranges are honoured so a browser can seek in it."""
@@ -101,14 +103,19 @@ def clip(finding_id: FindingId, session: DbSession, settings: AppSettings, princ
 @router.get(
     "/{finding_id}/keyframe",
     response_class=FileResponse,
-    responses={200: {"content": {"image/jpeg": {}}}},
+    responses={200: {"content": {"image/jpeg": {}}}, **BYTE_RANGES, **error_responses(403, 404)},
 )
 def keyframe(finding_id: FindingId, session: DbSession, settings: AppSettings, principal: Reader):
     row = finding_or_404(session, principal, finding_id)
     return FileResponse(_evidence(settings, row.keyframe, "key frame"), media_type="image/jpeg")
 
 
-@router.post("/{finding_id}/review", responses={409: {"description": "changed since seen"}})
+@router.post(
+    "/{finding_id}/review",
+    responses=error_responses(
+        403, 404, 413, conflict="changed since the reviewer saw it, or under appeal"
+    ),
+)
 def review(
     finding_id: FindingId,
     body: ReviewIn,
@@ -157,7 +164,7 @@ def review(
 @router.post(
     "/{finding_id}/appeal",
     status_code=201,
-    responses={409: {"description": "not confirmed, or already appealed"}},
+    responses=error_responses(403, 404, 413, conflict="not confirmed, or already appealed"),
 )
 def appeal(
     finding_id: FindingId,

@@ -32,6 +32,7 @@ from api.auth import (
 )
 from api.chart import score_chart
 from api.deps import AppSettings, DbSession
+from api.errors import allowed_methods
 from api.login import (
     SESSION_LIFETIME,
     check_origin,
@@ -333,7 +334,10 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def html_errors(request: Request, exc: StarletteHTTPException):
         if request.url.path.startswith(("/api/", "/static/", "/openapi.json")):
-            return await http_exception_handler(request, exc)
+            response = await http_exception_handler(request, exc)
+            if exc.status_code == 405:
+                response.headers["Allow"] = allowed_methods(request.app, request.url.path)
+            return response
         response = _page(request, "error.html", None, status=exc.status_code, detail=exc.detail)
         response.status_code = exc.status_code
         return response

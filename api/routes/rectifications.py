@@ -8,6 +8,7 @@ from fastapi import APIRouter, Path, Query
 
 from api.auth import Can, Principal, require
 from api.deps import AppSettings, DbSession
+from api.errors import error_responses
 from api.orders import CloseIn, OrderIn, OrderOut, close_order, give_order, list_orders
 from api.schemas import BRANCH_ID
 
@@ -16,7 +17,7 @@ router = APIRouter(prefix="/api/v1", tags=["rectifications"])
 BranchId = Annotated[str, Path(pattern=BRANCH_ID)]
 
 
-@router.get("/branches/{branch_id}/rectifications")
+@router.get("/branches/{branch_id}/rectifications", responses=error_responses(403, 404))
 def rectifications(
     branch_id: BranchId,
     session: DbSession,
@@ -27,7 +28,10 @@ def rectifications(
     return list_orders(session, principal, branch_id, status)
 
 
-@router.post("/branches/{branch_id}/rectifications", status_code=201)
+@router.post(
+    "/branches/{branch_id}/rectifications", status_code=201,
+    responses=error_responses(403, 404, 413),
+)  # fmt: skip
 def order(
     branch_id: BranchId,
     body: OrderIn,
@@ -39,7 +43,10 @@ def order(
     return give_order(session, principal, branch_id, body, settings.checklist)
 
 
-@router.post("/rectifications/{order_id}/close")
+@router.post(
+    "/rectifications/{order_id}/close",
+    responses=error_responses(403, 404, 413, conflict="already closed"),
+)
 def close(
     order_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
     body: CloseIn,

@@ -53,7 +53,7 @@ def test_a_supervisor_orders_a_fix_the_branch_sees_it_and_it_is_audited(api):
         ("branch", None, {}, 403),  # a branch does not order itself
         ("province", None, {}, 403),  # the level above decides appeals, it does not review
         ("supervisor", "other", {}, 404),  # another region's branch does not exist for them
-        ("supervisor", None, {"item": "NOT_AN_ITEM"}, 422),
+        ("supervisor", None, {"item": "NOT_AN_ITEM"}, 404),  # not an item of the checklist
         ("supervisor", None, {"note": ""}, 422),
         ("supervisor", None, {"due": "tomorrow"}, 422),
         ("supervisor", None, {"colour": "red"}, 422),

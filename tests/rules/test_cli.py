@@ -167,3 +167,12 @@ def test_assess_prints_outcomes_with_rule_and_arithmetic(tmp_path, branch_audit)
     )
     code, _, err = branch_audit("assess", "--scores", csv, "--policy", "B", "--period", "2024-Q9")
     assert code == 2 and "2024-Q9" in err
+
+
+@pytest.mark.parametrize("label", ["all of 2024", "2024-W10", "99999", "-"])
+def test_assess_refuses_a_period_outside_the_grammar(tmp_path, branch_audit, label):
+    csv = tmp_path / "scores.csv"
+    csv.write_text("branch,region,date,score\nX,huaian,2024-03-01,89\n")
+    code, out, err = branch_audit("assess", "--scores", csv, "--policy", "A", "--period", label)
+    assert (code, out) == (2, "")
+    assert "is not a year (2026), a quarter (2026-Q1 to 2026-Q4)" in err

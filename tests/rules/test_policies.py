@@ -219,7 +219,7 @@ def test_policy_b_needs_one_stage_when_dates_span_several():
     frame = scores([("X", "r", "2024-04-30", 90), ("X", "r", "2024-05-02", 90)])
     period = resolve_period(list(frame["date"]), None, B.stage_months)
     assert period.kind == "round"
-    with pytest.raises(PeriodError, match="need --period"):
+    with pytest.raises(PeriodError, match="span several stages: name a period"):
         B.assess(frame, period)
 
 
@@ -230,13 +230,23 @@ def test_policy_b_needs_one_stage_when_dates_span_several():
         ("2024-Q2", "quarter", {4, 5, 6}),
         ("2024-S2", "stage", {5, 6, 7, 8}),
         ("2024-05", "month", {5}),
-        ("week 12", "round", None),
+        ("2024-12", "month", {12}),
     ],
 )
 def test_period_labels(label, kind, months):
     period = resolve_period([], label, B.stage_months)
     assert period.kind == kind
-    assert (set(period.months) if period.months is not None else None) == months
+    assert set(period.months) == months
+
+
+@pytest.mark.parametrize(
+    "label",
+    ["99999", "2026-W10", "-", "", "week 12", "2026-Q5", "2026-Q0", "2026-13", "2026-00",
+     "2026-5", "2026-M05", "2026-q1", "2026-S0", "26", "2026-", "2026\n", "２０２６", "2026-Q1 "],
+)  # fmt: skip
+def test_a_label_outside_the_grammar_is_an_error_naming_the_forms(label):
+    with pytest.raises(PeriodError, match=r"is not a year \(2026\), a quarter"):
+        resolve_period([], label, B.stage_months)
 
 
 def test_bad_period_labels_and_scores_are_errors():

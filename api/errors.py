@@ -1,0 +1,97 @@
+"""How the API answers what goes wrong: `{"detail": "a sentence"}` for every error but a
+422, FastAPI's validation shape (`{"detail": [{loc, msg, type}]}`) for every 422, and
+the OpenAPI entries that say so for each route."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from rules.periods import PeriodError
+
+
+class ErrorOut(BaseModel):
+    detail: str
+
+
+_WHY = {
+    401: "missing or invalid token",
+    403: "the caller's role may not do this",
+    404: "not found among the branches the caller may see",
+    413: "the request body is over the server's limit (`serve --max-body`)",
+}
+
+
+def error_responses(*codes: int, conflict: str | None = None) -> dict[int | str, dict[str, Any]]:
+    """The OpenAPI entries of these error statuses (and of 409, described by `conflict`)."""
+    out: dict[int | str, dict[str, Any]] = {
+        code: {"model": ErrorOut, "description": _WHY[code]} for code in codes
+    }
+    if conflict:
+        out[409] = {"model": ErrorOut, "description": conflict}
+    return out
+
+
+# What a file route (FileResponse, which honours Range) answers besides the file itself.
+BYTE_RANGES: dict[int | str, dict[str, Any]] = {
+    206: {"description": "the byte range asked for"},
+    400: {"description": "a malformed Range header", "content": {"text/plain": {}}},
+    416: {"description": "a Range outside the file", "content": {"text/plain": {}}},
+}
+
+
+class PeriodRefused(HTTPException):
+    """A period the policy cannot judge. The pages show its message; the API answers it
+    as the `period` parameter's validation error, a 422 like any other."""
+
+    def __init__(self, error: PeriodError) -> None:
+        super().__init__(422, str(error))
+
+
+def _text(value: str) -> str:
+    """`value` with lone surrogates escaped, so that it encodes as UTF-8 JSON."""
+    return value.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def validation_response(problems: Iterable[Mapping[str, Any]]) -> JSONResponse:
+    """A 422 in the validation shape. Inputs are never echoed (FastAPI's default handler
+    echoes them, and a NaN or a lone surrogate there cannot be encoded: a 500); dict keys
+    in `loc` and the messages are escaped for the same reason."""
+    detail = [
+        {
+            "loc": [_text(part) if isinstance(part, str) else part for part in p["loc"]],
+            "msg": _text(p["msg"]),
+            "type": p["type"],
+        }
+        for p in problems
+    ]
+    return JSONResponse({"detail": detail}, status_code=422)
+
+
+def allowed_methods(app: FastAPI, path: str) -> str:
+    """Every method some route of `path` answers. A 405 names only the first route's
+    methods, and a path can have several routes (a GET list beside a POST)."""
+    methods = {
+        method
+        for route in app.router.routes
+        if getattr(route, "path_regex", None) is not None and route.path_regex.match(path)
+        for method in getattr(route, "methods", None) or ()
+    }
+    return ", ".join(sorted(methods))
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
+        return validation_response(exc.errors())
+
+    @app.exception_handler(PeriodRefused)
+    async def period_refused(_: Request, exc: PeriodRefused) -> JSONResponse:
+        return validation_response(
+            [{"loc": ("query", "period"), "msg": exc.detail, "type": "value_error"}]
+        )
