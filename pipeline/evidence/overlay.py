@@ -23,6 +23,7 @@ ZONE_COLOURS = {
     ZonePurpose.ONE_METRE_ZONE: (200, 0, 255),
     ZonePurpose.LOBBY: (0, 220, 0),
     ZonePurpose.GUARD: (0, 220, 0),
+    ZonePurpose.MEETING: (0, 220, 0),
 }
 ALERT = (0, 0, 255)
 GROUP_COLOURS = {"person": (80, 255, 80), "phone": (0, 0, 255), "clutter": (0, 200, 255)}
