@@ -11,6 +11,7 @@ whose pose was not read may have raised a hand.
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import datetime, tzinfo
@@ -106,17 +107,18 @@ def _patrol(
     points = posts(ev.purposes, "zone", zones)
     if len(points) < ev.min_points:
         return []  # too few patrol points drawn to judge a patrol by
+    [key] = posts(ev.purposes, "purpose", zones)
     timelines = {
         point: _timeline(cameras, frames, known, lambda z: not ev.at_point(z))
         for point, cameras in points.items()
     }
+    guarded = {p: _spans(tl, False) for p, (_, tl) in timelines.items()}
+    watched = {p: _spans(tl) for p, (_, tl) in timelines.items()}
     length = item.trigger.duration_s
     findings = []
     for window in patrol_windows(day.judged(item.code), length):
-        there = {
-            p: total(intersect(_spans(tl, False), [window])) for p, (_, tl) in timelines.items()
-        }
-        seen = {p: total(intersect(_spans(tl), [window])) for p, (_, tl) in timelines.items()}
+        there = {p: total(intersect(guarded[p], [window])) for p in points}
+        seen = {p: total(intersect(watched[p], [window])) for p in points}
         visited = [p for p in points if there[p] >= ev.visit_s - EPS]
         possible = [p for p in points if there[p] + length - seen[p] >= ev.visit_s - EPS]
         if not visited or len(possible) >= ev.min_points:
@@ -131,7 +133,7 @@ def _patrol(
                 item=item.code,
                 branch=branch,
                 cameras=tuple(sorted(shown)),
-                zone="+".join(sorted(ev.purposes)),
+                zone=key,
                 start=datetime.fromtimestamp(window[0], tz),
                 end=datetime.fromtimestamp(window[1], tz),
                 confidence=min(seen[p] for p in unvisited) / length,
@@ -203,17 +205,16 @@ def arrivals(line: Sequence[Piece], settle_s: float) -> list[float]:
 
 
 def greeted(
-    hands: Mapping[str, Sequence[PostSample]],
-    read: Mapping[str, Sequence[Piece]],
-    arrival: float,
-    within_s: float,
+    raised: Sequence[float], read: Mapping[str, Sequence[Span]], arrival: float, within_s: float
 ) -> bool | None:
-    """True if a sample within `within_s` of the arrival shows the teller's hand up; False
-    if not and some camera read the teller's pose throughout that time; else None."""
+    """True if a sample within `within_s` of the arrival shows the teller's hand up (the
+    sorted times of those that do: `raised`); False if none does and some camera read the
+    teller's pose throughout that time (`read`: its merged spans of read time); else None."""
     lo, hi = arrival - within_s, arrival + within_s
-    if any(lo <= s.t <= hi and s.violating is False for ss in hands.values() for s in ss):
+    first = bisect_left(raised, lo - EPS)
+    if first < len(raised) and raised[first] <= hi + EPS:
         return True
-    if any(total(intersect(_spans(p), [(lo, hi)])) >= hi - lo - EPS for p in read.values()):
+    if any(a <= lo + EPS and hi - EPS <= b for spans in read.values() for a, b in spans):
         return False
     return None
 
@@ -251,7 +252,8 @@ def _hand_raise(
     for post, line_ids in sorted(named.items()):
         cameras = tellers[post]
         hands = {c: hand_samples(frames.get(c, []), post) for c in cameras}
-        read = {c: camera_pieces(hands[c], known[c]) for c in cameras}
+        raised = sorted(s.t for ss in hands.values() for s in ss if s.violating is False)
+        read = {c: merge(_spans(camera_pieces(hands[c], known[c]))) for c in cameras}
         times = sorted(
             a
             for line in sorted(set(line_ids))
@@ -261,7 +263,7 @@ def _hand_raise(
             )
             if any(lo <= a < hi for lo, hi in judged)
         )
-        verdicts = [(a, greeted(hands, read, a, ev.within_s)) for a in times]
+        verdicts = [(a, greeted(raised, read, a, ev.within_s)) for a in times]
         misses = [a for a, v in verdicts if v is False]
         assert item.trigger.count is not None
         if len(misses) <= item.trigger.count:

@@ -26,6 +26,7 @@ from pipeline.single_video import observe_video, video_origin
 from pipeline.site import load_site, zone_specs
 from rules.calendar import BusinessDay
 from rules.checklist import load_checklist
+from rules.intervals import merge
 from rules.temporal import judge_day
 from rules.timeline import camera_pieces, camera_samples, combine, known_spans
 from rules.windowed import arrivals, greeted, hand_samples
@@ -148,7 +149,8 @@ def test_arrivals_and_raised_hands_on_the_clip(observed):
     assert True not in hands
     assert sum(h is False for h in hands) >= 0.9 * len(hands)
     samples = hand_samples(observed, "desk")
-    read = {"room": camera_pieces(samples, known)}
-    verdicts = [greeted({"room": samples}, read, ORIGIN.timestamp() + a, 10) for a in seen]
+    raised = [s.t for s in samples if s.violating is False]
+    read = {"room": merge((p.start, p.end) for p in camera_pieces(samples, known))}
+    verdicts = [greeted(raised, read, ORIGIN.timestamp() + a, 10) for a in seen]
     assert verdicts == [None] * 6
     assert judged(observed, "HAND_RAISE", day()) == ()  # count 0: any miss would be one
