@@ -5,7 +5,9 @@ in 30-minute windows (GUARD_IDLE), the morning meeting in its window before open
 Unknown is not absent here either: a window, a day or an arrival is a violation only if
 what no camera saw could not have made it right — a patrol point not seen throughout a
 window may have been visited, a meeting may have been held in time no camera saw, a teller
-whose pose was not read may have raised a hand.
+whose pose was not read may have raised a hand. Their findings span what was judged (the
+patrol window, the meeting window, the first to the last miss), so unlike the per-sample
+items' they may hold unseen time too short to have changed the verdict.
 """
 
 from __future__ import annotations
