@@ -98,21 +98,32 @@ def test_guard_idle_on_the_clip_is_what_the_labels_imply(observed):
     assert finding.support and all(at(24) <= t < at(40) for t in finding.support)
 
 
-def test_the_guard_idle_clip_shows_the_guard_at_their_one_point(observed, detector, tmp_path):
-    [finding] = judged(observed, "GUARD_IDLE", day())
+def at_table_in_key_frame(finding, detector, root) -> bool:
+    """The finding's evidence, cut as the nightly run cuts it (key frame: the supporting
+    sample nearest its middle): does its key frame show someone at the table?"""
     middle = finding.start + finding.duration / 2
-    keytime = min(finding.support, key=lambda t: abs(t - middle))  # as the nightly run picks
-    camera = SITE.camera("room")
+    keytime = min(finding.support, key=lambda t: abs(t - middle))
+    specs = tuple(zone_specs(SITE, SITE.camera("room")))
     request = EvidenceRequest(
         finding.id, finding.item, "room", finding.zone, finding.start, finding.end, keytime,
-        (probe(footage_file(CLIP), ORIGIN, SITE.tz),), tuple(zone_specs(SITE, camera)),
+        (probe(footage_file(CLIP), ORIGIN, SITE.tz),), specs,
     )  # fmt: skip
-    evidence = write_evidence(request, detector, tmp_path, checklist=CHECKLIST)
-    key = cv2.imread(str(tmp_path / evidence.keyframe))
+    evidence = write_evidence(request, detector, root, checklist=CHECKLIST)
+    assert (root / evidence.clip).is_file()
+    key = cv2.imread(str(root / evidence.keyframe))
     persons = detector.detect(key).in_group("person").with_min_confidence(0.4)
-    zone = next(z for z in zone_specs(SITE, camera) if z.zone_id == "table")
+    zone = next(z for z in specs if z.zone_id == "table")
     table = PixelZone.from_normalized("table", zone.purpose, zone.polygon, key.shape[1::-1])
-    assert table.trigger(persons).any()  # someone stands at the table, the one point
+    return bool(table.trigger(persons).any())
+
+
+def test_the_evidence_shows_the_guard_at_one_point_and_the_table_without_a_meeting(
+    observed, detector, tmp_path
+):
+    [idle] = judged(observed, "GUARD_IDLE", day())
+    assert at_table_in_key_frame(idle, detector, tmp_path / "idle")
+    [meeting] = judged(observed, "MORNING_MEETING", day(125, 200, (2, 0)))
+    assert not at_table_in_key_frame(meeting, detector, tmp_path / "meeting")
 
 
 def test_a_one_person_meeting_on_the_clip_is_what_the_labels_imply(observed):
