@@ -50,6 +50,10 @@ def zone_fields(obs: ZoneObservation) -> dict:
             "phone_conf": round(obs.phone_conf, 3),
             "phone_cues": obs.phone_cues,
         }
+        if obs.hand_raised is not None:
+            out["hand_raised"] = obs.hand_raised
+    elif obs.purpose is ZonePurpose.GUARD:
+        out["present"] = obs.present
     elif obs.purpose is ZonePurpose.COUNTER_SURFACE:
         out |= {"clutter": obs.clutter, "clutter_objects": obs.clutter_objects}
     return out

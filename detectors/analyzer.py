@@ -10,8 +10,10 @@ from datetime import datetime
 
 import numpy as np
 
+from detectors.backends.movenet import MoveNetMultiPose
 from detectors.base import Detector
 from detectors.detections import Detections
+from detectors.hands import HandStage
 from detectors.motion import MotionGate
 from detectors.observations import FrameObservation
 from detectors.observer import STAFF_PURPOSES, ZoneObserver, ZoneSpec
@@ -40,8 +42,8 @@ class CameraAnalyzer:
     @property
     def version(self) -> str:
         """The models behind this camera's observations, as findings record them."""
-        stage = self.observer.phone_stage
-        return self.detector.version + (f"+{stage.version}" if stage else "")
+        stages = (self.observer.phone_stage, self.observer.hand_stage)
+        return "+".join([self.detector.version, *(s.version for s in stages if s is not None)])
 
     def analyze(self, t: datetime, frame: np.ndarray) -> FrameResult:
         self.frames += 1
@@ -71,6 +73,12 @@ def _phone_models(settings: PhoneStageSettings) -> PhoneStage:
     return PhoneStage(settings)
 
 
+@functools.cache
+def _hand_model(threads: int | None) -> MoveNetMultiPose:
+    """The hand stage's pose model, loaded once per process."""
+    return MoveNetMultiPose(threads=threads)
+
+
 def needs_phone_stage(zones: Sequence[ZoneSpec]) -> bool:
     """Whether anybody's phone is judged on a camera with these zones."""
     return any(z.purpose in STAFF_PURPOSES for z in zones)
@@ -86,10 +94,14 @@ def build_analyzer(
 ) -> CameraAnalyzer:
     """The gate → detector → observer → phone stage chain of one camera. `phone=None`:
     phone use from the full-frame detector only; otherwise a fresh stage (its per-zone
-    memory is this camera's own) on the process's models, for cameras with staff zones."""
+    memory is this camera's own) on the process's models, for cameras with staff zones.
+    Teller posts marked `hand_raise` get the hand stage, whatever `phone` says."""
     stage = None
     if phone is not None and needs_phone_stage(zones):
         models = _phone_models(phone)
         stage = PhoneStage(models.settings, models.detector, models.pose_model)
-    observer = ZoneObserver(camera, list(zones), phone_stage=stage)
+    hands = None
+    if any(z.hand_raise for z in zones):
+        hands = HandStage(_hand_model(phone.threads if phone is not None else None))
+    observer = ZoneObserver(camera, list(zones), phone_stage=stage, hand_stage=hands)
     return CameraAnalyzer(detector, observer, MotionGate() if gate else None)

@@ -14,6 +14,7 @@ class ZonePurpose(StrEnum):
     LOBBY_MANAGER = "lobby_manager"
     LOBBY = "lobby"
     GUARD = "guard"
+    MEETING = "meeting"
 
 
 @dataclass(frozen=True)
@@ -23,12 +24,15 @@ class ZoneObservation:
     zone_id: str
     purpose: ZonePurpose
     persons: int = 0  # persons anchored in the zone
-    present: bool = False  # staff zones: the post is manned (uniform-matched if configured)
+    present: bool = False  # staff and guard zones: someone there (uniform-matched if configured)
     phone: bool = False  # staff zones: a phone in use by a person in the zone
     phone_conf: float = 0.0
     phone_cues: str = ""  # staff zones: the cues that agreed, e.g. "det+hand+pose"
     clutter: float = 0.0  # counter surfaces: share of the surface unlike its clean reference
     clutter_objects: int = 0  # counter surfaces: clutter-class objects detected on it
+    #: teller posts a one-metre zone names: a staff person's wrist above their shoulder line;
+    #: None: not looked at, nobody there, or their shoulders not seen (detectors/hands.py)
+    hand_raised: bool | None = None
 
 
 @dataclass(frozen=True)

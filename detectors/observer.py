@@ -14,9 +14,14 @@ from detectors.observations import FrameObservation, ZoneObservation, ZonePurpos
 from detectors.zones import Anchor, PixelZone, upper_body_share
 
 if TYPE_CHECKING:
+    from detectors.hands import HandStage
     from detectors.phone import PhoneStage
 
 STAFF_PURPOSES = frozenset({ZonePurpose.TELLER_POST, ZonePurpose.LOBBY_MANAGER})
+#: zones whose person counts only in the staff uniform, where one is configured
+UNIFORMED_PURPOSES = frozenset({ZonePurpose.LOBBY_MANAGER, ZonePurpose.GUARD})
+#: zones that say whether their person is there (`present`)
+PRESENCE_PURPOSES = STAFF_PURPOSES | UNIFORMED_PURPOSES
 
 
 @dataclass(frozen=True)
@@ -30,6 +35,8 @@ class ZoneSpec:
     reference: np.ndarray | None = None  # clean counter surface, BGR, any size
     uniform_bgr: tuple[int, int, int] | None = None
     uniform_tolerance: float = 25.0
+    #: teller posts a one-metre zone names: read raised hands (HAND_RAISE)
+    hand_raise: bool = False
 
 
 @dataclass(frozen=True)
@@ -56,7 +63,9 @@ class ZoneObserver:
 
     With a `phone_stage`, phone use in staff zones is the second stage's verdict on crops
     of the zone's staff (detectors/phone.py); without one, a full-frame phone box on a
-    staff member's upper body, which at CCTV distances finds almost nothing.
+    staff member's upper body, which at CCTV distances finds almost nothing. With a
+    `hand_stage`, teller posts marked `hand_raise` say whether the teller's hand is up
+    (detectors/hands.py).
     """
 
     def __init__(
@@ -65,15 +74,18 @@ class ZoneObserver:
         zones: list[ZoneSpec],
         settings: ObserverSettings | None = None,
         phone_stage: PhoneStage | None = None,
+        hand_stage: HandStage | None = None,
     ) -> None:
         self.camera = camera
         self.zones = zones
         self.settings = settings or ObserverSettings()
         self.phone_stage = phone_stage
+        self.hand_stage = hand_stage
         self._size: tuple[int, int] | None = None
         self._pixel_zones: list[PixelZone] = []
         self._references: dict[str, np.ndarray] = {}
         self._phone_fields: dict[str, dict] = {}
+        self._hands: dict[str, bool | None] = {}
 
     def pixel_zones(self, frame_size: tuple[int, int]) -> list[PixelZone]:
         if frame_size != self._size:
@@ -93,7 +105,7 @@ class ZoneObserver:
         self, t: datetime, frame: np.ndarray, detections: Detections, fresh: bool = True
     ) -> FrameObservation:
         """`fresh=False` says the zones look as when `detections` were made (the motion gate
-        reused them): the phone stage's last verdict per zone stands, unrecomputed."""
+        reused them): the phone and hand stages' last verdicts per zone stand, unrecomputed."""
         h, w = frame.shape[:2]
         s = self.settings
         persons = detections.in_group("person").with_min_confidence(s.person_conf)
@@ -103,9 +115,14 @@ class ZoneObserver:
         for spec, pz in zip(self.zones, self.pixel_zones((w, h)), strict=True):
             members = persons[pz.trigger(persons)]
             fields: dict = {"persons": len(members)}
-            if spec.purpose in STAFF_PURPOSES:
-                staff = self._uniformed(frame, members, spec)
+            staff = self._uniformed(frame, members, spec)
+            if spec.purpose in PRESENCE_PURPOSES:
                 fields["present"] = len(staff) > 0
+            if spec.purpose in STAFF_PURPOSES:
+                if spec.hand_raise and self.hand_stage is not None:
+                    if fresh or spec.zone_id not in self._hands:
+                        self._hands[spec.zone_id] = self.hand_stage.raised(frame, staff)
+                    fields["hand_raised"] = self._hands[spec.zone_id]
                 if self.phone_stage is not None:
                     if fresh or spec.zone_id not in self._phone_fields:
                         ev = self.phone_stage.assess(t, frame, spec.zone_id, staff, phones)
@@ -127,7 +144,7 @@ class ZoneObserver:
 
     def _uniformed(self, frame: np.ndarray, members: Detections, spec: ZoneSpec) -> Detections:
         """Members wearing the staff uniform, when the zone has a uniform reference."""
-        if spec.uniform_bgr is None or spec.purpose is not ZonePurpose.LOBBY_MANAGER:
+        if spec.uniform_bgr is None or spec.purpose not in UNIFORMED_PURPOSES:
             return members
         target = _lab(np.array(spec.uniform_bgr))
         keep = []

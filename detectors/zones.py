@@ -32,6 +32,7 @@ DEFAULT_ANCHOR = {
     ZonePurpose.LOBBY_MANAGER: Anchor.FEET,
     ZonePurpose.LOBBY: Anchor.FEET,
     ZonePurpose.GUARD: Anchor.FEET,
+    ZonePurpose.MEETING: Anchor.FEET,
 }
 
 #: share of a box's upper half that must lie in the zone for the UPPER_BODY anchor

@@ -24,9 +24,9 @@ from pydantic import (
 )
 
 from detectors.observations import ZonePurpose
-from detectors.observer import ZoneSpec
+from detectors.observer import UNIFORMED_PURPOSES, ZoneSpec
 from detectors.zones import Anchor
-from rules.calendar import BranchSchedule, ExemptWindow, ZoneRef
+from rules.calendar import MEETING_WINDOW, BranchSchedule, ExemptWindow, ZoneRef
 from rules.config import ConfigError, StrictModel, describe
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -80,8 +80,8 @@ class Branch(StrictModel):
 
 
 class UniformReference(StrictModel):
-    """Staff-uniform colour: a person counts for a lobby-manager zone only if the median
-    colour of their torso lies within `tolerance` (CIELAB distance) of it."""
+    """Staff-uniform colour: a person counts for a lobby-manager or guard zone only if the
+    median colour of their torso lies within `tolerance` (CIELAB distance) of it."""
 
     color: str = Field(pattern=r"^#[0-9a-fA-F]{6}$", title="uniform colour", description="#rrggbb")
     tolerance: float = Field(
@@ -106,7 +106,9 @@ class Zone(StrictModel):
     purpose: ZonePurpose = Field(
         title="purpose",
         description="`teller_post` (a seat behind an open window), `lobby_manager`, "
-        "`counter_surface`, `one_metre_zone` (in front of a window), `lobby`, `guard`",
+        "`counter_surface`, `one_metre_zone` (in front of a window), `lobby`, `guard` (a "
+        "point of the guard's patrol: GUARD_IDLE is judged where a site has two or more), "
+        "`meeting` (where the staff stand for the morning meeting)",
     )
     polygon: tuple[tuple[float, float], ...] = Field(
         title="polygon",
@@ -116,8 +118,8 @@ class Zone(StrictModel):
     anchor: Anchor | None = Field(
         None, title="anchor",
         description="which part of a person must be inside: `feet` (default for floor zones: "
-        "lobby, lobby manager, one-metre line, guard), `upper_body` (default for seated posts "
-        "and counters seen from behind: the upper half of the person's box overlaps the zone "
+        "lobby, lobby manager, one-metre line, guard, meeting), `upper_body` (default for "
+        "seated posts and counters seen from behind: the upper half of the person's box overlaps the zone "
         "by ≥ 30 %), `center`",
     )  # fmt: skip
     reference: Path | None = Field(
@@ -128,9 +130,17 @@ class Zone(StrictModel):
     )  # fmt: skip
     uniform: UniformReference | None = Field(
         None, title="uniform",
-        description="lobby-manager zones only: `{color: \"#rrggbb\", tolerance: 25}`; only a "
-        "person whose torso matches the staff uniform's colour (CIELAB distance ≤ tolerance) "
-        "mans the post",
+        description="lobby-manager and guard zones only: `{color: \"#rrggbb\", tolerance: "
+        "25}`; only a person whose torso matches the uniform's colour (CIELAB distance ≤ "
+        "tolerance) mans the post or, at a patrol point, is the guard; without it anyone "
+        "there counts",
+    )  # fmt: skip
+    post: str | None = Field(
+        None, title="teller post",
+        description="one-metre zones only: the id of the `teller_post` zone whose window "
+        "this zone stands before. Its teller should raise a hand to each customer arriving "
+        "here (HAND_RAISE), and that post is watched for raised hands: MoveNet on its staff "
+        "every sample, a cost, so name a post only where the bank judges the item",
     )  # fmt: skip
 
     @field_validator("polygon", mode="before")
@@ -151,8 +161,10 @@ class Zone(StrictModel):
     def _purpose_specific(self) -> Zone:
         if self.reference is not None and self.purpose is not ZonePurpose.COUNTER_SURFACE:
             raise ValueError("a clean reference image is only for counter_surface zones")
-        if self.uniform is not None and self.purpose is not ZonePurpose.LOBBY_MANAGER:
-            raise ValueError("a uniform reference is only for lobby_manager zones")
+        if self.uniform is not None and self.purpose not in UNIFORMED_PURPOSES:
+            raise ValueError("a uniform reference is only for lobby_manager and guard zones")
+        if self.post is not None and self.purpose is not ZonePurpose.ONE_METRE_ZONE:
+            raise ValueError("a teller post is named only by one_metre_zone zones")
         return self
 
 
@@ -203,6 +215,11 @@ class Camera(StrictModel):
     def file_pattern(self) -> str:
         return self.recordings.pattern.replace("{camera}", self.id)
 
+    @property
+    def sees_meeting(self) -> bool:
+        """The camera watches a meeting zone: it is sampled from the meeting window's start."""
+        return any(zone.purpose is ZonePurpose.MEETING for zone in self.zones)
+
 
 class Exemption(StrictModel):
     """A daily window in which the listed items are not judged (a lunch hand-over)."""
@@ -248,6 +265,13 @@ class Site(StrictModel):
     exempt: list[Exemption] = Field(
         [], title="exempt windows", description="`{from, to, items}`: items not judged then"
     )
+    meeting_window: tuple[float, float] = Field(
+        MEETING_WINDOW, title="morning-meeting window",
+        description="minutes before opening, `[from, to]`, in which the morning meeting is "
+        "looked for in the `meeting` zones (MORNING_MEETING). Cameras with a meeting zone "
+        "are sampled from its start; every other item, coverage and missing footage are "
+        "still about business hours only",
+    )  # fmt: skip
     cameras: list[Camera] = Field(title="cameras", description="at least one")
     root: Path = Field(
         Path("."), title="root", exclude=True,
@@ -269,6 +293,13 @@ class Site(StrictModel):
                 covered[day] = key
         return value
 
+    @field_validator("meeting_window")
+    @classmethod
+    def _before_opening(cls, value: tuple[float, float]) -> tuple[float, float]:
+        if not value[0] > value[1] >= 0:
+            raise ValueError("[from, to] minutes before opening, with from > to ≥ 0")
+        return value
+
     @model_validator(mode="after")
     def _cameras(self) -> Site:
         if not self.cameras:
@@ -285,6 +316,13 @@ class Site(StrictModel):
                     raise ValueError(
                         f"zone {zone.id!r} has purpose {zone.purpose} on camera {camera.id!r} "
                         f"but {purposes[zone.id]} elsewhere"
+                    )
+        for camera in self.cameras:
+            for zone in camera.zones:
+                if zone.post is not None and purposes.get(zone.post) is not ZonePurpose.TELLER_POST:
+                    raise ValueError(
+                        f"zone {zone.id!r} on camera {camera.id!r} names post {zone.post!r}, "
+                        "which is no teller_post zone of the site"
                     )
         return self
 
@@ -315,10 +353,11 @@ class Site(StrictModel):
             },
             exempt=tuple(ExemptWindow(w.start, w.end, frozenset(w.items)) for w in self.exempt),
             zones=tuple(
-                ZoneRef(camera.id, zone.id, zone.purpose)
+                ZoneRef(camera.id, zone.id, zone.purpose, zone.post)
                 for camera in self.cameras
                 for zone in camera.zones
             ),
+            meeting_before=self.meeting_window,
         )
 
 
@@ -357,7 +396,9 @@ def load_site(path: str | Path) -> Site:
 
 
 def zone_specs(site: Site, camera: Camera) -> list[ZoneSpec]:
-    """The camera's zones as the observer takes them, with reference images read."""
+    """The camera's zones as the observer takes them, with reference images read; teller
+    posts a one-metre zone names are watched for raised hands."""
+    named = {zone.post for c in site.cameras for zone in c.zones if zone.post is not None}
     specs = []
     for zone in camera.zones:
         reference = None
@@ -377,6 +418,7 @@ def zone_specs(site: Site, camera: Camera) -> list[ZoneSpec]:
                 reference=reference,
                 uniform_bgr=zone.uniform.bgr if zone.uniform else None,
                 uniform_tolerance=zone.uniform.tolerance if zone.uniform else 25.0,
+                hand_raise=zone.id in named,
             )
         )
     return specs

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from detectors.observations import ZonePurpose
+from rules.intervals import Span, subtract
+
+#: minutes before opening the morning meeting is looked for in, unless the site says
+MEETING_WINDOW = (45, 5)
 
 
 @dataclass(frozen=True)
@@ -27,12 +31,30 @@ class BusinessDay:
     opening: datetime
     closing: datetime
     exempt: Mapping[str, tuple[tuple[datetime, datetime], ...]] = field(default_factory=dict)
+    #: minutes before opening: the morning meeting's window (from, to)
+    meeting_before: tuple[float, float] = MEETING_WINDOW
 
     def __post_init__(self) -> None:
         if self.opening.tzinfo is None or self.closing.tzinfo is None:
             raise ValueError("business hours need time-zone-aware datetimes")
         if self.closing <= self.opening:
             raise ValueError("closing must be after opening")
+        if not self.meeting_before[0] > self.meeting_before[1] >= 0:
+            raise ValueError("the meeting window runs from more minutes before opening to fewer")
+
+    @property
+    def meeting(self) -> tuple[datetime, datetime]:
+        """The window before opening in which the morning meeting is held (MORNING_MEETING):
+        the only time outside business hours any item judges."""
+        start, end = (self.opening - timedelta(minutes=m) for m in self.meeting_before)
+        return start, end
+
+    def judged(self, item: str, window: tuple[datetime, datetime] | None = None) -> list[Span]:
+        """Where `item` is judged, in POSIX seconds: `window` (business hours unless given)
+        minus the item's exempt windows."""
+        lo, hi = window or (self.opening, self.closing)
+        exempt = [(a.timestamp(), b.timestamp()) for a, b in self.exempt.get(item, ())]
+        return subtract([(lo.timestamp(), hi.timestamp())], exempt)
 
 
 @dataclass(frozen=True)
@@ -54,6 +76,9 @@ class ZoneRef:
     camera: str
     zone_id: str
     purpose: ZonePurpose
+    #: one-metre zones: the teller post whose window it stands before (HAND_RAISE); not
+    #: part of the zone's identity, so a zone seen in observations is the site's zone
+    post: str | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -67,6 +92,8 @@ class BranchSchedule:
     hours: Mapping[int, tuple[time, time]]
     exempt: tuple[ExemptWindow, ...] = ()
     zones: tuple[ZoneRef, ...] = ()
+    #: minutes before opening: the morning meeting's window (from, to)
+    meeting_before: tuple[float, float] = MEETING_WINDOW
 
     @property
     def tz(self) -> ZoneInfo:
@@ -88,4 +115,5 @@ class BranchSchedule:
             opening=datetime.combine(on, hours[0], tz),
             closing=datetime.combine(on, hours[1], tz),
             exempt={code: tuple(spans) for code, spans in exempt.items()},
+            meeting_before=self.meeting_before,
         )

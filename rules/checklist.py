@@ -48,7 +48,7 @@ class ClutterEvidence(_Evidence):
 
 
 class PersonsEvidence(_Evidence):
-    """More persons in the zone than allowed (crowding: > 1; a guard standing still: > 0)."""
+    """More persons in the zone than allowed (crowding: > 1)."""
 
     signal: Literal["persons"]
     more_than: int = Field(ge=0)
@@ -69,17 +69,78 @@ class FootageEvidence(StrictModel):
         return False  # no zone shows missing footage; the gaps do (rules/temporal.py)
 
 
+class PatrolEvidence(_Evidence):
+    """The guard walks the lobby: in every whole window of judged time (`trigger.duration_s`
+    long) in which the guard was seen at all, they were seen at `min_points` patrol points
+    (zones of the purposes; one id on two cameras is one point) or more. A point counts as
+    visited with `visit_s` of the guard there in the window; a point not seen throughout
+    the window may have been visited unseen. Sites with fewer points are not judged."""
+
+    signal: Literal["patrol"]
+    min_points: int = Field(default=2, ge=2)
+    visit_s: float = Field(default=4.0, gt=0)
+
+    def violates(self, zone: ZoneObservation) -> bool:
+        return False  # a window violates, never a sample (rules/windowed.py)
+
+    def at_point(self, zone: ZoneObservation) -> bool:
+        """The guard (uniform-matched where configured) stands at the point."""
+        return zone.present
+
+
+class MeetingEvidence(_Evidence):
+    """The morning meeting was held: `min_persons` or more in the meeting zones (one place)
+    for `trigger.duration_s` continuously, debounced as every state is, in the window before
+    opening the site gives. One finding a day without it, unless the meeting could have been
+    held in time no camera saw."""
+
+    signal: Literal["meeting"]
+    min_persons: int = Field(default=3, ge=1)
+
+    def violates(self, zone: ZoneObservation) -> bool:
+        return False  # the day violates, never a sample (rules/windowed.py)
+
+    def meets(self, zone: ZoneObservation) -> bool:
+        return zone.persons >= self.min_persons
+
+
+class HandRaiseEvidence(StrictModel):
+    """The teller greets each customer with a raised hand (举手示意): within `within_s`
+    before or after each arrival at the window (its one-metre zone, which names the post,
+    occupied for `trigger.duration_s` after it was empty as long), a sample shows the
+    teller's hand up. A finding for a post whose misses in a day exceed `trigger.count`."""
+
+    signal: Literal["hand_raise"]
+    purposes: tuple[ZonePurpose, ...] = (ZonePurpose.TELLER_POST,)
+    within_s: float = Field(default=10.0, gt=0)
+
+    def violates(self, zone: ZoneObservation) -> bool:
+        return False  # an arrival without a raised hand violates, never a sample
+
+
 Evidence = Annotated[
-    AbsentEvidence | PhoneEvidence | ClutterEvidence | PersonsEvidence | FootageEvidence,
+    AbsentEvidence
+    | PhoneEvidence
+    | ClutterEvidence
+    | PersonsEvidence
+    | FootageEvidence
+    | PatrolEvidence
+    | MeetingEvidence
+    | HandRaiseEvidence,
     Field(discriminator="signal"),
 ]
+#: evidence judged over windows of time and events, not sample by sample (rules/windowed.py)
+WindowedEvidence = PatrolEvidence | MeetingEvidence | HandRaiseEvidence
 
 
 class Trigger(StrictModel):
-    """`duration_s` continuous, or (with `window_s`) accumulated within any such window."""
+    """`duration_s` continuous, or (with `window_s`) accumulated within any such window.
+    Windowed items read `duration_s` as their evidence says; `count` is HAND_RAISE's: a
+    finding when a day holds more misses than this."""
 
     duration_s: float = Field(gt=0)
     window_s: float | None = Field(default=None, gt=0)
+    count: int | None = Field(default=None, ge=0)
 
     @model_validator(mode="after")
     def _window_holds_duration(self) -> Trigger:
@@ -100,6 +161,18 @@ class ChecklistItem(StrictModel):
     deduction: float = Field(ge=0)
     cap: float = Field(ge=0)
     enabled: bool = True
+
+    @model_validator(mode="after")
+    def _trigger_and_scope_fit_the_evidence(self) -> ChecklistItem:
+        ev, trigger = self.evidence, self.trigger
+        if isinstance(ev, WindowedEvidence) and trigger.window_s is not None:
+            raise ValueError(f"a {ev.signal} item takes no trigger.window_s")
+        if isinstance(ev, HandRaiseEvidence) != (trigger.count is not None):
+            raise ValueError("trigger.count is for hand_raise items, and they need it")
+        scope = {"patrol": "purpose", "meeting": "purpose", "hand_raise": "zone"}.get(ev.signal)
+        if scope is not None and self.scope != scope:
+            raise ValueError(f"a {ev.signal} item is judged with scope: {scope}")
+        return self
 
 
 class Hysteresis(StrictModel):

@@ -1,33 +1,43 @@
 """Turning one branch day of sampled observations into findings and coverage gaps.
 
 Decisions are debounced (a person briefly missed by the detector is neither an absence
-nor two presences), limited to judged time (business hours minus the item's exempt
-windows) and to known time: a finding never spans time no camera saw.
+nor two presences, rules/debounce.py), limited to judged time (business hours minus the
+item's exempt windows) and to known time: a finding never spans time no camera saw. Items
+judged over windows and events rather than samples are rules/windowed.py's; coverage and
+missing footage are about business hours only, even where a camera was sampled before
+opening for the morning meeting.
 """
 
 from __future__ import annotations
 
-from bisect import bisect_left
-from collections import defaultdict, deque
+from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
-from enum import Enum, auto
 
 from detectors.observations import FrameObservation
 from rules.calendar import BusinessDay, CoverageGap, ZoneRef
-from rules.checklist import Checklist, ChecklistItem, FootageEvidence, Hysteresis
+from rules.checklist import (
+    Checklist,
+    ChecklistItem,
+    FootageEvidence,
+    Hysteresis,
+    WindowedEvidence,
+)
+from rules.debounce import debounced_violations
 from rules.findings import Finding
 from rules.intervals import Span, intersect, merge, subtract, total
 from rules.timeline import (
     Piece,
-    PostSample,
     camera_pieces,
     camera_samples,
     combine,
     known_spans,
+    posts,
     runs,
+    violating_samples,
 )
+from rules.windowed import windowed_findings
 
 NO_SAMPLES = "no samples"
 EPS = 1e-6  # seconds: POSIX timestamps as floats round, durations must not
@@ -41,59 +51,6 @@ class DayJudgement:
     gaps: tuple[CoverageGap, ...]
     #: camera → share of business hours it actually saw
     coverage: Mapping[str, float]
-
-
-class _State(Enum):
-    UNSURE = auto()
-    OK = auto()
-    VIOLATING = auto()
-    ENDED = auto()  # recovered to `end_at` but not yet confirmed OK
-
-
-def debounced_violations(run: Sequence[Piece], h: Hysteresis) -> list[Span]:
-    """Violations in one stretch of known time, by hysteresis on the OK share of a window.
-
-    Within a piece the share moves one way only, so judging it at piece ends sees every
-    threshold crossing. A violation is dated from its last uninterrupted violating stretch
-    and ends at the first OK piece of the recovering window: when in doubt, shorter.
-    """
-    out: list[Span] = []
-    window: deque[Piece] = deque()
-    known = ok = 0.0
-    state, start, end = _State.UNSURE, 0.0, 0.0
-    streak: float | None = None  # start of the current uninterrupted violating stretch
-    for piece in run:
-        window.append(piece)
-        known += piece.end - piece.start
-        ok += 0.0 if piece.violating else piece.end - piece.start
-        low = piece.end - h.window_s
-        while window[0].end <= low:
-            gone = window.popleft()
-            known -= gone.end - gone.start
-            ok -= 0.0 if gone.violating else gone.end - gone.start
-        clipped = max(0.0, low - window[0].start)
-        share = (ok - (0.0 if window[0].violating else clipped)) / (known - clipped)
-        if piece.violating:
-            streak = piece.start if streak is None else streak
-            if share < h.start_below and state is not _State.VIOLATING:
-                if state is not _State.ENDED:
-                    start = streak
-                state = _State.VIOLATING
-            continue
-        streak = None
-        if state is _State.VIOLATING and share >= h.end_at:
-            state = _State.ENDED
-            end = next(p.start for p in window if not p.violating and p.start >= start)
-        if share >= h.confirm_ok_at:
-            if state is _State.ENDED:
-                out.append((start, end))
-            if state is not _State.VIOLATING:
-                state = _State.OK
-    if state is _State.VIOLATING:
-        out.append((start, run[-1].end))
-    elif state is _State.ENDED:
-        out.append((start, end))
-    return out
 
 
 def windowed_violations(spans: Sequence[Span], duration: float, window: float) -> list[Span]:
@@ -112,17 +69,6 @@ def windowed_violations(spans: Sequence[Span], duration: float, window: float) -
         for cluster in clusters
         if max(total(intersect(cluster, [(s, s + window)])) for s, _ in cluster) >= duration - EPS
     ]
-
-
-def _posts(item: ChecklistItem, zones: Iterable[ZoneRef]) -> dict[str, dict[str, frozenset[str]]]:
-    """Post key → camera → that camera's zone ids of the post."""
-    posts: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
-    purposes = item.evidence.purposes
-    for ref in zones:
-        if ref.purpose in purposes:
-            key = ref.zone_id if item.scope == "zone" else "+".join(sorted(purposes))
-            posts[key][ref.camera].add(ref.zone_id)
-    return {k: {c: frozenset(z) for c, z in cams.items()} for k, cams in posts.items()}
 
 
 def _hits(
@@ -144,16 +90,6 @@ def _hits(
     ]
 
 
-def _support(samples: Mapping[str, Sequence[PostSample]], span: Span) -> list[tuple[float, str]]:
-    """(time, camera) of the samples inside `span` that showed the violation."""
-    out = []
-    for camera, series in samples.items():
-        times = [s.t for s in series]
-        lo, hi = bisect_left(times, span[0]), bisect_left(times, span[1])
-        out += [(s.t, camera) for s in series[lo:hi] if s.violating]
-    return sorted(out)
-
-
 def _item_findings(
     item: ChecklistItem,
     checklist: Checklist,
@@ -165,7 +101,7 @@ def _item_findings(
     tz: tzinfo,
 ) -> list[Finding]:
     findings = []
-    for post, cameras in sorted(_posts(item, zones).items()):
+    for post, cameras in sorted(posts(item.evidence.purposes, item.scope, zones).items()):
         samples = {
             camera: camera_samples(frames.get(camera, []), zone_ids, item.evidence.violates)
             for camera, zone_ids in cameras.items()
@@ -176,7 +112,7 @@ def _item_findings(
         for run in runs(timeline):
             raw = [(p.start, p.end) for p in run if p.violating]
             for start, end in _hits(run, item, checklist.hysteresis, judged):
-                support = _support(samples, (start, end))
+                support = violating_samples(samples, (start, end))
                 findings.append(
                     Finding(
                         item=item.code,
@@ -244,13 +180,15 @@ def judge_day(
     unknown = [g for c in cameras for g in _gaps(c, business, known[c], gaps, tz)]
     findings = []
     for item in checklist.enabled:
-        exempt = [(s.timestamp(), e.timestamp()) for s, e in day.exempt.get(item.code, ())]
-        judged = subtract([business], exempt)
         if isinstance(item.evidence, FootageEvidence):
-            findings += _footage_findings(item, unknown, judged, branch, tz)
+            findings += _footage_findings(item, unknown, day.judged(item.code), branch, tz)
+        elif isinstance(item.evidence, WindowedEvidence):
+            findings += windowed_findings(
+                item, checklist, frames, known, day, branch, list(refs), tz
+            )
         else:
             findings += _item_findings(
-                item, checklist, frames, known, judged, branch, list(refs), tz
+                item, checklist, frames, known, day.judged(item.code), branch, list(refs), tz
             )
     findings.sort(key=lambda f: (f.start, f.item, f.zone))
     span = business[1] - business[0]

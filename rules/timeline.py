@@ -8,10 +8,14 @@ that neither a blind camera nor one that cannot see the person makes an absence.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from bisect import bisect_left
+from collections import defaultdict
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
-from detectors.observations import FrameObservation, ZoneObservation
+from detectors.observations import FrameObservation, ZoneObservation, ZonePurpose
+from rules.calendar import ZoneRef
 from rules.intervals import Span, intersect, merge, subtract
 
 Violates = Callable[[ZoneObservation], bool]
@@ -29,6 +33,19 @@ class PostSample:
     t: float
     camera: str
     violating: bool | None  # None: none of the post's zones was reported in the frame
+
+
+def posts(
+    purposes: Collection[ZonePurpose], scope: Literal["zone", "purpose"], zones: Iterable[ZoneRef]
+) -> dict[str, dict[str, frozenset[str]]]:
+    """Post key → camera → that camera's zone ids of the post: one post per zone id, or
+    (`purpose`) one of all the zones of the purposes, keyed by their names."""
+    out: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for ref in zones:
+        if ref.purpose in purposes:
+            key = ref.zone_id if scope == "zone" else "+".join(sorted(purposes))
+            out[key][ref.camera].add(ref.zone_id)
+    return {k: {c: frozenset(z) for c, z in cams.items()} for k, cams in out.items()}
 
 
 def camera_samples(
@@ -112,3 +129,17 @@ def runs(pieces: Sequence[Piece]) -> list[list[Piece]]:
         else:
             out.append([piece])
     return out
+
+
+def violating_samples(
+    samples: Mapping[str, Sequence[PostSample]], span: Span, state: bool = True
+) -> list[tuple[float, str]]:
+    """(time, camera) of the samples inside `span` that showed the violation (`state`
+    False: that showed the post as it should be): a finding's support, from which its
+    evidence clip's key frame is chosen."""
+    out = []
+    for camera, series in samples.items():
+        times = [s.t for s in series]
+        lo, hi = bisect_left(times, span[0]), bisect_left(times, span[1])
+        out += [(s.t, camera) for s in series[lo:hi] if s.violating is state]
+    return sorted(out)

@@ -112,14 +112,17 @@ class BranchDay:
 
 
 def plan_branch_day(site_path: Path, on: date, settings: UnitSettings) -> BranchDay:
-    """Units of every camera within business hours; none when the branch is closed."""
+    """Units of every camera within business hours, from the morning meeting's window for
+    cameras with a meeting zone (the rules judge only MORNING_MEETING there); none when
+    the branch is closed."""
     site = load_site(site_path)
     business = site.schedule().day(on)
     if business is None:
         return BranchDay(site, site_path, on, None, ())
-    window = (business.opening, business.closing)
     cameras = []
     for camera in site.cameras:
+        start = business.meeting[0] if camera.sees_meeting else business.opening
+        window = (start, business.closing)
         zones = tuple(zone_specs(site, camera))
         folder = site.resolve(camera.recordings.folder)
         try:

@@ -2,7 +2,12 @@
 
 A zone turns red exactly when its observation is the state a finding is made of: the
 checklist's own `violates` of every enabled item judged on the zone's purpose
-(rules/checklist.py), so the picture and the findings never disagree.
+(rules/checklist.py), so the picture and the findings never disagree. Items judged over
+windows and events (GUARD_IDLE, MORNING_MEETING, HAND_RAISE: rules/windowed.py) have no
+such state in one sample, so no zone turns red for them: their zones are labelled with what
+they show (the guard there, the persons at the meeting, the teller's hand up), the caption
+names the item, and the finding's support picks the key frame (the guard at their one
+point, the meeting zone without the meeting, a customer's unanswered arrival).
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ ZONE_COLOURS = {
     ZonePurpose.ONE_METRE_ZONE: (200, 0, 255),
     ZonePurpose.LOBBY: (0, 220, 0),
     ZonePurpose.GUARD: (0, 220, 0),
+    ZonePurpose.MEETING: (0, 220, 0),
 }
 ALERT = (0, 0, 255)
 GROUP_COLOURS = {"person": (80, 255, 80), "phone": (0, 0, 255), "clutter": (0, 200, 255)}
@@ -33,11 +39,16 @@ def describe(obs: ZoneObservation) -> str:
     p = obs.purpose
     if p in (ZonePurpose.TELLER_POST, ZonePurpose.LOBBY_MANAGER):
         label = "manned" if obs.present else "EMPTY"
-        return label + (f" PHONE {obs.phone_conf:.2f}" if obs.phone else "")
+        label += f" PHONE {obs.phone_conf:.2f}" if obs.phone else ""
+        return label + (" HAND UP" if obs.hand_raised else "")
     if p is ZonePurpose.COUNTER_SURFACE:
         return f"clutter {obs.clutter:.0%} objects {obs.clutter_objects}"
     if p is ZonePurpose.ONE_METRE_ZONE:
         return f"{obs.persons} in line zone"
+    if p is ZonePurpose.GUARD:
+        return "guard here" if obs.present else f"no guard, {obs.persons} person(s)"
+    if p is ZonePurpose.MEETING:
+        return f"{obs.persons} at the meeting"
     return f"{obs.persons} person(s)"
 
 

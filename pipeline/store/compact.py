@@ -1,7 +1,8 @@
 """A unit's observations as column lists: some tens of kB of JSON per camera-hour, not a
 row per frame, so a unit's results land in one row and a branch-day reloads in one query.
 Values are kept exactly: the rules must judge what was stored as they would have judged
-what was seen."""
+what was seen. A field newer than a stored unit is missing from its columns and reads back
+as the field's default (`hand_raised`: None, not looked at)."""
 
 from __future__ import annotations
 
@@ -33,7 +34,9 @@ def unpack(data: dict, camera: str, tz: tzinfo) -> list[FrameObservation]:
     for i, t in enumerate(data["t"]):
         zones = {
             zone_id: ZoneObservation(
-                zone_id, ZonePurpose(column["purpose"]), **{f: column[f][i] for f in FIELDS}
+                zone_id,
+                ZonePurpose(column["purpose"]),
+                **{f: column[f][i] for f in FIELDS if f in column},
             )
             for zone_id, column in data["zones"].items()
             if column[FIELDS[0]][i] is not None

@@ -17,7 +17,7 @@ from detectors.observer import ZoneObserver, ZoneSpec
 from detectors.registry import load_detector
 from pipeline.evidence import Evidence, EvidenceError, EvidenceRequest, write_evidence
 from pipeline.evidence.clips import caption, skipped
-from pipeline.evidence.overlay import ZoneAnnotator
+from pipeline.evidence.overlay import ZoneAnnotator, describe
 from pipeline.evidence.privacy import customer_heads
 from pipeline.footage.recordings import probe
 from pipeline.footage.sampler import sample_video
@@ -236,13 +236,28 @@ def test_a_zone_turns_red_exactly_in_the_state_a_finding_is_made_of():
     assert red(ZoneObservation("post", ZonePurpose.TELLER_POST, persons=0, present=False))
     assert not red(ZoneObservation("post", ZonePurpose.TELLER_POST, persons=1, present=True))
     assert red(ZoneObservation("line", ZonePurpose.ONE_METRE_ZONE, persons=2))
-    assert not red(ZoneObservation("guard", guard, persons=1))  # GUARD_IDLE is disabled
     enabled = load_checklist().model_copy(
         update={
             "items": tuple(i.model_copy(update={"enabled": True}) for i in load_checklist().items)
         }
     )
-    assert ZoneAnnotator(enabled).violated(ZoneObservation("guard", guard, persons=1))
+    # items judged over windows and events: no single sample is their violation
+    for annotator in (ANNOTATOR, ZoneAnnotator(enabled)):
+        assert not annotator.violated(ZoneObservation("door", guard, persons=1, present=True))
+        assert not annotator.violated(ZoneObservation("door", guard))
+        assert not annotator.violated(ZoneObservation("huddle", ZonePurpose.MEETING, persons=1))
+        post = ZoneObservation("post", ZonePurpose.TELLER_POST, 1, True, hand_raised=False)
+        assert not annotator.violated(post)
+
+
+def test_windowed_items_zones_are_labelled_with_what_they_show():
+    guard, teller = ZonePurpose.GUARD, ZonePurpose.TELLER_POST
+    assert describe(ZoneObservation("door", guard, persons=1, present=True)) == "guard here"
+    assert describe(ZoneObservation("door", guard, persons=2)) == "no guard, 2 person(s)"
+    assert describe(ZoneObservation("huddle", ZonePurpose.MEETING, persons=3)) == "3 at the meeting"
+    up = ZoneObservation("post", teller, 1, True, hand_raised=True)
+    assert describe(up) == "manned HAND UP"
+    assert describe(ZoneObservation("post", teller, 1, True, hand_raised=False)) == "manned"
 
 
 def test_head_region_of_a_box_cut_by_the_frame_bottom_is_its_upper_half():

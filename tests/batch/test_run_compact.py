@@ -14,16 +14,16 @@ TZ = ZoneInfo("Asia/Shanghai")
 T0 = datetime(2024, 5, 6, 9, tzinfo=TZ)
 
 zones = st.builds(
-    lambda persons, present, phone, conf, clutter, objects: {
+    lambda persons, present, phone, conf, clutter, objects, hand: {
         "post-1": ZoneObservation(
-            "post-1", ZonePurpose.TELLER_POST, persons, present, phone, conf
+            "post-1", ZonePurpose.TELLER_POST, persons, present, phone, conf, hand_raised=hand
         ),
         "desk": ZoneObservation(
             "desk", ZonePurpose.COUNTER_SURFACE, clutter=clutter, clutter_objects=objects
         ),
     },
     st.integers(0, 5), st.booleans(), st.booleans(), st.floats(0, 1), st.floats(0, 1),
-    st.integers(0, 9),
+    st.integers(0, 9), st.none() | st.booleans(),
 )  # fmt: skip
 
 
@@ -40,3 +40,14 @@ def test_pack_then_unpack_gives_the_same_observations(frames):
     stored = json.loads(json.dumps(pack(observations)))  # as the database hands it back
 
     assert unpack(stored, "cam", TZ) == observations
+
+
+def test_a_unit_stored_before_a_field_existed_reads_it_as_its_default():
+    """Units stored before `hand_raised` existed: not looked at (None), never "not raised"."""
+    frame = FrameObservation(
+        T0, "cam", {"post-1": ZoneObservation("post-1", ZonePurpose.TELLER_POST, 1, True)}
+    )
+    stored = pack([frame])
+    del stored["zones"]["post-1"]["hand_raised"]
+    [back] = unpack(stored, "cam", TZ)
+    assert back == frame and back.zones["post-1"].hand_raised is None

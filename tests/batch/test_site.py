@@ -8,7 +8,7 @@ import yaml
 
 from detectors.observations import ZonePurpose
 from detectors.zones import Anchor, PixelZone
-from pipeline.site import SiteError, load_site, parse_site
+from pipeline.site import SiteError, load_site, parse_site, zone_specs
 
 GOOD = """
 branch:
@@ -150,6 +150,77 @@ def test_duplicate_camera_and_pattern_without_time(site_dir):
     assert "cameras[0].recordings.pattern: the pattern must give the start time" in _error(
         data, site_dir
     )
+
+
+ITEMS = """
+branch: {id: JS-HA-002, region: huaian}
+business_hours: {mon-fri: ["09:00", "17:00"]}
+meeting_window: [40, 10]
+cameras:
+  - id: lobby-1
+    recordings: {folder: recordings/lobby-1}
+    zones:
+      - {id: door, purpose: guard, polygon: [[0, 0.5], [0.3, 0.5], [0.3, 1]], uniform: {color: "#202020"}}
+      - {id: atm, purpose: guard, polygon: [[0.7, 0.5], [1, 0.5], [1, 1]]}
+      - {id: huddle, purpose: meeting, polygon: [[0.3, 0.2], [0.7, 0.2], [0.7, 0.6]]}
+  - id: counter-1
+    recordings: {folder: recordings/counter-1}
+    zones:
+      - {id: post-1, purpose: teller_post, polygon: [[0.1, 0.2], [0.4, 0.2], [0.4, 0.7]]}
+      - {id: post-2, purpose: teller_post, polygon: [[0.5, 0.2], [0.8, 0.2], [0.8, 0.7]]}
+      - {id: line-1, purpose: one_metre_zone, post: post-1, polygon: [[0.1, 0.8], [0.4, 0.8], [0.4, 1]]}
+"""
+
+
+def test_patrol_points_meeting_zone_and_linked_window_load(tmp_path):
+    site = parse_site(yaml.safe_load(ITEMS), tmp_path)
+    schedule = site.schedule()
+    day = schedule.day(date(2026, 11, 27))
+    assert [t.isoformat() for t in day.meeting] == [
+        "2026-11-27T08:20:00+08:00",
+        "2026-11-27T08:50:00+08:00",
+    ]
+    [line] = [z for z in schedule.zones if z.zone_id == "line-1"]
+    assert line.post == "post-1"
+    assert site.camera("lobby-1").sees_meeting and not site.camera("counter-1").sees_meeting
+    specs = {s.zone_id: s for c in site.cameras for s in zone_specs(site, c)}
+    assert specs["post-1"].hand_raise and not specs["post-2"].hand_raise
+    assert specs["door"].uniform_bgr == (0x20, 0x20, 0x20)
+    assert _anchor(site.camera("lobby-1").zones[2]) is Anchor.FEET
+    default = yaml.safe_load(ITEMS)
+    del default["meeting_window"]
+    assert parse_site(default, tmp_path).schedule().day(date(2026, 11, 27)).meeting[0].hour == 8
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (
+            lambda d: d["cameras"][1]["zones"][2].update(post="post-9"),
+            "zone 'line-1' on camera 'counter-1' names post 'post-9', which is no teller_post",
+        ),
+        (
+            lambda d: d["cameras"][1]["zones"][2].update(post="door"),
+            "names post 'door', which is no teller_post zone of the site",
+        ),
+        (
+            lambda d: d["cameras"][1]["zones"][0].update(post="post-2"),
+            "cameras[1].zones[0]: a teller post is named only by one_metre_zone zones",
+        ),
+        (
+            lambda d: d["cameras"][1]["zones"][0].update(uniform={"color": "#000000"}),
+            "cameras[1].zones[0]: a uniform reference is only for lobby_manager and guard zones",
+        ),
+        (
+            lambda d: d.update(meeting_window=[5, 45]),
+            "meeting_window: [from, to] minutes before opening, with from > to ≥ 0",
+        ),
+    ],
+)
+def test_mistakes_in_the_items_keys_are_named_by_path(tmp_path, edit, message):
+    data = yaml.safe_load(ITEMS)
+    edit(data)
+    assert message in _error(data, tmp_path)
 
 
 def test_one_place_seen_by_two_cameras_keeps_its_purpose(site_dir):

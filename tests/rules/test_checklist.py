@@ -21,14 +21,33 @@ def test_default_checklist_holds_the_spec_items():
         "PHONE_USE": (10, 30, 2, 10),
         "COUNTER_CLUTTER": (300, None, 1, 5),
         "COUNTER_CROWDING": (60, None, 1, 5),
-        "FOOTAGE_MISSING": (600, None, 2, 10),
         "GUARD_IDLE": (1800, None, 1, 5),
+        "MORNING_MEETING": (600, None, 1, 1),
+        "HAND_RAISE": (5, None, 1, 5),
+        "FOOTAGE_MISSING": (600, None, 2, 10),
     }
     assert [i.code for i in checklist.enabled][-1] == "FOOTAGE_MISSING"
+    assert [i.code for i in checklist.items if not i.enabled] == ["HAND_RAISE"]
+    patrol, meeting = (
+        checklist.item("GUARD_IDLE").evidence,
+        checklist.item("MORNING_MEETING").evidence,
+    )
+    assert (patrol.signal, patrol.min_points, patrol.visit_s) == ("patrol", 2, 4)
+    assert (meeting.signal, meeting.min_persons) == ("meeting", 3)
+    hand = checklist.item("HAND_RAISE")
+    assert (hand.evidence.within_s, hand.trigger.count) == (10, 3)
+    assert {checklist.item(c).name_zh for c in ("MORNING_MEETING", "HAND_RAISE")} == {
+        "晨会未开",
+        "未举手示意",
+    }
     assert checklist.min_coverage == 0.9
     h = checklist.hysteresis
     assert (h.confirm_ok_at, h.start_below, h.end_at) == (0.6, 0.2, 0.5)
     assert checklist.item("LOBBY_MANAGER_ABSENT").name_zh.startswith("大堂经理脱岗")
+
+
+def _code(data, code):
+    return next(item for item in data["items"] if item["code"] == code)
 
 
 def _bank_file(tmp_path, edit):
@@ -68,6 +87,26 @@ def test_a_bank_file_can_change_numbers(tmp_path):
             "(top level): duplicate item codes: LOBBY_MANAGER_ABSENT",
         ),
         (lambda d: d["items"][3]["evidence"].update(signal="smell"), "items[3].evidence"),
+        (
+            lambda d: _code(d, "GUARD_IDLE").update(scope="zone"),
+            "items[5]: a patrol item is judged with scope: purpose",
+        ),
+        (
+            lambda d: _code(d, "MORNING_MEETING")["trigger"].update(window_s=900),
+            "items[6]: a meeting item takes no trigger.window_s",
+        ),
+        (
+            lambda d: _code(d, "HAND_RAISE")["trigger"].pop("count"),
+            "items[7]: trigger.count is for hand_raise items, and they need it",
+        ),
+        (
+            lambda d: d["items"][1]["trigger"].update(count=2),
+            "items[1]: trigger.count is for hand_raise items",
+        ),
+        (
+            lambda d: _code(d, "GUARD_IDLE")["evidence"].update(min_points=1),
+            "items[5].evidence.patrol.min_points: must be ≥ 2",
+        ),
     ],
 )
 def test_invalid_files_are_reported_by_path(tmp_path, edit, message):

@@ -7,7 +7,8 @@ from datetime import timedelta
 from detectors.observations import ZonePurpose
 from rules.calendar import CoverageGap, ZoneRef
 from rules.checklist import load_checklist
-from rules.temporal import debounced_violations, judge_day
+from rules.debounce import debounced_violations
+from rules.temporal import judge_day
 from rules.timeline import Piece
 from tests.support.observations import OPEN, at, business_day, every, frame, series, zone_items
 
@@ -208,26 +209,3 @@ def test_finding_records_are_stable_and_carry_their_evidence():
     assert finding.duration == timedelta(seconds=400)
     assert finding.confidence == 1.0
     assert finding.support == tuple(at(t) for t in every(100, 500))
-
-
-def test_guard_idle_when_enabled_is_30_minutes_in_one_guard_zone():
-    guard_on = CHECKLIST.model_copy(
-        update={"items": tuple(i.model_copy(update={"enabled": True}) for i in CHECKLIST.items)}
-    )
-
-    def guard(stays):
-        return [
-            frame(
-                t,
-                camera="lobby-1",
-                zone="guard-desk",
-                purpose=ZonePurpose.GUARD,
-                persons=int(100 <= t < 100 + stays),
-            )
-            for t in every(0, 2400)
-        ]
-
-    assert found(review(guard(1800)), "GUARD_IDLE") == []  # disabled by default
-    result = judge_day(guard(1800), business_day(), guard_on, branch="B")
-    assert found(result, "GUARD_IDLE") == [(at(100), at(1900))]
-    assert found(judge_day(guard(1700), business_day(), guard_on, branch="B"), "GUARD_IDLE") == []

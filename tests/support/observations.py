@@ -1,4 +1,5 @@
-"""Hand-written observation series: a branch day and frames built from present/absent runs."""
+"""Hand-written observation series: a branch day and frames built from present/absent runs
+(and, for the windowed items, several zones a frame)."""
 
 from __future__ import annotations
 
@@ -16,8 +17,8 @@ OPEN = datetime(2024, 3, 5, 9, 0, tzinfo=TZ)
 CLOSE = datetime(2024, 3, 5, 17, 0, tzinfo=TZ)
 
 
-def business_day(exempt: dict | None = None, opening=OPEN, closing=CLOSE) -> BusinessDay:
-    return BusinessDay(DAY, opening, closing, exempt or {})
+def business_day(exempt: dict | None = None, opening=OPEN, closing=CLOSE, **kw) -> BusinessDay:
+    return BusinessDay(DAY, opening, closing, exempt or {}, **kw)
 
 
 def at(seconds: float) -> datetime:
@@ -32,6 +33,11 @@ def frame(
     **fields,
 ) -> FrameObservation:
     return FrameObservation(at(seconds), camera, {zone: ZoneObservation(zone, purpose, **fields)})
+
+
+def zones_at(seconds: float, camera: str, *zones: ZoneObservation) -> FrameObservation:
+    """One camera's frame showing several zones."""
+    return FrameObservation(at(seconds), camera, {z.zone_id: z for z in zones})
 
 
 def series(times, present, **kwargs) -> list[FrameObservation]:
