@@ -15,6 +15,7 @@ from api.headers import SecurityHeaders
 from api.routes import appeals, assessments, branches, checks, findings, pages, rectifications
 from pipeline.store.db import Database
 from rules.checklist import load_checklist
+from rules.policies import load_policy
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -46,6 +47,7 @@ def create_app(
         db=Database(db_url),
         evidence_root=Path(evidence_root).resolve(),
         checklist=load_checklist(checklist),
+        fines=load_policy("B").fines,
     )
     for module in (branches, checks, findings, appeals, rectifications, assessments):
         app.include_router(module.router, responses=errors.error_responses(401))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated
 
@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from pipeline.store.db import Database
 from rules.checklist import Checklist
+from rules.fines import FineRule
 
 
 @dataclass(frozen=True)
@@ -19,6 +20,8 @@ class AppState:
     db: Database
     evidence_root: Path  # resolved; no clip is served from outside it
     checklist: Checklist
+    #: the per-incident fines of confirmed findings (Policy B's: rules/policy_b.yaml)
+    fines: dict[str, FineRule] = field(default_factory=dict)
 
 
 def settings(request: Request) -> AppState:

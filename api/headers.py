@@ -25,6 +25,13 @@ HEADERS = {
 }
 
 
+#: for a self-contained document (a notice): its own styles and data-URI images, nothing else
+DOCUMENT_CSP = (
+    "default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri 'none'; "
+    "form-action 'none'; frame-ancestors 'none'"
+)
+
+
 class SecurityHeaders:
     """Adds HEADERS to every HTTP response, and `Cache-Control: no-store` to the API's
     (scores and findings must not linger in a shared cache or a browser's)."""
@@ -41,7 +48,10 @@ class SecurityHeaders:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
                 for name, value in HEADERS.items():
-                    headers[name] = value
+                    if name == "Content-Security-Policy":
+                        headers.setdefault(name, value)  # a route may set a narrower one
+                    else:
+                        headers[name] = value
                 if api:
                     headers["Cache-Control"] = "no-store"
             await send(message)

@@ -19,13 +19,17 @@ from api.schemas import (
     FindingOut,
     Page,
     PeriodOut,
+    Pricing,
     appeal_out,
     finding_out,
 )
 from pipeline.store import models as m
+from pipeline.store.fines import fines_of, incident_yuan
+from pipeline.store.orders import open_orders
 from pipeline.store.scores import recompute_scores
 from rules.assessment import assessment_rows
 from rules.checklist import Checklist
+from rules.fines import FineRule
 from rules.periods import PeriodError
 from rules.policies import Policy, load_policy
 
@@ -107,6 +111,7 @@ def check_of(session: Session, branch_id: str, day) -> m.CheckScore | None:
 def find_findings(
     session: Session,
     checklist: Checklist,
+    fines: dict[str, FineRule],
     principal: Principal,
     branch: str | None = None,
     day: date | None = None,
@@ -131,9 +136,10 @@ def find_findings(
     total = session.scalar(select(func.count()).select_from(stmt.subquery()))
     rows = session.execute(
         stmt.order_by(m.Finding.start, m.Finding.id).offset((page - 1) * per_page).limit(per_page)
-    )
+    ).all()
+    prices = pricing(session, checklist, fines, [f for f, _ in rows])
     return Page[FindingOut](
-        items=[finding_out(f, tz, checklist) for f, tz in rows],
+        items=[finding_out(f, tz, checklist, prices[f.id]) for f, tz in rows],
         total=total,
         page=page,
         per_page=per_page,
@@ -186,13 +192,39 @@ def assess(
     except PeriodError as exc:
         raise PeriodRefused(exc) from None
     visible = {b.id: b for b in visible_branches(session, principal)}
+    fined = incident_yuan(session, period.contains, checklist, policy.fines) if period else {}
     return AssessmentOut(
         policy=policy_name,
         policy_name=policy.name,
         period=PeriodOut(label=period.label, kind=period.kind) if period else None,
         branches=[
-            row.model_copy(update={"name": visible[row.branch].name})
+            row.model_copy(
+                update={
+                    "name": visible[row.branch].name,
+                    "incident_yuan": fined.get(row.branch, 0.0),
+                }
+            )
             for row in assessed
             if row.branch in visible
         ],
     )
+
+
+def pricing(
+    session: Session, checklist: Checklist, fines: dict[str, FineRule], rows: list[m.Finding]
+) -> dict[str, Pricing]:
+    """Each finding's fine and the open order that doubles it, for the API and the pages."""
+    priced = fines_of(session, rows, checklist, fines)
+    orders = {b: open_orders(session, b) for b in {r.branch_id for r in rows}}
+    out = {}
+    for row in rows:
+        fine = priced.get(row.id)
+        order = next((o for o in orders[row.branch_id](row.date) if o.item == row.item), None)
+        out[row.id] = Pricing(
+            fine.yuan if fine else None,
+            fine.rule if fine else "",
+            f"整改令 #{order.id} 未关闭，加倍扣分 · rectification order #{order.id} open: counts double"
+            if order
+            else "",
+        )
+    return out

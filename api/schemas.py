@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Generic, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -125,6 +126,22 @@ class FindingOut(BaseModel):
     detector_version: str
     clip_url: str | None
     keyframe_url: str | None
+    fine_yuan: float | None = Field(
+        None, description="Policy B's fine of a confirmed finding (rules/fines.py); none else"
+    )
+    fine_rule: str = Field("", description="the fine's rule and arithmetic")
+    counts_double: str = Field(
+        "", description="the open rectification order that doubles this finding, if any"
+    )
+
+
+@dataclass(frozen=True)
+class Pricing:
+    """What a finding costs beyond its points (api/queries.pricing)."""
+
+    fine_yuan: float | None = None
+    fine_rule: str = ""
+    counts_double: str = ""
 
 
 class FindingDetail(FindingOut):
@@ -222,7 +239,9 @@ def appeal_out(row: m.Appeal) -> AppealOut:
     )
 
 
-def finding_out(row: m.Finding, timezone: str, checklist: Checklist) -> FindingOut:
+def finding_out(
+    row: m.Finding, timezone: str, checklist: Checklist, pricing: Pricing = Pricing()
+) -> FindingOut:
     try:
         item = checklist.item(row.item)
         zh, en = item.name_zh, item.name_en
@@ -247,12 +266,17 @@ def finding_out(row: m.Finding, timezone: str, checklist: Checklist) -> FindingO
         detector_version=row.detector_version,
         clip_url=f"{base}/clip" if row.clip else None,
         keyframe_url=f"{base}/keyframe" if row.keyframe else None,
+        fine_yuan=pricing.fine_yuan,
+        fine_rule=pricing.fine_rule,
+        counts_double=pricing.counts_double,
     )
 
 
-def finding_detail(row: m.Finding, timezone: str, checklist: Checklist) -> FindingDetail:
+def finding_detail(
+    row: m.Finding, timezone: str, checklist: Checklist, pricing: Pricing = Pricing()
+) -> FindingDetail:
     return FindingDetail(
-        **finding_out(row, timezone, checklist).model_dump(),
+        **finding_out(row, timezone, checklist, pricing).model_dump(),
         reviews=[
             ReviewOut(decision=r.decision, note=r.note, reviewer=r.reviewer, at=r.at)
             for r in row.reviews

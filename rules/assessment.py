@@ -38,6 +38,10 @@ class AssessmentRow(BaseModel):
     yuan: float = Field(description="negative: the branch pays; positive: it is rewarded")
     rule: str
     recheck: bool
+    incident_yuan: float = Field(
+        0.0, description="the fines of the branch's confirmed findings in the period "
+        "(rules/fines.py), paid beside `yuan`",
+    )  # fmt: skip
 
 
 def assessment_rows(

@@ -21,6 +21,7 @@ from api.queries import (
     decision_of,
     find_findings,
     finding_or_404,
+    pricing,
     timezone_of,
 )
 from api.schemas import (
@@ -63,7 +64,16 @@ def list_findings(
 ) -> Page[FindingOut]:
     """Oldest first, so a reviewer works through a night in the order it happened."""
     return find_findings(
-        session, settings.checklist, principal, branch, day, item, status, page, per_page
+        session,
+        settings.checklist,
+        settings.fines,
+        principal,
+        branch,
+        day,
+        item,
+        status,
+        page,
+        per_page,
     )
 
 
@@ -72,7 +82,10 @@ def get_finding(
     finding_id: FindingId, session: DbSession, settings: AppSettings, principal: Reader
 ) -> FindingDetail:
     row = finding_or_404(session, principal, finding_id)
-    return finding_detail(row, timezone_of(session, row.branch_id), settings.checklist)
+    prices = pricing(session, settings.checklist, settings.fines, [row])
+    return finding_detail(
+        row, timezone_of(session, row.branch_id), settings.checklist, prices[row.id]
+    )
 
 
 def _evidence(settings: AppSettings, relative: str | None, what: str) -> Path:
@@ -156,7 +169,12 @@ def review(
     check = check_of(session, row.branch_id, row.date)
     region = session.get(m.Branch, row.branch_id).region
     return ReviewResult(
-        finding=finding_detail(row, tz, settings.checklist),
+        finding=finding_detail(
+            row,
+            tz,
+            settings.checklist,
+            pricing(session, settings.checklist, settings.fines, [row])[row.id],
+        ),  # fmt: skip
         check=check_out(check, region, settings.checklist) if check else None,
     )
 

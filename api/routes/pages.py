@@ -13,6 +13,7 @@ from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, FastAPI, Form, HTTPException, Query, Request
+from fastapi import Path as PathParam
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
@@ -33,6 +34,7 @@ from api.auth import (
 from api.chart import score_chart
 from api.deps import AppSettings, DbSession
 from api.errors import allowed_methods
+from api.headers import DOCUMENT_CSP
 from api.login import (
     SESSION_LIFETIME,
     check_origin,
@@ -42,9 +44,10 @@ from api.login import (
     record_failure,
     retry_after,
 )
-from api.queries import assess, branch_or_404, find_appeals, find_findings
+from api.queries import assess, branch_or_404, find_appeals, find_findings, pricing
 from api.routes.assessments import PeriodLabel, PolicyName
 from api.schemas import BRANCH_ID, ITEM_CODE, check_out, finding_out
+from pipeline.report.notice import NoticeError, build_notice, render_notice
 from pipeline.store import models as m
 
 router = APIRouter(include_in_schema=False)
@@ -179,7 +182,16 @@ def review_page(
     except ValueError:
         raise HTTPException(422, f"date {day}: not a calendar date") from None
     queue = find_findings(
-        session, settings.checklist, principal, branch or None, on, item or None, "pending", 1, 200
+        session,
+        settings.checklist,
+        settings.fines,
+        principal,
+        branch or None,
+        on,
+        item or None,
+        "pending",
+        1,
+        200,
     )
     return _page(
         request,
@@ -238,16 +250,18 @@ def branch_page(
     ).all()
     findings = []
     if principal.can(Can.READ_FINDINGS):
+        found = session.scalars(
+            select(m.Finding)
+            .where(m.Finding.branch_id == branch.id)
+            .order_by(m.Finding.start.desc())
+        ).all()
+        prices = pricing(session, settings.checklist, settings.fines, list(found))
         findings = [
             (
-                finding_out(f, branch.timezone, settings.checklist),
+                finding_out(f, branch.timezone, settings.checklist, prices[f.id]),
                 f.appeals[-1] if f.appeals else None,
             )
-            for f in session.scalars(
-                select(m.Finding)
-                .where(m.Finding.branch_id == branch.id)
-                .order_by(m.Finding.start.desc())
-            )
+            for f in found
         ]
     return _page(
         request,
@@ -310,6 +324,27 @@ def assessments_page(
         period=period or "",
         query=query,
     )
+
+
+@router.get("/notices/{branch_id}/{week}", response_class=HTMLResponse)
+def notice_page(
+    session: DbSession,
+    settings: AppSettings,
+    principal: Viewer,
+    branch_id: Annotated[str, PathParam(pattern=BRANCH_ID)],
+    week: Annotated[str, PathParam(pattern=r"^\d{4}-W\d{2}$")],
+):
+    """The week's rectification notice (pipeline/report/notice.py), for the branch and
+    those who review it."""
+    _require(principal, Can.READ_FINDINGS)
+    branch = branch_or_404(session, principal, branch_id)
+    try:
+        notice = build_notice(
+            session, branch, week, settings.checklist, settings.fines, settings.evidence_root
+        )
+    except NoticeError as exc:
+        raise HTTPException(422, str(exc)) from None
+    return HTMLResponse(render_notice(notice), headers={"Content-Security-Policy": DOCUMENT_CSP})
 
 
 @router.get("/openapi.json")

@@ -8,6 +8,7 @@
   let total = page.total;
   let index = 0;
   let busy = false;
+  let confirmed = null; // the finding just confirmed: a fix can be ordered for it at once
 
   const minutes = (s) => (s >= 60 ? `${Math.floor(s / 60)} 分 ${Math.round(s % 60)} 秒 (${Math.round(s)} s)` : `${Math.round(s)} 秒 s`);
 
@@ -76,6 +77,11 @@
       decision, note: $("note").value, seen_status: "pending",
     });
     const message = $("message");
+    confirmed = result.ok && decision === "confirm" ? f : null;
+    for (const id of ["order-fix", "order-fix-last"]) {
+      $(id).hidden = !confirmed;
+      if (confirmed) $(id).textContent = `R 下达整改令 Order a fix: ${f.item_zh}`;
+    }
     if (result.ok) {
       const check = result.data.check;
       const verb = decision === "confirm" ? "已确认 Confirmed" : "已驳回 Dismissed";
@@ -96,6 +102,27 @@
     show(Math.max(0, Math.min(index, queue.length - 1)));
   }
 
+  async function orderFix() {
+    const f = confirmed;
+    if (!f || busy) return;
+    busy = true;
+    const note = $("note").value.trim() || `整改 ${f.item_zh} · fix: ${f.item_en}`;
+    const result = await api("POST", `/api/v1/branches/${encodeURIComponent(f.branch)}/rectifications`, {
+      item: f.item, note, finding_id: f.id,
+    });
+    const text = result.ok
+      ? `整改令 #${result.data.id} 已下达 rectification order #${result.data.id} given: ${f.branch} · ${f.item_zh}`
+      : problem(result);
+    for (const id of ["message", "last-message"]) $(id).textContent = text;
+    if (result.ok) {
+      confirmed = null;
+      $("order-fix").hidden = $("order-fix-last").hidden = true;
+    }
+    busy = false;
+  }
+
+  $("order-fix").addEventListener("click", orderFix);
+  $("order-fix-last").addEventListener("click", orderFix);
   $("confirm").addEventListener("click", () => decide("confirm"));
   $("dismiss").addEventListener("click", () => decide("dismiss"));
   document.addEventListener("keydown", (event) => {
@@ -106,6 +133,7 @@
     if (key === "c") decide("confirm");
     else if (key === "d") decide("dismiss");
     else if (key === "n") { event.preventDefault(); $("note").focus(); }
+    else if (key === "r") orderFix();
     else return;
     event.preventDefault();
   });

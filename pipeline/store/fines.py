@@ -5,6 +5,7 @@ rectification orders, so a review or an order changes them at once."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import date
 
 from sqlalchemy import select
@@ -46,14 +47,17 @@ def fines_of(
 
 
 def incident_yuan(
-    session: Session, first: date, last: date, checklist: Checklist, rules: dict[str, FineRule]
+    session: Session,
+    in_period: Callable[[date], bool],
+    checklist: Checklist,
+    rules: dict[str, FineRule],
 ) -> dict[str, float]:
-    """Branch → the fines of its confirmed findings dated in [first, last]."""
-    rows = session.scalars(
-        select(m.Finding).where(
-            m.Finding.date >= first, m.Finding.date <= last, m.Finding.status == "confirmed"
-        )
-    ).all()
+    """Branch → the fines of its confirmed findings dated in the period."""
+    rows = [
+        r
+        for r in session.scalars(select(m.Finding).where(m.Finding.status == "confirmed"))
+        if in_period(r.date)
+    ]
     fines = fines_of(session, rows, checklist, rules)
     out: dict[str, float] = defaultdict(float)
     for row in rows:

@@ -109,8 +109,47 @@ def test_while_an_order_is_open_the_items_next_finding_counts_double(api):
             recompute_scores(s, api.own, tomorrow, checklist)
             return s.get(m.CheckScore, (api.own, tomorrow)).provisional
 
+    def says() -> str:
+        fid = finding_id(api.own, "TELLER_ABSENT", "post-9", start)
+        return api.get("supervisor", f"/api/v1/findings/{fid}").json()["counts_double"]
+
     assert night() == 98
+    assert says() == ""
     order = _order(api).json()
     assert night() == 96  # ordered today: from tomorrow on, a repeat
+    assert f"rectification order #{order['id']} open: counts double" in says()  # it says so
     api.post("supervisor", f"/api/v1/rectifications/{order['id']}/close", json={"note": "fixed"})
     assert night() == 98  # closed before tomorrow began
+    assert says() == ""
+
+
+def test_confirmed_findings_carry_their_fine_and_assessments_add_them_up(api):
+    """Policy B's fines (rules/policy_b.yaml) on the fixture's confirmed findings."""
+    confirmed = api.finding(api.own, "confirmed")  # a 2-point lobby-manager absence
+    detail = api.get("supervisor", f"/api/v1/findings/{confirmed}").json()
+    assert detail["fine_yuan"] == 400
+    assert detail["fine_rule"] == "LOBBY_MANAGER_ABSENT: 2 point(s) × 200 yuan = 400 yuan"
+    pending = api.get("supervisor", f"/api/v1/findings/{api.finding(api.own, 'pending')}").json()
+    assert (pending["fine_yuan"], pending["fine_rule"]) == (None, "")
+    listed = api.get("supervisor", f"/api/v1/findings?branch={api.own}&status=confirmed").json()
+    assert [f["fine_yuan"] for f in listed["items"]] == [400]
+    b = api.get("admin", "/api/v1/assessments?policy=B&period=2026-S3").json()
+    by = {r["branch"]: r["incident_yuan"] for r in b["branches"]}
+    assert by[api.own] == 400 and sum(by.values()) == 3 * 400  # three confirmed in the data
+    a = api.get("admin", "/api/v1/assessments?policy=A&period=2026-11").json()
+    assert {r["incident_yuan"] for r in a["branches"]} == {0}  # Policy A names no fines
+    csv = api.get("admin", "/api/v1/assessments.csv?policy=B&period=2026-S3").text
+    assert "incident_yuan" in csv.splitlines()[0]
+
+
+def test_the_weekly_notice_is_served_to_the_branch_and_its_supervisor(api):
+    week = "2026-W45"  # 2026-11-02..08: the fixture's days
+    for who in ("branch", "supervisor"):
+        page = api.get(who, f"/notices/{api.own}/{week}")
+        assert page.status_code == 200 and "检查整改通知" in page.text
+        assert "罚款合计 Fines this week: 400 元" in page.text
+        csp = page.headers["content-security-policy"]
+        assert "script-src" not in csp and "default-src 'none'" in csp  # a document, no code
+    assert api.get("branch", f"/notices/{api.other}/{week}").status_code == 404
+    assert api.get("branch", f"/notices/{api.own}/2026-W99").status_code == 422
+    assert api.get("assessment", f"/notices/{api.own}/{week}").status_code == 403

@@ -147,6 +147,17 @@ def test_supervisor_reviews_in_the_browser_with_the_keyboard(server, page, shots
     page.wait_for_function("() => document.getElementById('s-final').textContent === '98'")
     shots(page, "review_after_confirm")
 
+    # one more key orders the branch to fix what was just confirmed
+    assert page.is_visible("#order-fix")
+    page.keyboard.press("r")
+    page.wait_for_function(
+        "() => document.getElementById('message').textContent.includes('整改令')"
+    )
+    assert "rectification order #1 given: JS-HA-001" in page.text_content("#message")
+    (order,) = _api(base, token, "/api/v1/branches/JS-HA-001/rectifications")
+    assert (order["item"], order["status"], order["ordered_by"]) == ("TELLER_ABSENT", "open", "sam")
+    assert not page.is_visible("#order-fix")
+
     page.keyboard.press("n")
     page.keyboard.type("customer's phone, not the teller's")
     page.keyboard.press("Escape")
