@@ -3,76 +3,19 @@
 check (no 5xx; statuses, content types, headers and bodies as documented; schema-valid
 requests accepted and schema-violating ones refused; the token required).
 
-It drives schemathesis's engine, the runner behind `st run`: the one Python entry that
-runs all the phases, stateful included, over an app a fixture made. In-process over the
-ASGI app on the API tests' filled database (tests/support/api.py; a real night's run
-takes minutes, tests/api/test_api_real_run.py), as the admin, bounded (a few examples per
-operation, short sequences) and deterministic: seconds, the same cases every time.
+It drives schemathesis's engine, the runner behind `st run` (tests/support/fuzz.py),
+in-process over the ASGI app on the API tests' filled database (tests/support/api.py),
+as the admin, bounded (a few examples per operation, short sequences) and deterministic:
+seconds, the same cases every time. The same run over a database a real night's run
+filled is in tests/api/test_api_real_run.py.
 """
 
 from __future__ import annotations
 
-import pandas as pd
 import pytest
-import schemathesis
-from schemathesis.config import SchemathesisConfig
-from schemathesis.engine import StopReason, events, from_schema
 
-from rules.assessment import assessment_rows
-from rules.periods import COLUMNS, PeriodError
-from rules.policies import load_policy
-from tests.support.api import DAYS, running_api
-
-BOUNDS = {
-    "generation": {"max-examples": 10, "deterministic": True, "database": "none"},
-    "phases": {"stateful": {"max-steps": 5}},
-    "cache": {"enabled": False},
-}
-ONE_SCORE = pd.DataFrame([("X", "r", DAYS[0], 100.0)], columns=list(COLUMNS))
-
-
-def _judged(case) -> bool:
-    """Whether a request keeps the rules between parameters that OpenAPI cannot state
-    (test_api's table checks the 422s of those that do not): `from` not after `to`, and a
-    period the policy has a rule for (Policy A has no stages, Policy B no months)."""
-    query = case.query or {}
-    start, end = query.get("from"), query.get("to")
-    if isinstance(start, str) and isinstance(end, str) and start > end:
-        return False
-    policy, period = query.get("policy", "A"), query.get("period")
-    if (
-        case.path.startswith("/api/v1/assessments")
-        and policy in ("A", "B")
-        and (period is None or isinstance(period, str))
-    ):
-        try:
-            assessment_rows(ONE_SCORE, load_policy(policy), period or None)
-        except PeriodError:
-            return False
-    return True
-
-
-def _failures(schema) -> list[str]:
-    """Each distinct failure the run found, with a curl command that reproduces it."""
-    found: dict[tuple[str, str, str], str] = {}
-    for event in from_schema(schema).execute():
-        if isinstance(event, events.ScenarioFinished):
-            for checks in event.recorder.checks.values():
-                for check in checks:
-                    if check.failure_info is not None:
-                        failure = check.failure_info.failure
-                        key = (event.recorder.label, failure.title, failure.message)
-                        found.setdefault(key, check.failure_info.code_sample)
-        elif isinstance(event, events.NonFatalError):
-            found[(event.label, "error", str(event.value))] = ""
-        elif isinstance(event, events.FatalError):
-            found[("engine", "error", repr(event.exception))] = ""
-        elif isinstance(event, events.EngineFinished) and event.stop_reason != StopReason.COMPLETED:
-            found[("engine", "stopped", event.stop_reason)] = ""
-    return [
-        f"{where}: {title}\n{message}\n{sample}"
-        for (where, title, message), sample in found.items()
-    ]
+from tests.support.api import running_api
+from tests.support.fuzz import contract_failures
 
 
 @pytest.fixture(scope="module")
@@ -82,15 +25,5 @@ def api(module_db_url, tmp_path_factory):
 
 
 def test_the_api_keeps_its_documented_contract(api):
-    headers = api.auth("admin")
-    config = SchemathesisConfig.from_dict({**BOUNDS, "headers": headers})
-    schema = schemathesis.openapi.from_asgi(
-        "/openapi.json", api.client.app, config=config, headers=headers
-    )
-
-    @schema.hook
-    def filter_case(context, case) -> bool:
-        return _judged(case)
-
-    failures = _failures(schema)
+    failures = contract_failures(api.client.app, api.auth("admin"))
     assert not failures, "\n\n".join(failures)

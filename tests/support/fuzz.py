@@ -1,0 +1,76 @@
+"""Schemathesis's engine over the app, as `st run --checks all` runs it (the API tests)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import schemathesis
+from schemathesis.config import SchemathesisConfig
+from schemathesis.engine import StopReason, events, from_schema
+
+from rules.assessment import assessment_rows
+from rules.periods import COLUMNS, PeriodError
+from rules.policies import load_policy
+from tests.support.api import DAYS
+
+BOUNDS = {
+    "generation": {"max-examples": 10, "deterministic": True, "database": "none"},
+    "phases": {"stateful": {"max-steps": 5}},
+    "cache": {"enabled": False},
+}
+ONE_SCORE = pd.DataFrame([("X", "r", DAYS[0], 100.0)], columns=list(COLUMNS))
+
+
+def _judged(case) -> bool:
+    """Whether a request keeps the rules between parameters that OpenAPI cannot state
+    (test_api's table checks the 422s of those that do not): `from` not after `to`, and a
+    period the policy has a rule for (Policy A has no stages, Policy B no months)."""
+    query = case.query or {}
+    start, end = query.get("from"), query.get("to")
+    if isinstance(start, str) and isinstance(end, str) and start > end:
+        return False
+    policy, period = query.get("policy", "A"), query.get("period")
+    if (
+        case.path.startswith("/api/v1/assessments")
+        and policy in ("A", "B")
+        and (period is None or isinstance(period, str))
+    ):
+        try:
+            assessment_rows(ONE_SCORE, load_policy(policy), period or None)
+        except PeriodError:
+            return False
+    return True
+
+
+def _failures(schema) -> list[str]:
+    """Each distinct failure the run found, with a curl command that reproduces it."""
+    found: dict[tuple[str, str, str], str] = {}
+    for event in from_schema(schema).execute():
+        if isinstance(event, events.ScenarioFinished):
+            for checks in event.recorder.checks.values():
+                for check in checks:
+                    if check.failure_info is not None:
+                        failure = check.failure_info.failure
+                        key = (event.recorder.label, failure.title, failure.message)
+                        found.setdefault(key, check.failure_info.code_sample)
+        elif isinstance(event, events.NonFatalError):
+            found[(event.label, "error", str(event.value))] = ""
+        elif isinstance(event, events.FatalError):
+            found[("engine", "error", repr(event.exception))] = ""
+        elif isinstance(event, events.EngineFinished) and event.stop_reason != StopReason.COMPLETED:
+            found[("engine", "stopped", event.stop_reason)] = ""
+    return [
+        f"{where}: {title}\n{message}\n{sample}"
+        for (where, title, message), sample in found.items()
+    ]
+
+
+def contract_failures(app, headers: dict[str, str]) -> list[str]:
+    """Every distinct failure of every phase and check over `app`, bounded."""
+    config = SchemathesisConfig.from_dict({**BOUNDS, "headers": headers})
+    schema = schemathesis.openapi.from_asgi("/openapi.json", app, config=config, headers=headers)
+
+    @schema.hook
+    def filter_case(context, case) -> bool:
+        return _judged(case)
+
+    return _failures(schema)
