@@ -1,4 +1,4 @@
-"""The site file: SPEC §4's example loads; each kind of mistake is named by its path."""
+"""The site file: the README's example loads; each kind of mistake is named by its path."""
 
 from datetime import date, time
 from pathlib import Path

@@ -23,7 +23,7 @@ cameras:
 
 @pytest.fixture
 def site(recordings, tmp_path, monkeypatch):
-    # cmd_detect is not on this branch; register only the command under test
+    # register only the command under test
     monkeypatch.setattr(cli, "COMMAND_MODULES", ("cli.coverage",))
     path = tmp_path / "site.yaml"
     path.write_text(SITE.format(folder=recordings), encoding="utf-8")

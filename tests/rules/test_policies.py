@@ -1,4 +1,4 @@
-"""The seed's two policies reproduce its worked numbers (SPEC §3)."""
+"""The bank's two policies reproduce its plans' worked numbers (README, "Judging observations")."""
 
 from __future__ import annotations
 

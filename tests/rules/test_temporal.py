@@ -1,4 +1,4 @@
-"""Temporal logic on hand-written observation series (SPEC §2 rules for every item)."""
+"""Temporal logic on hand-written observation series (the rules every item follows, README)."""
 
 from __future__ import annotations
 
