@@ -10,7 +10,7 @@ import io
 from typing import Annotated, Literal
 
 import pandas as pd
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Depends, Query, Response
 
 from api.auth import Can, Principal, require
 from api.deps import AppSettings, DbSession
@@ -35,16 +35,24 @@ PeriodLabel = Annotated[
 Reader = Annotated[Principal, require(Can.READ_SCORES)]
 
 
-@router.get("/assessments", responses=error_responses(403))
-def assessments(
+def _assessed(
     session: DbSession,
     settings: AppSettings,
     principal: Reader,
     policy: PolicyName = "A",
     period: PeriodLabel = None,
 ) -> AssessmentOut:
-    """Each branch's period score, ranks, outcome and yuan, with the rule and arithmetic."""
+    """The assessment the query asks for: the same parameters for JSON, CSV and XLSX."""
     return assess(session, settings.checklist, principal, policy, period or None)
+
+
+Assessed = Annotated[AssessmentOut, Depends(_assessed)]
+
+
+@router.get("/assessments", responses=error_responses(403))
+def assessments(report: Assessed) -> AssessmentOut:
+    """Each branch's period score, ranks, outcome and yuan, with the rule and arithmetic."""
+    return report
 
 
 def _frame(report: AssessmentOut) -> pd.DataFrame:
@@ -70,14 +78,7 @@ def _download(content: bytes, media_type: str, report: AssessmentOut, ext: str) 
     response_class=Response,
     responses={200: {"content": {"text/csv": {}}}, **error_responses(403)},
 )
-def assessments_csv(
-    session: DbSession,
-    settings: AppSettings,
-    principal: Reader,
-    policy: PolicyName = "A",
-    period: PeriodLabel = None,
-):
-    report = assess(session, settings.checklist, principal, policy, period or None)
+def assessments_csv(report: Assessed):
     text = _frame(report).to_csv(index=False)
     # a BOM so that Excel opens the Chinese rule texts as UTF-8
     return _download(("\ufeff" + text).encode(), "text/csv; charset=utf-8", report, "csv")
@@ -91,14 +92,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     response_class=Response,
     responses={200: {"content": {XLSX: {}}}, **error_responses(403)},
 )
-def assessments_xlsx(
-    session: DbSession,
-    settings: AppSettings,
-    principal: Reader,
-    policy: PolicyName = "A",
-    period: PeriodLabel = None,
-):
-    report = assess(session, settings.checklist, principal, policy, period or None)
+def assessments_xlsx(report: Assessed):
     buffer = io.BytesIO()
     _frame(report).to_excel(buffer, index=False, sheet_name="assessment")
     return _download(buffer.getvalue(), XLSX, report, "xlsx")
