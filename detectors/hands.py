@@ -16,6 +16,7 @@ import numpy as np
 
 from detectors.backends.movenet import MoveNetMultiPose, Pose
 from detectors.detections import Detections
+from detectors.zones import grown_box
 
 
 @dataclass(frozen=True)
@@ -52,15 +53,7 @@ def hand_up(pose: Pose, s: HandSettings | None = None) -> bool | None:
 def hand_crop(box, frame_size: tuple[int, int]) -> tuple[int, int, int, int]:
     """Where a person's raised hand can be: the box widened by 30 % each side and raised by
     half its height (a hand held up leaves a seated person's box), clipped to the frame."""
-    w, h = frame_size
-    x1, y1, x2, y2 = (float(v) for v in box)
-    bw, bh = x2 - x1, y2 - y1
-    return (
-        int(max(0.0, np.floor(x1 - 0.3 * bw))),
-        int(max(0.0, np.floor(y1 - 0.5 * bh))),
-        int(min(float(w), np.ceil(x2 + 0.3 * bw))),
-        int(min(float(h), np.ceil(y2))),
-    )
+    return grown_box(box, frame_size, side=0.3, top=0.5, bottom=1.0)
 
 
 class HandStage:

@@ -26,7 +26,7 @@ from detectors.base import Detector, DetectorError
 from detectors.detections import Detections
 from detectors.pose import PoseCueSettings, Posture, posture
 from detectors.registry import load_detector, weights_tag
-from detectors.zones import upper_body_share
+from detectors.zones import grown_box, upper_body_share
 
 #: a first-stage phone this much inside a staff member's upper body suggests a look (as the
 #: observer's own first-stage rule)
@@ -94,15 +94,7 @@ def upper_body_crop(box, frame_size: tuple[int, int]) -> tuple[int, int, int, in
     person box) and cut at 80 % of its height (below the hands of a seated or standing
     person). Integer pixels of the frame at native resolution, clipped to it.
     """
-    w, h = frame_size
-    x1, y1, x2, y2 = (float(v) for v in box)
-    bw, bh = x2 - x1, y2 - y1
-    return (
-        int(max(0.0, np.floor(x1 - 0.25 * bw))),
-        int(max(0.0, np.floor(y1 - 0.05 * bh))),
-        int(min(float(w), np.ceil(x2 + 0.25 * bw))),
-        int(min(float(h), np.ceil(y1 + 0.8 * bh))),
-    )
+    return grown_box(box, frame_size, side=0.25, top=0.05, bottom=0.8)
 
 
 def _held(box, pose: Pose | None, s: PhoneStageSettings, min_kp: float) -> bool:

@@ -125,3 +125,20 @@ def upper_body_share(box, person) -> float:
     iw = min(box[2], upper[2]) - max(box[0], upper[0])
     ih = min(box[3], upper[3]) - max(box[1], upper[1])
     return float(iw * ih / area) if iw > 0 and ih > 0 else 0.0
+
+
+def grown_box(
+    box, frame_size: tuple[int, int], side: float, top: float, bottom: float
+) -> tuple[int, int, int, int]:
+    """A person box grown by `side` of its width on each side and `top` of its height
+    above, its bottom at `bottom` of its height from its top: integer pixels of the
+    frame, clipped to it (the crops the phone and hand stages look in)."""
+    w, h = frame_size
+    x1, y1, x2, y2 = (float(v) for v in box)
+    bw, bh = x2 - x1, y2 - y1
+    return (
+        int(max(0.0, np.floor(x1 - side * bw))),
+        int(max(0.0, np.floor(y1 - top * bh))),
+        int(min(float(w), np.ceil(x2 + side * bw))),
+        int(min(float(h), np.ceil(y2 if bottom == 1.0 else y1 + bottom * bh))),
+    )
