@@ -13,6 +13,7 @@ from api.bodies import MAX_BODY, RequestBodies
 from api.deps import AppState
 from api.headers import SecurityHeaders
 from api.routes import appeals, assessments, branches, checks, findings, pages, rectifications
+from pipeline.report.webfont import FOLDER as FONTS
 from pipeline.store.db import Database
 from rules.checklist import load_checklist
 from rules.policies import load_policy
@@ -55,5 +56,7 @@ def create_app(
     pages.install(app)
     errors.install(app)
     app.add_middleware(RequestBodies, max_body=max_body)
+    # the CJK font lives with the documents that inline it (pipeline/report/webfont.py)
+    app.mount("/static/fonts", StaticFiles(directory=FONTS), name="fonts")
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

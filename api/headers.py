@@ -25,9 +25,11 @@ HEADERS = {
 }
 
 
-#: for a self-contained document (a notice): its own styles and data-URI images, nothing else
+#: for a self-contained document (a notice): its own styles, data-URI images and font,
+#: nothing else
 DOCUMENT_CSP = (
-    "default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri 'none'; "
+    "default-src 'none'; img-src data:; font-src data:; style-src 'unsafe-inline'; "
+    "base-uri 'none'; "
     "form-action 'none'; frame-ancestors 'none'"
 )
 

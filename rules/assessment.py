@@ -17,6 +17,17 @@ from rules.periods import Period, check_scores, resolve_period
 from rules.policies import Policy
 
 INCOMPLETE = "incomplete"
+#: what each outcome code (rules/policies.py, and INCOMPLETE) is called on pages and exports
+OUTCOME_NAMES: dict[str, str] = {
+    "reward": "奖励 reward",
+    "commendation": "表彰 commendation",
+    "none": "无奖惩 none",
+    "exempt": "免于考核 exempt",
+    "deduct": "扣减绩效 deduct",
+    "deduct_heavy": "加重扣减绩效 deduct_heavy",
+    "penalty": "罚款 penalty",
+    INCOMPLETE: "录像不全 incomplete",
+}
 
 
 class AssessmentRow(BaseModel):

@@ -3,6 +3,7 @@ outcomes, each zone's day chart and the findings with their key frames."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from pipeline.store.readback import day_gaps, load_stored
 from rules.assessment import assessment_rows
 from rules.checklist import Checklist
 from rules.policies import load_policy
+from rules.wording import finding_zone
 
 POLICIES = ("A", "B")
 
@@ -69,6 +71,7 @@ def _section(
     gaps: dict[str, list[Band]] = {}
     for g in day_gaps(db, branch.id, check.date, tz):
         gaps.setdefault(g.camera, []).append(Band(g.start, g.end, g.reason))
+    zones = site.schedule().zones
     findings = [
         ReportFinding(
             r.id, r.item, ",".join(r.cameras), r.zone, r.start.astimezone(tz),
@@ -89,9 +92,11 @@ def _section(
             )
     tracks = zone_tracks(stored.frames, checklist, gaps, marks, checklist.sampling.max_gap_s)
     chart = day_chart(tracks, business.opening, business.closing) if business else ""
+    shown = [replace(f, zone=finding_zone(zones, f.camera.split(","), f.zone)) for f in findings]
     return BranchSection(
         branch.id, branch.name, branch.region, check.provisional, check.final, check.coverage,
-        chart, findings, failed_units=stored.failed, complete=checklist.complete(check.coverage),
+        chart, shown, failed_units=stored.failed, complete=checklist.complete(check.coverage),
+        timezone=site.branch.timezone,
     )  # fmt: skip
 
 

@@ -20,9 +20,12 @@ import matplotlib.dates as mdates  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 
 from detectors.observations import FrameObservation, ZoneObservation  # noqa: E402
+from pipeline.report.webfont import FONT_STACK  # noqa: E402
 from rules.checklist import Checklist  # noqa: E402
+from rules.wording import zone_label  # noqa: E402
 
 OK, BAD, GAP, FINDING = "#4caf50", "#e53935", "#9e9e9e", "#b71c1c"
+SVG_FONTS = FONT_STACK.replace('"', "'")  # inside a style attribute
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,7 @@ class ZoneTrack:
 
     camera: str
     zone_id: str
+    purpose: str
     states: Sequence[tuple[datetime, datetime, bool]]  # (from, to, violating)
     gaps: Sequence[Band]
     findings: Sequence[Band]
@@ -65,7 +69,8 @@ def zone_tracks(
             states.append((t, max(end, t), violating))
         tracks.append(
             ZoneTrack(
-                camera, zone_id, states, gaps.get(camera, []), findings.get((camera, zone_id), [])
+                camera, zone_id, samples[0][1].purpose, states, gaps.get(camera, []),
+                findings.get((camera, zone_id), []),
             )
         )
     return tracks
@@ -94,7 +99,9 @@ def day_chart(tracks: Sequence[ZoneTrack], opening: datetime, closing: datetime)
                            edgecolor=FINDING, linewidth=1.6)  # fmt: skip
             ax.annotate(finding.label, (x0, y + 0.45), fontsize=7, color=FINDING)
     ax.set_yticks(range(len(tracks)))
-    ax.set_yticklabels([f"{t.camera} / {t.zone_id}" for t in reversed(tracks)], fontsize=8)
+    ax.set_yticklabels(
+        [f"{t.camera} / {zone_label(t.zone_id, t.purpose)}" for t in reversed(tracks)], fontsize=8
+    )
     ax.set_xlim(mdates.date2num(opening), mdates.date2num(closing))
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%H:%M", tz=tz))
     ax.set_ylim(-0.7, len(tracks) - 0.3)
@@ -110,7 +117,9 @@ def day_chart(tracks: Sequence[ZoneTrack], opening: datetime, closing: datetime)
               fontsize=8, frameon=False)  # fmt: skip
     fig.tight_layout()
     out = io.StringIO()
-    fig.savefig(out, format="svg")
+    # labels as text, not paths, in the page's font: matplotlib's own has no Chinese
+    with plt.rc_context({"svg.fonttype": "none"}):
+        fig.savefig(out, format="svg")
     plt.close(fig)
-    svg = out.getvalue()
+    svg = out.getvalue().replace("font-family: 'DejaVu Sans'", "font-family: " + SVG_FONTS)
     return svg[svg.index("<svg") :]

@@ -1,0 +1,67 @@
+"""How pages, exports and documents word durations, times and zones, Chinese first with
+English beside: one place, so the review page, the branch page and the report agree.
+
+Findings name their zone in three ways (rules/temporal.py, rules/windowed.py): a zone id
+(`post-1`), the purposes judged over all their zones (`lobby_manager`), or a camera for
+missing footage. Readers are shown the site's zone ids with the purpose beside them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+from detectors.observations import ZonePurpose
+from rules.calendar import ZoneRef
+
+PURPOSE_NAMES: dict[str, str] = {
+    ZonePurpose.TELLER_POST: "柜员岗位 teller post",
+    ZonePurpose.COUNTER_SURFACE: "柜面 counter surface",
+    ZonePurpose.ONE_METRE_ZONE: "一米线 one-metre zone",
+    ZonePurpose.LOBBY_MANAGER: "大堂经理岗 lobby manager",
+    ZonePurpose.LOBBY: "大堂 lobby",
+    ZonePurpose.GUARD: "保安巡视点 guard point",
+    ZonePurpose.MEETING: "晨会区 meeting",
+}
+
+
+def duration_text(seconds: float) -> str:
+    """`16 分 0 秒 (960 s)` for 959.6 s: rounded once, to whole seconds, before splitting
+    into minutes (rounding the seconds after splitting gave "15 分 60 秒")."""
+    whole = round(seconds)
+    minutes, secs = divmod(whole, 60)
+    if minutes:
+        return f"{minutes} 分 {secs} 秒 ({whole} s)"
+    return f"{secs} 秒 s"
+
+
+def utc_text(at: datetime, seconds: bool = False) -> str:
+    """A stored (UTC) time as a reader sees it, with its zone named."""
+    return at.astimezone(UTC).strftime("%Y-%m-%d %H:%M" + (":%S" if seconds else "")) + " UTC"
+
+
+def purpose_label(purpose: str) -> str:
+    return PURPOSE_NAMES.get(purpose, purpose)
+
+
+def zone_label(zone_id: str, purpose: str) -> str:
+    """`lm-desk（大堂经理岗 lobby manager）`: the chart's rows and the findings' zones."""
+    return f"{zone_id}（{purpose_label(purpose)}）"
+
+
+def finding_zone(zones: Iterable[ZoneRef], cameras: Iterable[str], key: str) -> str:
+    """A finding's zone key in the site's words: its zone ids on the finding's cameras with
+    their purposes, a camera's whole picture, or (no site to read) the key as it is."""
+    zones, cameras = list(zones), set(cameras)
+    purposes = set(key.split("+"))
+    matched = [z for z in zones if z.zone_id == key] or [
+        z for z in zones if z.purpose in purposes and z.camera in cameras
+    ] or [z for z in zones if z.purpose in purposes]  # fmt: skip
+    if matched:
+        labels = dict.fromkeys(zone_label(z.zone_id, z.purpose) for z in matched)
+        return ", ".join(sorted(labels))
+    if key in cameras:
+        return f"{key}（整个画面 whole picture）"
+    if purposes <= set(PURPOSE_NAMES):
+        return " + ".join(purpose_label(p) for p in sorted(purposes))
+    return key
