@@ -3,6 +3,7 @@ routes and the pages both serve, and the one way a finding's status changes."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime
 from functools import cache
 
@@ -23,15 +24,18 @@ from api.schemas import (
     appeal_out,
     finding_out,
 )
+from pipeline.site import SiteError, load_site
 from pipeline.store import models as m
 from pipeline.store.fines import fines_of, incident_yuan
 from pipeline.store.orders import open_orders
 from pipeline.store.scores import recompute_scores
 from rules.assessment import assessment_rows
+from rules.calendar import ZoneRef
 from rules.checklist import Checklist
 from rules.fines import FineRule
 from rules.periods import PeriodError
 from rules.policies import Policy, load_policy
+from rules.wording import finding_zone
 
 
 def branch_or_404(session: Session, principal: Principal, branch_id: str) -> m.Branch:
@@ -193,21 +197,61 @@ def assess(
         raise PeriodRefused(exc) from None
     visible = {b.id: b for b in visible_branches(session, principal)}
     fined = incident_yuan(session, period.contains, checklist, policy.fines) if period else {}
+    waiting = pending_findings(session, period.contains) if period else {}
+    shown = [
+        row.model_copy(
+            update={
+                "name": visible[row.branch].name,
+                "incident_yuan": fined.get(row.branch, 0.0),
+                "pending": waiting.get(row.branch, 0),
+            }
+        )
+        for row in assessed
+        if row.branch in visible
+    ]
     return AssessmentOut(
         policy=policy_name,
         policy_name=policy.name,
         period=PeriodOut(label=period.label, kind=period.kind) if period else None,
-        branches=[
-            row.model_copy(
-                update={
-                    "name": visible[row.branch].name,
-                    "incident_yuan": fined.get(row.branch, 0.0),
-                }
-            )
-            for row in assessed
-            if row.branch in visible
-        ],
+        branches=shown,
+        generated_at=datetime.now(UTC),
+        pending=sum(row.pending for row in shown),
+        provisional=any(waiting.values()),
     )
+
+
+def pending_findings(session: Session, in_period: Callable[[date], bool]) -> dict[str, int]:
+    """Branch → its findings dated in the period that still await review."""
+    out: dict[str, int] = {}
+    for branch, day in session.execute(
+        select(m.Finding.branch_id, m.Finding.date).where(m.Finding.status == "pending")
+    ):
+        if in_period(day):
+            out[branch] = out.get(branch, 0) + 1
+    return out
+
+
+def zone_labels(session: Session, findings: Iterable[FindingOut]) -> dict[str, str]:
+    """Finding id → its zone as the report's chart names it: the site's zone ids with their
+    purposes (rules/wording.finding_zone), read from each branch's site file; a site file
+    the server cannot read leaves the stored key."""
+    zones: dict[str, list[ZoneRef]] = {}
+    out = {}
+    for f in findings:
+        if f.branch not in zones:
+            branch = session.get(m.Branch, f.branch)
+            zones[f.branch] = _site_zones(branch.site_path if branch else "")
+        out[f.id] = finding_zone(zones[f.branch], f.cameras, f.zone)
+    return out
+
+
+def _site_zones(path: str) -> list[ZoneRef]:
+    if not path:
+        return []
+    try:
+        return list(load_site(path).schedule().zones)
+    except SiteError:
+        return []
 
 
 def pricing(

@@ -14,6 +14,7 @@ from pipeline.store import models as m
 from rules.assessment import AssessmentRow
 from rules.checklist import Checklist
 from rules.config import StrictModel
+from rules.wording import duration_text
 
 # Identifiers arrive in paths and query strings: a strict alphabet keeps bytes the
 # databases reject (NUL) or cannot index out of queries, as a 422 instead of a 500.
@@ -121,6 +122,7 @@ class FindingOut(BaseModel):
     end: datetime
     local_time: str = Field(description="start–end on the branch's wall clock")
     duration_s: float
+    duration_text: str = Field("", description="the duration as pages show it: 16 分 0 秒 (960 s)")
     confidence: float
     status: Status
     detector_version: str
@@ -200,6 +202,13 @@ class AssessmentOut(BaseModel):
     period: PeriodOut | None
     basis: Literal["final"] = "final"
     branches: list[AssessmentRow]
+    generated_at: datetime | None = Field(None, description="when this was computed (UTC)")
+    pending: int = Field(0, description="findings of the period awaiting review, in these rows")
+    provisional: bool = Field(
+        False,
+        description="some finding of the period, at any branch (ranks are province-wide), "
+        "awaits review: the scores, ranks and yuan may still change",
+    )
 
 
 def local_span(start: datetime, end: datetime, timezone: str) -> str:
@@ -261,6 +270,7 @@ def finding_out(
         end=row.end,
         local_time=local_span(row.start, row.end, timezone),
         duration_s=row.duration_s,
+        duration_text=duration_text(row.duration_s),
         confidence=row.confidence,
         status=row.status,
         detector_version=row.detector_version,

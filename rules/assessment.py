@@ -53,6 +53,10 @@ class AssessmentRow(BaseModel):
         0.0, description="the fines of the branch's confirmed findings in the period "
         "(rules/fines.py), paid beside `yuan`",
     )  # fmt: skip
+    pending: int = Field(
+        0, description="the branch's findings in the period still awaiting review: each "
+        "may yet lower its final scores, so the outcome is provisional while any is",
+    )  # fmt: skip
 
 
 def assessment_rows(

@@ -6,17 +6,16 @@ the caller then sees only the rows of the branches they may see.
 
 from __future__ import annotations
 
-import io
 from typing import Annotated, Literal
 
-import pandas as pd
 from fastapi import APIRouter, Depends, Query, Response
 
+from api import exports
 from api.auth import Can, Principal, require
 from api.deps import AppSettings, DbSession
 from api.errors import error_responses
 from api.queries import assess
-from api.schemas import AssessmentOut, AssessmentRow
+from api.schemas import AssessmentOut
 from rules.periods import PERIOD_FORMS, PERIOD_PATTERN
 
 router = APIRouter(prefix="/api/v1", tags=["assessments"])
@@ -55,14 +54,6 @@ def assessments(report: Assessed) -> AssessmentOut:
     return report
 
 
-def _frame(report: AssessmentOut) -> pd.DataFrame:
-    columns = list(AssessmentRow.model_fields)
-    frame = pd.DataFrame([r.model_dump() for r in report.branches], columns=columns)
-    frame.insert(0, "period", report.period.label if report.period else "")
-    frame.insert(0, "policy", report.policy_name)
-    return frame
-
-
 def _download(content: bytes, media_type: str, report: AssessmentOut, ext: str) -> Response:
     label = report.period.label if report.period else "none"
     name = f"assessment_{report.policy}_{label}.{ext}"
@@ -79,9 +70,9 @@ def _download(content: bytes, media_type: str, report: AssessmentOut, ext: str) 
     responses={200: {"content": {"text/csv": {}}}, **error_responses(403)},
 )
 def assessments_csv(report: Assessed):
-    text = _frame(report).to_csv(index=False)
-    # a BOM so that Excel opens the Chinese rule texts as UTF-8
-    return _download(("\ufeff" + text).encode(), "text/csv; charset=utf-8", report, "csv")
+    """The assessment as CSV: a top line (generated at, period, pending, final or
+    provisional), then bilingual headers and one row per branch (api/exports.py)."""
+    return _download(exports.to_csv(report), "text/csv; charset=utf-8", report, "csv")
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -93,6 +84,5 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     responses={200: {"content": {XLSX: {}}}, **error_responses(403)},
 )
 def assessments_xlsx(report: Assessed):
-    buffer = io.BytesIO()
-    _frame(report).to_excel(buffer, index=False, sheet_name="assessment")
-    return _download(buffer.getvalue(), XLSX, report, "xlsx")
+    """The CSV's lines as a sheet: header frozen, columns sized, yuan and scores formatted."""
+    return _download(exports.to_xlsx(report), XLSX, report, "xlsx")

@@ -10,12 +10,12 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from fastapi import APIRouter, Depends, FastAPI, Form, HTTPException, Query, Request
 from fastapi import Path as PathParam
 from fastapi.exception_handlers import http_exception_handler
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import func, select
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -26,8 +26,10 @@ from api.auth import (
     CurrentPrincipal,
     Principal,
     Role,
+    live_session,
     live_token,
     optional_principal,
+    principal_of,
     scoped,
     visible_branches,
 )
@@ -44,14 +46,24 @@ from api.login import (
     record_failure,
     retry_after,
 )
-from api.queries import assess, branch_or_404, find_appeals, find_findings, pricing
+from api.queries import (
+    assess,
+    branch_or_404,
+    find_appeals,
+    find_findings,
+    pricing,
+    zone_labels,
+)
 from api.routes.assessments import PeriodLabel, PolicyName
 from api.schemas import BRANCH_ID, ITEM_CODE, check_out, finding_out
 from pipeline.report.notice import NoticeError, build_notice, render_notice
 from pipeline.store import models as m
+from rules.assessment import OUTCOME_NAMES
+from rules.wording import utc_text
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).resolve().parents[1] / "templates")
+templates.env.filters["utc"] = utc_text  # a stored time, shown with its zone
 
 
 class LoginRequired(Exception):
@@ -231,6 +243,7 @@ def branches_page(request: Request, session: DbSession, principal: Viewer):
         branches=visible_branches(session, principal),
         latest=latest,
         pending=pending,
+        can_review=principal.can(Can.REVIEW),  # others see the count, not the queue's link
     )
 
 
@@ -271,6 +284,7 @@ def branch_page(
         checks=[check_out(r, branch.region, settings.checklist) for r in rows],
         chart=score_chart([(r.date, r.provisional, r.final) for r in rows]),
         findings=findings,
+        zones=zone_labels(session, [f for f, _ in findings]),
         can_appeal=principal.can(Can.APPEAL),
         can_review=principal.can(Can.REVIEW),
         names={item.code: item.name_zh for item in settings.checklist.items},
@@ -294,6 +308,7 @@ def appeals_page(request: Request, session: DbSession, settings: AppSettings, pr
         principal,
         pending=[(a, findings[a.finding_id]) for a in appeals if a.status == "pending"],
         decided=[(a, findings[a.finding_id]) for a in reversed(appeals) if a.status != "pending"],
+        zones=zone_labels(session, findings.values()),
         can_decide=principal.can(Can.DECIDE_APPEALS),
         can_appeal=principal.can(Can.APPEAL),
     )
@@ -323,6 +338,7 @@ def assessments_page(
         policy=policy,
         period=period or "",
         query=query,
+        outcomes=OUTCOME_NAMES,
     )
 
 
@@ -373,6 +389,60 @@ def install(app: FastAPI) -> None:
             if exc.status_code == 405:
                 response.headers["Allow"] = allowed_methods(request.app, request.url.path)
             return response
-        response = _page(request, "error.html", None, status=exc.status_code, detail=exc.detail)
+        response = _page(
+            request,
+            "error.html",
+            _cookie_principal(request),
+            status=exc.status_code,
+            title=ERROR_TITLES.get(exc.status_code, ""),
+            detail=exc.detail,
+            back=_same_site_referer(request),
+        )
         response.status_code = exc.status_code
         return response
+
+    @app.exception_handler(Exception)
+    async def server_error(request: Request, exc: Exception):
+        """A bug: pages say so with their navigation; the API keeps Starlette's answer."""
+        if request.url.path.startswith(("/api/", "/static/", "/openapi.json")):
+            return PlainTextResponse("Internal Server Error", status_code=500)
+        detail = "服务器出错，已记录。Something went wrong on the server; it has been logged."
+        response = _page(
+            request, "error.html", _cookie_principal(request), status=500,
+            title=ERROR_TITLES[500], detail=detail, back=_same_site_referer(request),
+        )  # fmt: skip
+        response.status_code = 500
+        return response
+
+
+ERROR_TITLES = {
+    400: "请求有误 Bad request",
+    403: "无权访问 Not allowed",
+    404: "未找到 Not found",
+    405: "不支持的方法 Method not allowed",
+    409: "冲突 Conflict",
+    422: "输入有误 Invalid input",
+    429: "请求过多 Too many requests",
+    500: "服务器错误 Server error",
+}
+
+
+def _cookie_principal(request: Request) -> Principal | None:
+    """Who is logged in, for an error page's navigation (its handler has no dependencies)."""
+    session_id = request.cookies.get(COOKIE)
+    if not session_id:
+        return None
+    with request.app.state.settings.db.session() as session:
+        found = live_session(session, session_id, datetime.now(UTC))
+        return principal_of(found[0]) if found else None
+
+
+def _same_site_referer(request: Request) -> str | None:
+    """The page the visitor came from, as a path, when it is one of this site's."""
+    referer = request.headers.get("referer", "")
+    parts = urlsplit(referer)
+    if parts.netloc != request.url.netloc or parts.path == request.url.path:
+        return None
+    return (
+        _safe_next(parts.path + (f"?{parts.query}" if parts.query else "")) if parts.path else None
+    )

@@ -69,7 +69,11 @@ def zone_tracks(
             states.append((t, max(end, t), violating))
         tracks.append(
             ZoneTrack(
-                camera, zone_id, samples[0][1].purpose, states, gaps.get(camera, []),
+                camera,
+                zone_id,
+                samples[0][1].purpose,
+                states,
+                gaps.get(camera, []),
                 findings.get((camera, zone_id), []),
             )
         )
@@ -112,7 +116,7 @@ def day_chart(tracks: Sequence[ZoneTrack], opening: datetime, closing: datetime)
         plt.Rectangle((0, 0), 1, 1, facecolor="white", edgecolor=GAP, hatch="///"),
         plt.Rectangle((0, 0), 1, 1, facecolor="none", edgecolor=FINDING, linewidth=1.6),
     ]
-    ax.legend(handles, ["as it should be", "violating", "not seen (unknown)", "finding"],
+    ax.legend(handles, ["正常 as it should be", "违规 violating", "未看到 not seen (unknown)", "发现 finding"],
               loc="upper center", bbox_to_anchor=(0.5, -0.25 / height * 4), ncol=4,
               fontsize=8, frameon=False)  # fmt: skip
     fig.tight_layout()

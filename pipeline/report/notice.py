@@ -13,20 +13,23 @@ import base64
 import hashlib
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, StrictUndefined
+from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from pipeline.report.webfont import FONT_STACK, inline_font_face
 from pipeline.store import models as m
 from pipeline.store.fines import fines_of
 from pipeline.store.orders import open_orders
 from pipeline.store.scores import month_bounds
 from rules.checklist import Checklist
 from rules.fines import FineRule
+from rules.wording import utc_text
 
 
 class NoticeError(ValueError):
@@ -191,12 +194,14 @@ TEMPLATE = """<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>检查整改通知 Rectification notice {{ n.branch }} {{ n.week }}</title>
 <style>
-body{font-family:"Noto Sans CJK SC","WenQuanYi Micro Hei","Microsoft YaHei",system-ui,sans-serif;
+{{ font_face }}
+body{font-family:{{ font_stack }};
 margin:1.5rem auto;max-width:980px;color:#111827;line-height:1.45;padding:0 1rem}
+.scroll{overflow-x:auto;max-width:100%}
 h1{font-size:1.4rem;margin:.2rem 0} h2{font-size:1.1rem;margin-top:1.6rem;border-bottom:2px solid #0b4f8a}
 .muted{color:#6b7280;font-size:.9rem} table{border-collapse:collapse;width:100%;font-size:.9rem}
 td,th{border-bottom:1px solid #d1d5db;padding:.3rem .45rem;text-align:left;vertical-align:top}
-img.kf{width:200px;border-radius:4px} .low{color:#b91c1c;font-weight:600}
+img.kf{width:200px;max-width:40vw;border-radius:4px} .low{color:#b91c1c;font-weight:600}
 .total{font-size:1.1rem;font-weight:600}
 @media print{body{margin:0;max-width:none} a{color:inherit;text-decoration:none} tr{break-inside:avoid}}
 </style></head><body>
@@ -205,36 +210,36 @@ img.kf{width:200px;border-radius:4px} .low{color:#b91c1c;font-weight:600}
 <div>{{ n.name }} <span class="muted">{{ n.branch }}</span></div>
 
 <h2>本周检查得分 Check scores this week</h2>
-{% if n.checks %}<table><tr><th>日期 Date</th><th>暂定 Provisional</th><th>最终 Final</th><th>覆盖率 Coverage</th></tr>
+{% if n.checks %}<div class="scroll"><table><tr><th>日期 Date</th><th>暂定 Provisional</th><th>最终 Final</th><th>覆盖率 Coverage</th></tr>
 {% for c in n.checks %}<tr><td>{{ c.date }}</td><td>{{ '%.1f' % c.provisional }}</td>
 <td class="{{ 'low' if c.final < 85 else '' }}">{{ '%.1f' % c.final }}</td>
-<td class="{{ '' if c.complete else 'low' }}">{{ '%.0f' % (100 * c.coverage) }}%{% if not c.complete %} 不完整 incomplete{% endif %}</td></tr>{% endfor %}</table>
+<td class="{{ '' if c.complete else 'low' }}">{{ '%.0f' % (100 * c.coverage) }}%{% if not c.complete %} 不完整 incomplete{% endif %}</td></tr>{% endfor %}</table></div>
 {% else %}<p>本周无检查 No check this week.</p>{% endif %}
 
 <h2>已确认问题 Confirmed findings ({{ n.findings|length }})</h2>
-{% if n.findings %}<table><tr><th>关键帧 Key frame</th><th>问题 Item</th><th>时间 Time</th><th>扣分 Points</th><th>罚款 Fine</th></tr>
+{% if n.findings %}<div class="scroll"><table><tr><th>关键帧 Key frame</th><th>问题 Item</th><th>时间 Time</th><th>扣分 Points</th><th>罚款 Fine</th></tr>
 {% for f in n.findings %}<tr>
 <td>{% if f.keyframe_uri %}<img class="kf" src="{{ f.keyframe_uri }}" alt="key frame {{ f.id }}">{% endif %}</td>
 <td><b>{{ f.name_zh }}</b><br>{{ f.name_en }}<br><span class="muted">{{ f.where }}</span></td>
-<td>{{ f.start }}–{{ f.end[6:] }}</td>
+<td>{{ f.start }}–{{ f.end[6:] }} <span class="muted">{{ n.timezone }}</span></td>
 <td>{{ '%g' % f.points }}{% if f.repeat %} ×2 <span class="low">重复 repeat</span>{% endif %}</td>
 <td>{% if f.fine_yuan is not none %}{{ '%g' % f.fine_yuan }} 元<br><span class="muted">{{ f.fine_rule }}</span>{% else %}—{% endif %}</td></tr>{% endfor %}
-</table><p class="total">罚款合计 Fines this week: {{ '%g' % n.fines_total }} 元 yuan</p>
+</table></div><p class="total">罚款合计 Fines this week: {{ '%g' % n.fines_total }} 元 yuan</p>
 {% else %}<p>本周无已确认问题 No confirmed finding this week.</p>{% endif %}
 
 <h2>整改令 Rectification orders</h2>
-{% if n.orders %}<table><tr><th>#</th><th>问题 Item</th><th>要求 Note</th><th>期限 Due</th><th>状态 Status</th></tr>
+{% if n.orders %}<div class="scroll"><table><tr><th>#</th><th>问题 Item</th><th>要求 Note</th><th>期限 Due</th><th>状态 Status</th></tr>
 {% for o in n.orders %}<tr><td>{{ o.id }}</td><td><b>{{ o.name_zh }}</b><br><span class="muted">{{ o.item }}</span></td>
 <td>{{ o.note }}<br><span class="muted">{{ o.ordered }} · {{ o.ordered_by }}</span></td>
 <td class="{{ 'low' if o.overdue else '' }}">{{ o.due or '—' }}{% if o.overdue %} 逾期 overdue{% endif %}</td>
-<td>{% if o.closed %}已关闭 closed {{ o.closed }}<br><span class="muted">{{ o.close_note }}</span>{% else %}<span class="low">未关闭 open</span>{% endif %}</td></tr>{% endfor %}</table>
+<td>{% if o.closed %}已关闭 closed {{ o.closed }}<br><span class="muted">{{ o.close_note }}</span>{% else %}<span class="low">未关闭 open</span>{% endif %}</td></tr>{% endfor %}</table></div>
 {% else %}<p>无整改令 No rectification order.</p>{% endif %}
 
 <h2>再次发生将加倍扣分 What counts double if it happens again</h2>
 {% if n.doubles %}<ul>{% for code, why in n.doubles %}<li><b>{{ code }}</b>: {{ why }}</li>{% endfor %}</ul>
 {% else %}<p>无 Nothing.</p>{% endif %}
 <p class="muted">同一问题重复发生或上级重点整改项目扣分加倍考核 · A repeat of the same problem, or of an item
-the branch was told to fix, costs double. Generated {{ generated }}.</p>
+the branch was told to fix, costs double. 生成于 Generated {{ generated }}.</p>
 </body></html>
 """
 
@@ -242,25 +247,33 @@ INDEX = """<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>检查整改通知 {{ region }} {{ week }}</title>
-<style>body{font-family:"Noto Sans CJK SC","WenQuanYi Micro Hei",system-ui,sans-serif;margin:1.5rem auto;max-width:900px;padding:0 1rem}
+<style>{{ font_face }}
+body{font-family:{{ font_stack }};margin:1.5rem auto;max-width:900px;padding:0 1rem}
+.scroll{overflow-x:auto;max-width:100%}
 table{border-collapse:collapse;width:100%} td,th{border-bottom:1px solid #d1d5db;padding:.3rem .45rem;text-align:left}</style>
 </head><body><h1>检查整改通知 Rectification notices · {{ region }} · {{ week }}</h1>
-<table><tr><th>网点 Branch</th><th>已确认问题 Findings</th><th>罚款 Fines (元)</th><th>未关闭整改令 Open orders</th></tr>
+<div class="scroll"><table><tr><th>网点 Branch</th><th>已确认问题 Findings</th><th>罚款 Fines (元)</th><th>未关闭整改令 Open orders</th></tr>
 {% for n in notices %}<tr><td><a href="{{ n.branch }}.html">{{ n.name }}</a> <small>{{ n.branch }}</small></td>
 <td>{{ n.findings|length }}</td><td>{{ '%g' % n.fines_total }}</td>
-<td>{{ n.orders|selectattr('closed', 'none')|list|length }}</td></tr>{% endfor %}</table></body></html>
+<td>{{ n.orders|selectattr('closed', 'none')|list|length }}</td></tr>{% endfor %}</table></div></body></html>
 """
 
 _ENV = Environment(autoescape=True, undefined=StrictUndefined)
 
 
+def _fonts() -> dict[str, Markup]:
+    return {"font_face": Markup(inline_font_face()), "font_stack": Markup(FONT_STACK)}
+
+
 def render_notice(notice: Notice) -> str:
-    generated = datetime.now().astimezone().strftime("%Y-%m-%d %H:%M")
-    return _ENV.from_string(TEMPLATE).render(n=notice, generated=generated)
+    generated = utc_text(datetime.now(UTC))
+    return _ENV.from_string(TEMPLATE).render(n=notice, generated=generated, **_fonts())
 
 
 def render_index(region: str, week: str, notices: list[Notice]) -> str:
-    return _ENV.from_string(INDEX).render(region=region or "—", week=week, notices=notices)
+    return _ENV.from_string(INDEX).render(
+        region=region or "—", week=week, notices=notices, **_fonts()
+    )
 
 
 def _folder(region: str) -> str:

@@ -139,7 +139,7 @@ def test_confirmed_findings_carry_their_fine_and_assessments_add_them_up(api):
     a = api.get("admin", "/api/v1/assessments?policy=A&period=2026-11").json()
     assert {r["incident_yuan"] for r in a["branches"]} == {0}  # Policy A names no fines
     csv = api.get("admin", "/api/v1/assessments.csv?policy=B&period=2026-S3").text
-    assert "incident_yuan" in csv.splitlines()[0]
+    assert "罚款(元) incident_yuan" in csv.splitlines()[1]  # under the top line
 
 
 def test_the_weekly_notice_is_served_to_the_branch_and_its_supervisor(api):
