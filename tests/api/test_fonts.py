@@ -1,0 +1,90 @@
+"""The CJK web font: it covers every Chinese character the pages, the report, the notice
+and the checklist show, it is small, licensed, served beside the pages and inlined in the
+self-contained documents (pipeline/report/webfont.py, tools/subset_cjk_font.py)."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from pipeline.report import html, notice
+from pipeline.report.webfont import FAMILY, FONT_FILES, LICENCE_FILE
+from rules.assessment import OUTCOME_NAMES
+from rules.checklist import load_checklist
+from rules.wording import PURPOSE_NAMES
+from tests.support.api import running_api
+
+REPO = Path(__file__).resolve().parents[2]
+CJK = re.compile(r"[\u2e80-\u2fff\u3001-\u303f\u3400-\u9fff\uf900-\ufaff\uff01-\uff5e]")
+
+
+def _shown_texts() -> str:
+    """What a reader sees in Chinese: templates, scripts, styles, the API's and the
+    documents' strings, the checklist's names and the outcome and zone names."""
+    files = [
+        *(REPO / "api" / "templates").glob("*.html"),
+        *(REPO / "api" / "static").glob("*.js"),
+        *(REPO / "api").rglob("*.py"),
+        *(REPO / "pipeline" / "report").glob("*.py"),
+    ]
+    checklist = load_checklist()
+    names = [f"{i.name_zh} {i.name_en}" for i in checklist.items]
+    return "\n".join(
+        [*(p.read_text(encoding="utf-8") for p in files), *names, *OUTCOME_NAMES.values(),
+         *PURPOSE_NAMES.values()]
+    )  # fmt: skip
+
+
+def _cmap(path: Path) -> set[int]:
+    pytest.importorskip("brotli", reason="reading WOFF2 needs brotli (the dev extra has it)")
+    from fontTools.ttLib import TTFont
+
+    return set(TTFont(path).getBestCmap())
+
+
+@pytest.mark.parametrize("weight", sorted(FONT_FILES))
+def test_the_font_covers_every_chinese_character_shown(weight):
+    wanted = set(CJK.findall(_shown_texts()))
+    assert len(wanted) > 200  # the scan found the texts
+    have = _cmap(FONT_FILES[weight])
+    missing = sorted(ch for ch in wanted if ord(ch) not in have)
+    assert not missing, f"run tools/subset_cjk_font.py: {''.join(missing)}"
+    assert all(ord(d) in have for d in "0123456789")
+
+
+def test_the_font_is_small_and_licensed():
+    assert sum(p.stat().st_size for p in FONT_FILES.values()) < 300_000
+    for path in FONT_FILES.values():
+        assert path.read_bytes()[:4] == b"wOF2"
+    assert "SIL OPEN FONT LICENSE, VERSION 1.1" in LICENCE_FILE.read_text().upper()
+
+
+def test_the_pages_load_the_font_from_beside_them(db_url, tmp_path):
+    css = (REPO / "api" / "static" / "app.css").read_text()
+    assert css.index(FAMILY) < css.index("PingFang SC")  # the shipped font first
+    with running_api(db_url, tmp_path / "evidence") as api:
+        for url in re.findall(r"url\((/static/fonts/[^)]+)\)", css):
+            served = api.client.get(url)
+            assert served.status_code == 200 and served.content[:4] == b"wOF2", url
+        assert "Open Font License" in api.client.get("/static/fonts/OFL.txt").text
+
+
+def test_the_report_and_the_notice_inline_the_font_and_fit_a_phone():
+    section = html.BranchSection(
+        "JS-HA-001", "淮安清江浦支行", "huaian", 96, 100, 0.95, "<svg></svg>", [],
+        timezone="Asia/Shanghai",
+    )  # fmt: skip
+    page = html.render_report("2026-11-02", [section], load_checklist())
+    sheet = notice.render_notice(
+        notice.Notice("JS-HA-001", "淮安清江浦支行", "huaian", "Asia/Shanghai", "2026-W45",
+                      notice.week_days("2026-W45"))
+    )  # fmt: skip
+    for document in (page, sheet):
+        assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in document
+        assert document.count("src:url(data:font/woff2;base64,") == len(FONT_FILES)
+        assert f'font-family:"{FAMILY}"' in document
+        assert " UTC" in document  # when it was generated, with the zone
+    assert datetime.now(UTC).strftime("%Y-%m-%d") in page
