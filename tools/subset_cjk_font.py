@@ -30,8 +30,9 @@ from fontTools.ttLib import TTFont
 from pipeline.report.webfont import FONT_FILES, LICENCE_FILE
 
 REPO = Path(__file__).resolve().parents[1]
-#: where the texts a reader sees are written
-SOURCES = ("api", "pipeline/report", "rules", "sample_videos")
+#: where the texts a reader sees are written, and the branch names of the demo and of the
+#: tests' data; a bank adds its own site files with --also, so its branch names show too
+SOURCES = ("api", "pipeline/report", "rules", "sample_videos", "tests/support")
 SUFFIXES = {".html", ".js", ".css", ".py", ".yaml", ".yml"}
 #: always kept: ASCII, CJK symbols and punctuation, full-width forms, and the few
 #: typographic marks the pages use between Chinese and English
@@ -43,17 +44,17 @@ EXTRA = (
 )
 
 
-def text_files(root: Path = REPO) -> Iterable[Path]:
-    for folder in SOURCES:
-        for path in sorted((root / folder).rglob("*")):
+def text_files(folders: Iterable[Path]) -> Iterable[Path]:
+    for folder in folders:
+        for path in sorted(folder.rglob("*")):
             if path.suffix in SUFFIXES and path.is_file():
                 yield path
 
 
-def characters(root: Path = REPO) -> set[str]:
-    """Every non-control character of the texts, and EXTRA."""
+def characters(also: Iterable[Path] = ()) -> set[str]:
+    """Every non-control character of the texts (and of the folders `also`), and EXTRA."""
     found = set(EXTRA)
-    for path in text_files(root):
+    for path in text_files([*(REPO / s for s in SOURCES), *also]):
         found.update(ch for ch in path.read_text(encoding="utf-8") if ord(ch) >= 0x20)
     return found
 
@@ -81,8 +82,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--regular", type=Path, required=True, help="Noto Sans SC 400")
     parser.add_argument("--bold", type=Path, required=True, help="Noto Sans SC 700")
     parser.add_argument("--licence", type=Path, required=True, help="the font's OFL text")
+    parser.add_argument(
+        "--also", type=Path, action="append", default=[], help="a folder of site files to cover"
+    )
     args = parser.parse_args(argv)
-    wanted = characters()
+    wanted = characters(args.also)
     for weight, source in ((400, args.regular), (700, args.bold)):
         missing = subset_font(source, FONT_FILES[weight], wanted)
     shutil.copyfile(args.licence, LICENCE_FILE)

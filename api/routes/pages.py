@@ -392,7 +392,7 @@ def install(app: FastAPI) -> None:
         response = _page(
             request,
             "error.html",
-            _cookie_principal(request),
+            _request_principal(request),
             status=exc.status_code,
             title=ERROR_TITLES.get(exc.status_code, ""),
             detail=exc.detail,
@@ -408,7 +408,7 @@ def install(app: FastAPI) -> None:
             return PlainTextResponse("Internal Server Error", status_code=500)
         detail = "服务器出错，已记录。Something went wrong on the server; it has been logged."
         response = _page(
-            request, "error.html", _cookie_principal(request), status=500,
+            request, "error.html", _request_principal(request), status=500,
             title=ERROR_TITLES[500], detail=detail, back=_same_site_referer(request),
         )  # fmt: skip
         response.status_code = 500
@@ -427,14 +427,21 @@ ERROR_TITLES = {
 }
 
 
-def _cookie_principal(request: Request) -> Principal | None:
-    """Who is logged in, for an error page's navigation (its handler has no dependencies)."""
+def _request_principal(request: Request) -> Principal | None:
+    """Who is asking (bearer token or login cookie), for an error page's navigation: its
+    handler runs outside the routes' dependencies."""
     session_id = request.cookies.get(COOKIE)
-    if not session_id:
+    bearer = request.headers.get("authorization", "")
+    token = bearer[7:].strip() if bearer[:7].lower() == "bearer " else ""
+    if not (session_id or token):
         return None
+    now = datetime.now(UTC)
     with request.app.state.settings.db.session() as session:
-        found = live_session(session, session_id, datetime.now(UTC))
-        return principal_of(found[0]) if found else None
+        if token:
+            row = live_token(session, token, now)
+        else:
+            row = (live_session(session, session_id, now) or (None, None))[0]
+        return principal_of(row) if row is not None else None
 
 
 def _same_site_referer(request: Request) -> str | None:

@@ -9,6 +9,7 @@ at a glance: when the post was empty, and whether the system could see at all.
 from __future__ import annotations
 
 import io
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -119,10 +120,12 @@ def day_chart(tracks: Sequence[ZoneTrack], opening: datetime, closing: datetime)
     ax.legend(handles, ["正常 as it should be", "违规 violating", "未看到 not seen (unknown)", "发现 finding"],
               loc="upper center", bbox_to_anchor=(0.5, -0.25 / height * 4), ncol=4,
               fontsize=8, frameon=False)  # fmt: skip
-    fig.tight_layout()
     out = io.StringIO()
-    # labels as text, not paths, in the page's font: matplotlib's own has no Chinese
-    with plt.rc_context({"svg.fonttype": "none"}):
+    # labels as text, not paths, in the page's font: matplotlib's own has no Chinese, and
+    # measures them without their glyphs (the browser draws them)
+    with warnings.catch_warnings(), plt.rc_context({"svg.fonttype": "none"}):
+        warnings.filterwarnings("ignore", "Glyph .* missing from font", UserWarning)
+        fig.tight_layout()
         fig.savefig(out, format="svg")
     plt.close(fig)
     svg = out.getvalue().replace("font-family: 'DejaVu Sans'", "font-family: " + SVG_FONTS)

@@ -69,7 +69,7 @@ h1{font-size:1.5rem;margin-bottom:.2rem} h2{margin-top:2.5rem;border-bottom:2px 
 table{border-collapse:collapse;width:100%;font-size:.9rem}
 td,th{border-bottom:1px solid #e5e7eb;padding:.35rem .5rem;text-align:left;vertical-align:top}
 img.kf{width:220px;max-width:40vw;border-radius:4px}
-.chart svg{width:100%;height:auto}
+.chart svg{width:100%;min-width:720px;height:auto}
 .warn{background:#fff7ed;border:1px solid #fdba74;padding:.5rem 1rem;border-radius:6px}
 </style></head><body>
 <h1>网点视频稽核日报 · Branch audit report</h1>

@@ -23,12 +23,15 @@ CJK = re.compile(r"[\u2e80-\u2fff\u3001-\u303f\u3400-\u9fff\uf900-\ufaff\uff01-\
 
 def _shown_texts() -> str:
     """What a reader sees in Chinese: templates, scripts, styles, the API's and the
-    documents' strings, the checklist's names and the outcome and zone names."""
+    documents' strings, the checklist's names, the outcome and zone names, and the demo's
+    and the test data's branch names."""
     files = [
         *(REPO / "api" / "templates").glob("*.html"),
         *(REPO / "api" / "static").glob("*.js"),
         *(REPO / "api").rglob("*.py"),
         *(REPO / "pipeline" / "report").glob("*.py"),
+        *(REPO / "sample_videos").glob("*.yaml"),  # the demo branch's name
+        REPO / "tests" / "support" / "api.py",  # the branch names the page tests show
     ]
     checklist = load_checklist()
     names = [f"{i.name_zh} {i.name_en}" for i in checklist.items]
