@@ -24,7 +24,7 @@ from api.schemas import (
     appeal_out,
     finding_out,
 )
-from pipeline.site import SiteError, load_site
+from pipeline.site import site_zones
 from pipeline.store import models as m
 from pipeline.store.fines import fines_of, incident_yuan
 from pipeline.store.orders import open_orders
@@ -240,18 +240,9 @@ def zone_labels(session: Session, findings: Iterable[FindingOut]) -> dict[str, s
     for f in findings:
         if f.branch not in zones:
             branch = session.get(m.Branch, f.branch)
-            zones[f.branch] = _site_zones(branch.site_path if branch else "")
+            zones[f.branch] = site_zones(branch.site_path if branch else "")
         out[f.id] = finding_zone(zones[f.branch], f.cameras, f.zone)
     return out
-
-
-def _site_zones(path: str) -> list[ZoneRef]:
-    if not path:
-        return []
-    try:
-        return list(load_site(path).schedule().zones)
-    except SiteError:
-        return []
 
 
 def pricing(

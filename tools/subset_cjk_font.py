@@ -14,7 +14,11 @@ untouched because fontTools comes with matplotlib, and brotli is fetched beside 
     PYTHONPATH=.:/tmp/brotli .venv/bin/python tools/subset_cjk_font.py \
         --regular package/files/noto-sans-sc-chinese-simplified-400-normal.woff \
         --bold package/files/noto-sans-sc-chinese-simplified-700-normal.woff \
-        --licence package/LICENSE
+        --licence package/LICENSE [--also /srv/sites]
+
+`--also` adds the characters of a folder of site files (the bank's branch names); without
+it, characters outside the subset fall back to the reader's fonts. The font-coverage test
+(tests/api/test_fonts.py) fails when a text shown in the pages gains a character.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ from pipeline.site import SiteError, load_site
 from pipeline.store import models as m
 from pipeline.store.db import Database
 from pipeline.store.readback import day_gaps, load_stored
-from rules.assessment import assessment_rows
+from rules.assessment import OUTCOME_NAMES, assessment_rows
 from rules.checklist import Checklist
 from rules.policies import load_policy
 from rules.wording import finding_zone
@@ -46,7 +46,8 @@ def policy_outcomes(
         period, rows = assessment_rows(scores, policy, None, checklist.min_coverage)
         for row in rows:
             yuan = f", {row.yuan:+g} yuan" if row.yuan else ""
-            out[row.branch][f"{policy.name} ({period.label})"] = f"{row.outcome}{yuan}: {row.rule}"
+            outcome = OUTCOME_NAMES.get(row.outcome, row.outcome)
+            out[row.branch][f"{policy.name} ({period.label})"] = f"{outcome}{yuan}: {row.rule}"
     return out
 
 

@@ -23,13 +23,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pipeline.report.webfont import FONT_STACK, inline_font_face
+from pipeline.site import site_zones
 from pipeline.store import models as m
 from pipeline.store.fines import fines_of
 from pipeline.store.orders import open_orders
 from pipeline.store.scores import month_bounds
 from rules.checklist import Checklist
 from rules.fines import FineRule
-from rules.wording import utc_text
+from rules.wording import finding_zone, utc_text
 
 
 class NoticeError(ValueError):
@@ -137,6 +138,7 @@ def build_notice(
     priced = fines_of(session, list(rows), checklist, fines)
     month_first, _ = month_bounds(first)
     orders_on = open_orders(session, branch.id)
+    zones = site_zones(branch.site_path)
     for row in rows:
         earlier = session.scalars(
             select(m.Finding.id).where(
@@ -151,7 +153,8 @@ def build_notice(
         notice.findings.append(
             NoticeFinding(
                 row.id, row.item, item.name_zh, item.name_en,
-                f"{','.join(row.cameras)} / {row.zone}", _clock(row.start, tz),
+                f"{','.join(row.cameras)} / {finding_zone(zones, row.cameras, row.zone)}",
+                _clock(row.start, tz),
                 _clock(row.end, tz), item.deduction, earlier is not None or ordered,
                 fine.yuan if fine else None, fine.rule if fine else "",
                 _data_uri(evidence_root, row.keyframe),
