@@ -15,7 +15,9 @@ from detectors.backends.onnx import letterbox, onnx_session
 from detectors.base import DetectorError
 
 DEFAULT_WEIGHTS = Path(__file__).parents[1] / "models" / "movenet-multipose-256.onnx"
-INPUT_SIZE = 256
+#: the export takes any multiple of 32; on staff crops (one person) 192 keeps the keypoints
+#: of 256 at half the cost (benchmarks/pose_input.py, docs/benchmarks.md)
+INPUT_SIZE = 192
 KEYPOINTS = (
     "nose", "left_eye", "right_eye", "left_ear", "right_ear", "left_shoulder",
     "right_shoulder", "left_elbow", "right_elbow", "left_wrist", "right_wrist", "left_hip",
@@ -42,18 +44,27 @@ class Pose:
 class MoveNetMultiPose:
     """MoveNet MultiPose Lightning (up to 6 people) through onnxruntime, letterboxed."""
 
-    def __init__(self, weights: str | Path | None = None, threads: int | None = None) -> None:
+    def __init__(
+        self,
+        weights: str | Path | None = None,
+        threads: int | None = None,
+        input_size: int = INPUT_SIZE,
+    ) -> None:
+        if input_size < 32 or input_size % 32:
+            raise DetectorError(f"MoveNet input must be a multiple of 32, got {input_size}")
+        self.input_size = input_size
         path = Path(weights) if weights is not None else DEFAULT_WEIGHTS
         self._session, digest = onnx_session(path, threads)
         inp = self._session.get_inputs()[0]
         if len(inp.shape) != 4 or inp.shape[3] != 3 or "int32" not in inp.type:
             raise DetectorError(f"{path}: not a MoveNet MultiPose export ({inp.type} {inp.shape})")
         self._input = inp.name
-        self.version = f"movenet-multipose-{INPUT_SIZE}@{digest}"
+        self.version = f"movenet-multipose-{input_size}@{digest}"
 
     def poses(self, image: np.ndarray, min_box_score: float = 0.2) -> list[Pose]:
         """The people in a BGR image (a crop or a frame), keypoints in its pixels."""
-        canvas, (px, py, sx, sy, _, _) = letterbox(image, INPUT_SIZE, 0)
+        size = self.input_size
+        canvas, (px, py, sx, sy, _, _) = letterbox(image, size, 0)
         rgb = canvas[None, :, :, ::-1].astype(np.int32)
         out = self._session.run(None, {self._input: rgb})[0][0]  # (6, 56)
         poses = []
@@ -61,6 +72,6 @@ class MoveNetMultiPose:
             if row[55] < min_box_score:
                 continue
             kp = row[:51].reshape(17, 3)
-            xy = np.stack([(kp[:, 1] * INPUT_SIZE - px) * sx, (kp[:, 0] * INPUT_SIZE - py) * sy], 1)
+            xy = np.stack([(kp[:, 1] * size - px) * sx, (kp[:, 0] * size - py) * sy], 1)
             poses.append(Pose(xy.astype(np.float32), kp[:, 2].astype(np.float32), float(row[55])))
         return poses

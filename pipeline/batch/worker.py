@@ -83,12 +83,21 @@ def _run(unit: Unit) -> UnitResult:
     assert unit.segment is not None
     spec = settings.detector
     detector = _Timed(detector_for(spec, settings.sampling.threads))
-    analyzer = build_analyzer(ref.camera, unit.zones, detector, gate=spec.gate, phone=spec.phone)
+    cadence = settings.cadence
+    analyzer = build_analyzer(
+        ref.camera, unit.zones, detector, gate=spec.gate, phone=spec.phone,
+        cadence=dict(cadence.needs) if cadence else None,
+    )  # fmt: skip
     # Phones are a few dozen pixels: their crops come from the frame as recorded.
     sampling = settings.sampling
     if analyzer.observer.phone_stage is not None:
         sampling = replace(sampling, max_side=None)
-    sampler = FileSampler(FileTask(unit.segment, ref.lo, ref.hi), sampling)
+    sampler = FileSampler(
+        FileTask(unit.segment, ref.lo, ref.hi),
+        sampling,
+        dense=analyzer.wants_dense if cadence else None,
+        coarse_s=cadence.coarse_s if cadence else None,
+    )
     samples = iter(sampler)
     frames, decode, analyze = [], 0.0, 0.0
     while True:

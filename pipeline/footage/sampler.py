@@ -16,14 +16,16 @@ only to jump to the start of the window. Only sampled frames become arrays, resi
 by the scaler while converting.
 
 Samples fall on a grid of slots of one interval counted from the epoch, the first frame
-at or after each slot's start, so files sampled in separate processes line up.
+at or after each slot's start, so files sampled in separate processes line up. A caller
+that needs the full rate only at times (`dense`, asked before each GOP) gets every
+`coarse_s`-th slot in between: one decode pass serves both cadences.
 """
 
 from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -107,6 +109,10 @@ class FileSampler:
 
     task: FileTask
     spec: SamplingSpec
+    #: asked before each GOP whether the full rate is needed now; False: only slots on the
+    #: coarser grid of `coarse_s` (None: always the full rate)
+    dense: Callable[[], bool] | None = None
+    coarse_s: float | None = None
     observed: list[Interval] = field(default_factory=list)
     gaps: list[CoverageGap] = field(default_factory=list)
 
@@ -146,6 +152,11 @@ class _Decode:
         interval = self.spec.interval
         gop = self.task.segment.keyframe_interval_s
         self.keys_only = interval is None or (gop is not None and gop <= interval + _SLOT_EPS)
+        coarse = sampler.coarse_s if sampler.dense is not None else None
+        #: on the coarse grid only every this many slots is sampled
+        self.coarse_every = (
+            max(1, math.floor(coarse / interval + _SLOT_EPS)) if coarse and interval else 1
+        )
         self.last_slot: int | None = None
         self.wanted: set[int] = set()
         self.size: tuple[int, int] | None = None
@@ -195,6 +206,9 @@ class _Decode:
         """pts of the frames this GOP must deliver: the first in each new slot."""
         interval = self.spec.interval
         frames = gop[:1] if self.keys_only else sorted(gop, key=lambda p: p.pts)
+        every = self.coarse_every
+        if every > 1 and self.sampler.dense is not None and self.sampler.dense():
+            every = 1
         out = set()
         for packet in frames:
             t = self.time(packet.pts)
@@ -203,7 +217,8 @@ class _Decode:
             slot = math.floor(t / interval + _SLOT_EPS) if interval else packet.pts
             if slot != self.last_slot:
                 self.last_slot = slot
-                out.add(packet.pts)
+                if slot % every == 0:
+                    out.add(packet.pts)
         return out
 
     def _gop(self, gop: list, end_t: float) -> Iterator[Sample]:
@@ -219,6 +234,11 @@ class _Decode:
             ctx.skip_frame = "DEFAULT" if packet.pts in self.wanted else "NONREF"
             try:
                 frames = ctx.decode(packet)
+                if self.keys_only and packet.pts in self.wanted:
+                    # A keyframe decodes alone: drain the reorder delay now rather than
+                    # decode the next keyframes (scene cuts come in bursts) to push it out.
+                    frames = [*frames, *ctx.decode(None)]
+                    ctx.flush_buffers()
             except av.error.FFmpegError as exc:
                 self._broken(packet, end_t, exc)
                 return
