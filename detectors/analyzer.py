@@ -13,6 +13,7 @@ import numpy as np
 from detectors.backends.movenet import MoveNetMultiPose
 from detectors.base import Detector
 from detectors.detections import Detections
+from detectors.frame import NativePixels
 from detectors.hands import HandStage
 from detectors.motion import MotionGate
 from detectors.observations import Cadence, FrameObservation, ZonePurpose
@@ -51,7 +52,11 @@ class CameraAnalyzer:
         stages = (self.observer.phone_stage, self.observer.hand_stage)
         return "+".join([self.detector.version, *(s.version for s in stages if s is not None)])
 
-    def analyze(self, t: datetime, frame: np.ndarray) -> FrameResult:
+    def analyze(
+        self, t: datetime, frame: np.ndarray, native: NativePixels | None = None
+    ) -> FrameResult:
+        """`frame` at the analysed size; `native`: its recording's pixels, for the crops of
+        the phone and hand stages (detectors/frame.py)."""
         self.frames += 1
         last = self._last
         changed = self.gate is None or self._changed(frame)  # the gate sees every frame
@@ -61,7 +66,9 @@ class CameraAnalyzer:
             fresh = True
         else:
             fresh = False
-        observation = self._observation = self.observer.observe(t, frame, last, fresh=fresh)
+        observation = self._observation = self.observer.observe(
+            t, frame, last, fresh=fresh, native=native
+        )
         return FrameResult(observation, last, fresh)
 
     def wants_dense(self) -> bool:

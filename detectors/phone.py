@@ -13,7 +13,7 @@ that lasts ≥ 10 s within 30 s is the rules engine's business (rules/temporal.p
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Literal
@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from detectors.backends.movenet import K, MoveNetMultiPose, Pose
 from detectors.base import Detector, DetectorError
 from detectors.detections import Detections
+from detectors.frame import CropSource, crop_source
 from detectors.pose import PoseCueSettings, Posture, posture
 from detectors.registry import load_detector, weights_tag
 from detectors.zones import grown_box, upper_body_share
@@ -79,7 +80,7 @@ class PhoneVerdict:
     phone: bool = False
     conf: float = 0.0
     cues: tuple[str, ...] = ()
-    #: the best phone box the crop detector found (frame pixels), for the overlay
+    #: the best phone box the crop detector found (analysed-frame pixels), for the overlay
     box: tuple[float, float, float, float] | None = None
 
     @property
@@ -156,27 +157,30 @@ class PhoneStage:
     def assess(
         self,
         t: datetime,
-        frame: np.ndarray,
+        frame: np.ndarray | CropSource,
         zone_id: str,
         staff: Detections,
         first_stage_phones: Detections,
     ) -> PhoneVerdict:
-        """The zone's phone evidence: the best over its staff persons."""
+        """The zone's phone evidence: the best over its staff persons. Boxes come in
+        analysed-frame pixels; crops, poses and sizes are the recording's own pixels."""
         s = self.settings
         last = self._last_evidence.get(zone_id)
         holding = last is not None and 0 <= (t - last).total_seconds() <= s.hold_s
         best = PhoneVerdict()
-        size = (frame.shape[1], frame.shape[0])
-        for person in staff.xyxy:
+        frame = crop_source(frame)
+        scale = frame.scale
+        for box in staff.xyxy:
             self.counters.persons += 1
+            person = box * scale
             if person[3] - person[1] < s.min_person_px:
                 continue
-            x1, y1, x2, y2 = upper_body_crop(person, size)
-            crop = frame[y1:y2, x1:x2]
+            x1, y1, x2, y2 = upper_body_crop(person, frame.size)
+            crop = frame.crop((x1, y1, x2, y2))
             first = [
                 float(c)
                 for b, c in zip(first_stage_phones.xyxy, first_stage_phones.confidence, strict=True)
-                if upper_body_share(b, person) >= FIRST_STAGE_OVERLAP
+                if upper_body_share(b, box) >= FIRST_STAGE_OVERLAP
             ]
             pose = self._pose(crop, (x1, y1)) if self.pose_model is not None else None
             cue = posture(pose, self.pose_cue) if pose is not None else Posture.NONE
@@ -191,6 +195,8 @@ class PhoneStage:
                 best = evidence
         if best.phone:
             self._last_evidence[zone_id] = t
+        if best.box is not None and scale != 1.0:
+            best = replace(best, box=tuple(v / scale for v in best.box))
         return best
 
     def _pose(self, crop: np.ndarray, offset: tuple[int, int]) -> Pose | None:

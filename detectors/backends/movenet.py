@@ -15,9 +15,10 @@ from detectors.backends.onnx import letterbox, onnx_session
 from detectors.base import DetectorError
 
 DEFAULT_WEIGHTS = Path(__file__).parents[1] / "models" / "movenet-multipose-256.onnx"
-#: the export takes any multiple of 32; on staff crops (one person) 192 keeps the keypoints
-#: of 256 at half the cost (benchmarks/pose_input.py, docs/benchmarks.md)
-INPUT_SIZE = 192
+#: the export takes any multiple of 32. Smaller inputs keep 97 % of the keypoints at 192 and
+#: cost half, but on a real negative clip they put a wrist within reach of a false phone
+#: box (benchmarks/pose_input.py, docs/benchmarks.md): kept at 256
+INPUT_SIZE = 256
 KEYPOINTS = (
     "nose", "left_eye", "right_eye", "left_ear", "right_ear", "left_shoulder",
     "right_shoulder", "left_elbow", "right_elbow", "left_wrist", "right_wrist", "left_hip",

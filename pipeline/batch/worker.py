@@ -90,8 +90,9 @@ def _run(unit: Unit) -> UnitResult:
     )  # fmt: skip
     # Phones are a few dozen pixels: their crops come from the frame as recorded.
     sampling = settings.sampling
-    if analyzer.observer.phone_stage is not None:
-        sampling = replace(sampling, max_side=None)
+    observer = analyzer.observer
+    if observer.phone_stage is not None or observer.hand_stage is not None:
+        sampling = replace(sampling, native_crops=True)
     sampler = FileSampler(
         FileTask(unit.segment, ref.lo, ref.hi),
         sampling,
@@ -107,7 +108,7 @@ def _run(unit: Unit) -> UnitResult:
         decode += t1 - t0
         if sample is None:
             break
-        frames.append(analyzer.analyze(sample.t, sample.frame).observation)
+        frames.append(analyzer.analyze(sample.t, sample.frame, sample.native).observation)
         analyze += time.perf_counter() - t1
     return UnitResult(
         ref,

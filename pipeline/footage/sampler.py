@@ -35,6 +35,7 @@ import av
 import numpy as np
 
 from pipeline.footage.coverage import TOLERANCE, GapReason
+from pipeline.footage.planes import PlanarPixels
 from pipeline.footage.recordings import Segment, probe
 from rules.calendar import CoverageGap
 from rules.intervals import Interval
@@ -51,11 +52,13 @@ _SLOT_EPS = 1e-3  # seconds: frame times land on slot boundaries up to float err
 class SamplingSpec:
     """rate: frames per second (0.1-5) or KEYFRAMES for coarse items that tolerate the
     recording's keyframe cadence; max_side: longest side of the returned frames (None:
-    native size); threads: decoder threads per file (0: FFmpeg's choice)."""
+    native size); threads: decoder threads per file (0: FFmpeg's choice); native_crops:
+    keep each scaled sample's recording pixels for crops (pipeline/footage/planes.py)."""
 
     rate: float | Literal["keyframes"] = 0.5
     max_side: int | None = None
     threads: int = 0
+    native_crops: bool = False
 
     def __post_init__(self) -> None:
         if self.rate != KEYFRAMES and not MIN_RATE <= float(self.rate) <= MAX_RATE:
@@ -74,6 +77,8 @@ class Sample:
     frame: np.ndarray  # BGR uint8 (H, W, 3)
     source: Path
     pts: float  # seconds from the file's first frame
+    #: the recording's own pixels when `frame` was scaled and native crops were asked for
+    native: PlanarPixels | None = None
 
 
 @dataclass(frozen=True)
@@ -308,11 +313,13 @@ class _Decode:
             self.size = _fit(frame.width, frame.height, self.spec.max_side)
         width, height = self.size
         array = frame.to_ndarray(format="bgr24", width=width, height=height)
+        scaled = (width, height) != (frame.width, frame.height)
         return Sample(
             _dt(self.time(frame.pts), self.task),
             array,
             self.task.segment.path,
             (frame.pts - self.origin) * self.tb,
+            PlanarPixels(frame) if scaled and self.spec.native_crops else None,
         )
 
 

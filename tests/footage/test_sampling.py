@@ -164,3 +164,18 @@ def test_intra_only_recording_decodes_one_frame_per_sample(tmp_path):
     assert [round((s.t - at(0)).total_seconds(), 3) for s in samples] == [0, 2, 4, 6, 8, 10]
     assert [read_index(s.frame) for s in samples] == [i * 2 * FPS for i in range(6)]
     assert clip.exists()
+
+
+def test_native_crops_are_the_recordings_pixels(day):
+    """Frames scaled for analysis carry the recording's own pixels: any crop of them is
+    the crop of the frame sampled at native size (YUV rounding aside), odd edges included."""
+    small, _ = _run(day, rate=0.5, max_side=160, native_crops=True)
+    full, _ = _run(day, rate=0.5)
+    assert [s.t for s in small] == [s.t for s in full]
+    for s, f in zip(small, full, strict=True):
+        assert s.frame.shape == (120, 160, 3) and s.native.size == (320, 240)
+        for x1, y1, x2, y2 in [(0, 0, 320, 240), (33, 7, 201, 155), (319, 239, 320, 240)]:
+            crop = s.native.crop((x1, y1, x2, y2)).astype(int)
+            assert crop.shape == (y2 - y1, x2 - x1, 3)
+            assert abs(crop - f.frame[y1:y2, x1:x2]).mean() < 3
+    assert all(s.native is None for s in full)

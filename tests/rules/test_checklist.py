@@ -140,4 +140,3 @@ def test_cadence_follows_the_items_timings(tmp_path):
     bank = load_checklist(_bank_file(tmp_path, edit)).cadence()
     assert bank[ZonePurpose.ONE_METRE_ZONE] is Cadence.DENSE  # 20 s, and arrivals for greetings
     assert bank[ZonePurpose.TELLER_POST] is Cadence.DENSE  # greetings within 10 s of arrivals
-
