@@ -25,7 +25,7 @@ from detectors.backends.movenet import K, MoveNetMultiPose, Pose
 from detectors.base import Detector, DetectorError
 from detectors.detections import Detections
 from detectors.frame import CropSource, crop_source
-from detectors.pose import PoseCueSettings, Posture, posture
+from detectors.pose import PoseCueSettings, Posed, Posture, StillPoses, posture, still_thumb
 from detectors.registry import load_detector, weights_tag
 from detectors.zones import grown_box, upper_body_share
 
@@ -129,6 +129,8 @@ class StageCounters:
 
     persons: int = 0
     pose_runs: int = 0
+    #: poses reused for a person who held still (detectors/pose.py, StillPoses)
+    pose_reused: int = 0
     crop_runs: int = 0
     suggested_by: dict[str, int] = field(
         default_factory=lambda: dict.fromkeys(("first", "pose", "hold"), 0)
@@ -151,6 +153,7 @@ class PhoneStage:
         self.pose_cue = pose_cue or PoseCueSettings()
         self.counters = StageCounters()
         self._last_evidence: dict[str, datetime] = {}
+        self._still = StillPoses()
         pose_version = f"+{self.pose_model.version}" if self.pose_model else ""
         self.version = f"phone:{self.detector.version}{pose_version}"
 
@@ -170,6 +173,7 @@ class PhoneStage:
         best = PhoneVerdict()
         frame = crop_source(frame)
         scale = frame.scale
+        posed: list[Posed] = []
         for box in staff.xyxy:
             self.counters.persons += 1
             person = box * scale
@@ -182,7 +186,16 @@ class PhoneStage:
                 for b, c in zip(first_stage_phones.xyxy, first_stage_phones.confidence, strict=True)
                 if upper_body_share(b, box) >= FIRST_STAGE_OVERLAP
             ]
-            pose = self._pose(crop, (x1, y1)) if self.pose_model is not None else None
+            pose = None
+            if self.pose_model is not None:
+                thumb = still_thumb(crop)
+                seen = self._still.recall(zone_id, person, thumb)
+                if seen is not None:
+                    self.counters.pose_reused += 1
+                    pose = seen.pose
+                else:
+                    pose = self._pose(crop, (x1, y1))
+                posed.append(Posed(person, thumb, pose))
             cue = posture(pose, self.pose_cue) if pose is not None else Posture.NONE
             suggestions = {"first": bool(first), "pose": cue is not Posture.NONE, "hold": holding}
             for name, on in suggestions.items():
@@ -193,6 +206,7 @@ class PhoneStage:
             evidence = self._judge(crop, (x1, y1), person, pose, cue, max(first, default=0.0))
             if (evidence.phone, evidence.conf) > (best.phone, best.conf):
                 best = evidence
+        self._still.update(zone_id, posed)
         if best.phone:
             self._last_evidence[zone_id] = t
         if best.box is not None and scale != 1.0:
