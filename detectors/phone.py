@@ -13,6 +13,7 @@ that lasts ≥ 10 s within 30 s is the rules engine's business (rules/temporal.p
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -131,6 +132,8 @@ class StageCounters:
     pose_runs: int = 0
     #: poses reused for a person who held still (detectors/pose.py, StillPoses)
     pose_reused: int = 0
+    #: time spent in the stage (pose, crops, crop detector), for the run's stage shares
+    seconds: float = 0.0
     crop_runs: int = 0
     suggested_by: dict[str, int] = field(
         default_factory=lambda: dict.fromkeys(("first", "pose", "hold"), 0)
@@ -167,11 +170,24 @@ class PhoneStage:
     ) -> PhoneVerdict:
         """The zone's phone evidence: the best over its staff persons. Boxes come in
         analysed-frame pixels; crops, poses and sizes are the recording's own pixels."""
+        t0 = time.perf_counter()
+        try:
+            return self._assess(t, crop_source(frame), zone_id, staff, first_stage_phones)
+        finally:
+            self.counters.seconds += time.perf_counter() - t0
+
+    def _assess(
+        self,
+        t: datetime,
+        frame: CropSource,
+        zone_id: str,
+        staff: Detections,
+        first_stage_phones: Detections,
+    ) -> PhoneVerdict:
         s = self.settings
         last = self._last_evidence.get(zone_id)
         holding = last is not None and 0 <= (t - last).total_seconds() <= s.hold_s
         best = PhoneVerdict()
-        frame = crop_source(frame)
         scale = frame.scale
         posed: list[Posed] = []
         for box in staff.xyxy:

@@ -39,7 +39,8 @@ class UnitResult:
     gaps: tuple[CoverageGap, ...] = ()
     samples: int = 0
     inferences: int = 0
-    #: seconds spent per stage: decode, inference, observe
+    #: seconds spent per stage: decode, inference (full frame), phone (its pose and crops),
+    #: observe (the rest)
     timings: dict[str, float] = field(default_factory=dict)
 
     @classmethod
@@ -110,6 +111,8 @@ def _run(unit: Unit) -> UnitResult:
             break
         frames.append(analyzer.analyze(sample.t, sample.frame, sample.native).observation)
         analyze += time.perf_counter() - t1
+    stage = observer.phone_stage
+    phone_s = stage.counters.seconds if stage is not None else 0.0
     return UnitResult(
         ref,
         DONE,
@@ -122,6 +125,7 @@ def _run(unit: Unit) -> UnitResult:
         timings={
             "decode": decode,
             "inference": detector.seconds,
-            "observe": analyze - detector.seconds,
+            "phone": phone_s,
+            "observe": analyze - detector.seconds - phone_s,
         },
     )
