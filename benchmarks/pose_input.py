@@ -1,12 +1,13 @@
-"""MoveNet's input size on staff crops: keypoints and posture cues at each size against 256.
+"""MoveNet's input on staff crops: keypoints and posture cues at each size against 256 square.
 
     PYTHONPATH=. .venv/bin/python benchmarks/pose_input.py [--every 2] [--sizes 224 192 160 128]
 
 The phone stage runs MoveNet MultiPose on each staff person's upper-body crop
 (detectors/phone.py); its cost grows with the input's pixels. For every person the
 shipped detector finds in the real clips (one-by-one: a person at a table; vtest:
-pedestrians; carphone: a man in a car), the crop is posed at 256 (the reference) and at
-each smaller size. Prints, per size: milliseconds per pose (one thread), the share of
+pedestrians; carphone: a man in a car), the crop is posed at 256 on a square canvas (the reference) and at
+each smaller size, on the smallest canvas of 32-multiples around the scaled crop ("fitted",
+as detectors/backends/movenet.py runs it). Prints, per size: milliseconds per pose (one thread), the share of
 crops where both sizes find a pose or both find none, the share of the reference's seen
 keypoints also seen, their median distance in shoulder widths, the share of seen wrists
 within the hand cue's reach (0.8 shoulder widths, detectors/phone.py) of the reference's,
@@ -55,7 +56,8 @@ def main() -> None:
     detector = load_detector("onnx", threads=1)
     stage = PhoneStageSettings()
     cue = PoseCueSettings()
-    models = {n: MoveNetMultiPose(threads=1, input_size=n) for n in [256, *args.sizes]}
+    models = {"256 square": MoveNetMultiPose(threads=1, square=True)}
+    models |= {f"{n} fitted": MoveNetMultiPose(threads=1, input_size=n) for n in [256, *args.sizes]}
     crops = []
     for clip, every in CLIPS.items():
         try:
@@ -84,7 +86,7 @@ def main() -> None:
     print("|---:|---:|---:|---:|---:|---:|---:|")
     for n in models:
         same, seen, total, offsets, wr_in, wr_all, cue_same = 0, 0, 0, [], 0, 0, 0
-        for a, b in zip(ref[256], ref[n], strict=True):
+        for a, b in zip(ref["256 square"], ref[n], strict=True):
             same += (a is None) == (b is None)
             ca = posture(a, cue) if a is not None else None
             cb = posture(b, cue) if b is not None else None

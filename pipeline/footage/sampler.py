@@ -339,7 +339,10 @@ class VideoError(Exception):
 
 
 def sample_video(
-    path: str | Path, rate: float | Literal["keyframes"] = 1.0, max_side: int | None = None
+    path: str | Path,
+    rate: float | Literal["keyframes"] = 1.0,
+    max_side: int | None = None,
+    native_crops: bool = False,
 ) -> Iterator[Sample]:
     """Samples of one file on its own (`detect`, `observe`): its first frame is t=0, so the
     slots fall on whole multiples of the interval in `pts`."""
@@ -351,7 +354,8 @@ def sample_video(
             f"{path}: not a readable video ({segment.error if segment else 'no start'})"
         )
     sampler = FileSampler(
-        FileTask(segment, segment.start, segment.end), SamplingSpec(rate, max_side)
+        FileTask(segment, segment.start, segment.end),
+        SamplingSpec(rate, max_side, native_crops=native_crops),
     )
     yielded = False
     for sample in sampler:
