@@ -4,11 +4,16 @@ processes and Ray), against the pipeline a newcomer writes, in the same invocati
 The branch has four cameras, each a day of segment files looped from a real clip (a
 person at a post, bottles on a counter, a busy lobby watched for its manager, the post
 again as a second teller), every zone judged by an enabled checklist item, at
-1080p (or --size 720p), 25 fps, GOP 50, cached outside the repository. Clips play at their
+1080p (or --size 720p), 25 fps, GOP 50, cached outside the repository; a D1 (704×576)
+substream copy of the branch is run with the phone stage off, against its own newcomer. Clips play at their
 own speed (a 10 fps clip's frames are held for 0.1 s), so a camera-hour is an hour. Every contender
 runs in a process of its own; its peak memory is the summed RSS of its process tree.
 
-    PYTHONPATH=. python benchmarks/nightly.py [--hours 2] [--quick] [--size 1080p]
+    PYTHONPATH=. python benchmarks/nightly.py [--hours 2] [--quick] [--size 1080p] [--no-d1]
+
+Rows: every item on (phone stage and evidence: the figure that counts), the same at the full
+rate throughout (what per-zone cadences save), without the phone stage, on one worker
+(what the second core buys), on Ray; then the D1 substream.
 """
 
 from __future__ import annotations
@@ -141,14 +146,16 @@ def measured(cmd: list[str]) -> dict:
     return {"wall_s": wall, "peak_mb": peak[0], "cpu_s": sum(ticks.values()), "out": out}
 
 
-def ours(site: Path, cache: Path, executor: str, evidence: bool, *extra: str) -> dict:
+def ours(
+    site: Path, cache: Path, executor: str, evidence: bool, *extra: str, workers: int = 2
+) -> dict:
     db = cache / f"nightly-{executor}.db"
     db.unlink(missing_ok=True)
     shutil.rmtree(cache / f"evidence-{executor}", ignore_errors=True)
     cmd = [
         sys.executable, "-m", "cli.main", "run", "--site", str(site),
         "--date", DAY.isoformat(), "--db", f"sqlite:///{db}", "--executor", executor,
-        "--workers", "2", "--rate", str(RATE), "--max-side", str(MAX_SIDE), "--json",
+        "--workers", str(workers), "--rate", str(RATE), "--max-side", str(MAX_SIDE), "--json",
         *(["--evidence", str(cache / f"evidence-{executor}")] if evidence else ["--no-evidence"]),
         *extra,
     ]  # fmt: skip
@@ -202,6 +209,17 @@ def newcomer(folders: list[str]) -> dict:
     return {"stages": stages}
 
 
+def baseline(site: Path, segment_min: float, size: str) -> float:
+    """The newcomer on one segment per camera, its row printed; its rate per 2-core CPU
+    hour (per camera-hour, as ours)."""
+    base_h = len(CAMERAS) * segment_min / 60
+    base = measured([sys.executable, __file__, "--newcomer", str(site), *CAMERAS])
+    base["stages"] = json.loads(base.pop("out"))["stages"]
+    name = f"{size} newcomer (OpenCV grab/retrieve, detect every sample)"
+    print(row(name, base_h, base, None), flush=True)
+    return base_h / (base["cpu_s"] / 3600 / CORES)
+
+
 def row(name: str, camera_h: float, got: dict, base: float | None) -> str:
     """Camera-hours per wall hour as measured, and per hour of both cores' CPU (what two
     idle cores would reach if the run kept them busy): the box is shared."""
@@ -211,7 +229,7 @@ def row(name: str, camera_h: float, got: dict, base: float | None) -> str:
     total = sum(stages.values()) or 1.0
     shares = " | ".join(
         f"{100 * stages.get(k, 0.0) / total:.0f} %"
-        for k in ("decode", "inference", "observe", "rules", "evidence")
+        for k in ("decode", "inference", "phone", "observe", "rules", "evidence")
     )
     vs = f"{cpu_rate / base:.1f}×" if base else "1×"
     return (
@@ -225,6 +243,7 @@ def main() -> None:
     p.add_argument("--hours", type=float, default=2.0, help="business hours per camera")
     p.add_argument("--quick", action="store_true", help="20 minutes per camera")
     p.add_argument("--size", choices=("1080p", "720p"), default="1080p")
+    p.add_argument("--no-d1", action="store_true", help="without the D1 substream rows")
     p.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "branch-audit-bench")
     p.add_argument("--newcomer", nargs="+", help=argparse.SUPPRESS)
     args = p.parse_args()
@@ -243,25 +262,32 @@ def main() -> None:
         f"{RATE} samples/s, frames at {MAX_SIDE}; {CORES} cores; "
         f"load average before: {' '.join(load)}; evidence: {'on' if evidence else 'module absent'}\n"
     )
-    # the newcomer on one segment per camera: its rate is per camera-hour, as ours
-    base_h = len(CAMERAS) * segment_min / 60
-    base = measured([sys.executable, __file__, "--newcomer", str(site), *CAMERAS])
-    base["stages"] = json.loads(base.pop("out"))["stages"]
-    base_rate = base_h / (base["cpu_s"] / 3600 / CORES)
     camera_h = len(CAMERAS) * hours
     print(
         "| pipeline | camera-hours | wall s | camera-h per wall h | CPU s "
         "| camera-h per 2-core CPU h | vs newcomer | peak RSS MB "
-        "| decode | inference | observe | rules | evidence |"
+        "| decode | inference | phone | observe | rules | evidence |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-    print(row("newcomer (OpenCV grab/retrieve, detect every sample)", base_h, base, None))
-    # the phone stage (pose + crops at native resolution on the two teller cameras) costs
-    # most of what is left: measured with and without it
-    for executor, extra in (("local", ()), ("local", ("--no-phone-stage",)), ("ray", ())):
-        got = ours(site, args.cache, executor, evidence, *extra)
-        name = f"`run --executor {executor} {' '.join(extra)}` ({got['findings']} findings)"
-        print(row(name, camera_h, got, base_rate), flush=True)
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    base_rate = baseline(site, segment_min, args.size)
+    # every item on first: the figure that counts; then what each part of it costs or buys
+    contenders = [
+        ("local", (), 2),
+        ("local", ("--full-rate",), 2),
+        ("local", ("--no-phone-stage",), 2),
+        ("local", (), 1),
+        ("ray", (), 2),
+    ]
+    for executor, extra, workers in contenders:
+        got = ours(site, args.cache, executor, evidence, *extra, workers=workers)
+        name = f"`run --executor {executor} --workers {workers} {' '.join(extra)}`"
+        print(row(f"{name} ({got['findings']} findings)", camera_h, got, base_rate), flush=True)
+    if not args.no_d1:
+        d1 = build_branch(args.cache, "d1", hours, segment_min)
+        d1_rate = baseline(d1, segment_min, "d1")
+        got = ours(d1, args.cache, "local", evidence, "--no-phone-stage")
+        name = f"D1: `run --no-phone-stage` ({got['findings']} findings)"
+        print(row(name, camera_h, got, d1_rate), flush=True)
     with open("/proc/loadavg") as f:
         print(f"\nload average after: {' '.join(f.read().split()[:3])}")
 

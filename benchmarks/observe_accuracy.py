@@ -1,7 +1,7 @@
 """Observations on the three real clips against the per-second labels in tests/data/labels,
 with and without motion gating:
 
-    .venv/bin/python benchmarks/observe_accuracy.py [--footage ../shared/footage]
+    .venv/bin/python benchmarks/observe_accuracy.py [--footage ../shared/footage] [--max-side 640]
 
 Prints, per clip and measure, the share of labelled seconds the observations get right,
 the seconds they get wrong, and how many samples the detector actually ran on.
@@ -41,14 +41,16 @@ MEASURES = [
 ]  # fmt: skip
 
 
-def evaluate(footage: Path, gated: bool) -> list[tuple]:
+def evaluate(footage: Path, gated: bool, max_side: int | None = None) -> list[tuple]:
     detector = load_detector("onnx")
     rows, cache = [], {}
     for clip, site_name, camera, zone, column, judge, tol, measure in MEASURES:
         if clip not in cache:
             site = load_site(DATA / "sites" / f"{site_name}.yaml")
             start = time.perf_counter()
-            analyzer, observed = observe_video(footage / clip, site, camera, detector, 1.0, gated)
+            analyzer, observed = observe_video(
+                footage / clip, site, camera, detector, 1.0, gated, max_side=max_side
+            )
             observed = list(observed)
             cache[clip] = (observed, analyzer, time.perf_counter() - start)
         observed, analyzer, seconds = cache[clip]
@@ -61,11 +63,14 @@ def evaluate(footage: Path, gated: bool) -> list[tuple]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--footage", type=Path, default=REPO.parent / "shared" / "footage")
+    parser.add_argument(
+        "--max-side", type=int, help="analyse frames scaled to this, as `run --max-side` does"
+    )
     args = parser.parse_args()
     print("| clip | measure | gating | right | share | wrong at (s) | detector runs | wall s |")
     print("|---|---|---|---|---|---|---|---|")
     for gated in (False, True):
-        for clip, measure, r, analyzer, seconds in evaluate(args.footage, gated):
+        for clip, measure, r, analyzer, seconds in evaluate(args.footage, gated, args.max_side):
             wrong = ", ".join(map(str, r.wrong_at)) or "—"
             print(
                 f"| {clip} | {measure} | {'on' if gated else 'off'} | {r.right}/{r.labelled} "

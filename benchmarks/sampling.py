@@ -31,7 +31,8 @@ REPO = Path(__file__).resolve().parents[1]
 FOOTAGE = footage_dir() / "vtest.avi"
 FPS, LOOP_FRAMES = 25, 750  # 30 s loop: a whole number of GOPs of 50 and of 250
 TZ, DAY = ZoneInfo("Asia/Shanghai"), date(2024, 5, 6)
-SIZES = {"1080p": (1920, 1080), "720p": (1280, 720)}
+#: the main streams NVRs record, and D1 (PAL 704×576), the substream many keep beside them
+SIZES = {"1080p": (1920, 1080), "720p": (1280, 720), "d1": (704, 576)}
 
 
 def encode_loop(

@@ -22,11 +22,11 @@ from cli.main import UserError
 from cli.options import DB_HELP, add_model_options, add_rate_option, phone_settings, sampling_rate
 from pipeline.batch.executors import EXECUTORS, make_executor
 from pipeline.batch.night import Night, NightReport, plan_night
-from pipeline.batch.units import DetectorSpec, UnitSettings
+from pipeline.batch.units import CadenceSpec, DetectorSpec, UnitSettings
 from pipeline.footage.sampler import SamplingSpec
 from pipeline.store.db import Database
 from pipeline.store.models import FAILED
-from rules.checklist import load_checklist
+from rules.checklist import Checklist, load_checklist
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -54,6 +54,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--max-side", type=int, default=640, help="longest side of analysed frames (default 640)"
     )
+    p.add_argument(
+        "--full-rate",
+        action="store_true",
+        help="every camera at --rate throughout (default: at the rate only while a zone's "
+        "items need it, else every 0.6 × the checklist's max_gap_s)",
+    )
     add_model_options(p)
     p.add_argument(
         "--wait",
@@ -75,7 +81,7 @@ def _site_files(args: argparse.Namespace) -> list[Path]:
     return files
 
 
-def _settings(args: argparse.Namespace) -> UnitSettings:
+def _settings(args: argparse.Namespace, checklist: Checklist) -> UnitSettings:
     if args.workers < 1:
         raise UserError("--workers must be at least 1")
     cores = len(os.sched_getaffinity(0))
@@ -87,7 +93,7 @@ def _settings(args: argparse.Namespace) -> UnitSettings:
     detector = DetectorSpec(
         args.backend, args.weights, gate=not args.no_gate, phone=phone_settings(args)
     )
-    return UnitSettings(sampling, detector)
+    return UnitSettings(sampling, detector, None if args.full_rate else CadenceSpec.of(checklist))
 
 
 class _RichProgress:
@@ -110,7 +116,8 @@ class _RichProgress:
 
 
 def run(args: argparse.Namespace) -> int:
-    settings = _settings(args)
+    checklist = load_checklist(args.checklist)
+    settings = _settings(args, checklist)
     console = Console(stderr=True)
     days, bad_sites = plan_night(_site_files(args), args.date, settings, strict=bool(args.site))
     for site in bad_sites:
@@ -120,7 +127,7 @@ def run(args: argparse.Namespace) -> int:
     night = Night(
         db,
         settings,
-        load_checklist(args.checklist),
+        checklist,
         None if args.no_evidence else args.evidence.resolve(),
         make_executor(args.executor, args.workers, args.ray_address),
         progress,

@@ -4,7 +4,7 @@ camera has staff zones), and the one place that chain is built (`build_analyzer`
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -13,9 +13,10 @@ import numpy as np
 from detectors.backends.movenet import MoveNetMultiPose
 from detectors.base import Detector
 from detectors.detections import Detections
+from detectors.frame import NativePixels
 from detectors.hands import HandStage
 from detectors.motion import MotionGate
-from detectors.observations import FrameObservation
+from detectors.observations import Cadence, FrameObservation, ZonePurpose
 from detectors.observer import STAFF_PURPOSES, ZoneObserver, ZoneSpec
 from detectors.phone import PhoneStage, PhoneStageSettings
 
@@ -29,12 +30,18 @@ class FrameResult:
 
 class CameraAnalyzer:
     def __init__(
-        self, detector: Detector, observer: ZoneObserver, gate: MotionGate | None = None
+        self,
+        detector: Detector,
+        observer: ZoneObserver,
+        gate: MotionGate | None = None,
+        cadence: Mapping[ZonePurpose, Cadence] | None = None,
     ) -> None:
         self.detector = detector
         self.observer = observer
         self.gate = gate
+        self.cadence = cadence or {}
         self._last: Detections | None = None
+        self._observation: FrameObservation | None = None
         self._gate_size: tuple[int, int] | None = None
         self.frames = 0
         self.inferences = 0
@@ -45,7 +52,11 @@ class CameraAnalyzer:
         stages = (self.observer.phone_stage, self.observer.hand_stage)
         return "+".join([self.detector.version, *(s.version for s in stages if s is not None)])
 
-    def analyze(self, t: datetime, frame: np.ndarray) -> FrameResult:
+    def analyze(
+        self, t: datetime, frame: np.ndarray, native: NativePixels | None = None
+    ) -> FrameResult:
+        """`frame` at the analysed size; `native`: its recording's pixels, for the crops of
+        the phone and hand stages (detectors/frame.py)."""
         self.frames += 1
         last = self._last
         changed = self.gate is None or self._changed(frame)  # the gate sees every frame
@@ -55,8 +66,15 @@ class CameraAnalyzer:
             fresh = True
         else:
             fresh = False
-        observation = self.observer.observe(t, frame, last, fresh=fresh)
+        observation = self._observation = self.observer.observe(
+            t, frame, last, fresh=fresh, native=native
+        )
         return FrameResult(observation, last, fresh)
+
+    def wants_dense(self) -> bool:
+        """Whether the sampler should deliver the full rate next: before the first sample,
+        or while a zone needs it (`FrameObservation.wants_dense`)."""
+        return self._observation is None or self._observation.wants_dense(self.cadence)
 
     def _changed(self, frame: np.ndarray) -> bool:
         assert self.gate is not None
@@ -91,6 +109,7 @@ def build_analyzer(
     *,
     gate: bool = True,
     phone: PhoneStageSettings | None = None,
+    cadence: Mapping[ZonePurpose, Cadence] | None = None,
 ) -> CameraAnalyzer:
     """The gate → detector → observer → phone stage chain of one camera. `phone=None`:
     phone use from the full-frame detector only; otherwise a fresh stage (its per-zone
@@ -104,4 +123,4 @@ def build_analyzer(
     if any(z.hand_raise for z in zones):
         hands = HandStage(_hand_model(phone.threads if phone is not None else None))
     observer = ZoneObserver(camera, list(zones), phone_stage=stage, hand_stage=hands)
-    return CameraAnalyzer(detector, observer, MotionGate() if gate else None)
+    return CameraAnalyzer(detector, observer, MotionGate() if gate else None, cadence)

@@ -16,6 +16,7 @@ import numpy as np
 
 from detectors.backends.movenet import MoveNetMultiPose, Pose
 from detectors.detections import Detections
+from detectors.frame import CropSource, crop_source
 from detectors.zones import grown_box
 
 
@@ -65,16 +66,18 @@ class HandStage:
         self.pose_runs = 0
         self.version = f"hands:{pose_model.version}"
 
-    def raised(self, frame: np.ndarray, staff: Detections) -> bool | None:
+    def raised(self, frame: np.ndarray | CropSource, staff: Detections) -> bool | None:
         """True if some staff person's hand is up, False if one was read and none is, None
-        when nobody could be read (nobody there, too small, shoulders unseen)."""
-        size = (frame.shape[1], frame.shape[0])
+        when nobody could be read (nobody there, too small, shoulders unseen). Crops and
+        sizes are the recording's own pixels."""
+        frame = crop_source(frame)
         read: list[bool] = []
-        for person in staff.xyxy:
+        for box in staff.xyxy:
+            person = box * frame.scale
             if person[3] - person[1] < self.settings.min_person_px:
                 continue
-            x1, y1, x2, y2 = hand_crop(person, size)
-            pose = self._pose(frame[y1:y2, x1:x2], (x1, y1), person)
+            x1, y1, x2, y2 = hand_crop(person, frame.size)
+            pose = self._pose(frame.crop((x1, y1, x2, y2)), (x1, y1), person)
             state = hand_up(pose, self.settings) if pose is not None else None
             if state is not None:
                 read.append(state)

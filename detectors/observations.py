@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -15,6 +16,16 @@ class ZonePurpose(StrEnum):
     LOBBY = "lobby"
     GUARD = "guard"
     MEETING = "meeting"
+
+
+class Cadence(StrEnum):
+    """How densely a zone must be sampled for the checklist items that judge it: COARSE
+    (a sample every few seconds is enough), OCCUPIED (dense while anybody is in the zone:
+    a phone is used only where a person is), DENSE (always at the run's rate)."""
+
+    COARSE = "coarse"
+    OCCUPIED = "occupied"
+    DENSE = "dense"
 
 
 @dataclass(frozen=True)
@@ -42,3 +53,11 @@ class FrameObservation:
     t: datetime
     camera: str
     zones: dict[str, ZoneObservation] = field(default_factory=dict)
+
+    def wants_dense(self, cadence: Mapping[ZonePurpose, Cadence]) -> bool:
+        """Whether the next sample should come at the dense rate, given this one."""
+        for zone in self.zones.values():
+            need = cadence.get(zone.purpose, Cadence.COARSE)
+            if need is Cadence.DENSE or (need is Cadence.OCCUPIED and zone.persons > 0):
+                return True
+        return False

@@ -10,6 +10,7 @@ import cv2
 import numpy as np
 
 from detectors.detections import Detections
+from detectors.frame import CropSource, NativePixels
 from detectors.observations import FrameObservation, ZoneObservation, ZonePurpose
 from detectors.zones import Anchor, PixelZone, upper_body_share
 
@@ -102,11 +103,18 @@ class ZoneObserver:
         return self._pixel_zones
 
     def observe(
-        self, t: datetime, frame: np.ndarray, detections: Detections, fresh: bool = True
+        self,
+        t: datetime,
+        frame: np.ndarray,
+        detections: Detections,
+        fresh: bool = True,
+        native: NativePixels | None = None,
     ) -> FrameObservation:
         """`fresh=False` says the zones look as when `detections` were made (the motion gate
-        reused them): the phone and hand stages' last verdicts per zone stand, unrecomputed."""
+        reused them): the phone and hand stages' last verdicts per zone stand, unrecomputed.
+        `native`: the frame at the recording's resolution, where the stages cut crops."""
         h, w = frame.shape[:2]
+        crops = CropSource(frame, native)
         s = self.settings
         persons = detections.in_group("person").with_min_confidence(s.person_conf)
         phones = detections.in_group("phone").with_min_confidence(s.phone_conf)
@@ -121,11 +129,11 @@ class ZoneObserver:
             if spec.purpose in STAFF_PURPOSES:
                 if spec.hand_raise and self.hand_stage is not None:
                     if fresh or spec.zone_id not in self._hands:
-                        self._hands[spec.zone_id] = self.hand_stage.raised(frame, staff)
+                        self._hands[spec.zone_id] = self.hand_stage.raised(crops, staff)
                     fields["hand_raised"] = self._hands[spec.zone_id]
                 if self.phone_stage is not None:
                     if fresh or spec.zone_id not in self._phone_fields:
-                        ev = self.phone_stage.assess(t, frame, spec.zone_id, staff, phones)
+                        ev = self.phone_stage.assess(t, crops, spec.zone_id, staff, phones)
                         self._phone_fields[spec.zone_id] = {
                             "phone": ev.phone, "phone_conf": ev.conf, "phone_cues": ev.cue_text
                         }  # fmt: skip

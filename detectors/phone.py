@@ -13,7 +13,8 @@ that lasts ≥ 10 s within 30 s is the rules engine's business (rules/temporal.p
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import time
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Literal
@@ -24,7 +25,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from detectors.backends.movenet import K, MoveNetMultiPose, Pose
 from detectors.base import Detector, DetectorError
 from detectors.detections import Detections
-from detectors.pose import PoseCueSettings, Posture, posture
+from detectors.frame import CropSource, crop_source
+from detectors.pose import PoseCueSettings, Posed, Posture, StillPoses, posture, still_thumb
 from detectors.registry import load_detector, weights_tag
 from detectors.zones import grown_box, upper_body_share
 
@@ -79,7 +81,7 @@ class PhoneVerdict:
     phone: bool = False
     conf: float = 0.0
     cues: tuple[str, ...] = ()
-    #: the best phone box the crop detector found (frame pixels), for the overlay
+    #: the best phone box the crop detector found (analysed-frame pixels), for the overlay
     box: tuple[float, float, float, float] | None = None
 
     @property
@@ -128,6 +130,10 @@ class StageCounters:
 
     persons: int = 0
     pose_runs: int = 0
+    #: poses reused for a person who held still (detectors/pose.py, StillPoses)
+    pose_reused: int = 0
+    #: time spent in the stage (pose, crops, crop detector), for the run's stage shares
+    seconds: float = 0.0
     crop_runs: int = 0
     suggested_by: dict[str, int] = field(
         default_factory=lambda: dict.fromkeys(("first", "pose", "hold"), 0)
@@ -150,35 +156,62 @@ class PhoneStage:
         self.pose_cue = pose_cue or PoseCueSettings()
         self.counters = StageCounters()
         self._last_evidence: dict[str, datetime] = {}
+        self._still = StillPoses()
         pose_version = f"+{self.pose_model.version}" if self.pose_model else ""
         self.version = f"phone:{self.detector.version}{pose_version}"
 
     def assess(
         self,
         t: datetime,
-        frame: np.ndarray,
+        frame: np.ndarray | CropSource,
         zone_id: str,
         staff: Detections,
         first_stage_phones: Detections,
     ) -> PhoneVerdict:
-        """The zone's phone evidence: the best over its staff persons."""
+        """The zone's phone evidence: the best over its staff persons. Boxes come in
+        analysed-frame pixels; crops, poses and sizes are the recording's own pixels."""
+        t0 = time.perf_counter()
+        try:
+            return self._assess(t, crop_source(frame), zone_id, staff, first_stage_phones)
+        finally:
+            self.counters.seconds += time.perf_counter() - t0
+
+    def _assess(
+        self,
+        t: datetime,
+        frame: CropSource,
+        zone_id: str,
+        staff: Detections,
+        first_stage_phones: Detections,
+    ) -> PhoneVerdict:
         s = self.settings
         last = self._last_evidence.get(zone_id)
         holding = last is not None and 0 <= (t - last).total_seconds() <= s.hold_s
         best = PhoneVerdict()
-        size = (frame.shape[1], frame.shape[0])
-        for person in staff.xyxy:
+        scale = frame.scale
+        posed: list[Posed] = []
+        for box in staff.xyxy:
             self.counters.persons += 1
+            person = box * scale
             if person[3] - person[1] < s.min_person_px:
                 continue
-            x1, y1, x2, y2 = upper_body_crop(person, size)
-            crop = frame[y1:y2, x1:x2]
+            x1, y1, x2, y2 = upper_body_crop(person, frame.size)
+            crop = frame.crop((x1, y1, x2, y2))
             first = [
                 float(c)
                 for b, c in zip(first_stage_phones.xyxy, first_stage_phones.confidence, strict=True)
-                if upper_body_share(b, person) >= FIRST_STAGE_OVERLAP
+                if upper_body_share(b, box) >= FIRST_STAGE_OVERLAP
             ]
-            pose = self._pose(crop, (x1, y1)) if self.pose_model is not None else None
+            pose = None
+            if self.pose_model is not None:
+                thumb = still_thumb(crop)
+                seen = self._still.recall(zone_id, person, thumb)
+                if seen is not None:
+                    self.counters.pose_reused += 1
+                    pose = seen.pose
+                else:
+                    pose = self._pose(crop, (x1, y1))
+                posed.append(Posed(person, thumb, pose))
             cue = posture(pose, self.pose_cue) if pose is not None else Posture.NONE
             suggestions = {"first": bool(first), "pose": cue is not Posture.NONE, "hold": holding}
             for name, on in suggestions.items():
@@ -189,8 +222,11 @@ class PhoneStage:
             evidence = self._judge(crop, (x1, y1), person, pose, cue, max(first, default=0.0))
             if (evidence.phone, evidence.conf) > (best.phone, best.conf):
                 best = evidence
+        self._still.update(zone_id, posed)
         if best.phone:
             self._last_evidence[zone_id] = t
+        if best.box is not None and scale != 1.0:
+            best = replace(best, box=tuple(v / scale for v in best.box))
         return best
 
     def _pose(self, crop: np.ndarray, offset: tuple[int, int]) -> Pose | None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+import cv2
 import numpy as np
 
 from detectors.backends.movenet import KEYPOINTS, Pose
@@ -69,3 +70,57 @@ def posture(pose: Pose, s: PoseCueSettings | None = None) -> Posture:
     dropped = bool(ears) and nose[1] - np.mean([e[1] for e in ears]) >= s.nose_drop * sw
     sunk = shoulder_y - nose[1] <= s.neck_height * sw
     return Posture.BOWED_HANDS_TOGETHER if dropped or sunk else Posture.NONE
+
+
+#: the upper body as a grid of cells (width, height), and the change of any cell's mean grey
+#: level (0-255) that counts as movement: a hand lifting a phone changes a few cells by tens
+STILL_GRID = (12, 16)
+STILL_DELTA = 8.0
+#: the same person: their box this much overlapping the one posed before
+STILL_IOU = 0.8
+
+
+@dataclass(frozen=True)
+class Posed:
+    """A person as posed in one sample: box (frame pixels), upper body thumbnail, pose."""
+
+    box: np.ndarray
+    thumb: np.ndarray
+    pose: Pose | None
+
+
+def still_thumb(crop: np.ndarray) -> np.ndarray:
+    """The crop as STILL_GRID cells of mean grey."""
+    grey = cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY)
+    return cv2.resize(grey, STILL_GRID, interpolation=cv2.INTER_AREA).astype(np.float32)
+
+
+def _iou(a: np.ndarray, b: np.ndarray) -> float:
+    w = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    h = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = w * h
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return float(inter / union) if union > 0 else 0.0
+
+
+class StillPoses:
+    """Each zone's persons as last posed, to reuse a pose while its person holds still.
+
+    The motion gate (detectors/motion.py) skips a sample only when nothing in the zones
+    moved; a teller seated at the post stays the same while customers come and go in front
+    of them, and MoveNet is most of the phone stage's cost. A person in the same place
+    whose upper body changed in no cell by `STILL_DELTA` keeps their last pose.
+    """
+
+    def __init__(self) -> None:
+        self._zones: dict[str, list[Posed]] = {}
+
+    def recall(self, zone_id: str, box: np.ndarray, thumb: np.ndarray) -> Posed | None:
+        for seen in self._zones.get(zone_id, ()):
+            if _iou(seen.box, box) >= STILL_IOU and np.abs(seen.thumb - thumb).max() < STILL_DELTA:
+                return seen
+        return None
+
+    def update(self, zone_id: str, posed: list[Posed]) -> None:
+        """This sample's persons: the ones the next sample is compared with."""
+        self._zones[zone_id] = posed

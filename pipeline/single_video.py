@@ -35,15 +35,18 @@ def observe_video(
     rate: float = 1.0,
     gate: bool = True,
     phone: PhoneStageSettings | None = None,
+    max_side: int | None = None,
 ) -> tuple[CameraAnalyzer, Iterator[Observed]]:
-    """The analyzer (for its counters) and the lazily observed samples of one video."""
+    """The analyzer (for its counters) and the lazily observed samples of one video.
+    `max_side`: analysed as the nightly run does (pipeline/batch/worker.py), the frame
+    scaled and the phone and hand stages' crops from the video's own pixels."""
     camera = site.camera(camera_id)
     analyzer = build_analyzer(camera.id, zone_specs(site, camera), detector, gate=gate, phone=phone)
     origin = video_origin(site)
 
     def observed() -> Iterator[Observed]:
-        for sample in sample_video(video, rate=rate):
+        for sample in sample_video(video, rate=rate, max_side=max_side, native_crops=True):
             t = origin + timedelta(seconds=sample.pts)
-            yield Observed(sample.pts, sample, analyzer.analyze(t, sample.frame))
+            yield Observed(sample.pts, sample, analyzer.analyze(t, sample.frame, sample.native))
 
     return analyzer, observed()

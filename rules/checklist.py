@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from detectors.observations import ZoneObservation, ZonePurpose
+from detectors.observations import Cadence, ZoneObservation, ZonePurpose
 from rules.config import StrictModel, load_yaml
 
 DEFAULT_CHECKLIST = Path(__file__).with_name("checklist.yaml")
@@ -174,6 +174,28 @@ class ChecklistItem(StrictModel):
             raise ValueError(f"a {ev.signal} item is judged with scope: {scope}")
         return self
 
+    def cadence(self, coarse_s: float) -> dict[ZonePurpose, Cadence]:
+        """The samples the item needs, per purpose it reads: dense where its shortest
+        timing (trigger, visit, greeting) spans fewer than ten coarse samples; a phone
+        item only while someone is in the zone; footage none (it reads the gaps)."""
+        ev = self.evidence
+        if isinstance(ev, FootageEvidence):
+            return {}
+        purposes = set(ev.purposes)
+        timings = [self.trigger.duration_s]
+        if isinstance(ev, PatrolEvidence):
+            timings.append(ev.visit_s)
+        if isinstance(ev, HandRaiseEvidence):
+            timings.append(ev.within_s)
+            purposes.add(ZonePurpose.ONE_METRE_ZONE)  # arrivals are read there
+        if min(timings) >= 10 * coarse_s:
+            need = Cadence.COARSE
+        elif isinstance(ev, PhoneEvidence):
+            need = Cadence.OCCUPIED
+        else:
+            need = Cadence.DENSE
+        return dict.fromkeys(purposes, need)
+
 
 class Hysteresis(StrictModel):
     """Debouncing of the share of a sliding window in which a zone is as it should be.
@@ -236,6 +258,22 @@ class Checklist(StrictModel):
     @property
     def enabled(self) -> tuple[ChecklistItem, ...]:
         return tuple(item for item in self.items if item.enabled)
+
+    @property
+    def coarse_s(self) -> float:
+        """The coarse cadence: well inside `max_gap_s`, so coarse samples leave no unknown
+        time between them."""
+        return 0.6 * self.sampling.max_gap_s
+
+    def cadence(self) -> dict[ZonePurpose, Cadence]:
+        """Per purpose, the densest sampling any enabled item needs (pipeline/batch/worker.py
+        samples each camera accordingly)."""
+        order = list(Cadence)
+        out: dict[ZonePurpose, Cadence] = {}
+        for item in self.enabled:
+            for purpose, need in item.cadence(self.coarse_s).items():
+                out[purpose] = max(out.get(purpose, Cadence.COARSE), need, key=order.index)
+        return out
 
 
 def covers(coverage: float, min_coverage: float) -> bool:

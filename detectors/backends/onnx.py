@@ -47,14 +47,19 @@ def check_frame(frame: np.ndarray) -> None:
         raise DetectorError(f"expected a BGR uint8 frame of shape (H, W, 3), got {got}")
 
 
-def letterbox(frame: np.ndarray, size: int, pad: int) -> tuple[np.ndarray, Back]:
-    """The frame scaled into a size x size canvas, aspect kept (stretching loses people)."""
+def letterbox(
+    frame: np.ndarray, size: int, pad: int, fit: int | None = None
+) -> tuple[np.ndarray, Back]:
+    """The frame scaled into a size x size canvas, aspect kept (stretching loses people).
+    `fit`: a model that takes any multiple of it gets the canvas cut down to the scaled
+    frame's sides rounded up to such multiples (same scale, fewer padding pixels)."""
     check_frame(frame)
     h, w = frame.shape[:2]
     scale = min(size / h, size / w)
     nw, nh = max(1, round(w * scale)), max(1, round(h * scale))
-    px, py = (size - nw) // 2, (size - nh) // 2
-    canvas = np.full((size, size, 3), pad, np.uint8)
+    cw, ch = (size, size) if fit is None else (-(-nw // fit) * fit, -(-nh // fit) * fit)
+    px, py = (cw - nw) // 2, (ch - nh) // 2
+    canvas = np.full((ch, cw, 3), pad, np.uint8)
     # Plain linear sampling of a 1080p frame aliases small objects and INTER_AREA costs
     # 5 ms; halving with pyrDown (Gaussian) first is antialiased and costs 1 ms.
     small = frame

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
+from detectors.observations import Cadence, ZonePurpose
 from detectors.observer import ZoneSpec
 from detectors.phone import PhoneStageSettings
 from detectors.registry import weights_tag
@@ -17,6 +18,7 @@ from pipeline.footage.recordings import RecordingsError, Segment, find_segments
 from pipeline.footage.sampler import SamplingSpec, plan
 from pipeline.site import Site, load_site, zone_specs
 from rules.calendar import BusinessDay
+from rules.checklist import Checklist
 
 #: key of the unit that stands for a camera whose recordings cannot be listed at all
 RECORDINGS_KEY = "(recordings)"
@@ -36,11 +38,29 @@ class DetectorSpec:
 
 
 @dataclass(frozen=True)
+class CadenceSpec:
+    """Each purpose's sampling need (rules/checklist.py `Checklist.cadence`): a camera is
+    sampled at the run's rate while any of its zones needs it, else every `coarse_s`."""
+
+    coarse_s: float
+    needs: tuple[tuple[ZonePurpose, Cadence], ...]
+
+    @classmethod
+    def of(cls, checklist: Checklist) -> CadenceSpec:
+        return cls(checklist.coarse_s, tuple(sorted(checklist.cadence().items())))
+
+    def __str__(self) -> str:
+        return f"{self.coarse_s:g}s:" + ",".join(f"{p}={c}" for p, c in self.needs)
+
+
+@dataclass(frozen=True)
 class UnitSettings:
-    """What a unit's observations depend on besides its file."""
+    """What a unit's observations depend on besides its file. `cadence=None`: every
+    camera at the full rate throughout."""
 
     sampling: SamplingSpec
     detector: DetectorSpec
+    cadence: CadenceSpec | None = None
 
     @property
     def params(self) -> str:
@@ -51,7 +71,7 @@ class UnitSettings:
         return (
             f"rate={s.rate};max_side={s.max_side};backend={d.backend};"
             f"weights={weights_tag(d.weights)};conf={d.conf};gate={int(d.gate)};"
-            f"phone={phone}"
+            f"phone={phone};cadence={self.cadence or 'full'}"
         )
 
 

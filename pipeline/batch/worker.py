@@ -39,7 +39,8 @@ class UnitResult:
     gaps: tuple[CoverageGap, ...] = ()
     samples: int = 0
     inferences: int = 0
-    #: seconds spent per stage: decode, inference, observe
+    #: seconds spent per stage: decode, inference (full frame), phone (its pose and crops),
+    #: observe (the rest)
     timings: dict[str, float] = field(default_factory=dict)
 
     @classmethod
@@ -83,12 +84,22 @@ def _run(unit: Unit) -> UnitResult:
     assert unit.segment is not None
     spec = settings.detector
     detector = _Timed(detector_for(spec, settings.sampling.threads))
-    analyzer = build_analyzer(ref.camera, unit.zones, detector, gate=spec.gate, phone=spec.phone)
+    cadence = settings.cadence
+    analyzer = build_analyzer(
+        ref.camera, unit.zones, detector, gate=spec.gate, phone=spec.phone,
+        cadence=dict(cadence.needs) if cadence else None,
+    )  # fmt: skip
     # Phones are a few dozen pixels: their crops come from the frame as recorded.
     sampling = settings.sampling
-    if analyzer.observer.phone_stage is not None:
-        sampling = replace(sampling, max_side=None)
-    sampler = FileSampler(FileTask(unit.segment, ref.lo, ref.hi), sampling)
+    observer = analyzer.observer
+    if observer.phone_stage is not None or observer.hand_stage is not None:
+        sampling = replace(sampling, native_crops=True)
+    sampler = FileSampler(
+        FileTask(unit.segment, ref.lo, ref.hi),
+        sampling,
+        dense=analyzer.wants_dense if cadence else None,
+        coarse_s=cadence.coarse_s if cadence else None,
+    )
     samples = iter(sampler)
     frames, decode, analyze = [], 0.0, 0.0
     while True:
@@ -98,8 +109,10 @@ def _run(unit: Unit) -> UnitResult:
         decode += t1 - t0
         if sample is None:
             break
-        frames.append(analyzer.analyze(sample.t, sample.frame).observation)
+        frames.append(analyzer.analyze(sample.t, sample.frame, sample.native).observation)
         analyze += time.perf_counter() - t1
+    stage = observer.phone_stage
+    phone_s = stage.counters.seconds if stage is not None else 0.0
     return UnitResult(
         ref,
         DONE,
@@ -112,6 +125,7 @@ def _run(unit: Unit) -> UnitResult:
         timings={
             "decode": decode,
             "inference": detector.seconds,
-            "observe": analyze - detector.seconds,
+            "phone": phone_s,
+            "observe": analyze - detector.seconds - phone_s,
         },
     )

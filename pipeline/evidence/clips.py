@@ -79,8 +79,11 @@ def write_evidence(
         raise EvidenceError(f"finding {req.finding_id}: times must be aware")
     if req.end < req.start:
         raise EvidenceError(f"finding {req.finding_id}: ends before it starts")
-    spec = SamplingSpec(fps, MAX_SIDE)
     render = _Renderer(req, detector, checklist or load_checklist(), phone)
+    observer = render.analyzer.observer
+    # the phone and hand stages' crops at the recording's resolution, as in the night
+    native = observer.phone_stage is not None or observer.hand_stage is not None
+    spec = SamplingSpec(fps, MAX_SIDE, native_crops=native)
     windows = clip_parts(req.start, req.end, pre_s, post_s, part_s)
     with temp_file(root, ".mp4") as tmp:
         if not _write_clip(tmp, windows, req.segments, spec, render):
@@ -152,7 +155,7 @@ class _Renderer:
 
     def __call__(self, sample: Sample) -> np.ndarray:
         frame = sample.frame
-        result = self.analyzer.analyze(sample.t, frame)
+        result = self.analyzer.analyze(sample.t, frame, sample.native)
         zones = self.analyzer.observer.pixel_zones((frame.shape[1], frame.shape[0]))
         return self.annotator.draw(
             blur_customers(frame, result.detections, zones),

@@ -16,14 +16,16 @@ only to jump to the start of the window. Only sampled frames become arrays, resi
 by the scaler while converting.
 
 Samples fall on a grid of slots of one interval counted from the epoch, the first frame
-at or after each slot's start, so files sampled in separate processes line up.
+at or after each slot's start, so files sampled in separate processes line up. A caller
+that needs the full rate only at times (`dense`, asked before each GOP) gets every
+`coarse_s`-th slot in between: one decode pass serves both cadences.
 """
 
 from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,6 +35,7 @@ import av
 import numpy as np
 
 from pipeline.footage.coverage import TOLERANCE, GapReason
+from pipeline.footage.planes import PlanarPixels
 from pipeline.footage.recordings import Segment, probe
 from rules.calendar import CoverageGap
 from rules.intervals import Interval
@@ -49,11 +52,13 @@ _SLOT_EPS = 1e-3  # seconds: frame times land on slot boundaries up to float err
 class SamplingSpec:
     """rate: frames per second (0.1-5) or KEYFRAMES for coarse items that tolerate the
     recording's keyframe cadence; max_side: longest side of the returned frames (None:
-    native size); threads: decoder threads per file (0: FFmpeg's choice)."""
+    native size); threads: decoder threads per file (0: FFmpeg's choice); native_crops:
+    keep each scaled sample's recording pixels for crops (pipeline/footage/planes.py)."""
 
     rate: float | Literal["keyframes"] = 0.5
     max_side: int | None = None
     threads: int = 0
+    native_crops: bool = False
 
     def __post_init__(self) -> None:
         if self.rate != KEYFRAMES and not MIN_RATE <= float(self.rate) <= MAX_RATE:
@@ -72,6 +77,8 @@ class Sample:
     frame: np.ndarray  # BGR uint8 (H, W, 3)
     source: Path
     pts: float  # seconds from the file's first frame
+    #: the recording's own pixels when `frame` was scaled and native crops were asked for
+    native: PlanarPixels | None = None
 
 
 @dataclass(frozen=True)
@@ -107,6 +114,10 @@ class FileSampler:
 
     task: FileTask
     spec: SamplingSpec
+    #: asked before each GOP whether the full rate is needed now; False: only slots on the
+    #: coarser grid of `coarse_s` (None: always the full rate)
+    dense: Callable[[], bool] | None = None
+    coarse_s: float | None = None
     observed: list[Interval] = field(default_factory=list)
     gaps: list[CoverageGap] = field(default_factory=list)
 
@@ -146,6 +157,11 @@ class _Decode:
         interval = self.spec.interval
         gop = self.task.segment.keyframe_interval_s
         self.keys_only = interval is None or (gop is not None and gop <= interval + _SLOT_EPS)
+        coarse = sampler.coarse_s if sampler.dense is not None else None
+        #: on the coarse grid only every this many slots is sampled
+        self.coarse_every = (
+            max(1, math.floor(coarse / interval + _SLOT_EPS)) if coarse and interval else 1
+        )
         self.last_slot: int | None = None
         self.wanted: set[int] = set()
         self.size: tuple[int, int] | None = None
@@ -195,6 +211,9 @@ class _Decode:
         """pts of the frames this GOP must deliver: the first in each new slot."""
         interval = self.spec.interval
         frames = gop[:1] if self.keys_only else sorted(gop, key=lambda p: p.pts)
+        every = self.coarse_every
+        if every > 1 and self.sampler.dense is not None and self.sampler.dense():
+            every = 1
         out = set()
         for packet in frames:
             t = self.time(packet.pts)
@@ -203,7 +222,8 @@ class _Decode:
             slot = math.floor(t / interval + _SLOT_EPS) if interval else packet.pts
             if slot != self.last_slot:
                 self.last_slot = slot
-                out.add(packet.pts)
+                if slot % every == 0:
+                    out.add(packet.pts)
         return out
 
     def _gop(self, gop: list, end_t: float) -> Iterator[Sample]:
@@ -219,6 +239,11 @@ class _Decode:
             ctx.skip_frame = "DEFAULT" if packet.pts in self.wanted else "NONREF"
             try:
                 frames = ctx.decode(packet)
+                if self.keys_only and packet.pts in self.wanted:
+                    # A keyframe decodes alone: drain the reorder delay now rather than
+                    # decode the next keyframes (scene cuts come in bursts) to push it out.
+                    frames = [*frames, *ctx.decode(None)]
+                    ctx.flush_buffers()
             except av.error.FFmpegError as exc:
                 self._broken(packet, end_t, exc)
                 return
@@ -287,12 +312,15 @@ class _Decode:
         if self.size is None:
             self.size = _fit(frame.width, frame.height, self.spec.max_side)
         width, height = self.size
-        array = frame.to_ndarray(format="bgr24", width=width, height=height)
+        # area averaging: antialiased where frames are scaled down, and cheaper than bilinear
+        array = frame.to_ndarray(format="bgr24", width=width, height=height, interpolation="AREA")
+        scaled = (width, height) != (frame.width, frame.height)
         return Sample(
             _dt(self.time(frame.pts), self.task),
             array,
             self.task.segment.path,
             (frame.pts - self.origin) * self.tb,
+            PlanarPixels(frame) if scaled and self.spec.native_crops else None,
         )
 
 
@@ -312,7 +340,10 @@ class VideoError(Exception):
 
 
 def sample_video(
-    path: str | Path, rate: float | Literal["keyframes"] = 1.0, max_side: int | None = None
+    path: str | Path,
+    rate: float | Literal["keyframes"] = 1.0,
+    max_side: int | None = None,
+    native_crops: bool = False,
 ) -> Iterator[Sample]:
     """Samples of one file on its own (`detect`, `observe`): its first frame is t=0, so the
     slots fall on whole multiples of the interval in `pts`."""
@@ -324,7 +355,8 @@ def sample_video(
             f"{path}: not a readable video ({segment.error if segment else 'no start'})"
         )
     sampler = FileSampler(
-        FileTask(segment, segment.start, segment.end), SamplingSpec(rate, max_side)
+        FileTask(segment, segment.start, segment.end),
+        SamplingSpec(rate, max_side, native_crops=native_crops),
     )
     yielded = False
     for sample in sampler:

@@ -57,9 +57,13 @@ def on_teller(changes):
     return {k: (x - 50 + TELLER[0], y - 40 + TELLER[1]) for k, (x, y) in points.items()}
 
 
-def frame():
+def frame(moved=False):
+    """Noise; `moved`: the teller's upper body changed (StillPoses poses them again)."""
     rng = np.random.default_rng(0)
-    return rng.integers(0, 255, (H, W, 3), np.uint8)
+    img = rng.integers(0, 255, (H, W, 3), np.uint8)
+    if moved:
+        img[100:300, 150:350] = 255
+    return img
 
 
 def stage(detector, pose_model=None, **settings):
@@ -133,9 +137,9 @@ def test_evidence_keeps_the_zone_watched_for_hold_s():
     st = stage(det, pose, hold_s=30)
     assert st.assess(T0, frame(), "post", persons(TELLER), NO_PHONES).phone
     pose.points = on_teller({})  # the teller straightens up: no suggestion any more
-    st.assess(T0 + timedelta(seconds=20), frame(), "post", persons(TELLER), NO_PHONES)
+    st.assess(T0 + timedelta(seconds=20), frame(moved=True), "post", persons(TELLER), NO_PHONES)
     assert len(det.crops) == 2  # still watched within hold_s of the evidence
-    st.assess(T0 + timedelta(seconds=80), frame(), "post", persons(TELLER), NO_PHONES)
+    st.assess(T0 + timedelta(seconds=80), frame(moved=True), "post", persons(TELLER), NO_PHONES)
     assert len(det.crops) == 2  # 60 s after the last evidence: not any more
 
 
@@ -183,3 +187,25 @@ def test_settings_reject_unknown_keys_and_bad_thresholds():
         PhoneStageSettings(backend="tensorflow")
     with pytest.raises(ValueError):
         PhoneStageSettings(pose_weights="x")
+
+
+def test_a_person_holding_still_keeps_their_pose():
+    """MoveNet runs again only when the person moved or their upper body changed: the same
+    teller in the same place is not posed twice, a lifted hand or a step is."""
+    pose = FixedPose(on_teller(BOWED_HEAD | HANDS_TOGETHER_AT_CHEST))
+    det = CountingDetector((100, 300, 140, 370), 0.3)
+    st = stage(det, pose)
+    img = frame()
+    first = st.assess(T0, img, "post", persons(TELLER), NO_PHONES)
+    again = st.assess(T0 + timedelta(seconds=2), img.copy(), "post", persons(TELLER), NO_PHONES)
+    assert pose.calls == 1 and st.counters.pose_reused == 1
+    assert again == first and first.phone  # the reused pose still confirms the phone
+    hand = img.copy()
+    hand[300:400, 150:250] = 255  # something lifted in front of the chest
+    st.assess(T0 + timedelta(seconds=4), hand, "post", persons(TELLER), NO_PHONES)
+    assert pose.calls == 2
+    stepped = [v + 40 for v in TELLER]
+    st.assess(T0 + timedelta(seconds=6), hand, "post", persons(stepped), NO_PHONES)
+    assert pose.calls == 3
+    st.assess(T0 + timedelta(seconds=8), hand, "other-post", persons(stepped), NO_PHONES)
+    assert pose.calls == 4  # each zone remembers its own persons

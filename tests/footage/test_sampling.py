@@ -5,9 +5,9 @@ import pytest
 
 from pipeline.footage.coverage import GapReason
 from pipeline.footage.recordings import find_segments
-from pipeline.footage.sampler import KEYFRAMES, SamplingSpec
+from pipeline.footage.sampler import KEYFRAMES, FileSampler, FileTask, SamplingSpec
 from pipeline.footage.window import map_files
-from tests.support.recordings import DAY, FPS, TZ, at, read_index
+from tests.support.recordings import DAY, FPS, TZ, at, read_index, write_clip
 
 PATTERN = "{camera}_%Y%m%d_%H%M%S.mp4"
 WINDOW = (at(0), at(100))
@@ -131,3 +131,51 @@ def test_window_far_into_a_file_seeks_to_it(tmp_path):
     assert [round(s.pts) for s in samples] == list(range(45, 60))
     assert [read_index(s.frame) for s in samples] == [10 * i for i in range(45, 60)]
     assert coverage.observed_s == 15
+
+
+def test_coarse_cadence_between_dense_stretches(day):
+    """A caller that needs the full rate only at times gets every coarse slot otherwise,
+    on the epoch-aligned grid, from the same pass; the file's coverage is unchanged. The
+    answer is asked per GOP (2 s here), so a change takes effect within one GOP."""
+    first = day.segments[0]
+    wants = {"dense": True}
+    sampler = FileSampler(
+        FileTask(first, at(0), at(30)), SamplingSpec(rate=1), dense=lambda: wants["dense"],
+        coarse_s=3,
+    )  # fmt: skip
+    times = []
+    for s in sampler:
+        times.append(s.t)
+        wants["dense"] = s.t < at(10) or s.t >= at(20)
+    seconds = [round((t - at(0)).total_seconds()) for t in times]
+    assert seconds[:11] == list(range(11))  # dense until the sample at 10 s said otherwise
+    coarse = [s for s in seconds if 13 <= s < 21]
+    assert coarse == [s for s in range(13, 21) if round(at(s).timestamp()) % 3 == 0]
+    assert seconds[-7:] == list(range(23, 30))  # dense again after the sample at 21 s
+    assert sampler.observed == [(at(0), at(30))] and sampler.gaps == []
+
+
+def test_intra_only_recording_decodes_one_frame_per_sample(tmp_path):
+    """Every frame a keyframe (as some encoders' bursts of scene cuts): one sample a slot,
+    each showing the frame its timestamp names."""
+    clip = write_clip(tmp_path / "cam-1_20240506_090000.mp4", 12, gop=1)
+    segment = find_segments(tmp_path, PATTERN, "cam-1", TZ, DAY).segments[0]
+    samples = list(FileSampler(FileTask(segment, at(0), at(12)), SamplingSpec(rate=0.5)))
+    assert [round((s.t - at(0)).total_seconds(), 3) for s in samples] == [0, 2, 4, 6, 8, 10]
+    assert [read_index(s.frame) for s in samples] == [i * 2 * FPS for i in range(6)]
+    assert clip.exists()
+
+
+def test_native_crops_are_the_recordings_pixels(day):
+    """Frames scaled for analysis carry the recording's own pixels: any crop of them is
+    the crop of the frame sampled at native size (YUV rounding aside), odd edges included."""
+    small, _ = _run(day, rate=0.5, max_side=160, native_crops=True)
+    full, _ = _run(day, rate=0.5)
+    assert [s.t for s in small] == [s.t for s in full]
+    for s, f in zip(small, full, strict=True):
+        assert s.frame.shape == (120, 160, 3) and s.native.size == (320, 240)
+        for x1, y1, x2, y2 in [(0, 0, 320, 240), (33, 7, 201, 155), (319, 239, 320, 240)]:
+            crop = s.native.crop((x1, y1, x2, y2)).astype(int)
+            assert crop.shape == (y2 - y1, x2 - x1, 3)
+            assert abs(crop - f.frame[y1:y2, x1:x2]).mean() < 3
+    assert all(s.native is None for s in full)

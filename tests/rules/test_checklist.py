@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
+from detectors.observations import Cadence, ZonePurpose
 from rules.checklist import DEFAULT_CHECKLIST, load_checklist
 from rules.config import ConfigError
 
@@ -114,3 +115,28 @@ def test_invalid_files_are_reported_by_path(tmp_path, edit, message):
         load_checklist(_bank_file(tmp_path, edit))
     assert message in str(error.value)
     assert str(tmp_path / "bank.yaml") in str(error.value)
+
+
+def test_cadence_follows_the_items_timings(tmp_path):
+    """Dense samples where an item's timing is short (a guard's 4-s visits), while occupied
+    for phones, coarse where every timing spans ten coarse samples (absence, clutter, the
+    one-metre line, the meeting); a bank's own numbers move a purpose between them."""
+    c = load_checklist()
+    assert c.coarse_s == pytest.approx(0.6 * c.sampling.max_gap_s)
+    need = c.cadence()
+    assert need[ZonePurpose.TELLER_POST] is Cadence.OCCUPIED
+    assert need[ZonePurpose.LOBBY_MANAGER] is Cadence.OCCUPIED
+    assert need[ZonePurpose.GUARD] is Cadence.DENSE
+    for purpose in (ZonePurpose.COUNTER_SURFACE, ZonePurpose.ONE_METRE_ZONE, ZonePurpose.MEETING):
+        assert need[purpose] is Cadence.COARSE
+
+    def edit(data):
+        for item in data["items"]:
+            if item["code"] == "COUNTER_CROWDING":
+                item["trigger"]["duration_s"] = 20
+            if item["code"] == "HAND_RAISE":
+                item["enabled"] = True
+
+    bank = load_checklist(_bank_file(tmp_path, edit)).cadence()
+    assert bank[ZonePurpose.ONE_METRE_ZONE] is Cadence.DENSE  # 20 s, and arrivals for greetings
+    assert bank[ZonePurpose.TELLER_POST] is Cadence.DENSE  # greetings within 10 s of arrivals
