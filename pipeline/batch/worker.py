@@ -18,6 +18,7 @@ from detectors.analyzer import build_analyzer
 from detectors.base import Detector
 from detectors.detections import Detections
 from detectors.registry import load_detector
+from pipeline.batch.candidates import CandidateCollector, CandidateImage
 from pipeline.batch.units import DetectorSpec, Unit, UnitRef
 from pipeline.footage.sampler import FileSampler, FileTask
 from pipeline.store.compact import pack
@@ -41,6 +42,8 @@ class UnitResult:
     inferences: int = 0
     #: seconds spent per stage: decode, inference, observe
     timings: dict[str, float] = field(default_factory=dict)
+    #: the phone stage's crops kept for labelling (pipeline/batch/candidates.py)
+    candidates: tuple[CandidateImage, ...] = ()
 
     @classmethod
     def failed(cls, ref: UnitRef, reason: str) -> UnitResult:
@@ -89,6 +92,7 @@ def _run(unit: Unit) -> UnitResult:
     if analyzer.observer.phone_stage is not None:
         sampling = replace(sampling, max_side=None)
     sampler = FileSampler(FileTask(unit.segment, ref.lo, ref.hi), sampling)
+    collector = None if analyzer.observer.phone_stage is None else CandidateCollector(ref.camera)
     samples = iter(sampler)
     frames, decode, analyze = [], 0.0, 0.0
     while True:
@@ -98,7 +102,10 @@ def _run(unit: Unit) -> UnitResult:
         decode += t1 - t0
         if sample is None:
             break
-        frames.append(analyzer.analyze(sample.t, sample.frame).observation)
+        result = analyzer.analyze(sample.t, sample.frame)
+        frames.append(result.observation)
+        if collector is not None:
+            collector.offer(sample.t, sample.frame, result, analyzer.observer)
         analyze += time.perf_counter() - t1
     return UnitResult(
         ref,
@@ -114,4 +121,5 @@ def _run(unit: Unit) -> UnitResult:
             "inference": detector.seconds,
             "observe": analyze - detector.seconds,
         },
+        candidates=collector.images() if collector is not None else (),
     )
