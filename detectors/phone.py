@@ -238,7 +238,7 @@ class PhoneStage:
                 cues.append("pose")
             if first_conf > 0:
                 cues.append("first")
-            phone = len(cues) > 1 or score >= s.alone_conf
+            phone = len(cues) > 1 or bool(score >= s.alone_conf)  # a numpy bool is no JSON
             conf = _fuse(float(score), cues[1:], first_conf)
             box = tuple(float(v) for v in box)
             candidates.append(PhoneVerdict(phone, conf, tuple(cues), box, float(score)))
