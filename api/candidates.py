@@ -99,9 +99,7 @@ def find_candidates(
         stmt = stmt.where(m.PhoneCandidate.status == status)
     total = session.scalar(select(func.count()).select_from(stmt.subquery()))
     rows = session.execute(
-        stmt.order_by(
-            m.PhoneCandidate.date, m.PhoneCandidate.score.desc(), m.PhoneCandidate.id
-        )
+        stmt.order_by(m.PhoneCandidate.date, m.PhoneCandidate.score.desc(), m.PhoneCandidate.id)
         .offset((page - 1) * per_page)
         .limit(per_page)
     ).all()

@@ -192,7 +192,11 @@ class PhoneStage:
                 continue
             self.counters.crop_runs += 1
             evidence = self._judge(crop, (x1, y1), person, pose, cue, max(first, default=0.0))
-            if (evidence.phone, evidence.conf, evidence.score) > (best.phone, best.conf, best.score):
+            if (evidence.phone, evidence.conf, evidence.score) > (
+                best.phone,
+                best.conf,
+                best.score,
+            ):
                 best = evidence
         if best.phone:
             self._last_evidence[zone_id] = t

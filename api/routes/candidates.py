@@ -56,9 +56,7 @@ def get_candidate(candidate_id: CandidateId, session: DbSession, principal: Read
     response_class=FileResponse,
     responses={200: {"content": {"image/jpeg": {}}}, **BYTE_RANGES, **error_responses(403, 404)},
 )
-def image(
-    candidate_id: CandidateId, session: DbSession, settings: AppSettings, principal: Reader
-):
+def image(candidate_id: CandidateId, session: DbSession, settings: AppSettings, principal: Reader):
     """The crop at the recorded resolution, customers' heads blurred."""
     row, _ = candidate_or_404(session, principal, candidate_id)
     return FileResponse(image_path(settings.evidence_root, row), media_type="image/jpeg")

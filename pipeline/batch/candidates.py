@@ -89,9 +89,7 @@ def _inside(persons: np.ndarray, window: tuple[int, ...]) -> tuple[Box, ...]:
 class CandidateCollector:
     """Offered every analysed frame of one camera's unit; keeps the best crops."""
 
-    def __init__(
-        self, camera: str, per_zone: int = PER_ZONE, spacing_s: float = SPACING_S
-    ) -> None:
+    def __init__(self, camera: str, per_zone: int = PER_ZONE, spacing_s: float = SPACING_S) -> None:
         self.camera, self.per_zone, self.spacing_s = camera, per_zone, spacing_s
         self._kept: dict[tuple[str, str], list[_Kept]] = {}
 
@@ -148,8 +146,16 @@ class CandidateCollector:
                 h, w = k.crop.shape[:2]
                 out.append(
                     CandidateImage(
-                        self.camera, zone, kind, k.t, round(k.score, 4), jpeg.tobytes(),
-                        w, h, k.box, k.persons,
+                        self.camera,
+                        zone,
+                        kind,
+                        k.t,
+                        round(k.score, 4),
+                        jpeg.tobytes(),
+                        w,
+                        h,
+                        k.box,
+                        k.persons,
                     )  # fmt: skip
                 )
         return tuple(out)

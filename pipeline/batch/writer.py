@@ -145,11 +145,22 @@ class Writer:
                 image = store(tmp, self.evidence)
             rows.append(
                 m.PhoneCandidate(
-                    branch_id=ref.branch, date=ref.date, camera_id=c.camera, zone=c.zone,
-                    unit_key=ref.key, kind=c.kind, t=c.t, score=c.score, image=image,
-                    width=c.width, height=c.height, box=list(c.box),
-                    persons=[list(p) for p in c.persons], status="pending",
-                    detector_version=result.detector_version, created_at=now,
+                    branch_id=ref.branch,
+                    date=ref.date,
+                    camera_id=c.camera,
+                    zone=c.zone,
+                    unit_key=ref.key,
+                    kind=c.kind,
+                    t=c.t,
+                    score=c.score,
+                    image=image,
+                    width=c.width,
+                    height=c.height,
+                    box=list(c.box),
+                    persons=[list(p) for p in c.persons],
+                    status="pending",
+                    detector_version=result.detector_version,
+                    created_at=now,
                 )  # fmt: skip
             )
         replace_unit_candidates(s, ref.branch, ref.date, ref.camera, ref.key, rows, PER_ZONE)

@@ -29,7 +29,9 @@ def api(phone_night, tmp_path):
     with db.session() as s:
         tokens = {
             "supervisor": issue_token(s, "supervisor", "sam", region="test").token,
-            "elsewhere": issue_token(s, "supervisor", "eve", region="far", allow_unknown=True).token,
+            "elsewhere": issue_token(
+                s, "supervisor", "eve", region="far", allow_unknown=True
+            ).token,
             "branch": issue_token(s, "branch", "bo", branch=BRANCH).token,
             "province": issue_token(s, "province", "pat").token,
         }
@@ -66,9 +68,20 @@ def test_the_night_kept_candidates_best_first_and_capped(phone_night):
         r0 = rows[0]
         extra = [
             m.PhoneCandidate(
-                branch_id=r0.branch_id, date=r0.date, camera_id=r0.camera_id, zone=r0.zone,
-                unit_key="other.mp4", kind="candidate", t=r0.t, score=0.19, image=r0.image,
-                width=r0.width, height=r0.height, box=r0.box, persons=[], status="pending",
+                branch_id=r0.branch_id,
+                date=r0.date,
+                camera_id=r0.camera_id,
+                zone=r0.zone,
+                unit_key="other.mp4",
+                kind="candidate",
+                t=r0.t,
+                score=0.19,
+                image=r0.image,
+                width=r0.width,
+                height=r0.height,
+                box=r0.box,
+                persons=[],
+                status="pending",
                 created_at=r0.created_at,
             )  # fmt: skip
             for _ in range(2)
@@ -93,9 +106,10 @@ def test_reviewers_confirm_with_a_box_and_dismiss_and_nothing_is_scored(api):
     pixels = cv2.imdecode(np.frombuffer(image.content, np.uint8), cv2.IMREAD_COLOR)
     assert pixels.shape[:2] == (first["height"], first["width"])
     with api.db.session() as s:
-        before = s.scalar(select(func.count()).select_from(m.Finding)), s.scalars(
-            select(m.CheckScore.provisional)
-        ).all()
+        before = (
+            s.scalar(select(func.count()).select_from(m.Finding)),
+            s.scalars(select(m.CheckScore.provisional)).all(),
+        )
 
     box = [5.0, 6.0, 30.5, 41.0]
     url = f"/api/v1/candidates/{first['id']}/review"
@@ -108,21 +122,31 @@ def test_reviewers_confirm_with_a_box_and_dismiss_and_nothing_is_scored(api):
 
     url2 = f"/api/v1/candidates/{second['id']}/review"
     outside = [0, 0, second["width"] + 5, 10]
-    bad = api.post(url2, json={"decision": "confirm", "box": outside}, headers=api.as_("supervisor"))
+    bad = api.post(
+        url2, json={"decision": "confirm", "box": outside}, headers=api.as_("supervisor")
+    )
     assert bad.status_code == 422 and "not inside" in bad.json()["detail"]
     no = api.post(url2, json={"decision": "dismiss"}, headers=api.as_("branch"))
     assert no.status_code == 403  # a branch reads its candidates, never labels them
-    assert api.post(url2, json={"decision": "dismiss"}, headers=api.as_("province")).status_code == 403
+    assert (
+        api.post(url2, json={"decision": "dismiss"}, headers=api.as_("province")).status_code == 403
+    )
     out = api.post(url2, json={"decision": "dismiss"}, headers=api.as_("supervisor")).json()
     assert (out["status"], out["reviewed_box"]) == ("dismissed", None)
 
     with api.db.session() as s:
-        after = s.scalar(select(func.count()).select_from(m.Finding)), s.scalars(
-            select(m.CheckScore.provisional)
+        after = (
+            s.scalar(select(func.count()).select_from(m.Finding)),
+            s.scalars(select(m.CheckScore.provisional)).all(),
+        )
+        audit = s.scalars(
+            select(m.AuditEntry).where(m.AuditEntry.action == "candidate_review")
         ).all()
-        audit = s.scalars(select(m.AuditEntry).where(m.AuditEntry.action == "candidate_review")).all()
     assert after == before  # no finding, no score: labelling costs the branch nothing
-    assert [(a.actor, a.detail["decision"]) for a in audit] == [("sam", "confirm"), ("sam", "dismiss")]
+    assert [(a.actor, a.detail["decision"]) for a in audit] == [
+        ("sam", "confirm"),
+        ("sam", "dismiss"),
+    ]
     pending = api.get("/api/v1/candidates?status=pending", headers=api.as_("supervisor")).json()
     assert pending["total"] == page["total"] - 2
 
