@@ -21,6 +21,9 @@ COMMAND_MODULES = (
     "cli.run",
     "cli.report",
     "cli.notice",
+    "cli.dataset",
+    "cli.train",
+    "cli.evaluate",
 )
 
 

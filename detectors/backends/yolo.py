@@ -19,7 +19,7 @@ from detectors.detections import Detections
 SUPPORTED_SUFFIXES = (".pt", ".onnx", ".engine", ".torchscript", ".yaml")
 
 
-def _import_ultralytics():
+def import_ultralytics():
     os.environ.setdefault("YOLO_OFFLINE", "1")
     os.environ.setdefault("YOLO_AUTOINSTALL", "False")
     os.environ.setdefault(
@@ -55,7 +55,7 @@ class UltralyticsDetector:
             raise DetectorError(
                 f"{weights}: not a YOLO model file (expected one of {', '.join(SUPPORTED_SUFFIXES)})"
             )
-        YOLO = _import_ultralytics()
+        YOLO = import_ultralytics()
         try:
             self._model = YOLO(str(weights), task="detect")
             names = self._model.names

@@ -88,9 +88,12 @@ def test_the_night_kept_candidates_best_first_and_capped(phone_night):
         ]
         replace_unit_candidates(s, r0.branch_id, r0.date, r0.camera_id, "other.mp4", extra, 3)
         left = s.scalars(
-            select(m.PhoneCandidate.score).where(m.PhoneCandidate.kind == "candidate")
+            select(m.PhoneCandidate.score).where(
+                m.PhoneCandidate.kind == "candidate", m.PhoneCandidate.date == r0.date
+            )
         ).all()
-        assert sorted(left, reverse=True) == [0.19, 0.19, max(near)]
+        best = max(r.score for r in rows if r.kind == "candidate" and r.date == r0.date)
+        assert sorted(left, reverse=True) == [0.19, 0.19, best]
         s.rollback()
     db.dispose()
 

@@ -13,6 +13,7 @@ evidence and the store, in this process (the inline executor) so the stand-in is
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +27,7 @@ from pipeline.batch.worker import UnitResult, run_unit
 from pipeline.footage.sampler import SamplingSpec
 from pipeline.store.db import Database
 from rules.checklist import load_checklist
-from tests.support.run_site import DATA, DAY, build_site
+from tests.support.run_site import DATA, DAY, PATTERN, STARTS, at, build_site
 
 CHECKLIST = DATA / "checklists" / "phone-only.yaml"
 NAMES = ("person", "cell phone")
@@ -62,10 +63,19 @@ class InlineExecutor:
             yield run_unit(unit)
 
 
+#: the days run: two, so a dataset splits by camera-day
+DAYS = (DAY, DAY + timedelta(days=1))
+
+
 def phone_night(root: Path, footage: Path) -> tuple[str, Path, Path]:
-    """Run the night into `root`; returns the database URL, the evidence root and the
-    site file."""
+    """Run both days into `root` (the second day's recordings are the first's, a day
+    later); returns the database URL, the evidence root and the site file."""
     site = build_site(root, footage)
+    folder = root / "recordings" / "post"
+    for start in STARTS:
+        (folder / (at(start) + timedelta(days=1)).strftime(PATTERN)).symlink_to(
+            folder / at(start).strftime(PATTERN)
+        )
     db_url = f"sqlite:///{root / 'phone.db'}"
     evidence = root / "evidence"
     settings = UnitSettings(SamplingSpec(rate=1.0), DetectorSpec(phone=SETTINGS))
@@ -73,7 +83,8 @@ def phone_night(root: Path, footage: Path) -> tuple[str, Path, Path]:
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr("detectors.analyzer._phone_models", lambda settings: stage)
         db = Database(db_url)
-        night = Night(db, settings, load_checklist(CHECKLIST), evidence, InlineExecutor())
-        night.run([plan_branch_day(site, DAY, settings)], DAY)
+        for day in DAYS:  # a night is one date
+            night = Night(db, settings, load_checklist(CHECKLIST), evidence, InlineExecutor())
+            night.run([plan_branch_day(site, day, settings)], day)
         db.dispose()
     return db_url, evidence, site
