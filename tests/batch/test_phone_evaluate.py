@@ -108,3 +108,29 @@ def test_precision_and_recall_are_exact(reviewed, tmp_path):
     broken = evaluate(db, evidence, {"bank": BrightPatches()}, 0.2)
     assert [x["key"] for x in broken.skipped] == ["candidate:5"]
     assert broken.scores["bank"].precision == 1.0
+
+
+def test_bad_input_is_one_line_and_status_2(tmp_path, capsys):
+    from cli.main import main
+
+    db = f"sqlite:///{tmp_path / 'empty.db'}"
+    args = [
+        "dataset",
+        "export",
+        "--db",
+        db,
+        "--evidence",
+        str(tmp_path),
+        "--out",
+        str(tmp_path / "o"),
+    ]
+    assert main(args) == 2
+    assert "nothing reviewed to export" in capsys.readouterr().err
+    data = tmp_path / "data.yaml"
+    assert main(["train", "--data", str(data), "--model", "m.pt", "--epochs", "1",
+                 "--out", str(tmp_path / "t")]) == 2  # fmt: skip
+    assert f"--data {data}: no such file" in capsys.readouterr().err
+    data.write_text("names: {0: person}\n")
+    assert main(["train", "--data", str(data), "--model", "yolo11n.pt", "--epochs", "1",
+                 "--out", str(tmp_path / "t")]) == 2  # fmt: skip
+    assert "no such file (nothing is downloaded)" in capsys.readouterr().err
