@@ -4,7 +4,8 @@ offline: no dataset, weight or font download, whatever the machine can reach.
 ultralytics is imported as the yolo backend imports it (`YOLO_OFFLINE`, no auto-install,
 a private config dir). Its plots want `Arial.ttf` in that dir and download it when it is
 missing, so a local font (matplotlib's DejaVu Sans) is put there first under that name.
-AMP is off on the CPU, where ultralytics' AMP check would fetch a model to test with.
+AMP is off on the CPU; on a GPU it is on, without ultralytics' AMP check, which would
+fetch a model to compare with.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import json
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from unittest import mock
 
 from detectors.backends.yolo import import_ultralytics
 from detectors.base import DetectorError
@@ -75,11 +77,14 @@ def train(s: TrainSettings) -> TrainResult:
     cpu = s.device == "cpu"
     model = YOLO(s.model, task="detect")
     try:
-        model.train(
-            data=str(s.data.resolve()), epochs=s.epochs, imgsz=s.imgsz, device=s.device,
-            batch=s.batch, workers=s.workers, amp=not cpu, project=str(s.out.resolve()),
-            name="ultralytics", exist_ok=True, plots=True, verbose=False, val=True,
-        )  # fmt: skip
+        # ultralytics' AMP check downloads a model to compare against: skipped, AMP stays
+        # on on a GPU as after a check that could not run
+        with mock.patch("ultralytics.engine.trainer.check_amp", lambda model: True):
+            model.train(
+                data=str(s.data.resolve()), epochs=s.epochs, imgsz=s.imgsz, device=s.device,
+                batch=s.batch, workers=s.workers, amp=not cpu, project=str(s.out.resolve()),
+                name="ultralytics", exist_ok=True, plots=True, verbose=False, val=True,
+            )  # fmt: skip
     except (FileNotFoundError, RuntimeError, ValueError, SyntaxError) as exc:
         raise DetectorError(f"training failed: {exc}") from exc
     run = Path(model.trainer.save_dir)
