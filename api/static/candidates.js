@@ -1,6 +1,6 @@
 "use strict";
 // The phone candidates' queue: one crop at a time with its box in an SVG editor (drag the
-// box to move it, drag elsewhere to draw a new one); C confirms with the box as drawn,
+// box to move it, a corner to resize it, elsewhere to draw a new one); C confirms with the box as drawn,
 // D dismisses (not a phone); the next one follows. Coordinates are the image's pixels.
 (() => {
   const $ = (id) => document.getElementById(id);
@@ -70,8 +70,14 @@
     if (!queue[index]) return;
     svg.setPointerCapture(event.pointerId);
     const p = at(event);
+    const c = queue[index];
+    const reach = 0.04 * Math.max(c.width, c.height); // a corner grabbed resizes the box
+    const corners = [[box[0], box[1], box[2], box[3]], [box[2], box[1], box[0], box[3]],
+      [box[0], box[3], box[2], box[1]], [box[2], box[3], box[0], box[1]]];
+    const corner = corners.find(([x, y]) => Math.hypot(p[0] - x, p[1] - y) <= reach);
     const inside = p[0] >= box[0] && p[0] <= box[2] && p[1] >= box[1] && p[1] <= box[3];
-    drag = { mode: inside ? "move" : "draw", start: p, from: box.slice() };
+    if (corner) drag = { mode: "draw", start: [corner[2], corner[3]], from: box.slice() };
+    else drag = { mode: inside ? "move" : "draw", start: p, from: box.slice() };
     event.preventDefault();
   });
   svg.addEventListener("pointermove", (event) => {

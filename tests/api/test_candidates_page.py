@@ -59,7 +59,9 @@ def test_a_reviewer_drags_a_box_and_confirms(server, tmp_path):
     sync_api = pytest.importorskip("playwright.sync_api")
     base, token = server
     auth = {"Authorization": f"Bearer {token}"}
-    first = httpx.get(f"{base}/api/v1/candidates?status=pending", headers=auth).json()["items"][0]
+    first, second = httpx.get(f"{base}/api/v1/candidates?status=pending", headers=auth).json()[
+        "items"
+    ][:2]
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         page = browser.new_page(viewport={"width": 1360, "height": 900})
@@ -82,9 +84,25 @@ def test_a_reviewer_drags_a_box_and_confirms(server, tmp_path):
         page.screenshot(path=str(tmp_path / "candidates.png"))
         page.keyboard.press("c")
         page.wait_for_function(
-            "() => document.getElementById('last-message').textContent.includes('Confirmed')"
+            f"() => document.getElementById('last-message').textContent.includes('#{first['id']}')"
+        )
+        # the next one: drag its box's bottom-right corner 10 px right and down, confirm
+        page.wait_for_function("() => document.getElementById('crop').complete")
+        shown = page.locator("#overlay").bounding_box()
+        sx, sy = shown["width"] / second["width"], shown["height"] / second["height"]
+        x1, y1, x2, y2 = second["box"]
+        page.mouse.move(shown["x"] + x2 * sx, shown["y"] + y2 * sy)
+        page.mouse.down()
+        page.mouse.move(shown["x"] + (x2 + 5) * sx, shown["y"] + (y2 + 5) * sy)
+        page.mouse.move(shown["x"] + (x2 + 10) * sx, shown["y"] + (y2 + 10) * sy)
+        page.mouse.up()
+        page.click("#confirm")
+        page.wait_for_function(
+            f"() => document.getElementById('last-message').textContent.includes('#{second['id']}')"
         )
         browser.close()
+    resized = httpx.get(f"{base}/api/v1/candidates/{second['id']}", headers=auth).json()
+    assert resized["reviewed_box"] == pytest.approx([x1, y1, x2 + 10, y2 + 10], abs=1.5)
     stored = httpx.get(f"{base}/api/v1/candidates/{first['id']}", headers=auth).json()
     assert stored["status"] == "confirmed" and stored["reviewer"] == "sam"
     x1, y1, x2, y2 = stored["reviewed_box"]
