@@ -88,6 +88,11 @@ class PhoneVerdict:
     score: float = 0.0
 
     @property
+    def rank(self) -> tuple[bool, float, float]:
+        """A verdict over a near miss, then the surer; near misses by their score."""
+        return self.phone, self.conf, self.score
+
+    @property
     def cue_text(self) -> str:
         return "+".join(self.cues)
 
@@ -192,11 +197,7 @@ class PhoneStage:
                 continue
             self.counters.crop_runs += 1
             evidence = self._judge(crop, (x1, y1), person, pose, cue, max(first, default=0.0))
-            if (evidence.phone, evidence.conf, evidence.score) > (
-                best.phone,
-                best.conf,
-                best.score,
-            ):
+            if evidence.rank > best.rank:
                 best = evidence
         if best.phone:
             self._last_evidence[zone_id] = t
