@@ -50,8 +50,8 @@ def test_the_night_kept_candidates_best_first_and_capped(phone_night):
         rows = s.scalars(select(m.PhoneCandidate)).all()
         kinds = {r.kind for r in rows}
         assert kinds == {"candidate", "verdict"}
-        for kind in kinds:
-            mine = sorted((r for r in rows if r.kind == kind), key=lambda r: r.t)
+        for kind, day in {(r.kind, r.date) for r in rows}:  # one zone: a cap per kind and day
+            mine = sorted((r for r in rows if (r.kind, r.date) == (kind, day)), key=lambda r: r.t)
             assert 0 < len(mine) <= PER_ZONE
             gaps = [(b.t - a.t).total_seconds() for a, b in zip(mine, mine[1:], strict=False)]
             assert all(g >= 10 for g in gaps)  # one moment does not fill the cap
@@ -101,8 +101,11 @@ def test_the_night_kept_candidates_best_first_and_capped(phone_night):
 def test_reviewers_confirm_with_a_box_and_dismiss_and_nothing_is_scored(api):
     page = api.get("/api/v1/candidates", headers=api.as_("supervisor")).json()
     assert page["total"] >= 2
-    scores = [c["score"] for c in page["items"]]
-    assert scores == sorted(scores, reverse=True)  # one day: the surest first
+    days = [c["date"] for c in page["items"]]
+    assert days == sorted(days) and len(set(days)) == 2  # oldest day first
+    for day in set(days):
+        scores = [c["score"] for c in page["items"] if c["date"] == day]
+        assert scores == sorted(scores, reverse=True)  # within a day, the surest first
     first, second = page["items"][:2]
     image = api.get(first["image_url"], headers=api.as_("supervisor"))
     assert image.headers["content-type"] == "image/jpeg"

@@ -161,7 +161,9 @@ def test_train_one_epoch_then_detect_and_evaluate_with_it(reviewed, exported, tm
     from matplotlib import get_data_path
 
     dejavu = (Path(get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf").read_bytes()
-    fonts = list((tmp_path / "ultralytics-config").rglob("Arial*.ttf"))
+    from ultralytics.utils import USER_CONFIG_DIR  # ours unless imported before the test
+
+    fonts = list(Path(USER_CONFIG_DIR).glob("Arial*.ttf"))
     assert len(fonts) == 2 and all(f.read_bytes() == dejavu for f in fonts)  # no download
     capsys.readouterr()
 
