@@ -12,7 +12,16 @@ from api import errors
 from api.bodies import MAX_BODY, RequestBodies
 from api.deps import AppState
 from api.headers import SecurityHeaders
-from api.routes import appeals, assessments, branches, checks, findings, pages, rectifications
+from api.routes import (
+    appeals,
+    assessments,
+    branches,
+    candidates,
+    checks,
+    findings,
+    pages,
+    rectifications,
+)
 from pipeline.report.webfont import FOLDER as FONTS
 from pipeline.store.db import Database
 from rules.checklist import load_checklist
@@ -52,7 +61,9 @@ def create_app(
     )
     for module in (branches, checks, findings, appeals, rectifications, assessments):
         app.include_router(module.router, responses=errors.error_responses(401))
+    app.include_router(candidates.router, responses=errors.error_responses(401))
     app.include_router(pages.router)
+    app.include_router(candidates.page_router)
     pages.install(app)
     errors.install(app)
     app.add_middleware(RequestBodies, max_body=max_body)

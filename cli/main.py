@@ -21,6 +21,9 @@ COMMAND_MODULES = (
     "cli.run",
     "cli.report",
     "cli.notice",
+    "cli.dataset",
+    "cli.train",
+    "cli.evaluate",
 )
 
 
@@ -76,4 +79,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # `python -m cli.main`: run the module the commands import (cli.main), not this copy
+    # (__main__), whose UserError they never raise
+    from cli.main import main as registered_main
+
+    sys.exit(registered_main())

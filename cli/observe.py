@@ -12,7 +12,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from cli.main import UserError
-from cli.options import add_model_options, phone_settings
+from cli.options import add_model_options, model_config, phone_settings
 from detectors.observations import FrameObservation, ZoneObservation, ZonePurpose
 from detectors.observer import STAFF_PURPOSES
 from detectors.registry import load_detector
@@ -93,9 +93,10 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"camera {camera.id} has no zones in {args.site}")
     if not args.video.is_file():
         raise UserError(f"{args.video}: no such file")
-    detector = load_detector(args.backend, args.weights)
+    models = model_config(args)
+    detector = load_detector(models.backend, models.weights)
     analyzer, observed = observe_video(
-        args.video, site, camera.id, detector, args.fps, not args.no_gate, phone_settings(args)
+        args.video, site, camera.id, detector, args.fps, models.gate, phone_settings(args)
     )
     annotator = ZoneAnnotator(load_checklist())
     observations: list[FrameObservation] = []

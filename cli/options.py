@@ -12,6 +12,7 @@ from cli.main import UserError
 from detectors.phone import PhoneStageSettings
 from detectors.registry import BACKENDS
 from pipeline.footage.sampler import KEYFRAMES, SamplingSpec
+from pipeline.model_config import ModelConfig, load_model_config, merged
 
 DB_HELP = "database URL (default: $BRANCH_AUDIT_DB, else ./branch_audit.db)"
 
@@ -33,34 +34,67 @@ def sampling_rate(args: argparse.Namespace) -> float | str:
 
 
 def add_model_options(p: argparse.ArgumentParser) -> None:
-    """--backend/--weights for the full-frame detector, and the phone stage's options."""
-    p.add_argument("--no-gate", action="store_true", help="run the detector on every sample")
-    p.add_argument("--backend", choices=BACKENDS, default="onnx")
-    p.add_argument("--weights", help="model file for the backend")
+    """--backend/--weights for the full-frame detector, the phone stage's options, and
+    --config, a file of the same (pipeline/model_config.py). Defaults are None here: an
+    option not given leaves the file's value, or the model's default."""
+    p.add_argument(
+        "--config", type=Path, metavar="FILE",
+        help="the model options as YAML (README, 'The models of a night'); options given "
+        "here win over it",
+    )  # fmt: skip
+    p.add_argument(
+        "--no-gate", action="store_true", default=None, help="run the detector on every sample"
+    )
+    p.add_argument("--backend", choices=BACKENDS, default=None, help="default onnx")
+    p.add_argument("--weights", type=Path, help="model file for the backend")
     phone = p.add_argument_group("phone use (the second stage on staff crops)")
     phone.add_argument(
-        "--phone-backend", choices=BACKENDS, default="onnx",
-        help="crop detector: the shipped NanoDet-m (onnx) or the bank's own weights (yolo)",
+        "--phone-backend", choices=BACKENDS, default=None,
+        help="crop detector: the shipped NanoDet-m (onnx, default) or the bank's own weights "
+        "(yolo)",
     )  # fmt: skip
     phone.add_argument(
         "--phone-weights", type=Path, metavar="FILE",
         help="model file for --phone-backend (yolo: .pt/.onnx/.engine with a phone class)",
     )  # fmt: skip
-    phone.add_argument("--no-pose", action="store_true", help="without the MoveNet pose cue")
     phone.add_argument(
-        "--no-phone-stage", action="store_true",
+        "--no-pose", action="store_true", default=None, help="without the MoveNet pose cue"
+    )
+    phone.add_argument(
+        "--no-phone-stage", action="store_true", default=None,
         help="phone use from the full-frame detector only: faster, finds little at CCTV "
         "distances (docs/benchmarks.md)",
     )  # fmt: skip
 
 
+def _negated(value: bool | None) -> bool | None:
+    return None if value is None else not value
+
+
+def model_config(args: argparse.Namespace) -> ModelConfig:
+    """The models the options ask for: the --config file's, overridden by what was given."""
+    path = getattr(args, "config", None)
+    base = load_model_config(path) if path is not None else ModelConfig()
+    given = {
+        "backend": getattr(args, "backend", None),
+        "weights": getattr(args, "weights", None),
+        "gate": _negated(getattr(args, "no_gate", None)),
+        "phone_stage": _negated(getattr(args, "no_phone_stage", None)),
+        "phone_backend": getattr(args, "phone_backend", None),
+        "phone_weights": getattr(args, "phone_weights", None),
+        "pose": _negated(getattr(args, "no_pose", None)),
+    }
+    return merged(base, {k: v for k, v in given.items() if v is not None})
+
+
 def phone_settings(args: argparse.Namespace) -> PhoneStageSettings | None:
     """The phone stage the options ask for; None: full-frame detector only."""
-    if args.no_phone_stage:
+    models = model_config(args)
+    if not models.phone_stage:
         return None
     try:
         return PhoneStageSettings(
-            backend=args.phone_backend, weights=args.phone_weights, pose=not args.no_pose
+            backend=models.phone_backend, weights=models.phone_weights, pose=models.pose
         )
     except ValidationError as exc:
         raise UserError(f"phone stage settings: {exc}") from exc

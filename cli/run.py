@@ -19,7 +19,14 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from cli.main import UserError
-from cli.options import DB_HELP, add_model_options, add_rate_option, phone_settings, sampling_rate
+from cli.options import (
+    DB_HELP,
+    add_model_options,
+    add_rate_option,
+    model_config,
+    phone_settings,
+    sampling_rate,
+)
 from pipeline.batch.executors import EXECUTORS, make_executor
 from pipeline.batch.night import Night, NightReport, plan_night
 from pipeline.batch.units import CadenceSpec, DetectorSpec, UnitSettings
@@ -90,9 +97,9 @@ def _settings(args: argparse.Namespace, checklist: Checklist) -> UnitSettings:
         sampling = SamplingSpec(rate=sampling_rate(args), max_side=args.max_side, threads=threads)
     except ValueError as exc:
         raise UserError(f"--rate/--max-side: {exc}") from None
-    detector = DetectorSpec(
-        args.backend, args.weights, gate=not args.no_gate, phone=phone_settings(args)
-    )
+    models = model_config(args)
+    weights = None if models.weights is None else str(models.weights)
+    detector = DetectorSpec(models.backend, weights, gate=models.gate, phone=phone_settings(args))
     return UnitSettings(sampling, detector, None if args.full_rate else CadenceSpec.of(checklist))
 
 

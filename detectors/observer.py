@@ -16,7 +16,7 @@ from detectors.zones import Anchor, PixelZone, upper_body_share
 
 if TYPE_CHECKING:
     from detectors.hands import HandStage
-    from detectors.phone import PhoneStage
+    from detectors.phone import PhoneStage, PhoneVerdict
 
 STAFF_PURPOSES = frozenset({ZonePurpose.TELLER_POST, ZonePurpose.LOBBY_MANAGER})
 #: zones whose person counts only in the staff uniform, where one is configured
@@ -86,6 +86,9 @@ class ZoneObserver:
         self._pixel_zones: list[PixelZone] = []
         self._references: dict[str, np.ndarray] = {}
         self._phone_fields: dict[str, dict] = {}
+        #: each staff zone's last phone verdict (box and raw score), for the labelling
+        #: candidates the nightly run keeps (pipeline/batch/candidates.py)
+        self.phone_verdicts: dict[str, PhoneVerdict] = {}
         self._hands: dict[str, bool | None] = {}
 
     def pixel_zones(self, frame_size: tuple[int, int]) -> list[PixelZone]:
@@ -134,6 +137,7 @@ class ZoneObserver:
                 if self.phone_stage is not None:
                     if fresh or spec.zone_id not in self._phone_fields:
                         ev = self.phone_stage.assess(t, crops, spec.zone_id, staff, phones)
+                        self.phone_verdicts[spec.zone_id] = ev
                         self._phone_fields[spec.zone_id] = {
                             "phone": ev.phone, "phone_conf": ev.conf, "phone_cues": ev.cue_text
                         }  # fmt: skip

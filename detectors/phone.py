@@ -48,6 +48,9 @@ class PhoneStageSettings(BaseModel):
     weights: Path | None = None
     #: a crop-detector phone at least this sure is a candidate
     crop_conf: float = Field(default=0.2, gt=0, lt=1)
+    #: a phone box this sure but under `crop_conf` is kept only as a labelling candidate
+    #: (pipeline/batch/candidates.py): the frames a bank's own model learns from
+    candidate_conf: float = Field(default=0.1, gt=0, lt=1)
     #: a candidate this sure counts without a confirming cue
     alone_conf: float = Field(default=0.5, gt=0, lt=1)
     #: run MoveNet on staff crops: the gate's pose cue and the detector's confirmation
@@ -83,6 +86,13 @@ class PhoneVerdict:
     cues: tuple[str, ...] = ()
     #: the best phone box the crop detector found (analysed-frame pixels), for the overlay
     box: tuple[float, float, float, float] | None = None
+    #: the crop detector's own score of `box` (a box under `crop_conf` has conf 0)
+    score: float = 0.0
+
+    @property
+    def rank(self) -> tuple[bool, float, float]:
+        """A verdict over a near miss, then the surer; near misses by their score."""
+        return self.phone, self.conf, self.score
 
     @property
     def cue_text(self) -> str:
@@ -220,7 +230,7 @@ class PhoneStage:
                 continue
             self.counters.crop_runs += 1
             evidence = self._judge(crop, (x1, y1), person, pose, cue, max(first, default=0.0))
-            if (evidence.phone, evidence.conf) > (best.phone, best.conf):
+            if evidence.rank > best.rank:
                 best = evidence
         self._still.update(zone_id, posed)
         if best.phone:
@@ -242,7 +252,8 @@ class PhoneStage:
         self, crop, offset, person, pose: Pose | None, cue: Posture, first_conf: float
     ) -> PhoneVerdict:
         s = self.settings
-        phones = self.detector.detect(crop).in_group("phone").with_min_confidence(s.crop_conf)
+        floor = min(s.crop_conf, s.candidate_conf)
+        phones = self.detector.detect(crop).in_group("phone").with_min_confidence(floor)
         long_side = np.maximum(
             phones.xyxy[:, 2] - phones.xyxy[:, 0], phones.xyxy[:, 3] - phones.xyxy[:, 1]
         )
@@ -253,6 +264,12 @@ class PhoneStage:
         if len(phones) == 0:
             return PhoneVerdict()
         boxes = phones.xyxy + np.array([*offset, *offset], np.float32)
+        if float(phones.confidence.max()) < s.crop_conf:  # phone-like, not a verdict
+            i = int(np.argmax(phones.confidence))
+            box = tuple(float(v) for v in boxes[i])
+            return PhoneVerdict(box=box, score=float(phones.confidence[i]))
+        keep = phones.confidence >= s.crop_conf
+        phones, boxes = phones[keep], boxes[keep]
         candidates = []
         for box, score in zip(boxes, phones.confidence, strict=True):
             cues = ["det"]
@@ -262,9 +279,10 @@ class PhoneStage:
                 cues.append("pose")
             if first_conf > 0:
                 cues.append("first")
-            phone = len(cues) > 1 or score >= s.alone_conf
+            phone = len(cues) > 1 or bool(score >= s.alone_conf)  # a numpy bool is no JSON
             conf = _fuse(float(score), cues[1:], first_conf)
-            candidates.append(PhoneVerdict(phone, conf, tuple(cues), tuple(float(v) for v in box)))
+            box = tuple(float(v) for v in box)
+            candidates.append(PhoneVerdict(phone, conf, tuple(cues), box, float(score)))
         return max(candidates, key=lambda e: (e.phone, e.conf))
 
 
@@ -276,4 +294,5 @@ def load_crop_detector(s: PhoneStageSettings) -> Detector:
             "the phone stage's yolo backend needs --phone-weights: the bank's model with a "
             "phone class (.pt, .onnx or .engine)"
         )
-    return load_detector(s.backend, s.weights, min(s.crop_conf, 0.1), s.threads, s.model)
+    floor = min(s.crop_conf, s.candidate_conf, 0.1)
+    return load_detector(s.backend, s.weights, floor, s.threads, s.model)

@@ -27,7 +27,7 @@ from detectors.observations import ZonePurpose
 from detectors.observer import UNIFORMED_PURPOSES, ZoneSpec
 from detectors.zones import Anchor
 from rules.calendar import MEETING_WINDOW, BranchSchedule, ExemptWindow, ZoneRef
-from rules.config import ConfigError, StrictModel, describe
+from rules.config import ConfigError, StrictModel, describe, reference_table
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 STRFTIME_TIME_CODES = ("%H", "%M", "%S", "%s")
@@ -447,16 +447,4 @@ REFERENCE = (
 def site_reference() -> str:
     """The site file's keys as a Markdown table, from the models' own titles and
     descriptions (the README's reference is this table; tests keep them equal)."""
-    lines = ["| key | what it is |", "|---|---|"]
-    for prefix, model in REFERENCE:
-        for name, info in model.model_fields.items():
-            if info.exclude:
-                continue
-            key = info.alias or name
-            default = (
-                ""
-                if info.is_required() or info.default in (None, [], "")
-                else (f" (default `{info.default}`)")
-            )
-            lines.append(f"| `{prefix}{key}` | {info.title}: {info.description}{default} |")
-    return "\n".join(lines)
+    return reference_table(REFERENCE)

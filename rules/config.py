@@ -76,3 +76,21 @@ def load_yaml(path: str | Path, model: type[M]) -> M:
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: not valid YAML: {exc}") from None
     return validate(data, model, str(path))
+
+
+def reference_table(models: tuple[tuple[str, type[BaseModel]], ...]) -> str:
+    """A file's keys as a Markdown table from the models' own titles and descriptions,
+    each model's keys under its prefix (`cameras[].`); README's reference tables are these."""
+    lines = ["| key | what it is |", "|---|---|"]
+    for prefix, model in models:
+        for name, info in model.model_fields.items():
+            if info.exclude:
+                continue
+            key = info.alias or name
+            default = (
+                ""
+                if info.is_required() or info.default in (None, [], "")
+                else (f" (default `{info.default}`)")
+            )
+            lines.append(f"| `{prefix}{key}` | {info.title}: {info.description}{default} |")
+    return "\n".join(lines)

@@ -94,6 +94,15 @@ def reference_run(tmp_path_factory, footage):
     return site, db, run_cli(site, f"sqlite:///{db}")
 
 
+@pytest.fixture(scope="session")
+def phone_night(tmp_path_factory, footage):
+    """The test branch's night with a phone stage that sees phones (tests/support/
+    phone_night.py): database URL, evidence root, site file."""
+    from tests.support.phone_night import phone_night as run
+
+    return run(tmp_path_factory.mktemp("phone-night"), footage)
+
+
 def pytest_collection_modifyitems(items) -> None:
     """Stage-independent markers, so `pytest -m "not postgres"` or `-m footage` select by
     what a test needs: the real clips, the PostgreSQL server."""

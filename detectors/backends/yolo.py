@@ -7,7 +7,9 @@ and may try to pip-install missing packages.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -19,14 +21,16 @@ from detectors.detections import Detections
 SUPPORTED_SUFFIXES = (".pt", ".onnx", ".engine", ".torchscript", ".yaml")
 
 
-def _import_ultralytics():
+def import_ultralytics():
     os.environ.setdefault("YOLO_OFFLINE", "1")
     os.environ.setdefault("YOLO_AUTOINSTALL", "False")
     os.environ.setdefault(
         "YOLO_CONFIG_DIR", str(Path.home() / ".cache" / "branch-audit" / "ultralytics")
     )
     try:
-        from ultralytics import YOLO
+        # its log handler takes the stdout of import time: stderr, so `--json` stays JSON
+        with contextlib.redirect_stdout(sys.stderr):
+            from ultralytics import YOLO
     except ImportError as exc:
         raise DetectorError(
             "the yolo backend needs the ultralytics package: pip install 'branch-audit[yolo]'"
@@ -55,9 +59,9 @@ class UltralyticsDetector:
             raise DetectorError(
                 f"{weights}: not a YOLO model file (expected one of {', '.join(SUPPORTED_SUFFIXES)})"
             )
-        YOLO = _import_ultralytics()
+        YOLO = import_ultralytics()
         try:
-            self._model = YOLO(str(weights), task="detect")
+            self._model = YOLO(str(weights), task="detect", verbose=False)  # stdout is for --json
             names = self._model.names
         except Exception as exc:  # ultralytics raises many types for a bad file
             raise DetectorError(f"{weights}: cannot load as a YOLO model: {exc}") from exc

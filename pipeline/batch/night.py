@@ -116,7 +116,7 @@ class Night:
         self.evidence, self.executor = evidence, executor
         self.progress = progress or _Quiet()
         self.wait = wait
-        self.writer = Writer(db, settings)
+        self.writer = Writer(db, settings, evidence)
         self._days: dict[str, BranchDay] = {}
         self._runs: dict[str, int] = {}
         self._left: Counter[str] = Counter()

@@ -17,7 +17,9 @@ import numpy as np
 from detectors.analyzer import build_analyzer
 from detectors.base import Detector
 from detectors.detections import Detections
+from detectors.frame import CropSource
 from detectors.registry import load_detector
+from pipeline.batch.candidates import CandidateCollector, CandidateImage
 from pipeline.batch.units import DetectorSpec, Unit, UnitRef
 from pipeline.footage.sampler import FileSampler, FileTask
 from pipeline.store.compact import pack
@@ -42,6 +44,8 @@ class UnitResult:
     #: seconds spent per stage: decode, inference (full frame), phone (its pose and crops),
     #: observe (the rest)
     timings: dict[str, float] = field(default_factory=dict)
+    #: the phone stage's crops kept for labelling (pipeline/batch/candidates.py)
+    candidates: tuple[CandidateImage, ...] = ()
 
     @classmethod
     def failed(cls, ref: UnitRef, reason: str) -> UnitResult:
@@ -100,6 +104,7 @@ def _run(unit: Unit) -> UnitResult:
         dense=analyzer.wants_dense if cadence else None,
         coarse_s=cadence.coarse_s if cadence else None,
     )
+    collector = None if observer.phone_stage is None else CandidateCollector(ref.camera)
     samples = iter(sampler)
     frames, decode, analyze = [], 0.0, 0.0
     while True:
@@ -109,7 +114,10 @@ def _run(unit: Unit) -> UnitResult:
         decode += t1 - t0
         if sample is None:
             break
-        frames.append(analyzer.analyze(sample.t, sample.frame, sample.native).observation)
+        result = analyzer.analyze(sample.t, sample.frame, sample.native)
+        frames.append(result.observation)
+        if collector is not None:
+            collector.offer(sample.t, CropSource(sample.frame, sample.native), result, observer)
         analyze += time.perf_counter() - t1
     stage = observer.phone_stage
     phone_s = stage.counters.seconds if stage is not None else 0.0
@@ -128,4 +136,5 @@ def _run(unit: Unit) -> UnitResult:
             "phone": phone_s,
             "observe": analyze - detector.seconds - phone_s,
         },
+        candidates=collector.images() if collector is not None else (),
     )

@@ -8,14 +8,18 @@ half-written.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from pipeline.batch.candidates import PER_ZONE
 from pipeline.batch.units import BranchDay, Unit, UnitSettings
 from pipeline.batch.worker import UnitResult
+from pipeline.evidence.store import store, temp_file
 from pipeline.store import models as m
+from pipeline.store.candidates import replace_unit_candidates
 from pipeline.store.db import Database
 from pipeline.store.models import DONE, FAILED
 from rules.calendar import CoverageGap
@@ -37,8 +41,9 @@ def _upsert(s: Session, model: type[m.Base], key: tuple[str, ...], **values) -> 
 
 
 class Writer:
-    def __init__(self, db: Database, settings: UnitSettings) -> None:
-        self.db, self.settings = db, settings
+    def __init__(self, db: Database, settings: UnitSettings, evidence: Path | None = None) -> None:
+        """`evidence`: where the phone candidates' crops go (none kept without it)."""
+        self.db, self.settings, self.evidence = db, settings, evidence
 
     def open_run(self, bd: BranchDay, executor: str) -> tuple[int, list[Unit]]:
         """Register the branch and a new run; forget units no longer planned (files gone);
@@ -127,6 +132,38 @@ class Writer:
                 gaps = (CoverageGap(ref.lo, ref.hi, failed_gap_reason(result.reason)),)
             row.gaps = [[g.start.timestamp(), g.end.timestamp(), str(g.reason)] for g in gaps]
             row.updated_at = now
+            if result.status == DONE and self.evidence is not None:
+                self._candidates(s, result, now)
+
+    def _candidates(self, s: Session, result: UnitResult, now: datetime) -> None:
+        """The unit's phone candidates: crops into the evidence store (by content, so a
+        crash leaves at most an unreferenced file), rows with the unit's own."""
+        ref, rows = result.ref, []
+        for c in result.candidates:
+            with temp_file(self.evidence, ".jpg") as tmp:
+                tmp.write_bytes(c.jpeg)
+                image = store(tmp, self.evidence)
+            rows.append(
+                m.PhoneCandidate(
+                    branch_id=ref.branch,
+                    date=ref.date,
+                    camera_id=c.camera,
+                    zone=c.zone,
+                    unit_key=ref.key,
+                    kind=c.kind,
+                    t=c.t,
+                    score=c.score,
+                    image=image,
+                    width=c.width,
+                    height=c.height,
+                    box=list(c.box),
+                    persons=[list(p) for p in c.persons],
+                    status="pending",
+                    detector_version=result.detector_version,
+                    created_at=now,
+                )  # fmt: skip
+            )
+        replace_unit_candidates(s, ref.branch, ref.date, ref.camera, ref.key, rows, PER_ZONE)
 
     def finish_run(self, run_id: int, status: str, detector_version: str, summary: dict) -> None:
         with self.db.session() as s:

@@ -296,3 +296,42 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(32))
     finding_id: Mapped[str | None] = mapped_column(String(32), index=True)
     detail: Mapped[dict] = mapped_column(JSON)
+
+
+class PhoneCandidate(Base):
+    """A staff-zone crop the phone stage found phone-like, kept for a bank to label and
+    train its own model on (pipeline/batch/candidates.py). `kind` "candidate": under the
+    verdict's threshold, reviewed on its own (/candidates), never scored; "verdict": a
+    phone the stage saw, reviewed through its PHONE_USE finding. Boxes are
+    [x1, y1, x2, y2] pixels of the crop image."""
+
+    __tablename__ = "phone_candidates"
+    __table_args__ = (Index("ix_candidate_branch_date_zone", "branch_id", "date", "zone"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    branch_id: Mapped[str] = mapped_column(ForeignKey("branches.id"))
+    date: Mapped[date] = mapped_column(Date)
+    camera_id: Mapped[str] = mapped_column(String(64))
+    zone: Mapped[str] = mapped_column(String(64))
+    #: the work unit (segment file) that saw it: a redone unit replaces its pending ones
+    unit_key: Mapped[str] = mapped_column(String(255))
+    kind: Mapped[str] = mapped_column(String(16))  # candidate | verdict
+    t: Mapped[datetime]
+    #: the crop detector's score of `box`
+    score: Mapped[float] = mapped_column(Float)
+    #: the crop (JPEG, native resolution, customers' heads blurred), relative to the
+    #: evidence root
+    image: Mapped[str] = mapped_column(Text)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    box: Mapped[list] = mapped_column(JSON)
+    #: the person boxes the detector found on the crop, for the dataset's person labels
+    persons: Mapped[list] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # |confirmed|dismissed
+    #: the phone's box as the reviewer drew it (confirmed candidates)
+    reviewed_box: Mapped[list | None] = mapped_column(JSON)
+    reviewer: Mapped[str | None] = mapped_column(String(128))
+    reviewed_at: Mapped[datetime | None]
+    note: Mapped[str] = mapped_column(Text, default="")
+    detector_version: Mapped[str] = mapped_column(String(128), default="")
+    created_at: Mapped[datetime]

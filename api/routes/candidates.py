@@ -1,0 +1,96 @@
+"""Phone candidates: their JSON routes and their review page (api/candidates.py holds the
+queries). Reading is for whoever reads findings, in their branches; deciding is for
+reviewers; nothing here changes a finding or a score."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi import Path as PathParam
+from fastapi.responses import FileResponse, HTMLResponse
+
+from api.auth import Can, Principal, require, visible_branches
+from api.candidates import (
+    CandidateOut,
+    CandidateReviewIn,
+    candidate_or_404,
+    candidate_out,
+    find_candidates,
+    image_path,
+    review_candidate,
+)
+from api.deps import AppSettings, DbSession
+from api.errors import BYTE_RANGES, error_responses
+from api.routes.pages import Viewer, _page, _require
+from api.schemas import BRANCH_ID, IsoDate, Page, Status
+
+router = APIRouter(prefix="/api/v1/candidates", tags=["candidates"])
+page_router = APIRouter(include_in_schema=False)
+
+CandidateId = Annotated[int, PathParam(ge=1, le=2**62)]
+Reader = Annotated[Principal, require(Can.READ_FINDINGS)]
+
+
+@router.get("", responses=error_responses(403))
+def list_candidates(
+    session: DbSession,
+    principal: Reader,
+    branch: Annotated[str | None, Query(pattern=BRANCH_ID)] = None,
+    day: Annotated[IsoDate | None, Query(alias="date")] = None,
+    status: Status | None = None,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    per_page: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> Page[CandidateOut]:
+    """Oldest day first, the surest first within a day."""
+    return find_candidates(session, principal, branch, day, status, page, per_page)
+
+
+@router.get("/{candidate_id}", responses=error_responses(403, 404))
+def get_candidate(candidate_id: CandidateId, session: DbSession, principal: Reader) -> CandidateOut:
+    return candidate_out(*candidate_or_404(session, principal, candidate_id))
+
+
+@router.get(
+    "/{candidate_id}/image",
+    response_class=FileResponse,
+    responses={200: {"content": {"image/jpeg": {}}}, **BYTE_RANGES, **error_responses(403, 404)},
+)
+def image(candidate_id: CandidateId, session: DbSession, settings: AppSettings, principal: Reader):
+    """The crop at the recorded resolution, customers' heads blurred."""
+    row, _ = candidate_or_404(session, principal, candidate_id)
+    return FileResponse(image_path(settings.evidence_root, row), media_type="image/jpeg")
+
+
+@router.post(
+    "/{candidate_id}/review",
+    responses=error_responses(403, 404, 413, conflict="decided since the reviewer saw it"),
+)
+def review(
+    candidate_id: CandidateId,
+    body: CandidateReviewIn,
+    session: DbSession,
+    principal: Annotated[Principal, require(Can.REVIEW)],
+) -> CandidateOut:
+    """Confirm (a phone in use, with the box as drawn) or dismiss (not a phone)."""
+    return review_candidate(session, principal, candidate_id, body)
+
+
+@page_router.get("/candidates", response_class=HTMLResponse)
+def candidates_page(
+    request: Request,
+    session: DbSession,
+    principal: Viewer,
+    branch: Annotated[str, Query(pattern="^$|" + BRANCH_ID)] = "",
+):
+    """The queue of pending candidates; the script decides them one after another."""
+    _require(principal, Can.REVIEW)
+    queue = find_candidates(session, principal, branch or None, None, "pending", 1, 200)
+    return _page(
+        request,
+        "candidates.html",
+        principal,
+        queue=queue.model_dump(mode="json"),
+        branch=branch,
+        branches=visible_branches(session, principal),
+    )

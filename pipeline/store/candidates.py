@@ -1,0 +1,86 @@
+"""The phone candidates' rows: a unit's replace its earlier pending ones, a zone's day keeps
+the best `cap` of each kind, and a review is kept whatever a later run finds.
+
+A candidate costs the branch nothing: no finding, no score; a reviewer's answer only
+labels the image for the bank's own phone model (pipeline/dataset/).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from pipeline.store import models as m
+
+PENDING = "pending"
+DECISIONS = {"confirm": "confirmed", "dismiss": "dismissed"}
+
+
+class CandidateConflict(ValueError):
+    """The candidate was decided by someone else since the reviewer saw it."""
+
+
+def replace_unit_candidates(
+    s: Session,
+    branch: str,
+    on: date,
+    camera: str,
+    unit_key: str,
+    rows: list[m.PhoneCandidate],
+    cap: int,
+) -> None:
+    """The unit's new crops in place of its pending ones, then each zone's day cut to the
+    `cap` best of each kind (reviewed rows always stay, and count)."""
+    s.execute(
+        delete(m.PhoneCandidate).where(
+            m.PhoneCandidate.branch_id == branch,
+            m.PhoneCandidate.date == on,
+            m.PhoneCandidate.camera_id == camera,
+            m.PhoneCandidate.unit_key == unit_key,
+            m.PhoneCandidate.status == PENDING,
+        )
+    )
+    s.add_all(rows)
+    s.flush()
+    for zone, kind in {(r.zone, r.kind) for r in rows}:
+        day = s.scalars(
+            select(m.PhoneCandidate).where(
+                m.PhoneCandidate.branch_id == branch,
+                m.PhoneCandidate.date == on,
+                m.PhoneCandidate.zone == zone,
+                m.PhoneCandidate.kind == kind,
+            )
+        ).all()
+        ranked = sorted(day, key=lambda r: (r.status == PENDING, -r.score, r.id))
+        for row in ranked[cap:]:
+            if row.status == PENDING:
+                s.delete(row)
+
+
+def decide(
+    row: m.PhoneCandidate,
+    decision: str,
+    seen: str,
+    reviewer: str,
+    box: list[float] | None,
+    note: str,
+) -> None:
+    """Confirm ("a phone in use here", with the box as drawn) or dismiss ("not a phone":
+    a hard negative). Refused when the row is no longer as the reviewer saw it."""
+    if row.status != seen:
+        by = f" by {row.reviewer}" if row.reviewer else ""
+        raise CandidateConflict(
+            f"candidate {row.id} is {row.status}{by}, not {seen} as you saw it; reload it"
+        )
+    if box is not None:
+        x1, y1, x2, y2 = box
+        if not (0 <= x1 < x2 <= row.width and 0 <= y1 < y2 <= row.height):
+            raise ValueError(
+                f"box {box} is not inside the {row.width}×{row.height} image "
+                "(x1 < x2, y1 < y2, in its pixels)"
+            )
+    row.status = DECISIONS[decision]
+    row.reviewed_box = list(box if box is not None else row.box) if decision == "confirm" else None
+    row.reviewer, row.reviewed_at, row.note = reviewer, datetime.now(UTC), note

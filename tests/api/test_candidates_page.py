@@ -1,0 +1,109 @@
+"""The candidates page in a real headless Chromium: drag a new box over the crop, confirm
+with C, and the box stored is the one drawn (in the image's pixels)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+
+from tests.api.test_review_page import ARGS, CHROMIUM, REPO
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(), reason="Debian's chromium is not at /usr/bin/chromium"
+    ),
+]
+
+
+@pytest.fixture
+def server(phone_night, tmp_path):
+    url, evidence, _ = phone_night
+    db_file = tmp_path / "copy.db"
+    shutil.copy(url.removeprefix("sqlite:///"), db_file)
+    db = f"sqlite:///{db_file}"
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    token = subprocess.run(
+        [sys.executable, "-m", "cli.main", "token", "create", "--role", "supervisor",
+         "--region", "test", "--name", "sam", "--db", db],
+        cwd=REPO, env=env, capture_output=True, text=True, check=True,
+    ).stdout.splitlines()[-1]  # fmt: skip
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cli.main", "serve", "--port", str(port), "--db", db,
+         "--evidence", str(evidence)],
+        cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        try:
+            if httpx.get(f"{base}/login").status_code == 200:
+                break
+        except httpx.TransportError:
+            time.sleep(0.1)
+    yield base, token
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+def test_a_reviewer_drags_a_box_and_confirms(server, tmp_path):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    base, token = server
+    auth = {"Authorization": f"Bearer {token}"}
+    first, second = httpx.get(f"{base}/api/v1/candidates?status=pending", headers=auth).json()[
+        "items"
+    ][:2]
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        page = browser.new_page(viewport={"width": 1360, "height": 900})
+        page.goto(f"{base}/login?next=/candidates")
+        page.fill("#token", token)
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{base}/candidates")
+        page.wait_for_function("() => document.getElementById('crop').naturalWidth > 0")
+        assert page.is_visible("a[href='/candidates'].active")
+        shown = page.locator("#overlay").bounding_box()
+        sx, sy = shown["width"] / first["width"], shown["height"] / first["height"]
+        # drag on empty image from (2, 3) to (20, 30) image pixels: a new box
+        start = (shown["x"] + 2.5 * sx, shown["y"] + 3.5 * sy)
+        end = (shown["x"] + 20.5 * sx, shown["y"] + 30.5 * sy)
+        page.mouse.move(*start)
+        page.mouse.down()
+        page.mouse.move((start[0] + end[0]) / 2, (start[1] + end[1]) / 2)
+        page.mouse.move(*end)
+        page.mouse.up()
+        page.screenshot(path=str(tmp_path / "candidates.png"))
+        page.keyboard.press("c")
+        page.wait_for_function(
+            f"() => document.getElementById('last-message').textContent.includes('#{first['id']}')"
+        )
+        # the next one: drag its box's bottom-right corner 10 px right and down, confirm
+        page.wait_for_function("() => document.getElementById('crop').complete")
+        shown = page.locator("#overlay").bounding_box()
+        sx, sy = shown["width"] / second["width"], shown["height"] / second["height"]
+        x1, y1, x2, y2 = second["box"]
+        page.mouse.move(shown["x"] + x2 * sx, shown["y"] + y2 * sy)
+        page.mouse.down()
+        page.mouse.move(shown["x"] + (x2 + 5) * sx, shown["y"] + (y2 + 5) * sy)
+        page.mouse.move(shown["x"] + (x2 + 10) * sx, shown["y"] + (y2 + 10) * sy)
+        page.mouse.up()
+        page.click("#confirm")
+        page.wait_for_function(
+            f"() => document.getElementById('last-message').textContent.includes('#{second['id']}')"
+        )
+        browser.close()
+    resized = httpx.get(f"{base}/api/v1/candidates/{second['id']}", headers=auth).json()
+    assert resized["reviewed_box"] == pytest.approx([x1, y1, x2 + 10, y2 + 10], abs=1.5)
+    stored = httpx.get(f"{base}/api/v1/candidates/{first['id']}", headers=auth).json()
+    assert stored["status"] == "confirmed" and stored["reviewer"] == "sam"
+    x1, y1, x2, y2 = stored["reviewed_box"]
+    assert (x1, y1, x2, y2) == pytest.approx((2.5, 3.5, 20.5, 30.5), abs=1.5)

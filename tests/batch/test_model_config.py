@@ -1,0 +1,85 @@
+"""The models of a night from a file (`--config`): paths relative to it, the command line
+winning, mistakes reported by key, and the README's table equal to the model's own."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import pytest
+
+from cli.options import add_model_options, model_config, phone_settings
+from pipeline.batch.units import DetectorSpec, UnitSettings
+from pipeline.footage.sampler import SamplingSpec
+from pipeline.model_config import model_config_reference
+from rules.config import ConfigError
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def _args(*argv: str) -> argparse.Namespace:
+    p = argparse.ArgumentParser()
+    add_model_options(p)
+    return p.parse_args(list(argv))
+
+
+def test_readme_lists_the_config_keys_as_the_model_describes_them():
+    text = README.read_text(encoding="utf-8")
+    start, end = "<!-- model-config-reference -->\n", "\n<!-- /model-config-reference -->"
+    assert text[text.index(start) + len(start) : text.index(end)] == model_config_reference()
+
+
+def test_a_file_sets_the_bank_model_and_the_command_line_wins(tmp_path):
+    (tmp_path / "models").mkdir()
+    (tmp_path / "models" / "bank.pt").write_bytes(b"weights")
+    config = tmp_path / "night.yaml"
+    config.write_text("phone_backend: yolo\nphone_weights: models/bank.pt\npose: false\n")
+    models = model_config(_args("--config", str(config)))
+    assert models.phone_weights == tmp_path / "models" / "bank.pt"  # relative to the file
+    assert (models.phone_backend, models.pose, models.gate) == ("yolo", False, True)
+    stage = phone_settings(_args("--config", str(config)))
+    assert (stage.backend, stage.weights, stage.pose) == ("yolo", models.phone_weights, False)
+    # given on the command line: it wins over the file
+    assert (
+        model_config(_args("--config", str(config), "--phone-backend", "onnx")).phone_backend
+        == "onnx"
+    )
+    assert phone_settings(_args("--config", str(config), "--no-phone-stage")) is None
+    assert model_config(_args("--config", str(config), "--no-gate")).gate is False
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "phone_backend: yolo\nphone_weights: gone.pt\n",
+            "night.yaml: phone_weights: no such file",
+        ),
+        ("phone_backend: yolo\n", "night.yaml: phone_weights: yolo needs a model file here"),
+        ("phone_weight: bank.pt\n", "night.yaml: phone_weight: is not a known key"),
+        ("pose: maybe\n", "night.yaml: pose:"),
+        ("- a list\n", "night.yaml: (top level)"),
+    ],
+)
+def test_mistakes_are_reported_by_key(tmp_path, text, message):
+    config = tmp_path / "night.yaml"
+    config.write_text(text)
+    with pytest.raises(ConfigError) as err:
+        model_config(_args("--config", str(config)))
+    assert message in str(err.value)
+
+
+def test_new_weights_under_the_same_name_change_the_units_fingerprint(tmp_path):
+    weights = tmp_path / "bank.pt"
+    weights.write_bytes(b"first")
+    config = tmp_path / "night.yaml"
+    config.write_text(f"phone_backend: yolo\nphone_weights: {weights}\n")
+
+    def params() -> str:
+        spec = DetectorSpec(phone=phone_settings(_args("--config", str(config))))
+        return UnitSettings(SamplingSpec(), spec).params
+
+    before = params()
+    assert str(weights) in before
+    weights.write_bytes(b"second, retrained")
+    assert params() != before
