@@ -9,6 +9,7 @@ import pytest
 
 from detectors.base import DetectorError
 from detectors.detections import Detections
+from detectors.phone import PhoneStageSettings, load_crop_detector
 from detectors.registry import NANODET_FILES, load_detector
 from tests.conftest import DATA, footage_file
 
@@ -96,3 +97,13 @@ def test_each_model_name_loads_its_own_file():
     assert len(a) == len(b) == 1 and not np.array_equal(a.confidence, b.confidence)
     np.testing.assert_allclose(b.confidence, a.confidence, atol=0.1)
     np.testing.assert_allclose(b.xyxy, a.xyxy, atol=12)
+
+
+def test_the_phone_stage_can_name_either_crop_detector():
+    for model, prefix in (
+        ("nanodet", "nanodet-m-416-coco@"),
+        ("nanodet-int8", "nanodet-m-416-int8-"),
+    ):
+        settings = PhoneStageSettings(model=model, pose=False)
+        assert load_crop_detector(settings).version.startswith(prefix)
+        assert f"model={model}," in settings.fingerprint()  # redone units when it changes
