@@ -1,10 +1,12 @@
 """Observations on the three real clips against the per-second labels in tests/data/labels,
-with and without motion gating:
+with and without motion gating, for one or more detectors in the same run:
 
-    .venv/bin/python benchmarks/observe_accuracy.py [--footage ../shared/footage] [--max-side 640]
+    .venv/bin/python benchmarks/observe_accuracy.py [--footage ../shared/footage] \
+        [--models nanodet nanodet-int8 path/to/variant.onnx] [--max-side 640]
 
-Prints, per clip and measure, the share of labelled seconds the observations get right,
-the seconds they get wrong, and how many samples the detector actually ran on.
+Prints, per detector, clip and measure, the share of labelled seconds the observations get
+right, the seconds they get wrong, and how many samples the detector actually ran on.
+A model is a registry name (detectors/registry.py) or a NanoDet .onnx file.
 """
 
 from __future__ import annotations
@@ -41,8 +43,17 @@ MEASURES = [
 ]  # fmt: skip
 
 
-def evaluate(footage: Path, gated: bool, max_side: int | None = None) -> list[tuple]:
-    detector = load_detector("onnx")
+def detector_named(model: str):
+    """A registry model name, or a NanoDet-layout .onnx file (e.g. an unshipped variant)."""
+    if model.endswith(".onnx"):
+        return load_detector("onnx", model)
+    return load_detector("onnx", model=model)
+
+
+def evaluate(
+    footage: Path, gated: bool, model: str = "nanodet", max_side: int | None = None
+) -> list[tuple]:
+    detector = detector_named(model)
     rows, cache = [], {}
     for clip, site_name, camera, zone, column, judge, tol, measure in MEASURES:
         if clip not in cache:
@@ -63,20 +74,27 @@ def evaluate(footage: Path, gated: bool, max_side: int | None = None) -> list[tu
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--footage", type=Path, default=REPO.parent / "shared" / "footage")
+    parser.add_argument("--models", nargs="+", default=["nanodet"])
     parser.add_argument(
         "--max-side", type=int, help="analyse frames scaled to this, as `run --max-side` does"
     )
     args = parser.parse_args()
-    print("| clip | measure | gating | right | share | wrong at (s) | detector runs | wall s |")
-    print("|---|---|---|---|---|---|---|---|")
-    for gated in (False, True):
-        for clip, measure, r, analyzer, seconds in evaluate(args.footage, gated, args.max_side):
-            wrong = ", ".join(map(str, r.wrong_at)) or "—"
-            print(
-                f"| {clip} | {measure} | {'on' if gated else 'off'} | {r.right}/{r.labelled} "
-                f"| {r.share:.1%} | {wrong} | {analyzer.inferences}/{analyzer.frames} "
-                f"| {seconds:.1f} |"
-            )
+    print(
+        "| model | clip | measure | gating | right | share | wrong at (s) | detector runs "
+        "| wall s |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|")
+    for model in args.models:
+        for gated in (False, True):
+            rows = evaluate(args.footage, gated, model, args.max_side)
+            for clip, measure, r, analyzer, seconds in rows:
+                wrong = ", ".join(map(str, r.wrong_at)) or "—"
+                print(
+                    f"| {Path(model).name} | {clip} | {measure} | {'on' if gated else 'off'} "
+                    f"| {r.right}/{r.labelled} | {r.share:.1%} | {wrong} "
+                    f"| {analyzer.inferences}/{analyzer.frames} | {seconds:.1f} |",
+                    flush=True,
+                )
 
 
 if __name__ == "__main__":

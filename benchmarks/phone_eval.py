@@ -1,6 +1,10 @@
 """Phone use: the second stage on real negatives and composite positives, and its cost.
 
     PYTHONPATH=. .venv/bin/python benchmarks/phone_eval.py [--limit N] [--models centernet nanodet]
+        [--first nanodet-int8]
+
+`--models`: the crop detectors compared (registry names: nanodet, nanodet-int8, centernet);
+`--first`: the full-frame detector (default: fp32 NanoDet-m).
 
 Negatives are the real clips (people at a table, pedestrians, a man talking in a car with
 no phone). Positives are the same clips with a drawn phone composited into a person's hand
@@ -158,9 +162,10 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--limit", type=int, help="samples per clip (default: whole clips)")
     ap.add_argument("--models", nargs="+", default=["centernet", "nanodet"])
+    ap.add_argument("--first", default="nanodet", help="the full-frame detector's model")
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
-    first = load_detector("onnx", threads=2)
+    first = load_detector("onnx", threads=2, model=args.first)
     pose_model = MoveNetMultiPose(threads=2)
     configs = {}
     for m in args.models:

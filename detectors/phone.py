@@ -27,7 +27,7 @@ from detectors.base import Detector, DetectorError
 from detectors.detections import Detections
 from detectors.frame import CropSource, crop_source
 from detectors.pose import PoseCueSettings, Posed, Posture, StillPoses, posture, still_thumb
-from detectors.registry import load_detector, weights_tag
+from detectors.registry import OnnxModel, load_detector, weights_tag
 from detectors.zones import grown_box, upper_body_share
 
 #: a first-stage phone this much inside a staff member's upper body suggests a look (as the
@@ -44,7 +44,7 @@ class PhoneStageSettings(BaseModel):
     backend: Literal["onnx", "yolo"] = "onnx"
     #: the onnx backend's crop detector, chosen by measurement (docs/accuracy.md): NanoDet-m
     #: is shipped; CenterNet must be converted first (tools/convert_human_models.py)
-    model: Literal["nanodet", "centernet"] = "nanodet"
+    model: OnnxModel = "nanodet"
     weights: Path | None = None
     #: a crop-detector phone at least this sure is a candidate
     crop_conf: float = Field(default=0.2, gt=0, lt=1)

@@ -11,7 +11,10 @@ from detectors.base import Detector, DetectorError
 
 BACKENDS = ("onnx", "yolo")
 #: the onnx backend's shipped or convertible models (detectors/models/README.md)
-OnnxModel = Literal["nanodet", "centernet"]
+OnnxModel = Literal["nanodet", "nanodet-int8", "centernet"]
+MODELS = Path(__file__).parent / "models"
+#: NanoDet-m files by model name: fp32 as converted, INT8 from tools/quantize_nanodet.py
+NANODET_FILES = {"nanodet": "nanodet-m-416.onnx", "nanodet-int8": "nanodet-m-416-int8.onnx"}
 
 
 def load_detector(
@@ -21,17 +24,19 @@ def load_detector(
     threads: int | None = None,
     model: OnnxModel = "nanodet",
 ) -> Detector:
-    """A detector by backend name. `onnx` without weights is the NanoDet-m model shipped
-    here (`model="centernet"`: CenterNet, converted by tools/convert_human_models.py);
+    """A detector by backend name. `onnx` without weights is a NanoDet-m model shipped
+    here (`model`: fp32 `nanodet`, or `nanodet-int8`, its INT8 quantization; `centernet`:
+    CenterNet, converted by tools/convert_human_models.py);
     `yolo` needs the bank's weights (.pt, .onnx, .engine, or a .yaml architecture)."""
     if not 0.0 < conf < 1.0:
         raise DetectorError(f"confidence threshold must be between 0 and 1, got {conf}")
     if weights is not None and not Path(weights).is_file() and Path(weights).suffix != ".yaml":
         raise DetectorError(f"weights file not found: {weights}")
-    if backend == "onnx" and model == "nanodet":
+    if backend == "onnx" and model in NANODET_FILES:
         from detectors.backends.nanodet import NanoDetOnnx
 
-        return NanoDetOnnx(weights, conf=conf, threads=threads)
+        path = weights if weights is not None else MODELS / NANODET_FILES[model]
+        return NanoDetOnnx(path, conf=conf, threads=threads)
     if backend == "onnx" and model == "centernet":
         from detectors.backends.centernet import CenterNetOnnx
 

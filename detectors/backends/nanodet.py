@@ -28,6 +28,15 @@ MAX_CANDIDATES = 1000  # bound NMS cost on cluttered frames with a low threshold
 MAX_DETECTIONS = 300
 
 
+def model_input(frame: np.ndarray, size: int) -> tuple[np.ndarray, Back]:
+    """A BGR frame as the model's (3, size, size) input, and how to map boxes back: what
+    inference and INT8 calibration (tools/quantize_nanodet.py) must both feed."""
+    canvas, back = letterbox(frame, size, PAD_VALUE)
+    chw = canvas.transpose(2, 0, 1)
+    blob = np.stack([_NORM_LUT[c][chw[c]] for c in range(3)])  # 2x faster than float math
+    return blob, back
+
+
 class NanoDetOnnx:
     """NanoDet-m through onnxruntime, letterboxed: stretching a 16:9 frame
     to a square input loses people (docs/benchmarks.md, detector figures)."""
@@ -59,7 +68,9 @@ class NanoDetOnnx:
         self.input_size: int = inp.shape[2]
         self.class_names: tuple[str, ...] = COCO80
         self.conf, self.iou = float(conf), float(iou)
-        self.version = f"nanodet-m-{self.input_size}-coco@{digest}"
+        # variants made by tools/quantize_nanodet.py name themselves ("416-int8", "320")
+        meta = self._session.get_modelmeta().custom_metadata_map
+        self.version = f"nanodet-m-{meta.get('variant', self.input_size)}-coco@{digest}"
 
         # Anchor-point centres and strides, in the same order as the concatenated outputs.
         centres, strides = [], []
@@ -78,7 +89,7 @@ class NanoDetOnnx:
     def detect_batch(self, frames: Sequence[np.ndarray]) -> list[Detections]:
         if len(frames) == 0:
             return []
-        blobs, boxes_back = zip(*(self._letterbox(f) for f in frames), strict=True)
+        blobs, boxes_back = zip(*(model_input(f, self.input_size) for f in frames), strict=True)
         if self._batched:
             raw = self._session.run(self._outputs, {self._input: np.stack(blobs)})
         else:
@@ -87,12 +98,6 @@ class NanoDetOnnx:
         cls = np.concatenate(raw[0::2], axis=1)  # (B, anchors, 80), already sigmoid
         reg = np.concatenate(raw[1::2], axis=1)  # (B, anchors, 44), GFL logits
         return [self._decode(c, r, back) for c, r, back in zip(cls, reg, boxes_back, strict=True)]
-
-    def _letterbox(self, frame: np.ndarray) -> tuple[np.ndarray, Back]:
-        canvas, back = letterbox(frame, self.input_size, PAD_VALUE)
-        chw = canvas.transpose(2, 0, 1)
-        blob = np.stack([_NORM_LUT[c][chw[c]] for c in range(3)])  # 2x faster than float math
-        return blob, back
 
     def _decode(self, cls: np.ndarray, reg: np.ndarray, back: Back) -> Detections:
         anchor, class_id = np.nonzero(cls > self.conf)

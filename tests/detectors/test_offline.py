@@ -27,8 +27,8 @@ GUARD = textwrap.dedent(
     from detectors.registry import load_detector
 
     frame = np.full((480, 640, 3), 90, np.uint8)
-    for backend, weights in BACKENDS:
-        load_detector(backend, weights).detect(frame)
+    for backend, weights, model in BACKENDS:
+        load_detector(backend, weights, model=model).detect(frame)
     print(json.dumps(attempts))
     """
 )
@@ -37,9 +37,9 @@ GUARD = textwrap.dedent(
 @pytest.mark.parametrize(
     "backends",
     [
-        [("onnx", None)],
+        [("onnx", None, "nanodet"), ("onnx", None, "nanodet-int8")],
         pytest.param(
-            [("yolo", "yolo11n.yaml")],
+            [("yolo", "yolo11n.yaml", "nanodet")],
             marks=pytest.mark.skipif(
                 subprocess.run(
                     [sys.executable, "-c", "import ultralytics"], capture_output=True
