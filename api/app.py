@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -13,6 +14,7 @@ from api.bodies import MAX_BODY, RequestBodies
 from api.deps import AppState
 from api.headers import SecurityHeaders
 from api.routes import appeals, assessments, branches, checks, findings, pages, rectifications
+from detectors.registry import load_detector
 from pipeline.store.db import Database
 from rules.checklist import load_checklist
 from rules.policies import load_policy
@@ -48,6 +50,7 @@ def create_app(
         evidence_root=Path(evidence_root).resolve(),
         checklist=load_checklist(checklist),
         fines=load_policy("B").fines,
+        detector=cache(load_detector),
     )
     for module in (branches, checks, findings, appeals, rectifications, assessments):
         app.include_router(module.router, responses=errors.error_responses(401))

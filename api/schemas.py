@@ -89,7 +89,10 @@ class CheckOut(BaseModel):
 
 
 class ReviewOut(BaseModel):
-    decision: str
+    decision: Literal["confirm", "dismiss", "undo", "reopen"] = Field(
+        description="confirm or dismiss: a decision; undo (by its reviewer within a minute) "
+        "or reopen (by its reviewer or an admin, with a note): it was set back to pending"
+    )
     note: str
     reviewer: str
     at: datetime
@@ -126,6 +129,11 @@ class FindingOut(BaseModel):
     detector_version: str
     clip_url: str | None
     keyframe_url: str | None
+    points: float = Field(
+        0.0,
+        description="the item's deduction this finding puts at stake, doubled under an "
+        "open rectification order (before the item's cap)",
+    )
     fine_yuan: float | None = Field(
         None, description="Policy B's fine of a confirmed finding (rules/fines.py); none else"
     )
@@ -145,8 +153,13 @@ class Pricing:
 
 
 class FindingDetail(FindingOut):
+    timezone: str = Field(description="the branch's IANA time zone, its wall clock")
     reviews: list[ReviewOut]
     appeals: list[AppealOut]
+
+
+class ReopenFindingIn(StrictModel):
+    note: Reason = Field(description="why the decision is set aside, for the record")
 
 
 T = TypeVar("T")
@@ -239,6 +252,14 @@ def appeal_out(row: m.Appeal) -> AppealOut:
     )
 
 
+def _points(checklist: Checklist, code: str, pricing: Pricing) -> float:
+    try:
+        deduction = checklist.item(code).deduction
+    except KeyError:
+        return 0.0
+    return deduction * (checklist.repeat_factor if pricing.counts_double else 1.0)
+
+
 def finding_out(
     row: m.Finding, timezone: str, checklist: Checklist, pricing: Pricing = Pricing()
 ) -> FindingOut:
@@ -266,6 +287,7 @@ def finding_out(
         detector_version=row.detector_version,
         clip_url=f"{base}/clip" if row.clip else None,
         keyframe_url=f"{base}/keyframe" if row.keyframe else None,
+        points=_points(checklist, row.item, pricing),
         fine_yuan=pricing.fine_yuan,
         fine_rule=pricing.fine_rule,
         counts_double=pricing.counts_double,
@@ -277,9 +299,52 @@ def finding_detail(
 ) -> FindingDetail:
     return FindingDetail(
         **finding_out(row, timezone, checklist, pricing).model_dump(),
+        timezone=timezone,
         reviews=[
             ReviewOut(decision=r.decision, note=r.note, reviewer=r.reviewer, at=r.at)
             for r in row.reviews
         ],
         appeals=[appeal_out(a) for a in row.appeals],
     )
+
+
+class TimelineSample(BaseModel):
+    t: datetime
+    camera: str
+    zone: str
+    violating: bool = Field(description="the sample shows the finding's item violated")
+    persons: int
+    present: bool
+    phone: bool
+    clutter: float
+
+
+class TimelineSpan(BaseModel):
+    start: datetime
+    end: datetime
+    camera: str
+    zone: str = ""
+    violating: bool = False
+    reason: str = ""
+
+
+class ClipSpan(BaseModel):
+    start: datetime
+    end: datetime
+    offset_s: float = Field(description="the clip's time at which this span begins")
+
+
+class TimelineOut(BaseModel):
+    finding: str
+    timezone: str
+    start: datetime = Field(description="the window shown: the finding with time around it")
+    end: datetime
+    zones: list[str] = Field(description="camera/zone pairs the finding was judged on")
+    samples: list[TimelineSample]
+    states: list[TimelineSpan] = Field(
+        description="each sample's state held until the next one, at most max_gap_s"
+    )
+    unknown: list[TimelineSpan] = Field(
+        description="time no sample covers: coverage gaps with their reasons, and silences"
+    )
+    clip: list[ClipSpan] = Field(description="the wall-clock spans the evidence clip shows")
