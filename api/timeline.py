@@ -18,7 +18,7 @@ from api.schemas import ClipSpan, TimelineOut, TimelineSample, TimelineSpan
 from detectors.observations import FrameObservation
 from pipeline.evidence.clips import EvidenceError, clip_timing, evidence_rolls, write_moment
 from pipeline.evidence.moments import moment_request
-from pipeline.report.tracks import zone_tracks
+from pipeline.report.charts import zone_tracks
 from pipeline.store import models as m
 from pipeline.store.compact import unpack
 from rules.checklist import Checklist

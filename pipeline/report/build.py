@@ -9,9 +9,8 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy import select
 
-from pipeline.report.charts import day_chart
+from pipeline.report.charts import Band, day_chart, zone_tracks
 from pipeline.report.html import BranchSection, ReportFinding, render_report
-from pipeline.report.tracks import Band, zone_tracks
 from pipeline.site import SiteError, load_site
 from pipeline.store import models as m
 from pipeline.store.db import Database

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 import matplotlib
@@ -18,9 +19,56 @@ matplotlib.use("Agg")
 import matplotlib.dates as mdates  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 
-from pipeline.report.tracks import ZoneTrack  # noqa: E402
+from detectors.observations import FrameObservation, ZoneObservation  # noqa: E402
+from rules.checklist import Checklist  # noqa: E402
 
 OK, BAD, GAP, FINDING = "#4caf50", "#e53935", "#9e9e9e", "#b71c1c"
+
+
+@dataclass(frozen=True)
+class Band:
+    start: datetime
+    end: datetime
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class ZoneTrack:
+    """What the chart draws for one zone of one camera."""
+
+    camera: str
+    zone_id: str
+    states: Sequence[tuple[datetime, datetime, bool]]  # (from, to, violating)
+    gaps: Sequence[Band]
+    findings: Sequence[Band]
+
+
+def zone_tracks(
+    frames: Sequence[FrameObservation],
+    checklist: Checklist,
+    gaps: dict[str, list[Band]],
+    findings: dict[tuple[str, str], list[Band]],
+    max_gap_s: float,
+) -> list[ZoneTrack]:
+    """Per (camera, zone): sample states held until the next sample (at most max_gap_s)."""
+    by_zone: dict[tuple[str, str], list[tuple[datetime, ZoneObservation]]] = {}
+    for frame in sorted(frames, key=lambda f: f.t):
+        for zone_id, zone in frame.zones.items():
+            by_zone.setdefault((frame.camera, zone_id), []).append((frame.t, zone))
+    tracks = []
+    for (camera, zone_id), samples in sorted(by_zone.items()):
+        items = [i for i in checklist.enabled if samples[0][1].purpose in i.evidence.purposes]
+        states = []
+        for (t, zone), nxt in zip(samples, [*samples[1:], None], strict=True):
+            end = nxt[0] if nxt and (nxt[0] - t).total_seconds() <= max_gap_s else t
+            violating = any(i.evidence.violates(zone) for i in items)
+            states.append((t, max(end, t), violating))
+        tracks.append(
+            ZoneTrack(
+                camera, zone_id, states, gaps.get(camera, []), findings.get((camera, zone_id), [])
+            )
+        )
+    return tracks
 
 
 def day_chart(tracks: Sequence[ZoneTrack], opening: datetime, closing: datetime) -> str:
