@@ -17,12 +17,15 @@ from api.auth import Can, Principal, Role, lock_branch, scoped, visible_branches
 from api.errors import PeriodRefused
 from api.schemas import (
     AppealOut,
+    AppealReopenOut,
     AssessmentOut,
+    FindingDetail,
     FindingOut,
     Page,
     PeriodOut,
     Pricing,
     appeal_out,
+    finding_detail,
     finding_out,
 )
 from pipeline.store import models as m
@@ -306,6 +309,44 @@ def assess(
             if row.branch in visible
         ],
     )
+
+
+def detail_of(
+    session: Session, checklist: Checklist, fines: dict[str, FineRule], row: m.Finding
+) -> FindingDetail:
+    """A finding with its fine, its history (reviews, undos and reopenings, appeals and
+    their reopenings) and its branch's time zone: what its page and the API show."""
+    reopened = session.scalars(
+        select(m.AuditEntry)
+        .where(m.AuditEntry.finding_id == row.id, m.AuditEntry.action == "appeal_reopen")
+        .order_by(m.AuditEntry.id)
+    )
+    return finding_detail(
+        row,
+        timezone_of(session, row.branch_id),
+        checklist,
+        pricing(session, checklist, fines, [row])[row.id],
+        [
+            AppealReopenOut(
+                appeal=e.detail.get("appeal"),
+                by=e.actor,
+                at=e.at,
+                reason=e.detail.get("reason", ""),
+                undone=(e.detail.get("undone") or {}).get("status", ""),
+            )
+            for e in reopened
+        ],
+    )
+
+
+def last_decisions(session: Session, ids: list[str]) -> dict[str, m.Review]:
+    """Finding id → its latest review of any kind (a decision, an undo, a reopening)."""
+    out: dict[str, m.Review] = {}
+    for review in session.scalars(
+        select(m.Review).where(m.Review.finding_id.in_(ids)).order_by(m.Review.id)
+    ):
+        out[review.finding_id] = review
+    return out
 
 
 def pricing(

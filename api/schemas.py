@@ -20,6 +20,7 @@ from rules.config import StrictModel
 BRANCH_ID = r"^[A-Za-z0-9_.\-]{1,64}$"
 FINDING_ID = r"^[A-Za-z0-9_\-]{1,32}$"
 ITEM_CODE = r"^[A-Z][A-Z0-9_]{0,63}$"
+CAMERA_ID = r"^[A-Za-z0-9_.\-]{1,64}$"  # camera and zone ids
 
 Status = Literal["pending", "confirmed", "dismissed"]
 
@@ -152,10 +153,19 @@ class Pricing:
     counts_double: str = ""
 
 
+class AppealReopenOut(BaseModel):
+    appeal: int | None
+    by: str
+    at: datetime
+    reason: str
+    undone: str = Field(description="the decision the reopening set aside")
+
+
 class FindingDetail(FindingOut):
     timezone: str = Field(description="the branch's IANA time zone, its wall clock")
     reviews: list[ReviewOut]
     appeals: list[AppealOut]
+    appeal_reopenings: list[AppealReopenOut] = []
 
 
 class ReopenFindingIn(StrictModel):
@@ -295,7 +305,11 @@ def finding_out(
 
 
 def finding_detail(
-    row: m.Finding, timezone: str, checklist: Checklist, pricing: Pricing = Pricing()
+    row: m.Finding,
+    timezone: str,
+    checklist: Checklist,
+    pricing: Pricing = Pricing(),
+    appeal_reopenings: list[AppealReopenOut] = (),
 ) -> FindingDetail:
     return FindingDetail(
         **finding_out(row, timezone, checklist, pricing).model_dump(),
@@ -305,6 +319,7 @@ def finding_detail(
             for r in row.reviews
         ],
         appeals=[appeal_out(a) for a in row.appeals],
+        appeal_reopenings=list(appeal_reopenings),
     )
 
 

@@ -21,14 +21,15 @@ from api.queries import (
     change_status,
     check_of,
     decision_of,
+    detail_of,
     find_findings,
     finding_or_404,
-    pricing,
     reopen_finding,
     timezone_of,
 )
 from api.schemas import (
     BRANCH_ID,
+    CAMERA_ID,
     FINDING_ID,
     ITEM_CODE,
     AppealIn,
@@ -44,7 +45,6 @@ from api.schemas import (
     TimelineOut,
     appeal_out,
     check_out,
-    finding_detail,
 )
 from api.timeline import finding_timeline, moment_clip
 from pipeline.store import models as m
@@ -54,9 +54,6 @@ router = APIRouter(prefix="/api/v1/findings", tags=["findings"])
 FindingId = Annotated[str, PathParam(pattern=FINDING_ID)]
 Reader = Annotated[Principal, require(Can.READ_FINDINGS)]
 DECIDED = {"confirm": "confirmed", "dismiss": "dismissed"}
-
-
-CAMERA_ID = r"^[A-Za-z0-9_.\-]{1,64}$"
 
 
 @router.get("", responses=error_responses(403, 404))
@@ -94,10 +91,7 @@ def get_finding(
     finding_id: FindingId, session: DbSession, settings: AppSettings, principal: Reader
 ) -> FindingDetail:
     row = finding_or_404(session, principal, finding_id)
-    prices = pricing(session, settings.checklist, settings.fines, [row])
-    return finding_detail(
-        row, timezone_of(session, row.branch_id), settings.checklist, prices[row.id]
-    )
+    return detail_of(session, settings.checklist, settings.fines, row)
 
 
 def _evidence(settings: AppSettings, relative: str | None, what: str) -> Path:
@@ -209,12 +203,7 @@ def _result(session: DbSession, settings: AppSettings, row: m.Finding) -> Review
     check = check_of(session, row.branch_id, row.date)
     region = session.get(m.Branch, row.branch_id).region
     return ReviewResult(
-        finding=finding_detail(
-            row,
-            timezone_of(session, row.branch_id),
-            settings.checklist,
-            pricing(session, settings.checklist, settings.fines, [row])[row.id],
-        ),  # fmt: skip
+        finding=detail_of(session, settings.checklist, settings.fines, row),
         check=check_out(check, region, settings.checklist) if check else None,
     )
 
