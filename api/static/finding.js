@@ -26,6 +26,10 @@
   let last = null; // the last decision made here: { id, item_zh, at }, for undo
   let fixable = null; // the finding just confirmed: a fix can be ordered for it at once
   const selected = new Set();
+  const finals = new Map(); // branch|date → the final score last read, for "before → after"
+  const day = (f) => `${f.branch}|${f.date}`;
+  const before = (f) => (finals.has(day(f)) ? finals.get(day(f)) : "–");
+  const scored = (f, check) => { if (check) finals.set(day(f), check.final_score); };
 
   // ---- formatting: every time on the branch's wall clock, labelled with its zone
   function clock(iso, tz, withDate = false) {
@@ -120,7 +124,7 @@
     $("current").hidden = !detail;
     $("empty").hidden = !!detail;
     renderQueue();
-    if (!detail) { video.removeAttribute("src"); return; }
+    if (!detail) { video.removeAttribute("src"); renderActions(); return; }
     const at = inQueue(detail.id);
     if (at >= 0) index = at;
     const query = new URLSearchParams(data.filters).toString();
@@ -131,7 +135,7 @@
     $("f-status").textContent = STATUS[detail.status];
     $("f-status").className = `badge ${detail.status}`;
     $("f-branch").textContent = detail.branch;
-    $("f-time").textContent = `${clock(detail.start, detail.timezone, true)} – ${clock(detail.end, detail.timezone)}`;
+    $("f-time").textContent = `${clock(detail.start, detail.timezone, true).split(" (")[0]} – ${clock(detail.end, detail.timezone)}`;
     $("f-duration").textContent = duration(detail.duration_s);
     $("f-where").textContent = `${detail.cameras.join(", ")} / ${detail.zone}`;
     $("f-confidence").textContent = `${Math.round(detail.confidence * 100)}%`;
@@ -179,6 +183,7 @@
     const q = new URLSearchParams({ branch: f.branch, from: f.date, to: f.date });
     const result = await api("GET", `/api/v1/checks?${q}`);
     const check = result.ok && result.data[0];
+    scored(f, check);
     $("s-final").textContent = check ? check.final_score : "–";
     $("s-provisional").textContent = check ? check.provisional_score : "–";
   }
@@ -212,10 +217,10 @@
 
   function renderActions() {
     $("action-bar").hidden = !data.can_review;
-    if (!data.can_review || !finding) return;
-    const pending = finding.status === "pending";
+    if (!data.can_review) return;
+    const pending = !finding || finding.status === "pending";
     $("confirm").hidden = $("dismiss").hidden = !pending;
-    const decided = lastDecision(finding);
+    const decided = finding && lastDecision(finding);
     $("reopen").hidden = pending || finding.appeals.length > 0 || !decided
       || (decided.reviewer !== data.me.name && data.me.role !== "admin");
     const undo = undoable();
@@ -256,18 +261,19 @@
       return;
     }
     busy = true;
-    const before = $("s-final").textContent;
+    const was = before(f);
     const result = await api("POST", `/api/v1/findings/${f.id}/review`, {
       decision, note: $("note").value, seen_status: f.status,
     });
     busy = false;
     if (result.status === 409) { await afterConflict(f.id); return; }
     if (!result.ok) { say(problem(result), "conflict"); return; }
-    last = { id: f.id, item_zh: f.item_zh, at: Date.now() };
+    last = { id: f.id, item_zh: f.item_zh, branch: f.branch, date: f.date, at: Date.now() };
     fixable = decision === "confirm" ? f : null;
     const check = result.data.check;
+    scored(f, check);
     const verb = decision === "confirm" ? "已确认 Confirmed" : "已驳回 Dismissed";
-    const score = check ? ` · 最终得分 final ${before} → ${check.final_score}` : "";
+    const score = check ? ` · 最终得分 final ${was} → ${check.final_score}` : "";
     if (queue) {
       const at = inQueue(f.id);
       if (at >= 0) { queue.splice(at, 1); total = Math.max(0, total - 1); index = at; }
@@ -284,13 +290,14 @@
 
   async function setBack(kind) {
     const undo = kind === "undo";
-    const id = undo ? last && last.id : finding && finding.id;
-    if (!id || busy) return;
+    const f = undo ? last : finding;
+    if (!f || busy) return;
+    const id = f.id;
     if (undo && !undoable()) { say(`撤销时限已过，请用“重新打开” · The minute to undo has passed: reopen it with a note`, "conflict"); renderActions(); return; }
     const note = $("note").value.trim();
     if (!undo && !note) { say("重新打开需要备注 · A note is required to reopen: say why", "conflict"); $("note").focus(); return; }
     busy = true;
-    const before = $("s-final").textContent;
+    const was = before(f);
     const result = undo
       ? await api("POST", `/api/v1/findings/${id}/undo`)
       : await api("POST", `/api/v1/findings/${id}/reopen`, { note });
@@ -303,9 +310,10 @@
     if (undo) last = null;
     fixable = null;
     await refill();
-    show(result.data.finding);
     const check = result.data.check;
-    const score = check ? ` · 最终得分 final ${before} → ${check.final_score}` : "";
+    scored(f, check);
+    show(result.data.finding);
+    const score = check ? ` · 最终得分 final ${was} → ${check.final_score}` : "";
     say(`${undo ? "已撤销 Undone" : "已重新打开 Reopened"}: ${result.data.finding.item_zh}${score} · 待复核 pending again`, "ok");
   }
 
