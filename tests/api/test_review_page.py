@@ -139,7 +139,8 @@ def test_branch_appeals_and_the_province_grants_in_the_browser(server, page, sho
     branch_page = page.context.browser.new_page(viewport={"width": 1360, "height": 900})
     login(branch_page, base, manager)
     assert branch_page.url == f"{base}/branches/JS-HA-001"
-    assert branch_page.locator("a", has_text="Review").count() == 0  # a branch cannot review
+    # a branch cannot review
+    assert branch_page.get_by_role("link", name="复核 Review", exact=True).count() == 0
     row = branch_page.locator("tr", has=branch_page.locator("summary", has_text="Appeal"))
     row.locator("summary").click()
     row.locator("textarea").fill("大堂经理在客户区引导客户 — guiding a customer")
