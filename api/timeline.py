@@ -99,14 +99,14 @@ def finding_timeline(
             )
         )
     ]
-    for t in tracks:  # silences between samples longer than a sample stands for
-        times = [a for a, _, _ in t.states]
-        for a, b in zip(times, times[1:], strict=False):
-            if (b - a).total_seconds() > max_gap:
+    for t in tracks:  # the window's time no sample of the zone stands for
+        edges = [(lo, lo), *((a, b) for a, b, _ in t.states), (hi, hi)]
+        for (_, seen), (nxt, _) in zip(edges, edges[1:], strict=False):
+            if (nxt - seen).total_seconds() > 0:
                 unknown.append(
                     TimelineSpan(
-                        start=a, end=b, camera=t.camera, zone=t.zone_id,
-                        reason=f"无采样 no sample for {(b - a).total_seconds():.0f} s",
+                        start=seen, end=nxt, camera=t.camera, zone=t.zone_id,
+                        reason=f"无采样 no sample for {(nxt - seen).total_seconds():.0f} s",
                     )
                 )  # fmt: skip
     try:
