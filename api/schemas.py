@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Annotated, Generic, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, Field
 
 from pipeline.store import models as m
 from rules.assessment import AssessmentRow
@@ -33,6 +33,18 @@ def _iso_date(text: object) -> object:
 
 
 IsoDate = Annotated[date, BeforeValidator(_iso_date)]
+
+ISO_MOMENT = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?(Z|[+-][0-9]{2}:[0-9]{2})$"
+
+
+def _iso_moment(text: object) -> object:
+    """An ISO time with its offset only: pydantic also reads a number as a Unix time."""
+    if not (isinstance(text, str) and re.fullmatch(ISO_MOMENT, text)):
+        raise ValueError("must be an ISO 8601 time with its offset, e.g. 2026-11-02T09:31:05+08:00")
+    return text
+
+
+IsoMoment = Annotated[AwareDatetime, BeforeValidator(_iso_moment)]
 
 
 def _printable(text: str) -> str:

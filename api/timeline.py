@@ -136,13 +136,13 @@ def finding_timeline(
 
 def moment_clip(session: Session, settings: AppState, row: m.Finding, at: datetime) -> str:
     """The path, under the evidence root, of a clip around `at`, drawn now from the
-    branch's recordings if not drawn before. 422 outside the timeline's window; 404, with
+    branch's recordings if not drawn before. 404 outside the timeline's window, and, with
     the reason, when the recordings cannot be reached from this server."""
     lo, hi = window_of(row)
     if not lo <= at <= hi:
         raise HTTPException(
-            422,
-            f"at {at.isoformat()} is outside this finding's timeline "
+            404,
+            f"no moment {at.isoformat()} in this finding's timeline "
             f"({lo.isoformat()} to {hi.isoformat()})",
         )
     branch = session.get(m.Branch, row.branch_id)

@@ -9,7 +9,6 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query
 from fastapi import Path as PathParam
 from fastapi.responses import FileResponse
-from pydantic import AwareDatetime
 
 from api.auth import Can, Principal, lock_branch, require
 from api.deps import AppSettings, DbSession
@@ -31,12 +30,14 @@ from api.schemas import (
     BRANCH_ID,
     CAMERA_ID,
     FINDING_ID,
+    ISO_MOMENT,
     ITEM_CODE,
     AppealIn,
     AppealOut,
     FindingDetail,
     FindingOut,
     IsoDate,
+    IsoMoment,
     Page,
     ReopenFindingIn,
     ReviewIn,
@@ -119,10 +120,11 @@ def clip(
     settings: AppSettings,
     principal: Reader,
     at: Annotated[
-        AwareDatetime | None,
+        IsoMoment | None,
         Query(
+            json_schema_extra={"pattern": ISO_MOMENT},
             description="a moment of the finding's timeline: a short clip around it, drawn "
-            "from the recordings on first request and kept in the evidence store"
+            "from the recordings on first request and kept in the evidence store",
         ),
     ] = None,
 ):

@@ -161,9 +161,11 @@ def test_a_moment_is_refused_clearly_when_the_recordings_are_out_of_reach(api):
     outside = api.get(
         "admin", f"/api/v1/findings/{fid}/clip", params={"at": "2026-11-02T12:00:00Z"}
     )
-    assert outside.status_code == 422 and "outside this finding's timeline" in outside.text
+    assert outside.status_code == 404 and "in this finding's timeline" in outside.text
     naive = api.get("admin", f"/api/v1/findings/{fid}/clip", params={"at": "2026-11-02T01:46:00"})
     assert naive.status_code == 422
+    number = api.get("admin", f"/api/v1/findings/{fid}/clip", params={"at": "0.5"})
+    assert number.status_code == 422  # not read as a Unix time
 
 
 def test_the_lists_filter_by_camera_zone_confidence_dates_and_reviewer(api):

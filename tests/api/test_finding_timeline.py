@@ -112,7 +112,7 @@ def test_a_moment_outside_the_clip_is_drawn_from_the_recordings_and_kept(night):
                   headers={"Range": "bytes=0-99"})  # fmt: skip
     assert ranged.status_code == 206 and len(ranged.content) == 100
     late = _get(client, tokens["supervisor"], url, params={"at": at(3600).isoformat()})
-    assert late.status_code == 422
+    assert late.status_code == 404 and "no moment" in late.json()["detail"]
     hidden = _get(client, tokens["other_branch"], url, params={"at": moment})
     assert hidden.status_code == 404 and "no finding" in hidden.json()["detail"]
 
