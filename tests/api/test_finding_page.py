@@ -103,7 +103,7 @@ def test_a_branch_manager_opens_a_finding_and_sees_who_confirmed_it(site, page):
     history = _text(page, "#history")
     assert "确认违规 Confirmed" in history and "seen on the clip" in history
     assert "(Asia/Shanghai)" in history  # on the branch's clock, labelled
-    assert _text(page, "#f-time").startswith("2026-11-03 11:20:00 (Asia/Shanghai)")
+    assert _text(page, "#f-time") == "2026-11-03 11:20:00 – 11:35:00 (Asia/Shanghai)"
     assert not page.is_visible("#action-bar")  # a branch reads; it does not review
     assert _text(page, "#f-fine").startswith("400 元 yuan")  # Policy B: 2 points × 200
     _shot(page, "branch_manager_finding_1366x900")
