@@ -153,6 +153,13 @@ def test_branch_appeals_and_the_province_grants_in_the_browser(server, page, sho
     login(page, base, province)
     assert page.url == f"{base}/appeals"  # the province's page is the appeals to decide
     assert "guiding a customer" in page.text_content(".appeal-card blockquote")
+    page.wait_for_function("() => document.querySelector('.appeal-card video').readyState >= 1")
+    clip = page.locator(".appeal-card video").bounding_box()
+    aspect = page.evaluate(
+        "() => { const v = document.querySelector('.appeal-card video'); "
+        "return v.videoWidth / v.videoHeight; }"
+    )
+    assert clip["width"] >= 480 and abs(clip["width"] / clip["height"] - aspect) < 0.05
     shots(page, "appeals_pending")
     before = api_get(
         base, supervisor, "/api/v1/checks?branch=JS-HA-001&from=2026-11-03&to=2026-11-03"
