@@ -34,8 +34,9 @@ def window_of(row: m.Finding) -> tuple[datetime, datetime]:
 
 
 def _judged_on(row: m.Finding, zone_id: str, purpose: str) -> bool:
-    """A finding names its zone, or, judged over all zones of a purpose, the purpose."""
-    return row.zone in (zone_id, purpose)
+    """A finding names its zone, or, judged over all zones of a purpose, the purpose; a
+    camera's finding (missing footage) names the camera: all its zones are shown."""
+    return row.zone in (zone_id, purpose) or row.zone in row.cameras
 
 
 def finding_timeline(
@@ -99,6 +100,11 @@ def finding_timeline(
             )
         )
     ]
+    if not tracks:  # nothing stored of the zone: the whole window is unknown
+        unknown += [
+            TimelineSpan(start=lo, end=hi, camera=str(c), reason="无存储的采样 no stored samples")
+            for c in row.cameras
+        ]
     for t in tracks:  # the window's time no sample of the zone stands for
         edges = [(lo, lo), *((a, b) for a, b, _ in t.states), (hi, hi)]
         for (_, seen), (nxt, _) in zip(edges, edges[1:], strict=False):

@@ -153,6 +153,10 @@ def test_a_moment_is_refused_clearly_when_the_recordings_are_out_of_reach(api):
     detail = api.get("admin", f"/api/v1/findings/{fid}").json()
     timeline = api.get("admin", f"/api/v1/findings/{fid}/timeline").json()
     assert timeline["samples"] == [] and timeline["clip"][0]["offset_s"] == 0
+    (unknown,) = timeline["unknown"]  # nothing stored: unknown, never "as it should be"
+    assert (unknown["start"], unknown["end"], unknown["camera"]) == (
+        timeline["start"], timeline["end"], "counter-1"
+    )  # fmt: skip
     assert timeline["start"] < detail["start"] < detail["end"] < timeline["end"]
     middle = detail["start"].replace("09:40", "09:46").replace("01:40", "01:46")
     refused = api.get("admin", f"/api/v1/findings/{fid}/clip", params={"at": middle})
