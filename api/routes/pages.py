@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, FastAPI, Form, HTTPException, Query, Request
 from fastapi import Path as PathParam
@@ -375,10 +376,16 @@ def branch_page(
             .order_by(m.Finding.start.desc())
         ).all()
         prices = pricing(session, settings.checklist, settings.fines, list(found))
+        last = last_decisions(session, [f.id for f in found])
+        tz = ZoneInfo(branch.timezone)
         findings = [
             (
                 finding_out(f, branch.timezone, settings.checklist, prices[f.id]),
                 f.appeals[-1] if f.appeals else None,
+                f"{last[f.id].reviewer} · {last[f.id].at.astimezone(tz):%m-%d %H:%M} "
+                f"({branch.timezone})"
+                if f.id in last
+                else "",
             )
             for f in found
         ]

@@ -97,6 +97,7 @@ def test_a_branch_manager_opens_a_finding_and_sees_who_confirmed_it(site, page):
     login(page, base, tokens["bo"])
     assert page.url == f"{base}/branches/JS-HA-001"
     row = page.locator("tr", has=page.locator("text=大堂经理"))
+    assert "night-supervisor · " in row.locator(".decided").text_content()  # who decided
     row.locator("a", has_text="大堂经理").click()
     page.wait_for_url(f"{base}/findings/*")
     _wait_text(page, "#history", "night-supervisor")
