@@ -178,6 +178,7 @@
   });
   video.addEventListener("ratechange", () => { $("clip-rate").textContent = `${video.playbackRate}×`; });
   video.addEventListener("timeupdate", drawCursor);
+  video.addEventListener("seeked", drawCursor);
 
   async function loadScore(f) {
     const q = new URLSearchParams({ branch: f.branch, from: f.date, to: f.date });

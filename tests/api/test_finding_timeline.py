@@ -142,8 +142,10 @@ def test_scrubbing_the_timeline_seeks_the_clip_and_fetches_a_moment(night):
         page.wait_for_function(
             "(s) => Math.abs(document.getElementById('clip').currentTime - s) < 0.25", arg=expected
         )
-        cursor = float(page.get_attribute("#tl-cursor", "x1"))
-        assert abs(cursor - float(circle.get_attribute("cx"))) < 3  # the cursor follows
+        page.wait_for_function(  # the cursor follows, once the seek is done
+            "(x) => Math.abs(document.getElementById('tl-cursor').getAttribute('x1') - x) < 3",
+            arg=float(circle.get_attribute("cx")),
+        )
         page.screenshot(path=str(shots / "timeline_seek_1366x900.png"))
         # a moment the clip leaves out: a clip of it is fetched and played
         later = min(times, key=lambda t: abs(_t(t) - at(100)))  # 09:01:40
