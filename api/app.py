@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -22,6 +23,7 @@ from api.routes import (
     pages,
     rectifications,
 )
+from detectors.registry import load_detector
 from pipeline.report.webfont import FOLDER as FONTS
 from pipeline.store.db import Database
 from rules.checklist import load_checklist
@@ -58,6 +60,7 @@ def create_app(
         evidence_root=Path(evidence_root).resolve(),
         checklist=load_checklist(checklist),
         fines=load_policy("B").fines,
+        detector=cache(load_detector),
     )
     for module in (branches, checks, findings, appeals, rectifications, assessments):
         app.include_router(module.router, responses=errors.error_responses(401))

@@ -3,25 +3,30 @@ routes and the pages both serve, and the one way a finding's status changes."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable
-from datetime import UTC, date, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from functools import cache
 
 import pandas as pd
 from fastapi import HTTPException
-from sqlalchemy import func, select, update
+from sqlalchemy import String, cast, func, select, update
 from sqlalchemy.orm import Session
 
-from api.auth import Can, Principal, lock_branch, scoped, visible_branches
+from api.auth import Can, Principal, Role, lock_branch, scoped, visible_branches
 from api.errors import PeriodRefused
 from api.schemas import (
     AppealOut,
+    AppealReopenOut,
     AssessmentOut,
+    FindingDetail,
     FindingOut,
     Page,
     PeriodOut,
     Pricing,
     appeal_out,
+    finding_detail,
     finding_out,
 )
 from pipeline.site import site_zones
@@ -97,6 +102,66 @@ def change_status(
     recompute_scores(session, finding.branch_id, finding.date, checklist)
 
 
+#: the reviews that decide a finding; "undo" and "reopen" reviews set it back to pending
+DECISIONS = ("confirm", "dismiss")
+#: how long after a decision its reviewer may undo it without a note
+UNDO_S = 60.0
+
+
+def reopen_finding(
+    session: Session,
+    principal: Principal,
+    finding: m.Finding,
+    note: str,
+    checklist: Checklist,
+    undo: bool = False,
+) -> None:
+    """Set a decided finding back to pending, on the record (a review of kind "undo" or
+    "reopen", and the audit log), and rescore. Allowed to the reviewer who decided it, or
+    an admin (reopen only); an undo only within UNDO_S of the decision. Once the branch
+    has appealed, the appeal decides: 409."""
+    kind = "undo" if undo else "reopen"
+    lock_branch(session, finding.branch_id)
+    session.refresh(finding)
+    entry = appeal_of(session, finding.id)
+    if entry is not None:
+        raise HTTPException(
+            409, f"the branch has appealed this finding (appeal {entry.id}, {entry.status}); "
+            "the appeal, not a reopening, decides it now",
+        )  # fmt: skip
+    last = finding.reviews[-1] if finding.reviews else None
+    if finding.status == "pending" or last is None or last.decision not in DECISIONS:
+        raise HTTPException(409, f"finding {finding.id} is {finding.status}: no decision to {kind}")
+    if last.reviewer != principal.name and (undo or principal.role is not Role.ADMIN):
+        raise HTTPException(
+            403, f"{last.reviewer} decided this finding ({last.decision} at "
+            f"{last.at:%Y-%m-%d %H:%M:%S} UTC); only they{'' if undo else ' or an admin'} "
+            f"may {kind} it",
+        )  # fmt: skip
+    now = datetime.now(UTC)
+    if undo and now - last.at > timedelta(seconds=UNDO_S):
+        raise HTTPException(
+            409, f"the decision of {last.at:%H:%M:%S} UTC is over {UNDO_S:g} s old: reopen it "
+            "with a note instead",
+        )  # fmt: skip
+    change_status(session, finding, finding.status, "pending", checklist)
+    session.add(
+        m.Review(finding_id=finding.id, decision=kind, note=note, reviewer=principal.name, at=now)
+    )
+    audit(
+        session,
+        principal,
+        f"review_{kind}",
+        finding.id,
+        undone=last.decision,
+        decided_by=last.reviewer,
+        decided_at=last.at.isoformat(),
+        note=note,
+    )
+    session.flush()
+    session.refresh(finding)
+
+
 def appeal_of(session: Session, finding_id: str) -> m.Appeal | None:
     """The finding's latest appeal, read afresh (call with the branch locked)."""
     return session.scalars(
@@ -112,34 +177,70 @@ def check_of(session: Session, branch_id: str, day) -> m.CheckScore | None:
     return session.get(m.CheckScore, (branch_id, day))
 
 
+@dataclass(frozen=True)
+class FindingFilter:
+    """What the finding lists filter on (the JSON list, the queue, the reviewed list);
+    each field None means all. `decided`: confirmed or dismissed only, when no status is
+    given; `reviewer`: findings someone confirmed or dismissed."""
+
+    branch: str | None = None
+    day: date | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    item: str | None = None
+    status: str | None = None
+    camera: str | None = None
+    zone: str | None = None
+    min_confidence: float | None = None
+    reviewer: str | None = None
+    decided: bool = False
+
+
 def find_findings(
     session: Session,
     checklist: Checklist,
     fines: dict[str, FineRule],
     principal: Principal,
-    branch: str | None = None,
-    day: date | None = None,
-    item: str | None = None,
-    status: str | None = None,
+    where: FindingFilter = FindingFilter(),
     page: int = 1,
     per_page: int = 50,
+    newest_first: bool = False,
 ) -> Page[FindingOut]:
-    """The caller's findings matching the filters, oldest first, one page of them."""
+    """The caller's findings matching the filter, oldest first (a reviewer works through a
+    night in the order it happened) or newest first, one page of them."""
     stmt = scoped(
         select(m.Finding, m.Branch.timezone).join(m.Branch), principal, m.Finding.branch_id
     )
-    if branch is not None:
-        branch_or_404(session, principal, branch)
-        stmt = stmt.where(m.Finding.branch_id == branch)
-    if day is not None:
-        stmt = stmt.where(m.Finding.date == day)
-    if item is not None:
-        stmt = stmt.where(m.Finding.item == item)
-    if status is not None:
-        stmt = stmt.where(m.Finding.status == status)
+    if where.branch is not None:
+        branch_or_404(session, principal, where.branch)
+        stmt = stmt.where(m.Finding.branch_id == where.branch)
+    conditions = {
+        "day": lambda v: m.Finding.date == v,
+        "date_from": lambda v: m.Finding.date >= v,
+        "date_to": lambda v: m.Finding.date <= v,
+        "item": lambda v: m.Finding.item == v,
+        "status": lambda v: m.Finding.status == v,
+        "zone": lambda v: m.Finding.zone == v,
+        "min_confidence": lambda v: m.Finding.confidence >= v,
+        # the list as stored JSON text: portable across SQLite and PostgreSQL
+        "camera": lambda v: cast(m.Finding.cameras, String).contains(
+            json.dumps(v), autoescape=True
+        ),
+        "reviewer": lambda v: m.Finding.reviews.any(
+            (m.Review.reviewer == v) & m.Review.decision.in_(DECISIONS)
+        ),
+    }
+    for name, condition in conditions.items():
+        if (value := getattr(where, name)) is not None:
+            stmt = stmt.where(condition(value))
+    if where.decided and where.status is None:
+        stmt = stmt.where(m.Finding.status.in_(("confirmed", "dismissed")))
     total = session.scalar(select(func.count()).select_from(stmt.subquery()))
+    order = (
+        (m.Finding.start.desc(), m.Finding.id) if newest_first else (m.Finding.start, m.Finding.id)
+    )
     rows = session.execute(
-        stmt.order_by(m.Finding.start, m.Finding.id).offset((page - 1) * per_page).limit(per_page)
+        stmt.order_by(*order).offset((page - 1) * per_page).limit(per_page)
     ).all()
     prices = pricing(session, checklist, fines, [f for f, _ in rows])
     return Page[FindingOut](
@@ -242,6 +343,44 @@ def zone_labels(session: Session, findings: Iterable[FindingOut]) -> dict[str, s
             branch = session.get(m.Branch, f.branch)
             zones[f.branch] = site_zones(branch.site_path if branch else "")
         out[f.id] = finding_zone(zones[f.branch], f.cameras, f.zone)
+    return out
+
+
+def detail_of(
+    session: Session, checklist: Checklist, fines: dict[str, FineRule], row: m.Finding
+) -> FindingDetail:
+    """A finding with its fine, its history (reviews, undos and reopenings, appeals and
+    their reopenings) and its branch's time zone: what its page and the API show."""
+    reopened = session.scalars(
+        select(m.AuditEntry)
+        .where(m.AuditEntry.finding_id == row.id, m.AuditEntry.action == "appeal_reopen")
+        .order_by(m.AuditEntry.id)
+    )
+    return finding_detail(
+        row,
+        timezone_of(session, row.branch_id),
+        checklist,
+        pricing(session, checklist, fines, [row])[row.id],
+        [
+            AppealReopenOut(
+                appeal=e.detail.get("appeal"),
+                by=e.actor,
+                at=e.at,
+                reason=e.detail.get("reason", ""),
+                undone=(e.detail.get("undone") or {}).get("status", ""),
+            )
+            for e in reopened
+        ],
+    )
+
+
+def last_decisions(session: Session, ids: list[str]) -> dict[str, m.Review]:
+    """Finding id → its latest review of any kind (a decision, an undo, a reopening)."""
+    out: dict[str, m.Review] = {}
+    for review in session.scalars(
+        select(m.Review).where(m.Review.finding_id.in_(ids)).order_by(m.Review.id)
+    ):
+        out[review.finding_id] = review
     return out
 
 

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Annotated, Generic, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, Field
 
 from pipeline.store import models as m
 from rules.assessment import AssessmentRow
@@ -21,6 +21,7 @@ from rules.wording import duration_text
 BRANCH_ID = r"^[A-Za-z0-9_.\-]{1,64}$"
 FINDING_ID = r"^[A-Za-z0-9_\-]{1,32}$"
 ITEM_CODE = r"^[A-Z][A-Z0-9_]{0,63}$"
+CAMERA_ID = r"^[A-Za-z0-9_.\-]{1,64}$"  # camera and zone ids
 
 Status = Literal["pending", "confirmed", "dismissed"]
 
@@ -33,6 +34,18 @@ def _iso_date(text: object) -> object:
 
 
 IsoDate = Annotated[date, BeforeValidator(_iso_date)]
+
+ISO_MOMENT = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?(Z|[+-][0-9]{2}:[0-9]{2})$"
+
+
+def _iso_moment(text: object) -> object:
+    """An ISO time with its offset only: pydantic also reads a number as a Unix time."""
+    if not (isinstance(text, str) and re.fullmatch(ISO_MOMENT, text)):
+        raise ValueError("must be an ISO 8601 time with its offset, e.g. 2026-11-02T09:31:05+08:00")
+    return text
+
+
+IsoMoment = Annotated[AwareDatetime, BeforeValidator(_iso_moment)]
 
 
 def _printable(text: str) -> str:
@@ -90,7 +103,10 @@ class CheckOut(BaseModel):
 
 
 class ReviewOut(BaseModel):
-    decision: str
+    decision: Literal["confirm", "dismiss", "undo", "reopen"] = Field(
+        description="confirm or dismiss: a decision; undo (by its reviewer within a minute) "
+        "or reopen (by its reviewer or an admin, with a note): it was set back to pending"
+    )
     note: str
     reviewer: str
     at: datetime
@@ -128,6 +144,11 @@ class FindingOut(BaseModel):
     detector_version: str
     clip_url: str | None
     keyframe_url: str | None
+    points: float = Field(
+        0.0,
+        description="the item's deduction this finding puts at stake, doubled under an "
+        "open rectification order (before the item's cap)",
+    )
     fine_yuan: float | None = Field(
         None, description="Policy B's fine of a confirmed finding (rules/fines.py); none else"
     )
@@ -146,9 +167,23 @@ class Pricing:
     counts_double: str = ""
 
 
+class AppealReopenOut(BaseModel):
+    appeal: int | None
+    by: str
+    at: datetime
+    reason: str
+    undone: str = Field(description="the decision the reopening set aside")
+
+
 class FindingDetail(FindingOut):
+    timezone: str = Field(description="the branch's IANA time zone, its wall clock")
     reviews: list[ReviewOut]
     appeals: list[AppealOut]
+    appeal_reopenings: list[AppealReopenOut] = []
+
+
+class ReopenFindingIn(StrictModel):
+    note: Reason = Field(description="why the decision is set aside, for the record")
 
 
 T = TypeVar("T")
@@ -248,6 +283,14 @@ def appeal_out(row: m.Appeal) -> AppealOut:
     )
 
 
+def _points(checklist: Checklist, code: str, pricing: Pricing) -> float:
+    try:
+        deduction = checklist.item(code).deduction
+    except KeyError:
+        return 0.0
+    return deduction * (checklist.repeat_factor if pricing.counts_double else 1.0)
+
+
 def finding_out(
     row: m.Finding, timezone: str, checklist: Checklist, pricing: Pricing = Pricing()
 ) -> FindingOut:
@@ -276,6 +319,7 @@ def finding_out(
         detector_version=row.detector_version,
         clip_url=f"{base}/clip" if row.clip else None,
         keyframe_url=f"{base}/keyframe" if row.keyframe else None,
+        points=_points(checklist, row.item, pricing),
         fine_yuan=pricing.fine_yuan,
         fine_rule=pricing.fine_rule,
         counts_double=pricing.counts_double,
@@ -283,13 +327,61 @@ def finding_out(
 
 
 def finding_detail(
-    row: m.Finding, timezone: str, checklist: Checklist, pricing: Pricing = Pricing()
+    row: m.Finding,
+    timezone: str,
+    checklist: Checklist,
+    pricing: Pricing = Pricing(),
+    appeal_reopenings: list[AppealReopenOut] = (),
 ) -> FindingDetail:
     return FindingDetail(
         **finding_out(row, timezone, checklist, pricing).model_dump(),
+        timezone=timezone,
         reviews=[
             ReviewOut(decision=r.decision, note=r.note, reviewer=r.reviewer, at=r.at)
             for r in row.reviews
         ],
         appeals=[appeal_out(a) for a in row.appeals],
+        appeal_reopenings=list(appeal_reopenings),
     )
+
+
+class TimelineSample(BaseModel):
+    t: datetime
+    camera: str
+    zone: str
+    violating: bool = Field(description="the sample shows the finding's item violated")
+    persons: int
+    present: bool
+    phone: bool
+    clutter: float
+
+
+class TimelineSpan(BaseModel):
+    start: datetime
+    end: datetime
+    camera: str
+    zone: str = ""
+    violating: bool = False
+    reason: str = ""
+
+
+class ClipSpan(BaseModel):
+    start: datetime
+    end: datetime
+    offset_s: float = Field(description="the clip's time at which this span begins")
+
+
+class TimelineOut(BaseModel):
+    finding: str
+    timezone: str
+    start: datetime = Field(description="the window shown: the finding with time around it")
+    end: datetime
+    zones: list[str] = Field(description="camera/zone pairs the finding was judged on")
+    samples: list[TimelineSample]
+    states: list[TimelineSpan] = Field(
+        description="each sample's state held until the next one, at most max_gap_s"
+    )
+    unknown: list[TimelineSpan] = Field(
+        description="time no sample covers: coverage gaps with their reasons, and silences"
+    )
+    clip: list[ClipSpan] = Field(description="the wall-clock spans the evidence clip shows")

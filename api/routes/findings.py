@@ -14,33 +14,40 @@ from api.auth import Can, Principal, lock_branch, require
 from api.deps import AppSettings, DbSession
 from api.errors import BYTE_RANGES, error_responses
 from api.queries import (
+    FindingFilter,
     appeal_of,
     audit,
     change_status,
     check_of,
     decision_of,
+    detail_of,
     find_findings,
     finding_or_404,
-    pricing,
+    reopen_finding,
     timezone_of,
 )
 from api.schemas import (
     BRANCH_ID,
+    CAMERA_ID,
     FINDING_ID,
+    ISO_MOMENT,
     ITEM_CODE,
     AppealIn,
     AppealOut,
     FindingDetail,
     FindingOut,
     IsoDate,
+    IsoMoment,
     Page,
+    ReopenFindingIn,
     ReviewIn,
     ReviewResult,
     Status,
+    TimelineOut,
     appeal_out,
     check_out,
-    finding_detail,
 )
+from api.timeline import finding_timeline, moment_clip
 from pipeline.store import models as m
 
 router = APIRouter(prefix="/api/v1/findings", tags=["findings"])
@@ -57,23 +64,26 @@ def list_findings(
     principal: Reader,
     branch: Annotated[str | None, Query(pattern=BRANCH_ID)] = None,
     day: Annotated[IsoDate | None, Query(alias="date")] = None,
+    date_from: Annotated[IsoDate | None, Query(alias="from")] = None,
+    date_to: Annotated[IsoDate | None, Query(alias="to")] = None,
     item: Annotated[str | None, Query(pattern=ITEM_CODE)] = None,
     status: Status | None = None,
+    camera: Annotated[str | None, Query(pattern=CAMERA_ID)] = None,
+    zone: Annotated[str | None, Query(pattern=CAMERA_ID)] = None,
+    min_confidence: Annotated[float | None, Query(ge=0, le=1)] = None,
+    reviewer: Annotated[
+        str | None, Query(min_length=1, max_length=128, pattern=r"^[^\x00]+$")
+    ] = None,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     per_page: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> Page[FindingOut]:
-    """Oldest first, so a reviewer works through a night in the order it happened."""
+    """Oldest first, so a reviewer works through a night in the order it happened;
+    `reviewer`: the findings that person confirmed or dismissed."""
+    where = FindingFilter(
+        branch, day, date_from, date_to, item, status, camera, zone, min_confidence, reviewer
+    )
     return find_findings(
-        session,
-        settings.checklist,
-        settings.fines,
-        principal,
-        branch,
-        day,
-        item,
-        status,
-        page,
-        per_page,
+        session, settings.checklist, settings.fines, principal, where, page, per_page
     )
 
 
@@ -82,10 +92,7 @@ def get_finding(
     finding_id: FindingId, session: DbSession, settings: AppSettings, principal: Reader
 ) -> FindingDetail:
     row = finding_or_404(session, principal, finding_id)
-    prices = pricing(session, settings.checklist, settings.fines, [row])
-    return finding_detail(
-        row, timezone_of(session, row.branch_id), settings.checklist, prices[row.id]
-    )
+    return detail_of(session, settings.checklist, settings.fines, row)
 
 
 def _evidence(settings: AppSettings, relative: str | None, what: str) -> Path:
@@ -107,10 +114,35 @@ def _evidence(settings: AppSettings, relative: str | None, what: str) -> Path:
     response_class=FileResponse,
     responses={200: {"content": {"video/mp4": {}}}, **BYTE_RANGES, **error_responses(403, 404)},
 )
-def clip(finding_id: FindingId, session: DbSession, settings: AppSettings, principal: Reader):
-    """The evidence clip; byte ranges are honoured so a browser can seek in it."""
+def clip(
+    finding_id: FindingId,
+    session: DbSession,
+    settings: AppSettings,
+    principal: Reader,
+    at: Annotated[
+        IsoMoment | None,
+        Query(
+            json_schema_extra={"pattern": ISO_MOMENT},
+            description="a moment of the finding's timeline: a short clip around it, drawn "
+            "from the recordings on first request and kept in the evidence store",
+        ),
+    ] = None,
+):
+    """The evidence clip, or with `at` a clip of that moment (404 when this server cannot
+    reach the branch's recordings); byte ranges are honoured so a browser can seek."""
     row = finding_or_404(session, principal, finding_id)
-    return FileResponse(_evidence(settings, row.clip, "clip"), media_type="video/mp4")
+    relative = row.clip if at is None else moment_clip(session, settings, row, at)
+    return FileResponse(_evidence(settings, relative, "clip"), media_type="video/mp4")
+
+
+@router.get("/{finding_id}/timeline", responses=error_responses(403, 404))
+def timeline(
+    finding_id: FindingId, session: DbSession, settings: AppSettings, principal: Reader
+) -> TimelineOut:
+    """The zone's stored samples and states around the finding, the time nobody could
+    see (unknown, never absent), and the wall-clock spans the evidence clip shows."""
+    row = finding_or_404(session, principal, finding_id)
+    return finding_timeline(session, row, timezone_of(session, row.branch_id), settings.checklist)
 
 
 @router.get(
@@ -165,18 +197,54 @@ def review(
     audit(session, principal, "review", row.id, decision=body.decision, note=body.note)
     session.flush()
     session.refresh(row)
-    tz = timezone_of(session, row.branch_id)
+    return _result(session, settings, row)
+
+
+def _result(session: DbSession, settings: AppSettings, row: m.Finding) -> ReviewResult:
+    """The finding as it is now, and its branch-day's scores after the change."""
     check = check_of(session, row.branch_id, row.date)
     region = session.get(m.Branch, row.branch_id).region
     return ReviewResult(
-        finding=finding_detail(
-            row,
-            tz,
-            settings.checklist,
-            pricing(session, settings.checklist, settings.fines, [row])[row.id],
-        ),  # fmt: skip
+        finding=detail_of(session, settings.checklist, settings.fines, row),
         check=check_out(check, region, settings.checklist) if check else None,
     )
+
+
+@router.post(
+    "/{finding_id}/undo",
+    responses=error_responses(
+        403, 404, conflict="not decided, decided over a minute ago, or under appeal"
+    ),
+)
+def undo(
+    finding_id: FindingId,
+    session: DbSession,
+    settings: AppSettings,
+    principal: Annotated[Principal, require(Can.REVIEW)],
+) -> ReviewResult:
+    """Take back one's own confirm or dismiss within a minute of it: the finding is pending
+    again, the branch-day rescored, and the undo is in its history and the audit log."""
+    row = finding_or_404(session, principal, finding_id)
+    reopen_finding(session, principal, row, "", settings.checklist, undo=True)
+    return _result(session, settings, row)
+
+
+@router.post(
+    "/{finding_id}/reopen",
+    responses=error_responses(403, 404, 413, conflict="not decided, or under appeal"),
+)
+def reopen(
+    finding_id: FindingId,
+    body: ReopenFindingIn,
+    session: DbSession,
+    settings: AppSettings,
+    principal: Annotated[Principal, require(Can.REVIEW)],
+) -> ReviewResult:
+    """Set a confirmed or dismissed finding back to pending, with a note, for its reviewer
+    or an admin; refused (409) once the branch has appealed: the appeal decides then."""
+    row = finding_or_404(session, principal, finding_id)
+    reopen_finding(session, principal, row, body.note, settings.checklist)
+    return _result(session, settings, row)
 
 
 @router.post(

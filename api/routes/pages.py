@@ -7,10 +7,12 @@ page asked for without one redirects to the login.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import quote, urlsplit
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, FastAPI, Form, HTTPException, Query, Request
 from fastapi import Path as PathParam
@@ -47,15 +49,20 @@ from api.login import (
     retry_after,
 )
 from api.queries import (
+    UNDO_S,
+    FindingFilter,
     assess,
     branch_or_404,
+    detail_of,
     find_appeals,
     find_findings,
+    finding_or_404,
+    last_decisions,
     pricing,
     zone_labels,
 )
 from api.routes.assessments import PeriodLabel, PolicyName
-from api.schemas import BRANCH_ID, ITEM_CODE, check_out, finding_out
+from api.schemas import BRANCH_ID, CAMERA_ID, FINDING_ID, ITEM_CODE, check_out, finding_out
 from pipeline.report.notice import NoticeError, build_notice, render_notice
 from pipeline.store import models as m
 from rules.assessment import OUTCOME_NAMES
@@ -89,6 +96,7 @@ def _page(request: Request, name: str, principal: Principal | None, **context):
         if principal.can(Can.READ_SCORES):
             nav.append(("/branches", "网点 Branches"))
         if principal.can(Can.READ_FINDINGS):
+            nav.append(("/reviewed", "已复核 Reviewed"))
             nav.append(("/appeals", "申诉 Appeals"))
         nav += [("/assessments", "考核 Assessments"), ("/docs", "API")]
     return templates.TemplateResponse(
@@ -176,43 +184,149 @@ def home(principal: Viewer):
     return RedirectResponse("/assessments", status_code=303)
 
 
+DAY = r"^(\d{4}-\d{2}-\d{2})?$"
+NAME = r"^[^\x00]{0,128}$"
+
+
+def _day(text: str, name: str) -> date | None:
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        raise HTTPException(422, f"{name} {text}: not a calendar date") from None
+
+
+@dataclass(frozen=True)
+class PageFilters:
+    """The filter form's fields as sent (an empty field means "all"), and the query-layer
+    filter they make."""
+
+    form: dict[str, str]
+    where: FindingFilter
+
+
+def page_filters(
+    branch: Annotated[str, Query(pattern="^$|" + BRANCH_ID)] = "",
+    day: Annotated[str, Query(alias="date", pattern=DAY)] = "",
+    date_from: Annotated[str, Query(alias="from", pattern=DAY)] = "",
+    date_to: Annotated[str, Query(alias="to", pattern=DAY)] = "",
+    item: Annotated[str, Query(pattern="^$|" + ITEM_CODE)] = "",
+    status: Annotated[str, Query(pattern="^(|pending|confirmed|dismissed)$")] = "",
+    camera: Annotated[str, Query(pattern="^$|" + CAMERA_ID)] = "",
+    zone: Annotated[str, Query(pattern="^$|" + CAMERA_ID)] = "",
+    min_confidence: Annotated[str, Query(pattern=r"^(|0(\.\d{1,4})?|1(\.0{1,4})?)$")] = "",
+    reviewer: Annotated[str, Query(pattern=NAME)] = "",
+) -> PageFilters:
+    form = {
+        "branch": branch, "date": day, "from": date_from, "to": date_to, "item": item,
+        "status": status, "camera": camera, "zone": zone, "min_confidence": min_confidence,
+        "reviewer": reviewer.strip(),
+    }  # fmt: skip
+    where = FindingFilter(
+        branch=branch or None,
+        day=_day(day, "date"),
+        date_from=_day(date_from, "from"),
+        date_to=_day(date_to, "to"),
+        item=item or None,
+        status=status or None,
+        camera=camera or None,
+        zone=zone or None,
+        min_confidence=float(min_confidence) if min_confidence else None,
+        reviewer=reviewer.strip() or None,
+    )
+    return PageFilters(form, where)
+
+
+Filters = Annotated[PageFilters, Depends(page_filters)]
+
+
+def _finding_page(
+    request: Request,
+    session: DbSession,
+    settings: AppSettings,
+    principal: Principal,
+    filters: PageFilters,
+    row: m.Finding | None,
+):
+    """The finding page: the finding (clip, key frame, timeline, facts, history) and, for
+    a reviewer, the queue of pending findings beside it, filtered as asked."""
+    queue = None
+    if principal.can(Can.REVIEW):
+        where = replace(filters.where, status="pending")
+        queue = find_findings(session, settings.checklist, settings.fines, principal, where, 1, 200)
+        if row is None and queue.items:
+            row = finding_or_404(session, principal, queue.items[0].id)
+    detail = detail_of(session, settings.checklist, settings.fines, row) if row else None
+    data = {
+        "finding": detail.model_dump(mode="json") if detail else None,
+        "queue": queue.model_dump(mode="json") if queue else None,
+        "filters": {k: v for k, v in filters.form.items() if v},
+        "me": {"name": principal.name, "role": str(principal.role)},
+        "can_review": principal.can(Can.REVIEW),
+        "undo_s": UNDO_S,
+    }
+    return _page(
+        request,
+        "finding.html",
+        principal,
+        data=data,
+        finding=detail,
+        filters=filters.form,
+        queued=queue is not None,
+        branches=visible_branches(session, principal),
+        items=settings.checklist.items,
+    )
+
+
 @router.get("/review", response_class=HTMLResponse)
 def review_page(
+    request: Request, session: DbSession, settings: AppSettings, principal: Viewer, filters: Filters
+):
+    """The queue: its first pending finding's page, the queue beside it."""
+    _require(principal, Can.REVIEW)
+    return _finding_page(request, session, settings, principal, filters, None)
+
+
+@router.get("/findings/{finding_id}", response_class=HTMLResponse)
+def finding_page(
     request: Request,
     session: DbSession,
     settings: AppSettings,
     principal: Viewer,
-    branch: Annotated[str, Query(pattern="^$|" + BRANCH_ID)] = "",
-    day: Annotated[str, Query(alias="date", pattern=r"^(\d{4}-\d{2}-\d{2})?$")] = "",
-    item: Annotated[str, Query(pattern="^$|" + ITEM_CODE)] = "",
+    filters: Filters,
+    finding_id: Annotated[str, PathParam(pattern=FINDING_ID)],
 ):
-    """The queue of pending findings; the script reviews them one after another.
-    The filter form sends empty fields for "all", so empty means no filter here."""
-    _require(principal, Can.REVIEW)
-    try:
-        on = date.fromisoformat(day) if day else None
-    except ValueError:
-        raise HTTPException(422, f"date {day}: not a calendar date") from None
-    queue = find_findings(
-        session,
-        settings.checklist,
-        settings.fines,
-        principal,
-        branch or None,
-        on,
-        item or None,
-        "pending",
-        1,
-        200,
+    """One finding, for everyone who may read it (a branch manager: their branch's)."""
+    _require(principal, Can.READ_FINDINGS)
+    row = finding_or_404(session, principal, finding_id)
+    return _finding_page(request, session, settings, principal, filters, row)
+
+
+@router.get("/reviewed", response_class=HTMLResponse)
+def reviewed_page(
+    request: Request,
+    session: DbSession,
+    settings: AppSettings,
+    principal: Viewer,
+    filters: Filters,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+):
+    """Decided findings, newest first, with who decided them and why."""
+    _require(principal, Can.READ_FINDINGS)
+    where = replace(filters.where, decided=True)
+    found = find_findings(
+        session, settings.checklist, settings.fines, principal, where, page, 50, newest_first=True
     )
     return _page(
         request,
-        "review.html",
+        "reviewed.html",
         principal,
-        queue=queue.model_dump(mode="json"),
-        filters={"branch": branch, "date": day, "item": item},
+        found=found,
+        last=last_decisions(session, [f.id for f in found.items]),
+        filters=filters.form,
+        query="&".join(f"{k}={quote(v)}" for k, v in filters.form.items() if v),
         branches=visible_branches(session, principal),
         items=settings.checklist.items,
+        pages=max(1, -(-found.total // found.per_page)),
     )
 
 
@@ -269,10 +383,16 @@ def branch_page(
             .order_by(m.Finding.start.desc())
         ).all()
         prices = pricing(session, settings.checklist, settings.fines, list(found))
+        last = last_decisions(session, [f.id for f in found])
+        tz = ZoneInfo(branch.timezone)
         findings = [
             (
                 finding_out(f, branch.timezone, settings.checklist, prices[f.id]),
                 f.appeals[-1] if f.appeals else None,
+                f"{last[f.id].reviewer} · {last[f.id].at.astimezone(tz):%m-%d %H:%M} "
+                f"({branch.timezone})"
+                if f.id in last
+                else "",
             )
             for f in found
         ]

@@ -25,3 +25,10 @@ document.querySelectorAll(".decision-form").forEach((form) => {
     if (result.ok) form.querySelectorAll("button").forEach((b) => { b.disabled = true; });
   });
 });
+
+// Each appeal's clip in a box of the clip's own aspect, once its size is known.
+document.querySelectorAll(".appeal-card video").forEach((video) => {
+  video.addEventListener("loadedmetadata", () => {
+    if (video.videoWidth) video.style.aspectRatio = `${video.videoWidth} / ${video.videoHeight}`;
+  });
+});

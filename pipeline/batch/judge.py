@@ -17,6 +17,7 @@ from pathlib import Path
 from detectors.base import Detector
 from detectors.phone import PhoneStageSettings
 from pipeline.batch.units import BranchDay
+from pipeline.evidence.clips import EDGE_S, evidence_rolls
 from pipeline.footage.coverage import assemble
 from pipeline.store import models as m
 from pipeline.store.db import Database
@@ -28,9 +29,6 @@ from rules.findings import Finding
 from rules.temporal import judge_day
 
 log = logging.getLogger(__name__)
-
-#: seconds of footage shown on each side of a gap in a missing-footage finding's clip
-EDGE_S = 6.0
 
 
 @dataclass
@@ -71,12 +69,12 @@ def evidence_requests(request, evidence) -> list[tuple]:
     """How a finding's evidence is cut. Missing footage shows its edges: the last seconds
     before the gap and the first after it, the key frame before it, else after it (a gap
     from the opening has no before)."""
+    rolls = evidence_rolls(evidence)
     if not isinstance(evidence, FootageEvidence):
-        return [(request, {})]
-    edges = {"pre_s": EDGE_S, "post_s": EDGE_S, "part_s": EDGE_S}
+        return [(request, rolls)]
     before = request.start - timedelta(seconds=EDGE_S / 2)
     after = request.end + timedelta(seconds=0.5)
-    return [(replace(request, keytime=t), edges) for t in (before, after)]
+    return [(replace(request, keytime=t), rolls) for t in (before, after)]
 
 
 def _has_files(root: Path, row: m.Finding) -> bool:

@@ -3,6 +3,12 @@ zones, detections and a caption drawn and customers' heads blurred (a head-regio
 from person boxes, not a face detector: see privacy.py for its limits), stored under an
 evidence root by content."""
 
-from pipeline.evidence.clips import Evidence, EvidenceError, EvidenceRequest, write_evidence
+from pipeline.evidence.clips import (
+    Evidence,
+    EvidenceError,
+    EvidenceRequest,
+    write_evidence,
+    write_moment,
+)
 
-__all__ = ["Evidence", "EvidenceError", "EvidenceRequest", "write_evidence"]
+__all__ = ["Evidence", "EvidenceError", "EvidenceRequest", "write_evidence", "write_moment"]

@@ -10,8 +10,10 @@ joined by a one-second title card that says how much was left out.
 from __future__ import annotations
 
 import math
+import os
+import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 
 import cv2
@@ -28,13 +30,19 @@ from pipeline.evidence.video_writer import H264Writer
 from pipeline.footage.recordings import Segment
 from pipeline.footage.sampler import Sample, SamplingSpec
 from pipeline.footage.window import sample_window
-from rules.checklist import Checklist, load_checklist
+from rules.checklist import Checklist, FootageEvidence, load_checklist
 from rules.intervals import Interval
 
 MAX_SIDE = 1280  # browser review; a 4K main stream would only cost encoding time
 JPEG_QUALITY = 90
 MAX_HOLD_S = 1.0  # a frame stands for missing slots (or the key time) up to this long
+#: the rolls a clip shows around its finding, and the length of each part of a long one
+ROLLS = {"pre_s": 4.0, "post_s": 4.0, "part_s": 12.0}
+#: seconds of footage shown on each side of a gap in a missing-footage finding's clip
+EDGE_S = 6.0
+TITLE_CARD_S = 1.0  # between the parts of a long finding's clip
 _SLOT_EPS = 1e-3
+FINDING_NAME = re.compile(r"[A-Za-z0-9_\-]{1,32}")  # a finding id, safe as a folder name
 
 
 class EvidenceError(Exception):
@@ -67,9 +75,9 @@ def write_evidence(
     *,
     checklist: Checklist | None = None,
     phone: PhoneStageSettings | None = None,
-    pre_s: float = 4.0,
-    post_s: float = 4.0,
-    part_s: float = 12.0,
+    pre_s: float = ROLLS["pre_s"],
+    post_s: float = ROLLS["post_s"],
+    part_s: float = ROLLS["part_s"],
     fps: float = 5.0,
 ) -> Evidence:
     """Write the clip over [start - pre_s, end + post_s] (cut to two parts of part_s when
@@ -118,6 +126,59 @@ def clip_parts(
         return [(lo, hi)]
     part = timedelta(seconds=part_s)
     return [(lo, lo + part), (hi - part, hi)]
+
+
+def evidence_rolls(evidence: object) -> dict[str, float]:
+    """The rolls of an item's clip: missing footage shows the gap's edges, EDGE_S each."""
+    if isinstance(evidence, FootageEvidence):
+        return {"pre_s": EDGE_S, "post_s": EDGE_S, "part_s": EDGE_S}
+    return dict(ROLLS)
+
+
+def clip_timing(
+    start: datetime, end: datetime, pre_s: float, post_s: float, part_s: float
+) -> list[tuple[datetime, datetime, float]]:
+    """Each window of the clip with the clip time it starts at, so a page can seek the clip
+    to a wall-clock moment. A part starts after the previous parts and the title card;
+    exact as long as the footage has no hole over MAX_HOLD_S (holes are left out)."""
+    out, offset = [], 0.0
+    for lo, hi in clip_parts(start, end, pre_s, post_s, part_s):
+        out.append((lo, hi, offset))
+        offset += (hi - lo).total_seconds() + TITLE_CARD_S
+    return out
+
+
+def write_moment(
+    req: EvidenceRequest,
+    detector: Detector,
+    root: Path,
+    *,
+    checklist: Checklist | None = None,
+    half_s: float = 6.0,
+    fps: float = 5.0,
+) -> str:
+    """A short clip around `req.keytime`, drawn like the evidence, for a moment the
+    finding's clip leaves out (the middle of a long absence). Kept under
+    `moments/<finding>/<UTC time>.mp4`, a name made here, never taken from a request, so
+    the next request for the moment reads it. Returns the path relative to `root`."""
+    if not FINDING_NAME.fullmatch(req.finding_id) or req.keytime.tzinfo is None:
+        raise EvidenceError(f"finding {req.finding_id!r}: not a moment that can be named")
+    rel = f"moments/{req.finding_id}/{req.keytime.astimezone(UTC):%Y%m%dT%H%M%SZ}.mp4"
+    if (root / rel).is_file():
+        return rel
+    half = timedelta(seconds=half_s)
+    render = _Renderer(req, detector, checklist or load_checklist(), None)
+    window = [(req.keytime - half, req.keytime + half)]
+    with temp_file(root, ".mp4") as tmp:
+        if not _write_clip(tmp, window, req.segments, SamplingSpec(fps, MAX_SIDE), render):
+            raise EvidenceError(
+                f"finding {req.finding_id}: no footage of camera {req.camera} around "
+                f"{req.keytime.isoformat()}"
+            )
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, root / rel)
+    return rel
 
 
 def caption(item: str, camera: str, t: datetime, tz: tzinfo | None) -> str:
@@ -190,7 +251,7 @@ def _write_clip(
                 now = math.floor(sample.t.timestamp() * fps + _SLOT_EPS)
                 if last is not None and slot is None:
                     card = _title_card(last[1].shape, (sample.t - last[0]).total_seconds())
-                    for _ in range(round(fps)):
+                    for _ in range(round(fps * TITLE_CARD_S)):
                         writer.write(card)
                 elif last is not None and 1 < now - slot <= fps * MAX_HOLD_S:
                     for _ in range(now - slot - 1):

@@ -28,6 +28,7 @@ ROUTES = {
     "finding": ("GET", "/api/v1/findings/{finding}", 200, READERS),
     "clip": ("GET", "/api/v1/findings/{finding}/clip", 200, READERS),
     "keyframe": ("GET", "/api/v1/findings/{finding}/keyframe", 200, READERS),
+    "timeline": ("GET", "/api/v1/findings/{finding}/timeline", 200, READERS),
     "review": ("POST", "/api/v1/findings/{finding}/review", 200, REVIEWERS),
     "appeal": ("POST", "/api/v1/findings/{finding}/appeal", 201, {"branch"}),
     "appeals": ("GET", "/api/v1/appeals?branch={branch}", 200, READERS),
@@ -35,6 +36,8 @@ ROUTES = {
     "reopen": ("POST", "/api/v1/appeals/{appeal}/reopen", 200, {"admin"}),
     "branch page": ("GET", "/branches/{branch}", 200, ALL),
     "review page": ("GET", "/review?branch={branch}", 200, REVIEWERS),
+    "finding page": ("GET", "/findings/{finding}", 200, READERS),
+    "reviewed page": ("GET", "/reviewed?branch={branch}", 200, READERS),
 }
 BODIES = {
     "review": {"decision": "confirm", "seen_status": "confirmed", "note": "matrix"},

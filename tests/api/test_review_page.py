@@ -1,53 +1,26 @@
 """The review page in a real headless Chromium against `branch-audit serve`.
 
-Screenshots go to $BRANCH_AUDIT_SCREENSHOTS when set (to look at the pages), else to the
-test's temporary directory.
+Screenshots go to $BRANCH_AUDIT_SCREENSHOTS when set (to look at the pages), else to
+tests/artifacts/review_page/ (gitignored).
 """
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
-
-import httpx
 import pytest
 
 from tests.support.api import filled_db
+from tests.support.browser import (
+    api_get,
+    artifacts,
+    chromium,
+    cli,
+    login,
+    needs_chromium,
+    serving,
+    token,
+)
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-REPO = Path(__file__).resolve().parents[2]
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(), reason="Debian's chromium is not installed at /usr/bin/chromium"
-    ),
-]
-
-
-def _cli(*args: str) -> str:
-    done = subprocess.run(
-        [sys.executable, "-m", "cli.main", *args],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        check=True,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
-    )
-    return done.stdout
+pytestmark = needs_chromium
 
 
 @pytest.fixture
@@ -56,67 +29,21 @@ def server(tmp_path):
     url = f"sqlite:///{tmp_path / 'audit.db'}"
     evidence = tmp_path / "evidence"
     filled_db(url, evidence)
-    token = _cli(
-        "token",
-        "create",
-        "--role",
-        "supervisor",
-        "--region",
-        "huaian",
-        "--name",
-        "sam",
-        "--db",
-        url,
-    ).splitlines()[-1]
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    log = tmp_path / "serve.log"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "cli.main", "serve", "--port", str(port), "--db", url,
-         "--evidence", str(evidence)],
-        cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)},
-        stdout=subprocess.DEVNULL, stderr=log.open("w"),
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            if httpx.get(f"{base}/login").status_code == 200:
-                break
-        except httpx.TransportError:
-            time.sleep(0.1)
-        if proc.poll() is not None:
-            pytest.fail(f"serve exited: {log.read_text()}")
-    yield base, token, url
-    proc.terminate()
-    proc.wait(timeout=10)
+    secret = token(url, "supervisor", "sam", "--region", "huaian")
+    with serving(url, evidence, tmp_path / "serve.log") as base:
+        yield base, secret, url
 
 
 @pytest.fixture
 def page():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+    with chromium() as browser:
         yield browser.new_page(viewport={"width": 1360, "height": 900})
-        browser.close()
 
 
 @pytest.fixture
-def shots(tmp_path):
-    folder = Path(os.environ.get("BRANCH_AUDIT_SCREENSHOTS") or tmp_path / "shots")
-    folder.mkdir(parents=True, exist_ok=True)
+def shots():
+    folder = artifacts("review_page")
     return lambda page, name: page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
-
-
-def _login(page, base: str, token: str) -> None:
-    page.goto(f"{base}/login")
-    page.fill("#token", token)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
-
-
-def _api(base: str, token: str, path: str):
-    return httpx.get(base + path, headers={"Authorization": f"Bearer {token}"}).json()
 
 
 def test_supervisor_reviews_in_the_browser_with_the_keyboard(server, page, shots):
@@ -154,7 +81,7 @@ def test_supervisor_reviews_in_the_browser_with_the_keyboard(server, page, shots
         "() => document.getElementById('message').textContent.includes('整改令')"
     )
     assert "rectification order #1 given: JS-HA-001" in page.text_content("#message")
-    (order,) = _api(base, token, "/api/v1/branches/JS-HA-001/rectifications")
+    (order,) = api_get(base, token, "/api/v1/branches/JS-HA-001/rectifications")
     assert (order["item"], order["status"], order["ordered_by"]) == ("TELLER_ABSENT", "open", "sam")
     assert not page.is_visible("#order-fix")
 
@@ -167,22 +94,23 @@ def test_supervisor_reviews_in_the_browser_with_the_keyboard(server, page, shots
     )
     assert int(page.text_content("#count")) == queued - 2
 
-    check = _api(base, token, "/api/v1/checks?branch=JS-HA-001&from=2026-11-02&to=2026-11-02")[0]
+    check = api_get(base, token, "/api/v1/checks?branch=JS-HA-001&from=2026-11-02&to=2026-11-02")[0]
     assert (check["final_score"], check["provisional_score"]) == (98, 98)
-    findings = _api(base, token, "/api/v1/findings?branch=JS-HA-001&date=2026-11-02")["items"]
+    findings = api_get(base, token, "/api/v1/findings?branch=JS-HA-001&date=2026-11-02")["items"]
     assert {f["item"]: f["status"] for f in findings} == {
         "TELLER_ABSENT": "confirmed",
         "PHONE_USE": "dismissed",
     }
     phone = next(f for f in findings if f["item"] == "PHONE_USE")
-    review = _api(base, token, f"/api/v1/findings/{phone['id']}")["reviews"][-1]
+    review = api_get(base, token, f"/api/v1/findings/{phone['id']}")["reviews"][-1]
     assert review["note"] == "customer's phone, not the teller's" and review["reviewer"] == "sam"
 
     page.goto(f"{base}/review")  # the filter form: an empty field means "all"
+    page.click(".filter-box summary")
     page.select_option("select[name=branch]", "JS-HA-002")
     page.click("form.filters button[type=submit]")
-    page.wait_for_url("**/review?branch=JS-HA-002&date=&item=")
-    assert set(page.locator("#queue-list small").all_text_contents()) == {
+    page.wait_for_url("**/findings/*?branch=JS-HA-002")
+    assert set(page.locator("#queue-list small:not(.meta)").all_text_contents()) == {
         "JS-HA-002 · 11-02 15:30 · 87%"
     }
 
@@ -204,14 +132,15 @@ def test_supervisor_reviews_in_the_browser_with_the_keyboard(server, page, shots
 
 def test_branch_appeals_and_the_province_grants_in_the_browser(server, page, shots):
     base, supervisor, url = server
-    manager = _cli("token", "create", "--role", "branch", "--branch", "JS-HA-001", "--db", url)
+    manager = cli("token", "create", "--role", "branch", "--branch", "JS-HA-001", "--db", url)
     manager = manager.splitlines()[-1]
-    province = _cli("token", "create", "--role", "province", "--name", "省分行", "--db", url)
+    province = cli("token", "create", "--role", "province", "--name", "省分行", "--db", url)
     province = province.splitlines()[-1]
     branch_page = page.context.browser.new_page(viewport={"width": 1360, "height": 900})
-    _login(branch_page, base, manager)
+    login(branch_page, base, manager)
     assert branch_page.url == f"{base}/branches/JS-HA-001"
-    assert branch_page.locator("a", has_text="Review").count() == 0  # a branch cannot review
+    # a branch cannot review
+    assert branch_page.get_by_role("link", name="复核 Review", exact=True).count() == 0
     row = branch_page.locator("tr", has=branch_page.locator("summary", has_text="Appeal"))
     row.locator("summary").click()
     row.locator("textarea").fill("大堂经理在客户区引导客户 — guiding a customer")
@@ -221,14 +150,25 @@ def test_branch_appeals_and_the_province_grants_in_the_browser(server, page, sho
     )
     shots(branch_page, "branch_manager")
 
-    _login(page, base, province)
+    login(page, base, province)
     assert page.url == f"{base}/appeals"  # the province's page is the appeals to decide
     assert "guiding a customer" in page.text_content(".appeal-card blockquote")
+    page.wait_for_function("() => document.querySelector('.appeal-card video').readyState >= 1")
+    clip = page.locator(".appeal-card video").bounding_box()
+    aspect = page.evaluate(
+        "() => { const v = document.querySelector('.appeal-card video'); "
+        "return v.videoWidth / v.videoHeight; }"
+    )
+    assert clip["width"] >= 480 and abs(clip["width"] / clip["height"] - aspect) < 0.05
     shots(page, "appeals_pending")
-    before = _api(base, supervisor, "/api/v1/checks?branch=JS-HA-001&from=2026-11-03&to=2026-11-03")
+    before = api_get(
+        base, supervisor, "/api/v1/checks?branch=JS-HA-001&from=2026-11-03&to=2026-11-03"
+    )
     page.locator(".appeal-card button", has_text="Grant").click()
     page.wait_for_function(
         "() => document.querySelector('.appeal-card .message').textContent.includes('Granted')"
     )
-    after = _api(base, supervisor, "/api/v1/checks?branch=JS-HA-001&from=2026-11-03&to=2026-11-03")
+    after = api_get(
+        base, supervisor, "/api/v1/checks?branch=JS-HA-001&from=2026-11-03&to=2026-11-03"
+    )
     assert after[0]["final_score"] == before[0]["final_score"] + 2  # the lobby deduction is gone

@@ -3,6 +3,7 @@ and on one real clip."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from detectors.observations import ZoneObservation, ZonePurpose
 from detectors.observer import ZoneObserver, ZoneSpec
 from detectors.registry import load_detector
 from pipeline.evidence import Evidence, EvidenceError, EvidenceRequest, write_evidence
-from pipeline.evidence.clips import caption, skipped
+from pipeline.evidence.clips import caption, clip_timing, skipped, write_moment
 from pipeline.evidence.overlay import ZoneAnnotator, describe
 from pipeline.evidence.privacy import customer_heads
 from pipeline.footage.recordings import probe
@@ -155,6 +156,38 @@ def test_long_finding_is_cut_to_its_start_and_end(segments, tmp_path):
     assert [_shown(f) for f in last] == pytest.approx([33 + k / 5 for k in range(15)], abs=0.11)
     assert all(f.mean() < 20 for f in card) and all(f.mean() > 50 for f in first + last)
     assert _shown(cv2.imread(str(tmp_path / ev.keyframe))) == pytest.approx(30, abs=0.01)
+
+
+def test_clip_timing_says_which_wall_clock_second_each_clip_second_shows(segments, tmp_path):
+    """What the finding page seeks by: the frame at each part's offset shows its start."""
+    req = _request(segments, 5, 35, 30)
+    ev = write_evidence(req, StubDetector(), tmp_path, pre_s=1, post_s=1, part_s=3)
+    _, frames = _frames(tmp_path / ev.clip)
+    timing = clip_timing(req.start, req.end, pre_s=1, post_s=1, part_s=3)
+    assert [(a, b, offset) for a, b, offset in timing] == [
+        (at(4), at(7), 0.0),
+        (at(33), at(36), 4.0),
+    ]
+    for lo, _, offset in timing:
+        for k in (0, 7, 14):  # frames at 5 a second
+            shown = _shown(frames[round(offset * 5) + k])
+            assert shown == pytest.approx((lo - at(0)).total_seconds() + k / 5, abs=0.11)
+
+
+def test_a_moment_is_drawn_once_under_a_name_of_its_own(segments, tmp_path):
+    req = replace(_request(segments, 5, 35, 30), keytime=at(20))
+    rel = write_moment(req, StubDetector(), tmp_path, half_s=2)
+    assert rel == "moments/f-1/20240506T010020Z.mp4"
+    _, frames = _frames(tmp_path / rel)
+    assert [_shown(f) for f in frames] == pytest.approx([18 + k / 5 for k in range(20)], abs=0.11)
+    stamp = (tmp_path / rel).stat().st_mtime_ns
+    assert write_moment(req, StubDetector(), tmp_path, half_s=2) == rel  # kept: not redrawn
+    assert (tmp_path / rel).stat().st_mtime_ns == stamp
+    with pytest.raises(EvidenceError, match="not a moment that can be named"):
+        write_moment(replace(req, finding_id="../x"), StubDetector(), tmp_path)
+    with pytest.raises(EvidenceError, match="no footage of camera cam-1 around"):
+        write_moment(replace(req, keytime=at(500)), StubDetector(), tmp_path)
+    assert sorted(p.name for p in tmp_path.rglob("*") if p.is_file()) == ["20240506T010020Z.mp4"]
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,170 @@
+"""A finding's timeline and the clips of its moments: the zone's stored samples around
+the finding (the units' compact observations), what no sample covers, and where the
+evidence clip stands on the wall clock, so the page can seek the clip or ask for a
+clip of a moment it leaves out."""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from fastapi import HTTPException
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.deps import AppState
+from api.schemas import ClipSpan, TimelineOut, TimelineSample, TimelineSpan
+from detectors.observations import FrameObservation
+from pipeline.evidence.clips import EvidenceError, clip_timing, evidence_rolls, write_moment
+from pipeline.evidence.moments import moment_request
+from pipeline.report.charts import zone_tracks
+from pipeline.store import models as m
+from pipeline.store.compact import unpack
+from rules.checklist import Checklist
+
+#: time shown on each side of a finding: this, or the finding's own length if longer
+PAD_S = 300.0
+_MOMENTS = threading.Lock()  # one clip drawn at a time: the server's cores serve pages too
+
+
+def window_of(row: m.Finding) -> tuple[datetime, datetime]:
+    pad = timedelta(seconds=max(PAD_S, row.duration_s))
+    return row.start - pad, row.end + pad
+
+
+def _judged_on(row: m.Finding, zone_id: str, purpose: str) -> bool:
+    """A finding names its zone, or, judged over all zones of a purpose, the purpose; a
+    camera's finding (missing footage) names the camera: all its zones are shown."""
+    return row.zone in (zone_id, purpose) or row.zone in row.cameras
+
+
+def finding_timeline(
+    session: Session, row: m.Finding, timezone: str, checklist: Checklist
+) -> TimelineOut:
+    tz = ZoneInfo(timezone)
+    lo, hi = window_of(row)
+    units = session.scalars(
+        select(m.WorkUnit).where(
+            m.WorkUnit.branch_id == row.branch_id,
+            m.WorkUnit.date == row.date,
+            m.WorkUnit.camera_id.in_([str(c) for c in row.cameras]),
+            m.WorkUnit.status == m.DONE,
+        )
+    ).all()
+    frames = [
+        FrameObservation(
+            frame.t,
+            frame.camera,
+            {z: o for z, o in frame.zones.items() if _judged_on(row, z, o.purpose)},
+        )
+        for unit in units
+        for frame in unpack(unit.observations, unit.camera_id, tz)
+        if lo <= frame.t <= hi
+    ]
+    try:
+        violates = checklist.item(row.item).evidence.violates
+    except KeyError:  # an item of a newer checklist than the server's
+        violates = None
+    samples = sorted(
+        (
+            TimelineSample(
+                t=frame.t, camera=frame.camera, zone=zone.zone_id,
+                violating=bool(violates and violates(zone)), persons=zone.persons,
+                present=zone.present, phone=zone.phone, clutter=zone.clutter,
+            )
+            for frame in frames
+            for zone in frame.zones.values()
+        ),
+        key=lambda s: (s.t, s.camera, s.zone),
+    )  # fmt: skip
+    max_gap = checklist.sampling.max_gap_s
+    tracks = zone_tracks(frames, checklist, {}, {}, max_gap)
+    states = [
+        TimelineSpan(start=a, end=b, camera=t.camera, zone=t.zone_id, violating=bad)
+        for t in tracks
+        for a, b, bad in t.states
+        if b > a
+    ]
+    unknown = [
+        TimelineSpan(
+            start=max(g.start, lo), end=min(g.end, hi), camera=g.camera_id, reason=g.reason
+        )
+        for g in session.scalars(
+            select(m.CoverageGap).where(
+                m.CoverageGap.branch_id == row.branch_id,
+                m.CoverageGap.date == row.date,
+                m.CoverageGap.camera_id.in_([str(c) for c in row.cameras]),
+                m.CoverageGap.end > lo,
+                m.CoverageGap.start < hi,
+            )
+        )
+    ]
+    if not tracks:  # nothing stored of the zone: the whole window is unknown
+        unknown += [
+            TimelineSpan(start=lo, end=hi, camera=str(c), reason="无存储的采样 no stored samples")
+            for c in row.cameras
+        ]
+    for t in tracks:  # the window's time no sample of the zone stands for
+        edges = [(lo, lo), *((a, b) for a, b, _ in t.states), (hi, hi)]
+        for (_, seen), (nxt, _) in zip(edges, edges[1:], strict=False):
+            if (nxt - seen).total_seconds() > 0:
+                unknown.append(
+                    TimelineSpan(
+                        start=seen, end=nxt, camera=t.camera, zone=t.zone_id,
+                        reason=f"无采样 no sample for {(nxt - seen).total_seconds():.0f} s",
+                    )
+                )  # fmt: skip
+    try:
+        rolls = evidence_rolls(checklist.item(row.item).evidence)
+    except KeyError:
+        rolls = evidence_rolls(None)
+    clip = (
+        [
+            ClipSpan(start=a, end=b, offset_s=o)
+            for a, b, o in clip_timing(row.start, row.end, **rolls)
+        ]
+        if row.clip
+        else []
+    )
+    return TimelineOut(
+        finding=row.id,
+        timezone=timezone,
+        start=lo,
+        end=hi,
+        zones=sorted({f"{s.camera}/{s.zone}" for s in samples}),
+        samples=samples,
+        states=states,
+        unknown=sorted(unknown, key=lambda u: u.start),
+        clip=clip,
+    )
+
+
+def moment_clip(session: Session, settings: AppState, row: m.Finding, at: datetime) -> str:
+    """The path, under the evidence root, of a clip around `at`, drawn now from the
+    branch's recordings if not drawn before. 404 outside the timeline's window, and, with
+    the reason, when the recordings cannot be reached from this server."""
+    lo, hi = window_of(row)
+    if not lo <= at <= hi:
+        raise HTTPException(
+            404,
+            f"no moment {at.isoformat()} in this finding's timeline "
+            f"({lo.isoformat()} to {hi.isoformat()})",
+        )
+    branch = session.get(m.Branch, row.branch_id)
+    try:
+        request = moment_request(
+            branch.site_path, row.id, row.item, str(row.cameras[0]), row.zone, row.date, at
+        )
+        if settings.detector is None:
+            raise EvidenceError("this server draws no clips on demand")
+        with _MOMENTS:
+            return write_moment(
+                request, settings.detector(), settings.evidence_root, checklist=settings.checklist
+            )
+    except EvidenceError as exc:
+        raise HTTPException(
+            404,
+            f"无法调取该时刻的录像 The recordings of this moment cannot be reached from this "
+            f"server: {exc}",
+        ) from None

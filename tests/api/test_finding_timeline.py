@@ -1,0 +1,160 @@
+"""A finding's timeline over a database a real nightly run filled (the `run` tests' branch,
+tests/support/run_site.py): the zone's stored samples and states around the finding, the
+unknown time between the two recordings, the evidence clip's place on the wall clock; a
+clip of a moment the evidence leaves out, drawn from the recordings on demand and kept;
+and, in Chromium, the timeline scrubbed under the clip."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import av
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from api.app import create_app
+from api.tokens import issue_token
+from pipeline.store import models as m
+from tests.support.browser import CHROMIUM, DESKTOP, artifacts, chromium, login, serving
+from tests.support.run_site import BRANCH, at, build_site, run_cli
+
+#: the run's third absence, 09:00:44–09:00:52: its timeline reaches both recordings
+THIRD = 2
+
+
+@pytest.fixture(scope="module")
+def night(tmp_path_factory, footage):
+    root = tmp_path_factory.mktemp("timeline-run")
+    url = f"sqlite:///{root / 'night.db'}"
+    doc = run_cli(build_site(root, footage), url, "--evidence", str(root / "evidence"))
+    app = create_app(url, root / "evidence")
+    db = app.state.settings.db
+    with db.session() as s:
+        s.add(m.Branch(id="OTHER-1", name="other", region="elsewhere", timezone="Asia/Shanghai",
+                       updated_at=s.scalars(select(m.Branch.updated_at)).first()))  # fmt: skip
+        s.flush()
+        tokens = {
+            "supervisor": issue_token(s, "supervisor", "sam", region="test").token,
+            "other_branch": issue_token(s, "branch", "olga", branch="OTHER-1").token,
+        }
+    with TestClient(app) as client:
+        yield client, doc["branches"][BRANCH]["findings"], tokens, root, url
+    db.dispose()
+
+
+def _get(client, token, path, headers=(), **kw):
+    return client.get(path, headers={"Authorization": f"Bearer {token}", **dict(headers)}, **kw)
+
+
+def _t(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def test_the_timeline_holds_the_zones_samples_states_and_unknown_time(night):
+    client, found, tokens, _, _ = night
+    finding = found[THIRD]
+    start, end = _t(finding["start"]), _t(finding["end"])
+    got = _get(client, tokens["supervisor"], f"/api/v1/findings/{finding['id']}/timeline")
+    assert got.status_code == 200, got.text
+    tl = got.json()
+    lo, hi = _t(tl["start"]), _t(tl["end"])
+    assert (lo, hi) == (start - timedelta(seconds=300), end + timedelta(seconds=300))
+    assert tl["zones"] == ["post/post-1"] and tl["timezone"] == "Asia/Shanghai"
+    samples = tl["samples"]
+    times = [_t(s["t"]) for s in samples]
+    assert times == sorted(times) and lo <= times[0] and times[-1] <= hi
+    assert len(samples) > 250  # one a second over both recordings, less the hole
+    # an absence is what the samples show: nobody at the post
+    assert all(s["violating"] == (not s["present"]) for s in samples)
+    inside = [s for s, t in zip(samples, times, strict=True) if start <= t <= end]
+    assert inside and sum(s["violating"] for s in inside) > len(inside) / 2
+    # states hold each sample until the next; the violating ones cover the finding
+    bad = [(_t(s["start"]), _t(s["end"])) for s in tl["states"] if s["violating"]]
+    assert any(a <= start + timedelta(seconds=2) and b >= start for a, b in bad)
+    # unknown: the hole between the recordings, with its reason; before the opening
+    hole = [u for u in tl["unknown"] if u["reason"] == "no file"]
+    assert [(_t(u["start"]), _t(u["end"])) for u in hole] == [
+        (at(139.4), at(180)), (at(319.4), hi)
+    ]  # fmt: skip
+    assert any(_t(u["start"]) == lo and _t(u["end"]) >= at(0) for u in tl["unknown"])
+    long = [(_t(u["start"]), _t(u["end"])) for u in tl["unknown"]]
+    long = [(a, b) for a, b in long if b - a > timedelta(seconds=10)]
+    assert all(b <= at(1) or a >= at(139) for a, b in long)  # the recordings were seen
+    # the clip shows the finding with 4 s either side, from its start
+    (clip,) = tl["clip"]
+    assert (_t(clip["start"]), _t(clip["end"]), clip["offset_s"]) == (
+        start - timedelta(seconds=4), end + timedelta(seconds=4), 0.0
+    )  # fmt: skip
+    other = _get(client, tokens["other_branch"], f"/api/v1/findings/{finding['id']}/timeline")
+    assert other.status_code == 404
+
+
+def test_a_moment_outside_the_clip_is_drawn_from_the_recordings_and_kept(night):
+    client, found, tokens, root, _ = night
+    finding = found[THIRD]
+    moment = at(100).isoformat()  # 09:01:40, a minute after the clip ends
+    url = f"/api/v1/findings/{finding['id']}/clip"
+    got = _get(client, tokens["supervisor"], url, params={"at": moment})
+    assert got.status_code == 200, got.text
+    assert got.headers["content-type"] == "video/mp4"
+    kept = sorted((root / "evidence" / "moments" / finding["id"]).iterdir())
+    assert [p.name for p in kept] == ["20240506T010140Z.mp4"]
+    with av.open(str(kept[0])) as container:
+        stream = container.streams.video[0]
+        assert stream.codec_context.name == "h264"
+        frames = sum(1 for _ in container.decode(video=0))
+    assert 50 <= frames <= 61  # 12 s at the evidence's 5 frames a second
+    mtime = kept[0].stat().st_mtime_ns
+    again = _get(client, tokens["supervisor"], url, params={"at": moment})
+    assert again.content == got.content and kept[0].stat().st_mtime_ns == mtime
+    ranged = _get(client, tokens["supervisor"], url, params={"at": moment},
+                  headers={"Range": "bytes=0-99"})  # fmt: skip
+    assert ranged.status_code == 206 and len(ranged.content) == 100
+    late = _get(client, tokens["supervisor"], url, params={"at": at(3600).isoformat()})
+    assert late.status_code == 404 and "no moment" in late.json()["detail"]
+    hidden = _get(client, tokens["other_branch"], url, params={"at": moment})
+    assert hidden.status_code == 404 and "no finding" in hidden.json()["detail"]
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not at /usr/bin/chromium")
+def test_scrubbing_the_timeline_seeks_the_clip_and_fetches_a_moment(night):
+    client, found, tokens, root, url = night
+    finding = found[THIRD]
+    start = _t(finding["start"])
+    shots = artifacts("finding_timeline")
+    with serving(url, root / "evidence", root / "serve.log") as base, chromium() as browser:
+        page = browser.new_page(viewport=DESKTOP)
+        login(page, base, tokens["supervisor"])
+        page.goto(f"{base}/findings/{finding['id']}")
+        page.wait_for_selector("#timeline circle.sample")
+        page.wait_for_function("() => document.getElementById('clip').readyState >= 1")
+        page.evaluate("() => document.getElementById('clip').pause()")
+        # the sample nearest 2 s into the finding: the clip starts 4 s before the finding
+        times = page.locator("#timeline circle.sample").evaluate_all(
+            "(cs) => cs.map((c) => c.dataset.t)"
+        )
+        near = min(times, key=lambda t: abs(_t(t) - start - timedelta(seconds=2)))
+        expected = 4 + (_t(near) - start).total_seconds()
+        circle = page.locator(f"#timeline circle.sample[data-t='{near}']")
+        circle.dispatch_event("click")
+        page.wait_for_function(
+            "(s) => Math.abs(document.getElementById('clip').currentTime - s) < 0.25", arg=expected
+        )
+        page.wait_for_function(  # the cursor follows, once the seek is done
+            "(x) => Math.abs(document.getElementById('tl-cursor').getAttribute('x1') - x) < 3",
+            arg=float(circle.get_attribute("cx")),
+        )
+        page.screenshot(path=str(shots / "timeline_seek_1366x900.png"))
+        # a moment the clip leaves out: a clip of it is fetched and played
+        later = min(times, key=lambda t: abs(_t(t) - at(100)))  # 09:01:40
+        page.locator(f"#timeline circle.sample[data-t='{later}']").dispatch_event("click")
+        page.wait_for_function(
+            "() => document.getElementById('clip').src.includes('/clip?at=') "
+            "&& document.getElementById('clip').readyState >= 2"
+        )
+        assert "该时刻片段 Clip of 09:01:40" in page.text_content("#clip-caption")
+        page.click("#back-to-clip")
+        page.wait_for_function("() => document.getElementById('clip').src.endsWith('/clip')")
+        page.screenshot(path=str(shots / "timeline_moment_1366x900.png"))
