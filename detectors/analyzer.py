@@ -35,13 +35,17 @@ class CameraAnalyzer:
         observer: ZoneObserver,
         gate: MotionGate | None = None,
         cadence: Mapping[ZonePurpose, Cadence] | None = None,
+        settle_s: float = 0.0,
     ) -> None:
+        """`cadence`, `settle_s`: when the sampler may go coarse (`wants_dense`)."""
         self.detector = detector
         self.observer = observer
         self.gate = gate
         self.cadence = cadence or {}
+        self.settle_s = settle_s
         self._last: Detections | None = None
         self._observation: FrameObservation | None = None
+        self._changed_at: datetime | None = None
         self._gate_size: tuple[int, int] | None = None
         self.frames = 0
         self.inferences = 0
@@ -66,15 +70,21 @@ class CameraAnalyzer:
             fresh = True
         else:
             fresh = False
-        observation = self._observation = self.observer.observe(
-            t, frame, last, fresh=fresh, native=native
-        )
+        observation = self.observer.observe(t, frame, last, fresh=fresh, native=native)
+        if self._observation is None or observation.state() != self._observation.state():
+            self._changed_at = t
+        self._observation = observation
         return FrameResult(observation, last, fresh)
 
     def wants_dense(self) -> bool:
         """Whether the sampler should deliver the full rate next: before the first sample,
-        or while a zone needs it (`FrameObservation.wants_dense`)."""
-        return self._observation is None or self._observation.wants_dense(self.cadence)
+        while a zone needs it (`FrameObservation.wants_dense`), and until the zones have
+        kept their state for `settle_s` (the rules' debouncing window: a state that flips
+        between coarse samples would be read as lasting until the next one)."""
+        obs = self._observation
+        if obs is None or obs.wants_dense(self.cadence):
+            return True
+        return (obs.t - self._changed_at).total_seconds() < self.settle_s
 
     def _changed(self, frame: np.ndarray) -> bool:
         assert self.gate is not None
@@ -110,6 +120,7 @@ def build_analyzer(
     gate: bool = True,
     phone: PhoneStageSettings | None = None,
     cadence: Mapping[ZonePurpose, Cadence] | None = None,
+    settle_s: float = 0.0,
 ) -> CameraAnalyzer:
     """The gate → detector → observer → phone stage chain of one camera. `phone=None`:
     phone use from the full-frame detector only; otherwise a fresh stage (its per-zone
@@ -123,4 +134,4 @@ def build_analyzer(
     if any(z.hand_raise for z in zones):
         hands = HandStage(_hand_model(phone.threads if phone is not None else None))
     observer = ZoneObserver(camera, list(zones), phone_stage=stage, hand_stage=hands)
-    return CameraAnalyzer(detector, observer, MotionGate() if gate else None, cadence)
+    return CameraAnalyzer(detector, observer, MotionGate() if gate else None, cadence, settle_s)

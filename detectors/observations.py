@@ -54,6 +54,14 @@ class FrameObservation:
     camera: str
     zones: dict[str, ZoneObservation] = field(default_factory=dict)
 
+    def state(self) -> tuple:
+        """What the rules could read differently from one sample to the next: each zone's
+        persons, presence, phone and clutter (to a tenth). Confidences are left out."""
+        return tuple(
+            (z.zone_id, z.persons, z.present, z.phone, z.clutter_objects, round(z.clutter, 1))
+            for z in self.zones.values()
+        )
+
     def wants_dense(self, cadence: Mapping[ZonePurpose, Cadence]) -> bool:
         """Whether the next sample should come at the dense rate, given this one."""
         for zone in self.zones.values():

@@ -40,17 +40,21 @@ class DetectorSpec:
 @dataclass(frozen=True)
 class CadenceSpec:
     """Each purpose's sampling need (rules/checklist.py `Checklist.cadence`): a camera is
-    sampled at the run's rate while any of its zones needs it, else every `coarse_s`."""
+    sampled at the run's rate while any of its zones needs it or its zones changed state
+    within `settle_s` (the checklist's debouncing window), else every `coarse_s`."""
 
     coarse_s: float
+    settle_s: float
     needs: tuple[tuple[ZonePurpose, Cadence], ...]
 
     @classmethod
     def of(cls, checklist: Checklist) -> CadenceSpec:
-        return cls(checklist.coarse_s, tuple(sorted(checklist.cadence().items())))
+        needs = tuple(sorted(checklist.cadence().items()))
+        return cls(checklist.coarse_s, checklist.hysteresis.window_s, needs)
 
     def __str__(self) -> str:
-        return f"{self.coarse_s:g}s:" + ",".join(f"{p}={c}" for p, c in self.needs)
+        needs = ",".join(f"{p}={c}" for p, c in self.needs)
+        return f"{self.coarse_s:g}s,settle={self.settle_s:g}s:{needs}"
 
 
 @dataclass(frozen=True)

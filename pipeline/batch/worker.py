@@ -92,6 +92,7 @@ def _run(unit: Unit) -> UnitResult:
     analyzer = build_analyzer(
         ref.camera, unit.zones, detector, gate=spec.gate, phone=spec.phone,
         cadence=dict(cadence.needs) if cadence else None,
+        settle_s=cadence.settle_s if cadence else 0.0,
     )  # fmt: skip
     # Phones are a few dozen pixels: their crops come from the frame as recorded.
     sampling = settings.sampling
