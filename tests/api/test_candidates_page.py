@@ -13,7 +13,7 @@ import time
 import httpx
 import pytest
 
-from tests.api.test_review_page import ARGS, CHROMIUM, REPO
+from tests.support.browser import ARGS, CHROMIUM, REPO
 
 pytestmark = [
     pytest.mark.browser,

@@ -19,7 +19,8 @@ from pipeline.report.charts import Band, ZoneTrack, day_chart
 from pipeline.report.html import BranchSection, ReportFinding, render_report
 from rules.checklist import load_checklist
 from tests.api import test_review_page as review
-from tests.api.test_review_page import ARGS, CHROMIUM, REPO, _cli, _login
+from tests.support.browser import ARGS, CHROMIUM, DESKTOP, PHONE, REPO, token
+from tests.support.browser import login as _login
 
 pytestmark = [
     pytest.mark.browser,
@@ -30,8 +31,6 @@ pytestmark = [
 
 server = review.server  # `branch-audit serve` over the filled database, as the review test uses
 
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1366, "height": 900}
 PAGES = {  # name → path, as an admin sees them
     "branches": "/branches",
     "branch": "/branches/JS-HA-001",
@@ -40,6 +39,9 @@ PAGES = {  # name → path, as an admin sees them
     "notice": "/notices/JS-HA-001/2026-W45",
     "docs": "/docs",
     "error": "/branches/nosuch",
+    "review": "/review",  # the queue beside the first pending finding's page
+    "reviewed": "/reviewed",
+    "candidates": "/candidates",
 }
 FITS = "() => document.documentElement.scrollWidth <= window.innerWidth"
 FONT_LOADED = """async () => { await document.fonts.ready;
@@ -62,12 +64,6 @@ def browser():
         chromium.close()
 
 
-def _token(url: str, role: str, name: str, *scope: str) -> str:
-    return _cli(
-        "token", "create", "--role", role, "--name", name, *scope, "--db", url
-    ).splitlines()[-1]
-
-
 def _logout_reachable(page) -> None:
     box = page.locator("#logout").bounding_box()
     assert box and page.locator("#logout").is_visible(), page.url
@@ -76,7 +72,7 @@ def _logout_reachable(page) -> None:
 
 def test_every_page_fits_a_phone_with_the_logout_in_reach(server, browser, artifacts):
     base, _, url = server
-    admin = _token(url, "admin", "ada")
+    admin = token(url, "admin", "ada")
     phone = browser.new_page(viewport=PHONE)
     desktop = browser.new_page(viewport=DESKTOP)
     phone.goto(f"{base}/login")
@@ -118,13 +114,13 @@ def test_every_page_fits_a_phone_with_the_logout_in_reach(server, browser, artif
 
 def test_a_branch_manager_sees_pending_counts_without_review_links(server, browser):
     base, _, url = server
-    token = _token(url, "branch", "bo", "--branch", "JS-HA-001")
+    secret = token(url, "branch", "bo", "--branch", "JS-HA-001")
     page = browser.new_page(viewport=PHONE)
-    _login(page, base, token)
+    _login(page, base, secret)
     assert page.url == f"{base}/branches/JS-HA-001"
     page.goto(f"{base}/branches")
     assert page.locator("td.pending-count").first.text_content() == "3"
-    assert page.locator("a[href^='/review']").count() == 0
+    assert page.locator("td.pending-count a").count() == 0  # the count, not a link to review
     _logout_reachable(page)
     page.click("#logout")
     page.wait_for_url(f"{base}/login")
