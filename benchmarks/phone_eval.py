@@ -174,6 +174,12 @@ def main() -> None:
         )
         configs[f"{m}: fused, every person"] = PhoneStageSettings(model=m, always=True, threads=2)
         configs[f"{m}: fused, gated"] = PhoneStageSettings(model=m, threads=2)
+        configs[f"{m}: fused, every person, hand windows"] = PhoneStageSettings(
+            model=m, always=True, hand_windows=True, threads=2
+        )
+        configs[f"{m}: fused, gated, hand windows"] = PhoneStageSettings(
+            model=m, hand_windows=True, threads=2
+        )
     rng = np.random.default_rng(args.seed)
     results = {}
     for name, (clip, every) in SETS.items():

@@ -57,6 +57,11 @@ class PhoneStageSettings(BaseModel):
     pose: bool = True
     #: run the crop detector on every staff person (measurement; costs more)
     always: bool = False
+    #: also search a square window centred on each wrist the pose sees, `hand_window` of the
+    #: person's height across (about four phone lengths), upscaled to the detector: a phone
+    #: is a larger share of it than of the upper body (docs/accuracy.md, "Hand windows")
+    hand_windows: bool = False
+    hand_window: float = Field(default=0.4, gt=0, le=1)
     #: after phone evidence in a zone, keep looking there this long without a suggestion
     hold_s: float = Field(default=30.0, ge=0)
     #: a phone box centre this close to a seen wrist (in shoulder widths) is held
@@ -142,6 +147,8 @@ class StageCounters:
     pose_runs: int = 0
     #: poses reused for a person who held still (detectors/pose.py, StillPoses)
     pose_reused: int = 0
+    #: windows around wrists searched besides the upper body (`hand_windows`)
+    hand_windows: int = 0
     #: time spent in the stage (pose, crops, crop detector), for the run's stage shares
     seconds: float = 0.0
     crop_runs: int = 0
@@ -229,7 +236,9 @@ class PhoneStage:
             if not (s.always or any(suggestions.values())):
                 continue
             self.counters.crop_runs += 1
-            evidence = self._judge(crop, (x1, y1), person, pose, cue, max(first, default=0.0))
+            evidence = self._judge(
+                frame, crop, (x1, y1), person, pose, cue, max(first, default=0.0)
+            )
             if evidence.rank > best.rank:
                 best = evidence
         self._still.update(zone_id, posed)
@@ -248,30 +257,50 @@ class PhoneStage:
         pose = max(poses, key=lambda p: float(p.score.sum()))
         return Pose(pose.xy + np.array(offset, np.float32), pose.score, pose.box_score)
 
+    def _windows(self, frame: CropSource, crop, offset, person, pose: Pose | None):
+        """The crops to search, with their offsets: the upper body, and with `hand_windows`
+        a square around each wrist the pose sees."""
+        s = self.settings
+        out = [(crop, offset)]
+        if not s.hand_windows or pose is None:
+            return out
+        half = 0.5 * s.hand_window * float(person[3] - person[1])
+        w, h = frame.size
+        for wrist in ("left_wrist", "right_wrist"):
+            if pose.seen(wrist, self.pose_cue.min_keypoint):
+                cx, cy = (float(v) for v in pose.at(wrist))
+                box = (
+                    int(max(0.0, cx - half)), int(max(0.0, cy - half)),
+                    int(min(float(w), cx + half)), int(min(float(h), cy + half)),
+                )  # fmt: skip
+                if box[2] - box[0] >= 8 and box[3] - box[1] >= 8:
+                    self.counters.hand_windows += 1
+                    out.append((frame.crop(box), box[:2]))
+        return out
+
     def _judge(
-        self, crop, offset, person, pose: Pose | None, cue: Posture, first_conf: float
-    ) -> PhoneVerdict:
+        self, frame: CropSource, crop, offset, person, pose: Pose | None, cue: Posture,
+        first_conf: float,
+    ) -> PhoneVerdict:  # fmt: skip
         s = self.settings
         floor = min(s.crop_conf, s.candidate_conf)
-        phones = self.detector.detect(crop).in_group("phone").with_min_confidence(floor)
-        long_side = np.maximum(
-            phones.xyxy[:, 2] - phones.xyxy[:, 0], phones.xyxy[:, 3] - phones.xyxy[:, 1]
-        )
+        found = []
+        for window, (ox, oy) in self._windows(frame, crop, offset, person, pose):
+            phones = self.detector.detect(window).in_group("phone").with_min_confidence(floor)
+            found += [
+                (b + np.array([ox, oy, ox, oy], np.float32), float(c))
+                for b, c in zip(phones.xyxy, phones.confidence, strict=True)
+            ]
         height = float(person[3] - person[1])
-        phones = phones[
-            (long_side >= s.phone_size[0] * height) & (long_side <= s.phone_size[1] * height)
-        ]
-        if len(phones) == 0:
+        lo, hi = s.phone_size[0] * height, s.phone_size[1] * height
+        found = [(b, c) for b, c in found if lo <= max(b[2] - b[0], b[3] - b[1]) <= hi]
+        if not found:
             return PhoneVerdict()
-        boxes = phones.xyxy + np.array([*offset, *offset], np.float32)
-        if float(phones.confidence.max()) < s.crop_conf:  # phone-like, not a verdict
-            i = int(np.argmax(phones.confidence))
-            box = tuple(float(v) for v in boxes[i])
-            return PhoneVerdict(box=box, score=float(phones.confidence[i]))
-        keep = phones.confidence >= s.crop_conf
-        phones, boxes = phones[keep], boxes[keep]
+        best_box, best = max(found, key=lambda f: f[1])
+        if best < s.crop_conf:  # phone-like, not a verdict
+            return PhoneVerdict(box=tuple(float(v) for v in best_box), score=best)
         candidates = []
-        for box, score in zip(boxes, phones.confidence, strict=True):
+        for box, score in [(b, c) for b, c in found if c >= s.crop_conf]:
             cues = ["det"]
             if _held(box, pose, s, self.pose_cue.min_keypoint):
                 cues.append("hand")
@@ -279,10 +308,10 @@ class PhoneStage:
                 cues.append("pose")
             if first_conf > 0:
                 cues.append("first")
-            phone = len(cues) > 1 or bool(score >= s.alone_conf)  # a numpy bool is no JSON
-            conf = _fuse(float(score), cues[1:], first_conf)
+            phone = len(cues) > 1 or score >= s.alone_conf
+            conf = _fuse(score, cues[1:], first_conf)
             box = tuple(float(v) for v in box)
-            candidates.append(PhoneVerdict(phone, conf, tuple(cues), box, float(score)))
+            candidates.append(PhoneVerdict(phone, conf, tuple(cues), box, score))
         return max(candidates, key=lambda e: (e.phone, e.conf))
 
 

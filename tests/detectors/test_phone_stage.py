@@ -209,3 +209,25 @@ def test_a_person_holding_still_keeps_their_pose():
     assert pose.calls == 3
     st.assess(T0 + timedelta(seconds=8), hand, "other-post", persons(stepped), NO_PHONES)
     assert pose.calls == 4  # each zone remembers its own persons
+
+
+def test_hand_windows_search_a_square_around_each_seen_wrist():
+    """With `hand_windows`, besides the upper body the detector sees a square of
+    `hand_window` × the person's height centred on each wrist the pose sees, cut from the
+    frame's own pixels; a phone found there comes back in frame pixels."""
+    points = on_teller(BOWED_HEAD | HANDS_TOGETHER_AT_CHEST)
+    det = CountingDetector((10, 10, 40, 60), 0.6)
+    st = stage(det, FixedPose(points), hand_windows=True)
+    img = frame()
+    ev = st.assess(T0, img, "post", persons(TELLER), NO_PHONES)
+    side = round(0.4 * (TELLER[3] - TELLER[1]))
+    assert len(det.crops) == 3 and st.counters.hand_windows == 2
+    for crop, wrist in zip(det.crops[1:], ("left_wrist", "right_wrist"), strict=True):
+        cx, cy = points[wrist]
+        x1, y1 = int(cx - side / 2), int(cy - side / 2)
+        assert abs(crop.shape[0] - side) <= 1 and abs(crop.shape[1] - side) <= 1
+        np.testing.assert_array_equal(crop, img[y1 : y1 + crop.shape[0], x1 : x1 + crop.shape[1]])
+    assert ev.phone and ev.box is not None
+    plain = CountingDetector((10, 10, 40, 60), 0.6)
+    stage(plain, FixedPose(points)).assess(T0, img, "post", persons(TELLER), NO_PHONES)
+    assert len(plain.crops) == 1  # off by default
