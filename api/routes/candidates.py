@@ -28,7 +28,7 @@ from api.schemas import BRANCH_ID, IsoDate, Page, Status
 router = APIRouter(prefix="/api/v1/candidates", tags=["candidates"])
 page_router = APIRouter(include_in_schema=False)
 
-CandidateId = Annotated[int, PathParam(ge=1, le=2**62)]
+CandidateId = Annotated[int, PathParam(ge=1, le=2**31 - 1)]  # the INTEGER key PostgreSQL stores
 Reader = Annotated[Principal, require(Can.READ_FINDINGS)]
 
 
