@@ -404,7 +404,7 @@ def branch_page(
         checks=[check_out(r, branch.region, settings.checklist) for r in rows],
         chart=score_chart([(r.date, r.provisional, r.final) for r in rows]),
         findings=findings,
-        zones=zone_labels(session, [f for f, _ in findings]),
+        zones=zone_labels(session, [f for f, *_ in findings]),
         can_appeal=principal.can(Can.APPEAL),
         can_review=principal.can(Can.REVIEW),
         names={item.code: item.name_zh for item in settings.checklist.items},
