@@ -6,6 +6,7 @@ the settings), so it runs in any process or on any node that sees the recordings
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -71,12 +72,21 @@ class UnitSettings:
         """Fingerprint stored with a done unit: results made otherwise are redone. Weights
         are named by path and content, so new weights under an old name redo units too."""
         s, d = self.sampling, self.detector
-        phone = "off" if d.phone is None else d.phone.fingerprint()
+        phone = "off"
+        if d.phone is not None:  # its settings digested to fit the column; weights readable
+            fields, _, weights = d.phone.fingerprint().rpartition(",weights=")
+            phone = f"{_digest(fields)},weights={weights}"
+        cadence = _digest(str(self.cadence)) if self.cadence else "full"
         return (
             f"rate={s.rate};max_side={s.max_side};backend={d.backend};"
             f"weights={weights_tag(d.weights)};conf={d.conf};gate={int(d.gate)};"
-            f"phone={phone};cadence={self.cadence or 'full'}"
+            f"phone={phone};cadence={cadence}"
         )
+
+
+def _digest(text: str) -> str:
+    """A setting string as 16 hex digits: units.params is a VARCHAR(255)."""
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 @dataclass(frozen=True)
