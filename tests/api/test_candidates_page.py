@@ -3,17 +3,12 @@ with C, and the box stored is the one drawn (in the image's pixels)."""
 
 from __future__ import annotations
 
-import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
 
 import httpx
 import pytest
 
-from tests.support.browser import ARGS, CHROMIUM, REPO
+from tests.support.browser import ARGS, CHROMIUM, serving, token
 
 pytestmark = [
     pytest.mark.browser,
@@ -29,30 +24,9 @@ def server(phone_night, tmp_path):
     db_file = tmp_path / "copy.db"
     shutil.copy(url.removeprefix("sqlite:///"), db_file)
     db = f"sqlite:///{db_file}"
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    token = subprocess.run(
-        [sys.executable, "-m", "cli.main", "token", "create", "--role", "supervisor",
-         "--region", "test", "--name", "sam", "--db", db],
-        cwd=REPO, env=env, capture_output=True, text=True, check=True,
-    ).stdout.splitlines()[-1]  # fmt: skip
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "cli.main", "serve", "--port", str(port), "--db", db,
-         "--evidence", str(evidence)],
-        cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            if httpx.get(f"{base}/login").status_code == 200:
-                break
-        except httpx.TransportError:
-            time.sleep(0.1)
-    yield base, token
-    proc.terminate()
-    proc.wait(timeout=10)
+    secret = token(db, "supervisor", "sam", "--region", "test")
+    with serving(db, evidence, tmp_path / "serve.log") as base:
+        yield base, secret
 
 
 def test_a_reviewer_drags_a_box_and_confirms(server, tmp_path):
