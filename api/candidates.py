@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from api.auth import Principal, scoped
+from api.deps import evidence_file
 from api.queries import audit
 from api.schemas import Note, Page, Status
 from pipeline.store import models as m
@@ -141,11 +142,8 @@ def review_candidate(
 
 
 def image_path(root: Path, row: m.PhoneCandidate) -> Path:
-    """The crop, only if it lies inside the evidence root once links are resolved."""
-    try:
-        path = (root / row.image).resolve()
-    except (OSError, ValueError):
-        path = None
-    if path is None or not path.is_relative_to(root) or not path.is_file():
+    """The crop, only if it lies inside the evidence root (api/deps.py, evidence_file)."""
+    path = evidence_file(root, row.image)
+    if path is None:
         raise HTTPException(404, f"the image of candidate {row.id} is not in the evidence store")
     return path

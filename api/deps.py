@@ -44,3 +44,13 @@ def session(s: AppSettings) -> Iterator[Session]:
 # "function" scope: committed when the endpoint returns, so a client that reads right after
 # a response sees what that response reported.
 DbSession = Annotated[Session, Depends(session, scope="function")]
+
+
+def evidence_file(root: Path, relative: str) -> Path | None:
+    """A stored evidence file (clip, key frame, candidate crop), only if it is a file inside
+    the evidence root once links are resolved: paths from the database never leave it."""
+    try:
+        path = (root / relative).resolve()
+    except (OSError, ValueError):
+        return None
+    return path if path.is_relative_to(root) and path.is_file() else None

@@ -11,7 +11,7 @@ from fastapi import Path as PathParam
 from fastapi.responses import FileResponse
 
 from api.auth import Can, Principal, lock_branch, require
-from api.deps import AppSettings, DbSession
+from api.deps import AppSettings, DbSession, evidence_file
 from api.errors import BYTE_RANGES, error_responses
 from api.queries import (
     FindingFilter,
@@ -99,12 +99,8 @@ def _evidence(settings: AppSettings, relative: str | None, what: str) -> Path:
     """The evidence file, only if it lies inside the evidence root once links are resolved."""
     if not relative:
         raise HTTPException(404, f"this finding has no {what}")
-    root = settings.evidence_root
-    try:
-        path = (root / relative).resolve()
-    except (OSError, ValueError):
-        path = None
-    if path is None or not path.is_relative_to(root) or not path.is_file():
+    path = evidence_file(settings.evidence_root, relative)
+    if path is None:
         raise HTTPException(404, f"the {what} of this finding is not in the evidence store")
     return path
 
