@@ -175,11 +175,25 @@ class AppealReopenOut(BaseModel):
     undone: str = Field(description="the decision the reopening set aside")
 
 
+class RedetectionOut(BaseModel):
+    """A re-run's finding that overlapped this held one: the same incident, found again
+    with other settings or weights, never a second deduction (pipeline/store/findings.py)."""
+
+    start: datetime
+    end: datetime
+    local_time: str
+    run_id: int | None
+    detector_version: str
+
+
 class FindingDetail(FindingOut):
     timezone: str = Field(description="the branch's IANA time zone, its wall clock")
     reviews: list[ReviewOut]
     appeals: list[AppealOut]
     appeal_reopenings: list[AppealReopenOut] = []
+    redetected: list[RedetectionOut] = Field(
+        [], description="the latest run found this incident again as these (重新检出)"
+    )
 
 
 class ReopenFindingIn(StrictModel):
@@ -342,7 +356,16 @@ def finding_detail(
         ],
         appeals=[appeal_out(a) for a in row.appeals],
         appeal_reopenings=list(appeal_reopenings),
+        redetected=[_redetection(r, timezone) for r in row.redetected or ()],
     )
+
+
+def _redetection(stored: dict, timezone: str) -> RedetectionOut:
+    start, end = (datetime.fromisoformat(stored[k]) for k in ("start", "end"))
+    return RedetectionOut(
+        start=start, end=end, local_time=local_span(start, end, timezone),
+        run_id=stored.get("run_id"), detector_version=stored.get("detector_version", ""),
+    )  # fmt: skip
 
 
 class TimelineSample(BaseModel):

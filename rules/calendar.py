@@ -117,3 +117,22 @@ class BranchSchedule:
             exempt={code: tuple(spans) for code, spans in exempt.items()},
             meeting_before=self.meeting_before,
         )
+
+
+def weekly_hours(schedule: BranchSchedule) -> dict[str, list[str]]:
+    """A calendar as stored with its branch: weekday (Monday = 0, as text) → [opening,
+    closing] "HH:MM"; `open_days` reads it back."""
+    return {
+        str(day): [a.strftime("%H:%M"), b.strftime("%H:%M")]
+        for day, (a, b) in sorted(schedule.hours.items())
+    }
+
+
+def open_days(hours: Mapping[str, object], first: date, last: date) -> list[date]:
+    """The dates from `first` to `last` (inclusive) on which a stored calendar
+    (`weekly_hours`) says the branch was open."""
+    weekdays = {int(d) for d in hours}
+    count = (last - first).days + 1
+    days = (first + timedelta(days=n) for n in range(max(count, 0)))
+    return [d for d in days if d.weekday() in weekdays]
+

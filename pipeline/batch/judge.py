@@ -155,16 +155,22 @@ def judge_branch_day(
     report.coverage = sum(judgement.coverage.get(c, 0.0) for c in cameras) / len(cameras)
     report.complete = checklist.complete(report.coverage)
     report.detector_version = ",".join(sorted(stored.versions))
-    report.score = save_judgement(
+    saved = save_judgement(
         db, bd.branch, bd.date, judgement, checklist, run_id, report.detector_version,
         report.coverage,
     )  # fmt: skip
+    report.score = saved.score
+    # a re-detected incident is its held row's: its evidence and status are that row's
+    incidents: dict[str, Finding] = {}
+    for f in judgement.findings:
+        incidents.setdefault(saved.rows[f.id], f)
+    findings = tuple(replace(f, id=i) for i, f in incidents.items())
     t1 = time.perf_counter()
-    if evidence_root is not None and judgement.findings:
-        _evidence(db, bd, judgement.findings, evidence_root, detector, checklist, phone)
+    if evidence_root is not None and findings:
+        _evidence(db, bd, findings, evidence_root, detector, checklist, phone)
     report.timings = {"rules": t1 - t0, "evidence": time.perf_counter() - t1}
     report.failed_units = stored.failed
-    rows = finding_rows(db, [f.id for f in judgement.findings])
+    rows = finding_rows(db, [f.id for f in findings])
     report.findings = [
         {
             "id": f.id,
@@ -177,6 +183,6 @@ def judge_branch_day(
             "clip": row.clip,
             "keyframe": row.keyframe,
         }
-        for f, row in zip(judgement.findings, rows, strict=True)
+        for f, row in zip(findings, rows, strict=True)
     ]
     return report

@@ -27,7 +27,7 @@ from pipeline.evidence.store import sweep
 from pipeline.site import SiteError
 from pipeline.store.db import Database
 from pipeline.store.leases import Leases
-from pipeline.store.models import RunLease
+from pipeline.store.models import FAILED, RunLease
 from rules.checklist import Checklist
 
 log = logging.getLogger(__name__)
@@ -119,6 +119,7 @@ class Night:
         self.writer = Writer(db, settings, evidence)
         self._days: dict[str, BranchDay] = {}
         self._runs: dict[str, int] = {}
+        self._finished: set[int] = set()
         self._left: Counter[str] = Counter()
         self._tasks: dict[tuple[str, str], Hashable] = {}
 
@@ -128,15 +129,20 @@ class Night:
         if self.evidence is not None:
             for path in sweep(self.evidence):
                 log.info("removed %s, left by a killed run", path)
-        with Leases(self.db) as self.leases:
-            held = self._pass(list(days), report)
-            if self.wait:
-                for bd, lease in held:
-                    log.info("%s %s: waiting for the run that has it (%s)", bd.branch, bd.date,
-                             lease.holder)  # fmt: skip
-            while held and self.wait:
-                time.sleep(WAIT_S)
-                held = self._pass([bd for bd, _ in held], report)
+        try:
+            with Leases(self.db) as self.leases:
+                held = self._pass(list(days), report)
+                if self.wait:
+                    for bd, lease in held:
+                        log.info("%s %s: waiting for the run that has it (%s)", bd.branch,
+                                 bd.date, lease.holder)  # fmt: skip
+                while held and self.wait:
+                    time.sleep(WAIT_S)
+                    held = self._pass([bd for bd, _ in held], report)
+        except BaseException as exc:  # the night stops: no run row of it stays `running`
+            for run_id in self._runs.values():
+                self._close(run_id, exc)
+            raise
         report.skipped = [
             {"branch": bd.branch, "date": bd.date.isoformat(), "holder": lease.holder,
              "since": lease.acquired_at.isoformat()}
@@ -191,19 +197,36 @@ class Night:
             self._judge(ref.branch, report)
 
     def _judge(self, branch: str, report: NightReport) -> None:
-        spec = self.settings.detector
-        judged = judge_branch_day(
-            self.db,
-            self._days[branch],
-            self.checklist,
-            self._runs[branch],
-            self.evidence,
-            lambda: detector_for(spec, 0),
-            phone=spec.phone,
-        )
-        report.stages.update(judged.timings)
-        report.reports[branch] = judged
-        status = "done" if judged.open else "closed"
-        summary = {"findings": len(judged.findings), "failed_units": len(judged.failed_units)}
-        self.writer.finish_run(self._runs[branch], status, judged.detector_version, summary)
-        self.leases.release(branch, self._days[branch].date)
+        """Judge a branch-day and finish its run; a judgement that fails finishes the run
+        `failed` with its reason and costs only this branch-day."""
+        spec, bd, run_id = self.settings.detector, self._days[branch], self._runs[branch]
+        try:
+            judged = judge_branch_day(
+                self.db, bd, self.checklist, run_id, self.evidence,
+                lambda: detector_for(spec, 0), phone=spec.phone,
+            )  # fmt: skip
+        except Exception as exc:
+            log.exception("%s %s: judging failed", branch, bd.date)
+            self._close(run_id, exc)
+            report.reports[branch] = BranchReport(
+                branch, bd.date.isoformat(), bd.business is not None,
+                failed_units=[{"unit": f"{branch}/{bd.date} (judgement)", "reason": repr(exc)}],
+            )  # fmt: skip
+        else:
+            report.stages.update(judged.timings)
+            report.reports[branch] = judged
+            status = "done" if judged.open else "closed"
+            summary = {"findings": len(judged.findings), "failed_units": len(judged.failed_units)}
+            self.writer.finish_run(run_id, status, judged.detector_version, summary)
+            self._finished.add(run_id)
+        self.leases.release(branch, bd.date)
+
+    def _close(self, run_id: int, exc: BaseException) -> None:
+        """Finish a run that did not end as planned `failed`, unless it finished already."""
+        if run_id in self._finished:
+            return
+        try:
+            self.writer.finish_run(run_id, FAILED, "", {"error": repr(exc)})
+            self._finished.add(run_id)
+        except Exception:  # the database itself is gone: the next run marks it interrupted
+            log.exception("run %s could not be marked failed", run_id)

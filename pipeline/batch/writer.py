@@ -22,7 +22,7 @@ from pipeline.store import models as m
 from pipeline.store.candidates import replace_unit_candidates
 from pipeline.store.db import Database
 from pipeline.store.models import DONE, FAILED
-from rules.calendar import CoverageGap
+from rules.calendar import CoverageGap, weekly_hours
 
 RUNNING, INTERRUPTED = "running", "interrupted"
 
@@ -54,7 +54,8 @@ class Writer:
             _upsert(
                 s, m.Branch, ("id",), id=bd.branch, name=site.branch.name,
                 region=site.branch.region, timezone=site.branch.timezone,
-                site_path=str(bd.site_path.resolve()), updated_at=now,
+                site_path=str(bd.site_path.resolve()), hours=weekly_hours(site.schedule()),
+                updated_at=now,
             )  # fmt: skip
             for camera in site.cameras:
                 _upsert(s, m.Camera, ("branch_id", "id"), branch_id=bd.branch, id=camera.id,

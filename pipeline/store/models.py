@@ -56,6 +56,9 @@ class Branch(Base):
     region: Mapped[str] = mapped_column(String(64), default="", index=True)
     timezone: Mapped[str] = mapped_column(String(64))
     site_path: Mapped[str] = mapped_column(Text, default="")
+    #: its calendar at its last run: weekday (Monday = 0, as text) → ["09:00", "17:00"];
+    #: the business days an assessment expects a complete check of (rules/assessment.py)
+    hours: Mapped[dict | None] = mapped_column(JSON)
     updated_at: Mapped[datetime]
 
     cameras: Mapped[list[Camera]] = relationship(back_populates="branch", cascade="all")
@@ -172,6 +175,9 @@ class Finding(Base):
     clip: Mapped[str | None] = mapped_column(Text)  # relative to the evidence root
     keyframe: Mapped[str | None] = mapped_column(Text)
     run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"))
+    #: the latest run's findings that overlapped this held one and so are this incident
+    #: (pipeline/store/findings.py): [{"start", "end", "run_id", "detector_version"}, …]
+    redetected: Mapped[list | None] = mapped_column(JSON)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
