@@ -18,8 +18,8 @@ from pipeline.batch.units import DetectorSpec, UnitSettings, plan_branch_day
 from pipeline.footage.sampler import SamplingSpec
 from pipeline.store import models as m
 from pipeline.store.db import Database
-from pipeline.store.fines import fines_of
 from pipeline.store.findings import save_judgement
+from pipeline.store.fines import fines_of
 from pipeline.store.scores import recompute_scores
 from rules.calendar import BusinessDay
 from rules.checklist import load_checklist
