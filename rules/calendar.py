@@ -135,4 +135,3 @@ def open_days(hours: Mapping[str, object], first: date, last: date) -> list[date
     count = (last - first).days + 1
     days = (first + timedelta(days=n) for n in range(max(count, 0)))
     return [d for d in days if d.weekday() in weekdays]
-

@@ -37,8 +37,8 @@ class Saved:
 
 def _held(row: m.Finding, cited: set[str]) -> bool:
     """Someone acted on it: a re-run neither drops it nor adds a second of its incident."""
-    return row.status != FindingStatus.PENDING or bool(row.reviews or row.appeals) or (
-        row.id in cited
+    return (
+        row.status != FindingStatus.PENDING or bool(row.reviews or row.appeals) or (row.id in cited)
     )
 
 
@@ -59,9 +59,7 @@ def _cited(s: Session, ids: list[str]) -> set[str]:
         return set()
     return set(
         s.scalars(
-            select(m.RectificationOrder.finding_id).where(
-                m.RectificationOrder.finding_id.in_(ids)
-            )
+            select(m.RectificationOrder.finding_id).where(m.RectificationOrder.finding_id.in_(ids))
         )
     )
 

@@ -89,8 +89,11 @@ SHIFT = timedelta(seconds=1)
 # (what the re-run found instead of FIRST's last absence, is it that incident again)
 RERUNS = [
     ("one second later", _absence(40, start=_absence(40).start + SHIFT), True),
-    ("earlier and shorter", _absence(40, start=_absence(40).start - SHIFT,
-                                     end=_absence(40).end - timedelta(minutes=2)), True),
+    (
+        "earlier and shorter",
+        _absence(40, start=_absence(40).start - SHIFT, end=_absence(40).end - timedelta(minutes=2)),
+        True,
+    ),
     ("starts inside", _absence(40, start=_absence(40).start + timedelta(minutes=3)), True),
     ("another zone", _absence(40, zone="post-2", start=_absence(40).start + SHIFT), False),
     ("another camera", _absence(40, cameras=("cam-2",), start=_absence(40).start + SHIFT), False),
@@ -147,9 +150,7 @@ def test_a_pending_near_copy_is_replaced_not_kept_beside(db_url):
     again = _absence(40, start=FIRST[2].start + SHIFT)
     _save(db, [*FIRST[:2], again], 2)
     with db.session() as s:
-        assert {r.id for r in s.scalars(select(m.Finding))} == {
-            FIRST[0].id, FIRST[1].id, again.id
-        }
+        assert {r.id for r in s.scalars(select(m.Finding))} == {FIRST[0].id, FIRST[1].id, again.id}
     db.dispose()
 
 
