@@ -22,7 +22,8 @@ from rules.wording import utc_text
 HEADERS: dict[str, str] = {
     "policy": "政策", "period": "期间", "branch": "网点", "name": "名称", "region": "区域",
     "score": "得分", "checks": "有效检查", "incomplete_checks": "不完整检查",
-    "coverage": "覆盖率", "score_arithmetic": "得分计算", "rank": "排名",
+    "coverage": "覆盖率", "missing_days": "缺失营业日", "score_arithmetic": "得分计算",
+    "rank": "排名",
     "region_rank": "区域排名", "outcome": "结果", "yuan": "金额(元)", "rule": "规则",
     "recheck": "复查", "incident_yuan": "罚款(元)", "pending": "待复核",
 }  # fmt: skip

@@ -34,7 +34,7 @@ from pipeline.store import models as m
 from pipeline.store.fines import fines_of, incident_yuan
 from pipeline.store.orders import open_orders
 from pipeline.store.scores import recompute_scores
-from rules.assessment import assessment_rows
+from rules.assessment import BranchCalendar, assessment_rows
 from rules.calendar import ZoneRef
 from rules.checklist import Checklist
 from rules.fines import FineRule
@@ -293,7 +293,9 @@ def assess(
     ).all()  # fmt: skip
     scores = pd.DataFrame(rows, columns=["branch", "region", "date", "score", "coverage"])
     try:
-        period, assessed = assessment_rows(scores, policy, label, checklist.min_coverage)
+        period, assessed = assessment_rows(
+            scores, policy, label, checklist.min_coverage, calendars(session)
+        )
     except PeriodError as exc:
         raise PeriodRefused(exc) from None
     visible = {b.id: b for b in visible_branches(session, principal)}
@@ -319,6 +321,22 @@ def assess(
         pending=sum(row.pending for row in shown),
         provisional=any(waiting.values()),
     )
+
+
+def calendars(session: Session) -> dict[str, BranchCalendar]:
+    """Every branch whose calendar is stored (pipeline/batch/writer.py), from its first
+    night: the business days an assessment expects a complete check of."""
+    first = {
+        branch: day
+        for branch, day in session.execute(
+            select(m.Run.branch_id, func.min(m.Run.date)).group_by(m.Run.branch_id)
+        )
+    }
+    return {
+        b.id: BranchCalendar(b.region, b.hours, first.get(b.id))
+        for b in session.scalars(select(m.Branch))
+        if b.hours  # a branch not run since calendars were kept: its checked days only
+    }
 
 
 def pending_findings(session: Session, in_period: Callable[[date], bool]) -> dict[str, int]:

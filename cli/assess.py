@@ -52,8 +52,8 @@ def run(args: argparse.Namespace) -> int:
     if not rows:
         raise PeriodError(f"no scores in period {period.label}")
     keep = (
-        "region", "score", "checks", "incomplete_checks", "coverage", "rank", "region_rank",
-        "outcome", "yuan", "rule", "recheck",
+        "region", "score", "checks", "incomplete_checks", "coverage", "missing_days", "rank",
+        "region_rank", "outcome", "yuan", "rule", "recheck",
     )  # fmt: skip
     branches = {r.branch: {k: getattr(r, k) for k in keep} for r in rows}
     if args.json:
@@ -71,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
     )
     for branch, b in branches.items():
         print(
-            f"{branch:<14} {b['region']:<10} {b['score']:>7g} {b['rank'] or '-':>5} "
+            f"{branch:<14} {b['region']:<10} {'-' if b['score'] is None else format(b['score'], 'g'):>7} {b['rank'] or '-':>5} "
             f"{b['region_rank'] or '-':>5} {b['outcome']:<13} {b['yuan']:>9g}  {b['rule']}"
         )
     return 0

@@ -3,15 +3,26 @@ the arithmetic. The one computation behind the API, `branch-audit assess` and th
 
 Unknown is not perfect: a check whose coverage is below the checklist's `min_coverage` is
 incomplete. It keeps its findings, but it is left out of the period means, the ranks, the
-rewards and the commendations; a branch with no complete check in the period is shown as
-`incomplete` (with its coverage), never rewarded.
+rewards and the commendations.
+
+Missing days count: a business day of the branch's calendar (from its first night to the
+province's last checked day of the period) without a complete check is *missing*. A
+branch with a missing day is shown as `incomplete` with how many (`missing_days`), never
+ranked, rewarded or assessed on the days that happen to exist; with no complete check at
+all it has no score either (nothing was seen). Without calendars (a CSV of scores), the
+days it has only incomplete checks of are its missing days.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
+from rules.calendar import open_days
 from rules.checklist import covers
 from rules.periods import Period, check_scores, resolve_period
 from rules.policies import Policy
@@ -38,10 +49,16 @@ class AssessmentRow(BaseModel):
     branch: str
     name: str = Field("", description="the branch's name (the scores do not carry it)")
     region: str
-    score: float
+    score: float | None = Field(
+        description="mean of the complete checks' final scores; none without a complete check"
+    )
     checks: int = Field(description="complete checks in the period: the ones that count")
     incomplete_checks: int = Field(0, description="checks below the minimum coverage")
     coverage: float | None = Field(None, description="mean coverage of the period's checks")
+    missing_days: int = Field(
+        0, description="business days of the branch's calendar in the period without a "
+        "complete check (缺失营业日): any, and the branch is not ranked, rewarded or assessed",
+    )  # fmt: skip
     score_arithmetic: str
     rank: int | None = Field(description="among branches with complete checks; none if none")
     region_rank: int | None
@@ -59,16 +76,53 @@ class AssessmentRow(BaseModel):
     )  # fmt: skip
 
 
+@dataclass(frozen=True)
+class BranchCalendar:
+    """A branch as its calendar sees it: the days a complete check is expected of."""
+
+    region: str
+    #: weekday (Monday = 0, as text) → [opening, closing] (rules/calendar.weekly_hours)
+    hours: Mapping[str, object]
+    #: its first night: no day before it is missing
+    since: date | None = None
+
+
+def missing_days(
+    in_period: pd.DataFrame, calendars: Mapping[str, BranchCalendar]
+) -> dict[str, int]:
+    """Branch → its business days without a complete check, between the first and last
+    day any branch was checked in the period. `in_period` has columns branch, date,
+    complete."""
+    first, last = min(in_period["date"]), max(in_period["date"])
+    done = in_period[in_period["complete"]].groupby("branch")["date"].agg(set)
+    out = {}
+    for branch in sorted({*in_period["branch"], *calendars}):
+        calendar = calendars.get(branch)
+        if calendar is None:
+            expected = set(in_period.loc[in_period["branch"] == branch, "date"])
+        else:
+            since = max(first, calendar.since) if calendar.since else first
+            expected = set(open_days(calendar.hours, since, last))
+        out[branch] = len(expected - done.get(branch, set()))
+    return out
+
+
 def assessment_rows(
-    scores: pd.DataFrame, policy: Policy, label: str | None, min_coverage: float = 0.0
+    scores: pd.DataFrame,
+    policy: Policy,
+    label: str | None,
+    min_coverage: float = 0.0,
+    calendars: Mapping[str, BranchCalendar] | None = None,
 ) -> tuple[Period | None, list[AssessmentRow]]:
     """The period `label` names (default: the stage of the dates, else all of them) and
-    one row per branch with checks in it, ranked branches first. `scores` may carry a
-    `coverage` column (0..1); checks below `min_coverage` do not count. No scores: (None,
-    []); a period without scores: (period, []). Raises PeriodError for a period the
-    policy cannot judge."""
+    one row per branch with checks in it or a calendar, ranked branches first. `scores`
+    may carry a `coverage` column (0..1); checks below `min_coverage` do not count, and
+    a branch with a missing day (`missing_days`) is not assessed. No scores: (None, []);
+    a period without scores: (period, []). Raises PeriodError for a period the policy
+    cannot judge."""
     if scores.empty:
         return None, []
+    calendars = calendars or {}
     coverage = (
         pd.to_numeric(scores["coverage"]) if "coverage" in scores.columns else None
     )  # fmt: skip
@@ -81,10 +135,13 @@ def assessment_rows(
     in_period = checked[[period.contains(d) for d in checked["date"]]]
     if in_period.empty:
         return period, []
-    counted = in_period[in_period["complete"]]
+    missing = missing_days(in_period, calendars)
+    whole = {b for b, n in missing.items() if n == 0}
+    counted = in_period[in_period["complete"] & in_period["branch"].isin(whole)]
     rows = []
     if not counted.empty:
-        table, outcomes = policy.assess(checked[checked["complete"]], period)
+        judged = checked[checked["complete"] & checked["branch"].isin(whole)]
+        table, outcomes = policy.assess(judged, period)
         sums = counted.groupby("branch")["score"].sum()
         for branch, row in table.iterrows():
             n, outcome = int(row["checks"]), outcomes[branch]
@@ -109,29 +166,49 @@ def assessment_rows(
                     recheck=outcome.recheck,
                 )
             )
-    for branch, mine in in_period[~in_period["branch"].isin(counted["branch"])].groupby("branch"):
-        cov = _mean(mine["coverage"])
-        rows.append(
-            AssessmentRow(
-                branch=str(branch),
-                region=mine["region"].iloc[0],
-                score=round(float(mine["score"].mean()), 2),
-                checks=0,
-                incomplete_checks=len(mine),
-                coverage=cov,
-                score_arithmetic=f"no complete check: {len(mine)} below the minimum coverage",
-                rank=None,
-                region_rank=None,
-                outcome=INCOMPLETE,
-                yuan=0.0,
-                rule=(
-                    f"coverage {cov:.0%} < {min_coverage:.0%} in every check of the period "
-                    "(监控录像不全): not assessed and never rewarded until the footage is supplied"
-                ),
-                recheck=True,
-            )
-        )
+    ranked = {r.branch for r in rows}
+    for branch in sorted(set(missing) - ranked):
+        mine = in_period[in_period["branch"] == branch]
+        rows.append(_unassessed(branch, mine, missing[branch], calendars, min_coverage))
     return period, rows
+
+
+def _unassessed(
+    branch: str,
+    mine: pd.DataFrame,
+    missing: int,
+    calendars: Mapping[str, BranchCalendar],
+    min_coverage: float,
+) -> AssessmentRow:
+    """A branch with a missing day: shown, with its days and coverage, never assessed."""
+    complete = mine[mine["complete"]]
+    n, cov = len(complete), _mean(mine["coverage"])
+    score = round(float(complete["score"].mean()), 2) if n else None
+    seen = (
+        f"mean of {n} complete check(s) {score:g}, not assessed"
+        if n
+        else f"no complete check: {len(mine)} below the minimum coverage"
+    )
+    reasons = [f"{missing} business day(s) without a complete check (缺失营业日)"]
+    if cov is not None and not covers(cov, min_coverage):
+        reasons.append(f"coverage {cov:.0%} < {min_coverage:.0%} (监控录像不全)")
+    return AssessmentRow(
+        branch=branch,
+        region=mine["region"].iloc[0] if len(mine) else calendars[branch].region,
+        score=score,
+        checks=n,
+        incomplete_checks=len(mine) - n,
+        coverage=cov,
+        missing_days=missing,
+        score_arithmetic=seen,
+        rank=None,
+        region_rank=None,
+        outcome=INCOMPLETE,
+        yuan=0.0,
+        rule="; ".join(reasons) + ": not ranked, rewarded or assessed until every business "
+        "day of the period is seen",
+        recheck=True,
+    )
 
 
 def _mean(values: pd.Series) -> float | None:

@@ -112,12 +112,14 @@ def test_no_branch_ranks_or_is_rewarded_on_footage_nobody_saw(policy):
     blind = by["BLIND"]
     assert (blind.outcome, blind.rank, blind.region_rank, blind.yuan) == (INCOMPLETE, None, None, 0)
     assert (blind.checks, blind.incomplete_checks, blind.coverage) == (0, 2, 0.0)
+    assert blind.score is None and blind.missing_days == 2  # no score where nothing was seen
     assert "coverage 0% < 90%" in blind.rule
 
 
 @pytest.mark.parametrize("policy", ["A", "B"])
-def test_an_incomplete_check_is_left_out_of_the_mean_and_the_ranks(policy):
-    """TOP's incomplete perfect day does not lift its mean above OTHER's."""
+def test_an_incomplete_check_is_a_missing_day_and_the_branch_is_not_ranked(policy):
+    """TOP's half-seen perfect day neither lifts its mean nor lets it rank on its one
+    complete day (SPEC: missing days count)."""
     label = "2026-10" if policy == "A" else "2026-S3"
     month = [
         ("TOP", "r1", date(2026, 10, 5), 91.0, 1.0),
@@ -126,9 +128,10 @@ def test_an_incomplete_check_is_left_out_of_the_mean_and_the_ranks(policy):
     ]
     _, rows = assessment_rows(_scores(month), load_policy(policy), label, 0.9)
     by = {r.branch: r for r in rows}
-    assert (by["TOP"].score, by["TOP"].checks, by["TOP"].incomplete_checks) == (91.0, 1, 1)
-    assert by["OTHER"].rank == 1 and by["TOP"].rank == 2
-    assert "1 incomplete check(s) (coverage < 90%) left out" in by["TOP"].score_arithmetic
+    top = by["TOP"]
+    assert (top.score, top.checks, top.incomplete_checks, top.missing_days) == (91.0, 1, 1, 1)
+    assert (top.outcome, top.rank, top.yuan) == (INCOMPLETE, None, 0)
+    assert by["OTHER"].rank == 1 and by["OTHER"].missing_days == 0
 
 
 def test_scores_without_coverage_are_all_complete():
