@@ -27,6 +27,7 @@ from detectors.observations import ZonePurpose
 from detectors.observer import UNIFORMED_PURPOSES, ZoneSpec
 from detectors.zones import Anchor
 from rules.calendar import MEETING_WINDOW, BranchSchedule, ExemptWindow, ZoneRef
+from rules.checklist import Checklist
 from rules.config import ConfigError, StrictModel, describe, reference_table
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -405,6 +406,14 @@ def site_zones(path: str | Path) -> list[ZoneRef]:
         return list(load_site(path).schedule().zones)
     except SiteError:
         return []
+
+
+def judged_cameras(site: Site, checklist: Checklist) -> tuple[str, ...]:
+    """The cameras showing a zone that some enabled item of the checklist reads: what a
+    check judges, and so what its coverage is the share of (pipeline/batch/judge.py). A
+    site with none is refused by the night (pipeline/batch/night.plan_night)."""
+    read = checklist.cadence().keys()
+    return tuple(c.id for c in site.cameras if any(z.purpose in read for z in c.zones))
 
 
 def zone_specs(site: Site, camera: Camera) -> list[ZoneSpec]:

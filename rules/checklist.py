@@ -231,7 +231,8 @@ class Checklist(StrictModel):
     min_coverage: float = Field(
         default=0.9, ge=0, le=1, title="minimum coverage",
         description="a check counts only if its coverage — the share of business hours each "
-        "of the branch's cameras was observed, averaged over its cameras — reaches this; "
+        "of the branch's cameras was observed, averaged over its cameras that show a zone an "
+        "enabled item reads (none: 0) — reaches this; "
         "below it the check is incomplete: it keeps its findings but is left out of period "
         "means, ranks, rewards and commendations",
     )  # fmt: skip

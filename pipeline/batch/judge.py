@@ -19,6 +19,7 @@ from detectors.phone import PhoneStageSettings
 from pipeline.batch.units import BranchDay
 from pipeline.evidence.clips import EDGE_S, evidence_rolls
 from pipeline.footage.coverage import assemble
+from pipeline.site import judged_cameras
 from pipeline.store import models as m
 from pipeline.store.db import Database
 from pipeline.store.findings import finding_rows, save_judgement
@@ -37,7 +38,8 @@ class BranchReport:
     date: str
     open: bool
     score: float | None = None
-    #: mean over the site's cameras of the share of business hours each saw
+    #: mean over the site's judged cameras (pipeline/site.judged_cameras) of the share of
+    #: business hours each saw; 0 when none is judged
     coverage: float | None = None
     #: the coverage reaches the checklist's min_coverage: the check counts for ranks
     complete: bool | None = None
@@ -151,8 +153,11 @@ def judge_branch_day(
         zones=bd.site.schedule().zones,
         gaps=_reported_gaps(bd, stored),
     )
-    cameras = [c.id for c in bd.site.cameras]
-    report.coverage = sum(judgement.coverage.get(c, 0.0) for c in cameras) / len(cameras)
+    # a check that judged nothing saw nothing: no camera shows a zone any item reads
+    cameras = judged_cameras(bd.site, checklist)
+    report.coverage = (
+        sum(judgement.coverage.get(c, 0.0) for c in cameras) / len(cameras) if cameras else 0.0
+    )
     report.complete = checklist.complete(report.coverage)
     report.detector_version = ",".join(sorted(stored.versions))
     saved = save_judgement(

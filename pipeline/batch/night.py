@@ -24,7 +24,7 @@ from pipeline.batch.units import BranchDay, Unit, UnitSettings, plan_branch_day
 from pipeline.batch.worker import UnitResult, detector_for, run_unit
 from pipeline.batch.writer import Writer
 from pipeline.evidence.store import sweep
-from pipeline.site import SiteError
+from pipeline.site import SiteError, judged_cameras
 from pipeline.store.db import Database
 from pipeline.store.leases import Leases
 from pipeline.store.models import FAILED, RunLease
@@ -71,15 +71,28 @@ class NightReport:
 
 
 def plan_night(
-    site_files: list[Path], on: date, settings: UnitSettings, strict: bool
+    site_files: list[Path],
+    on: date,
+    settings: UnitSettings,
+    strict: bool,
+    checklist: Checklist | None = None,
 ) -> tuple[list[BranchDay], list[dict]]:
     """Every site's branch-day. A broken site file in a night's folder costs its own branch
     (returned as a failed unit), and so does a branch in two files: neither says which is
-    right. With `strict` (one file asked for) a broken file is raised."""
+    right, and, given the checklist, a site on which none of its enabled items can be
+    judged (no zone any of them reads). With `strict` (one file asked for) a broken file
+    is raised."""
     days, bad = [], []
     for path in site_files:
         try:
-            days.append(plan_branch_day(path, on, settings))
+            bd = plan_branch_day(path, on, settings)
+            if checklist is not None and not judged_cameras(bd.site, checklist):
+                raise SiteError(
+                    f"{path}: no enabled checklist item can be judged on this site: none of "
+                    f"its cameras has a zone of the purposes they read "
+                    f"({', '.join(sorted(checklist.cadence()))})"
+                )
+            days.append(bd)
         except SiteError as exc:
             if strict:
                 raise
