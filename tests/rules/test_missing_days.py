@@ -13,7 +13,12 @@ from rules.assessment import INCOMPLETE, BranchCalendar, assessment_rows
 from rules.policies import load_policy
 
 WEEKDAYS = {str(d): ["09:00", "17:00"] for d in range(5)}
-MON, TUE, FRI, NEXT_MON = date(2026, 10, 5), date(2026, 10, 6), date(2026, 10, 9), date(2026, 10, 12)
+MON, TUE, FRI, NEXT_MON = (
+    date(2026, 10, 5),
+    date(2026, 10, 6),
+    date(2026, 10, 9),
+    date(2026, 10, 12),
+)
 
 
 def _rows(*checks):
