@@ -99,3 +99,8 @@ def test_exports_show_missing_days_beside_coverage_and_no_score_where_nothing_wa
     assert (blind["score"], blind["coverage"], blind["missing_days"]) == ("", "0.0", "3")
     assert blind["outcome"] == "录像不全 incomplete"
     assert rows[api.own]["missing_days"] == "1" and rows[api.own]["rank"] == ""
+    page = api.get("admin", f"/assessments?{QUERY}")
+    assert page.status_code == 200
+    assert "缺 3 天 3 day(s) missing" in page.text and "缺 1 天 1 day(s) missing" in page.text
+    blind_row = page.text[page.text.index(f'href="/branches/{api.other}"') :].split("</tr>")[0]
+    assert '">–<br><span class="badge pending">缺 3 天' in blind_row  # no score, the days
