@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from pipeline.store import models as m
 from pipeline.store.db import Database
@@ -81,7 +81,9 @@ def save_judgement(
         existing = {
             row.id: row
             for row in s.scalars(
-                select(m.Finding).where(m.Finding.branch_id == branch, m.Finding.date == on)
+                select(m.Finding)
+                .where(m.Finding.branch_id == branch, m.Finding.date == on)
+                .options(selectinload(m.Finding.reviews), selectinload(m.Finding.appeals))
             )
         }
         cited = _cited(s, list(existing))

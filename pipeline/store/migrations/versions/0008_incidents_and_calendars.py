@@ -25,7 +25,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("branches") as batch:
-        batch.drop_column("hours")
-    with op.batch_alter_table("findings") as batch:
-        batch.drop_column("redetected")
+    # a plain DROP COLUMN (SQLite ≥ 3.35): a batch copy of `branches` would break the
+    # foreign keys of every table that names it
+    op.drop_column("branches", "hours")
+    op.drop_column("findings", "redetected")
