@@ -189,9 +189,9 @@ def _print_summary(console: Console, night: NightReport, doc: dict) -> None:
         items = Counter(f["item"] for f in r.findings)
         table.add_row(
             branch,
-            f"{r.coverage:.1%}",
+            "–" if r.coverage is None else f"{r.coverage:.1%}",
             "\n".join(f"{code} × {n}" for code, n in sorted(items.items())) or "none",
-            f"{r.score:g}",
+            "–" if r.score is None else f"{r.score:g}",
             str(len(r.failed_units)),
         )
     console.print(table)

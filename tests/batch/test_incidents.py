@@ -4,13 +4,18 @@ finding an order cites is never dropped; a failed judgement finishes its run `fa
 
 from __future__ import annotations
 
+import io
+import shutil
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from rich.console import Console
 from sqlalchemy import select
 
+from cli.run import _document, _print_summary
 from pipeline.batch import night as night_module
 from pipeline.batch.executors import LocalExecutor
 from pipeline.batch.night import Night
@@ -31,6 +36,7 @@ TZ = ZoneInfo("Asia/Shanghai")
 DAY = date(2026, 11, 2)
 NOW = datetime(2026, 11, 3, 1, tzinfo=UTC)
 CHECKLIST = load_checklist()
+CHECKLIST_FILE = Path(__file__).resolve().parents[1] / "data" / "checklists" / "short-absence.yaml"
 FINES = load_policy("B").fines
 
 
@@ -220,6 +226,11 @@ def test_a_failed_judgement_finishes_its_run_failed_and_the_night_goes_on(
     report = night.run(days, SUNDAY)
     assert _statuses(db) == {"BAD": "failed", "GOOD": "closed"}
     assert "No space left" in report.reports["BAD"].failed_units[0]["reason"]
+    shown = io.StringIO()  # `run`'s summary names it, and prints no score it has not
+    _print_summary(Console(file=shown, width=200), report, _document(report))
+    assert "failed BAD/2026-11-08 (judgement): OSError(28, 'No space left on device')" in (
+        shown.getvalue()
+    )
     db.dispose()
 
 
@@ -233,4 +244,44 @@ def test_a_night_that_stops_leaves_no_run_row_running(db_url, tmp_path, monkeypa
     with pytest.raises(KeyboardInterrupt):
         night.run(days, SUNDAY)
     assert _statuses(db) == {"ONE": "failed"}
+    db.dispose()
+
+
+def test_the_issues_night_a_rerun_at_another_rate_fines_each_absence_once(reference_run, tmp_path):
+    """Issue 22 row 1 on the real clip: the 12 absences confirmed, the date re-run at two
+    samples a second (its units redone): 16 TELLER_ABSENT and 15,400 yuan before, the
+    near-copies now re-detections of the confirmed incidents."""
+    from tests.support.run_site import BRANCH, DAY, run_cli
+
+    site, path, _ = reference_run
+    short = load_checklist(CHECKLIST_FILE)  # the checklist the test branch runs with
+    shutil.copy(path, tmp_path / "copy.db")
+    db = Database(f"sqlite:///{tmp_path / 'copy.db'}")
+    with db.session() as s:
+        for row in s.scalars(select(m.Finding)):
+            row.status = "confirmed"
+            s.add(m.Review(finding_id=row.id, decision="confirm", reviewer="sup", at=NOW))
+        s.flush()
+        recompute_scores(s, BRANCH, DAY, short)
+
+    def cost() -> tuple[int, float, float]:
+        with db.session() as s:
+            rows = list(s.scalars(select(m.Finding)))
+            fined = fines_of(s, rows, short, FINES)
+            check = s.get(m.CheckScore, (BRANCH, DAY))
+            return len(rows), check.final, sum(f.yuan for f in fined.values())
+
+    before = cost()
+    assert before[0] == 12
+
+    doc = run_cli(site, f"sqlite:///{tmp_path / 'copy.db'}", "--rate", "2")
+
+    assert cost() == before
+    with db.session() as s:
+        rows = list(s.scalars(select(m.Finding)))
+        assert all(r.status == "confirmed" and len(r.reviews) == 1 for r in rows)
+        again = [r for r in rows if r.redetected]
+        assert again  # the new rate moved some edges: those incidents were found again
+    reported = [f["id"] for f in doc["branches"][BRANCH]["findings"]]
+    assert len(reported) == len(set(reported)) and set(reported) <= {r.id for r in rows}
     db.dispose()
