@@ -225,6 +225,8 @@ def test_a_failed_judgement_finishes_its_run_failed_and_the_night_goes_on(
     night, days = _night(tmp_path, db, ["BAD", "GOOD"])
     report = night.run(days, SUNDAY)
     assert _statuses(db) == {"BAD": "failed", "GOOD": "closed"}
+    with db.session() as s:  # its calendar kept with it, for the missing days
+        assert s.get(m.Branch, "GOOD").hours == {str(d): ["09:00", "17:00"] for d in range(5)}
     assert "No space left" in report.reports["BAD"].failed_units[0]["reason"]
     shown = io.StringIO()  # `run`'s summary names it, and prints no score it has not
     _print_summary(Console(file=shown, width=200), report, _document(report))
