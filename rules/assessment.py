@@ -60,7 +60,7 @@ class AssessmentRow(BaseModel):
         "complete check (缺失营业日): any, and the branch is not ranked, rewarded or assessed",
     )  # fmt: skip
     score_arithmetic: str
-    rank: int | None = Field(description="among branches with complete checks; none if none")
+    rank: int | None = Field(description="among branches without a missing day; none if not")
     region_rank: int | None
     outcome: str
     yuan: float = Field(description="negative: the branch pays; positive: it is rewarded")
@@ -169,7 +169,8 @@ def assessment_rows(
     ranked = {r.branch for r in rows}
     for branch in sorted(set(missing) - ranked):
         mine = in_period[in_period["branch"] == branch]
-        rows.append(_unassessed(branch, mine, missing[branch], calendars, min_coverage))
+        if len(mine) or missing[branch]:  # not one that joined after the period
+            rows.append(_unassessed(branch, mine, missing[branch], calendars, min_coverage))
     return period, rows
 
 
@@ -189,7 +190,9 @@ def _unassessed(
         if n
         else f"no complete check: {len(mine)} below the minimum coverage"
     )
-    reasons = [f"{missing} business day(s) without a complete check (缺失营业日)"]
+    reasons = (
+        [f"{missing} business day(s) without a complete check (缺失营业日)"] if missing else []
+    )
     if cov is not None and not covers(cov, min_coverage):
         reasons.append(f"coverage {cov:.0%} < {min_coverage:.0%} (监控录像不全)")
     return AssessmentRow(

@@ -60,6 +60,12 @@ CASES = [
         {"GONE": (2, False, None), "OTHER": (0, True, 95.0)},
     ),
     (
+        "a branch that joined after the period is not in it",
+        [("OTHER", MON, 95.0, 1.0), ("OTHER", TUE, 95.0, 1.0)],
+        {"LATER": _cal(since=date(2026, 11, 2)), "OTHER": _cal()},
+        {"OTHER": (0, True, 95.0)},
+    ),
+    (
         "an incomplete day is missing",
         [("HALF", MON, 100.0, 1.0), ("HALF", TUE, 100.0, 0.5)],
         {"HALF": _cal()},
