@@ -144,9 +144,10 @@
       : (detail.status === "confirmed" ? "无 none" : "确认后计罚 fined only once confirmed");
     $("f-versions").textContent = detail.detector_version || "–";
     // the same incident found again by a later run: shown here, never counted twice
-    $("f-redetected").textContent = detail.redetected.map((r) =>
+    const again = detail.redetected || [];
+    $("f-redetected").textContent = again.map((r) =>
       `${r.local_time} · 运行 run #${r.run_id} · 同一事件，不重复扣分 same incident, not counted again`).join("; ");
-    $("f-redetected").hidden = $("f-redetected-label").hidden = !detail.redetected.length;
+    $("f-redetected").hidden = $("f-redetected-label").hidden = !again.length;
     playClip();
     $("keyframe").src = detail.keyframe_url || "";
     $("note").value = "";
