@@ -126,7 +126,9 @@ def run(args: argparse.Namespace) -> int:
     checklist = load_checklist(args.checklist)
     settings = _settings(args, checklist)
     console = Console(stderr=True)
-    days, bad_sites = plan_night(_site_files(args), args.date, settings, strict=bool(args.site))
+    days, bad_sites = plan_night(
+        _site_files(args), args.date, settings, strict=bool(args.site), checklist=checklist
+    )
     for site in bad_sites:
         console.print(f"[red]skipped[/red] {site['reason']}")
     db = Database(args.db)

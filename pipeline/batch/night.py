@@ -71,7 +71,11 @@ class NightReport:
 
 
 def plan_night(
-    site_files: list[Path], on: date, settings: UnitSettings, strict: bool
+    site_files: list[Path],
+    on: date,
+    settings: UnitSettings,
+    strict: bool,
+    checklist: Checklist | None = None,
 ) -> tuple[list[BranchDay], list[dict]]:
     """Every site's branch-day. A broken site file in a night's folder costs its own branch
     (returned as a failed unit), and so does a branch in two files: neither says which is
@@ -79,7 +83,7 @@ def plan_night(
     days, bad = [], []
     for path in site_files:
         try:
-            days.append(plan_branch_day(path, on, settings))
+            days.append(plan_branch_day(path, on, settings, checklist))
         except SiteError as exc:
             if strict:
                 raise

@@ -145,11 +145,13 @@ class BranchDay:
         return next(c for c in self.cameras if c.camera == camera_id)
 
 
-def plan_branch_day(site_path: Path, on: date, settings: UnitSettings) -> BranchDay:
+def plan_branch_day(
+    site_path: Path, on: date, settings: UnitSettings, checklist: Checklist | None = None
+) -> BranchDay:
     """Units of every camera within business hours, from the morning meeting's window for
     cameras with a meeting zone (the rules judge only MORNING_MEETING there); none when
-    the branch is closed."""
-    site = load_site(site_path)
+    the branch is closed. `checklist`: the night's, whose items the site may exempt."""
+    site = load_site(site_path, checklist)
     business = site.schedule().day(on)
     if business is None:
         return BranchDay(site, site_path, on, None, ())
