@@ -18,16 +18,18 @@ from datetime import date
 from pathlib import Path
 from typing import Protocol
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from pipeline.batch.executors import Executor
 from pipeline.batch.judge import BranchReport, judge_branch_day
 from pipeline.batch.units import BranchDay, Unit, UnitSettings, plan_branch_day
 from pipeline.batch.worker import UnitResult, detector_for, run_unit
-from pipeline.batch.writer import Writer
+from pipeline.batch.writer import INTERRUPTED, Writer
 from pipeline.evidence.store import sweep
 from pipeline.site import SiteError
 from pipeline.store.db import Database
 from pipeline.store.leases import Leases
-from pipeline.store.models import RunLease
+from pipeline.store.models import FAILED, RunLease
 from rules.checklist import Checklist
 
 log = logging.getLogger(__name__)
@@ -61,13 +63,24 @@ class NightReport:
     stages: Counter[str] = field(default_factory=Counter)
     #: units by status (done, failed)
     units: Counter[str] = field(default_factory=Counter)
-    #: branch-days another run held: {"branch", "date", "holder", "since"}
+    #: branch-days another run held, or took over from this one (`lost`): {"branch",
+    #: "date", "holder", "since", "lost"}
     skipped: list[dict] = field(default_factory=list)
+    #: branch-days this run began and could not finish in full: {"branch", "date",
+    #: "reason"} (judging failed, evidence not stored, lease lost)
+    failed: list[dict] = field(default_factory=list)
     wall_s: float = 0.0
 
     @property
     def failed_units(self) -> list[dict]:
         return [u for r in self.reports.values() for u in r.failed_units] + self.bad_sites
+
+    @property
+    def exit_status(self) -> int:
+        """README "Exit status": 1 when a branch-day this run began is not finished in
+        full, or the run did nothing (every day skipped); else 0, failed units and broken
+        site files being reported in the output."""
+        return 1 if self.failed or (self.skipped and not self.reports) else 0
 
 
 def plan_night(
@@ -78,8 +91,10 @@ def plan_night(
     checklist: Checklist | None = None,
 ) -> tuple[list[BranchDay], list[dict]]:
     """Every site's branch-day. A broken site file in a night's folder costs its own branch
-    (returned as a failed unit), and so does a branch in two files: neither says which is
-    right. With `strict` (one file asked for) a broken file is raised."""
+    (returned as a failed unit), and so does one the file system fails to serve while it
+    is planned, and a branch in two files: neither says which is right. With `strict` (one
+    file asked for) a broken file is raised. A camera whose recordings cannot be listed
+    costs only that camera's day (pipeline/footage/recordings.py find_segments)."""
     days, bad = [], []
     for path in site_files:
         try:
@@ -88,6 +103,10 @@ def plan_night(
             if strict:
                 raise
             bad.append({"unit": str(path), "reason": str(exc)})
+        except OSError as exc:
+            if strict:
+                raise SiteError(f"{path}: cannot be planned: {exc}") from None
+            bad.append({"unit": str(path), "reason": f"{path}: cannot be planned: {exc}"})
     files = defaultdict(list)
     for bd in days:
         files[bd.branch].append(str(bd.site_path))
@@ -132,22 +151,52 @@ class Night:
         if self.evidence is not None:
             for path in sweep(self.evidence):
                 log.info("removed %s, left by a killed run", path)
+        held: list[tuple[BranchDay, RunLease]] = []
         with Leases(self.db) as self.leases:
-            held = self._pass(list(days), report)
-            if self.wait:
-                for bd, lease in held:
-                    log.info("%s %s: waiting for the run that has it (%s)", bd.branch, bd.date,
-                             lease.holder)  # fmt: skip
-            while held and self.wait:
-                time.sleep(WAIT_S)
-                held = self._pass([bd for bd, _ in held], report)
+            try:
+                held = self._pass(list(days), report)
+                if self.wait:
+                    for bd, lease in held:
+                        log.info("%s %s: waiting for the run that has it (%s)", bd.branch,
+                                 bd.date, lease.holder)  # fmt: skip
+                while held and self.wait:
+                    time.sleep(WAIT_S)
+                    held = self._pass([bd for bd, _ in held], report)
+            finally:
+                self._close_unjudged()
         report.skipped = [
             {"branch": bd.branch, "date": bd.date.isoformat(), "holder": lease.holder,
-             "since": lease.acquired_at.isoformat()}
+             "since": lease.acquired_at.isoformat(), "lost": False}
             for bd, lease in held
-        ]  # fmt: skip
+        ] + self._lost(report)  # fmt: skip
         report.wall_s = time.perf_counter() - started
         return report
+
+    def _lost(self, report: NightReport) -> list[dict]:
+        """The branch-days another run took over from this one before it judged them:
+        skipped, and failed to this run (it began them)."""
+        out = []
+        for branch, on in sorted(self.leases.lost):
+            if branch in report.reports:
+                continue
+            with self.db.session() as s:
+                lease = s.get(RunLease, (branch, on))
+                holder, since = (lease.holder, lease.acquired_at.isoformat()) if lease else ("", "")
+            out.append({"branch": branch, "date": on.isoformat(), "holder": holder,
+                        "since": since, "lost": True})  # fmt: skip
+            report.failed.append({"branch": branch, "date": on.isoformat(),
+                                  "reason": "lease lost: another run took the day over"})  # fmt: skip
+        return out
+
+    def _close_unjudged(self) -> None:
+        """No run row stays `running`: a branch-day this run opened and did not judge
+        (its lease lost, the night stopped by an error) is marked interrupted."""
+        for branch in [b for b, left in self._left.items() if left > 0]:
+            try:
+                self.writer.finish_run(self._runs[branch], INTERRUPTED, "", {})
+            except SQLAlchemyError as exc:  # the database is away: the next run marks it
+                log.error("%s: run %s not marked interrupted: %s", branch, self._runs[branch],
+                          exc)  # fmt: skip
 
     def _pass(self, days: list[BranchDay], report: NightReport) -> list[tuple[BranchDay, RunLease]]:
         """Work every branch-day whose lease this run takes; the others, with their leases."""
@@ -195,19 +244,42 @@ class Night:
             self._judge(ref.branch, report)
 
     def _judge(self, branch: str, report: NightReport) -> None:
+        """Judge a branch-day whose units are all in. Whatever fails here is that
+        branch-day's fault alone: it is reported failed and the night goes on."""
+        bd, run_id = self._days[branch], self._runs[branch]
         spec = self.settings.detector
-        judged = judge_branch_day(
-            self.db,
-            self._days[branch],
-            self.checklist,
-            self._runs[branch],
-            self.evidence,
-            lambda: detector_for(spec, 0),
-            phone=spec.phone,
-        )
+        self._left[branch] = -1  # judged (or failed): not left to close
+        try:
+            judged = judge_branch_day(
+                self.db,
+                bd,
+                self.checklist,
+                run_id,
+                self.evidence,
+                lambda: detector_for(spec, 0),
+                phone=spec.phone,
+            )
+        except Exception as exc:  # noqa: BLE001 - one branch's fault is reported, not raised
+            reason = f"judging failed: {type(exc).__name__}: {exc}"
+            log.error("%s %s: %s", branch, bd.date, reason)
+            report.failed.append({"branch": branch, "date": bd.date.isoformat(), "reason": reason})
+            self._finish(run_id, FAILED, "", {"error": reason})
+            self.leases.release(branch, bd.date)
+            return
+        judged.evidence_error = judged.evidence_error or self.writer.evidence_errors.get(branch)
         report.stages.update(judged.timings)
         report.reports[branch] = judged
         status = "done" if judged.open else "closed"
         summary = {"findings": len(judged.findings), "failed_units": len(judged.failed_units)}
-        self.writer.finish_run(self._runs[branch], status, judged.detector_version, summary)
-        self.leases.release(branch, self._days[branch].date)
+        if judged.evidence_error:
+            summary["evidence_error"] = judged.evidence_error
+            report.failed.append({"branch": branch, "date": bd.date.isoformat(),
+                                  "reason": judged.evidence_error})  # fmt: skip
+        self._finish(run_id, status, judged.detector_version, summary)
+        self.leases.release(branch, bd.date)
+
+    def _finish(self, run_id: int, status: str, version: str, summary: dict) -> None:
+        try:
+            self.writer.finish_run(run_id, status, version, summary)
+        except SQLAlchemyError as exc:  # the next run of the day marks it interrupted
+            log.error("run %s not marked %s: %s", run_id, status, exc)

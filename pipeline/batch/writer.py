@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from pipeline.batch.candidates import PER_ZONE
 from pipeline.batch.units import BranchDay, Unit, UnitSettings
 from pipeline.batch.worker import UnitResult
-from pipeline.evidence.store import store, temp_file
+from pipeline.evidence.store import EvidenceStoreError, store, temp_file
 from pipeline.store import models as m
 from pipeline.store.candidates import replace_unit_candidates
 from pipeline.store.db import Database
@@ -44,6 +44,8 @@ class Writer:
     def __init__(self, db: Database, settings: UnitSettings, evidence: Path | None = None) -> None:
         """`evidence`: where the phone candidates' crops go (none kept without it)."""
         self.db, self.settings, self.evidence = db, settings, evidence
+        #: branch → why its phone candidates' crops were not kept (the store is full)
+        self.evidence_errors: dict[str, str] = {}
 
     def open_run(self, bd: BranchDay, executor: str) -> tuple[int, list[Unit]]:
         """Register the branch and a new run; forget units no longer planned (files gone);
@@ -133,7 +135,10 @@ class Writer:
             row.gaps = [[g.start.timestamp(), g.end.timestamp(), str(g.reason)] for g in gaps]
             row.updated_at = now
             if result.status == DONE and self.evidence is not None:
-                self._candidates(s, result, now)
+                try:
+                    self._candidates(s, result, now)
+                except EvidenceStoreError as exc:  # the unit stands; its crops are lost
+                    self.evidence_errors[ref.branch] = f"{exc}; phone candidates not kept"
 
     def _candidates(self, s: Session, result: UnitResult, now: datetime) -> None:
         """The unit's phone candidates: crops into the evidence store (by content, so a
