@@ -20,7 +20,7 @@ from pipeline.batch.worker import UnitResult
 from pipeline.evidence.store import EvidenceStoreError, store, temp_file
 from pipeline.store import models as m
 from pipeline.store.candidates import replace_unit_candidates
-from pipeline.store.db import Database
+from pipeline.store.db import Database, reconnecting
 from pipeline.store.models import DONE, FAILED
 from rules.calendar import CoverageGap
 
@@ -47,6 +47,7 @@ class Writer:
         #: branch → why its phone candidates' crops were not kept (the store is full)
         self.evidence_errors: dict[str, str] = {}
 
+    @reconnecting
     def open_run(self, bd: BranchDay, executor: str) -> tuple[int, list[Unit]]:
         """Register the branch and a new run; forget units no longer planned (files gone);
         return the run id and the units still to do (not done, or done otherwise)."""
@@ -95,6 +96,7 @@ class Writer:
             )
         )
 
+    @reconnecting
     def record(self, result: UnitResult) -> None:
         ref = result.ref
         now = datetime.now(UTC)
@@ -170,6 +172,7 @@ class Writer:
             )
         replace_unit_candidates(s, ref.branch, ref.date, ref.camera, ref.key, rows, PER_ZONE)
 
+    @reconnecting
     def finish_run(self, run_id: int, status: str, detector_version: str, summary: dict) -> None:
         with self.db.session() as s:
             run = s.get(m.Run, run_id)
