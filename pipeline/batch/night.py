@@ -215,7 +215,8 @@ class Night:
     def _work(self, todo: list[Unit], report: NightReport) -> None:
         for unit in [u for u in todo if u.error]:  # fail without a worker
             self._record(run_unit(unit), report)
-        for result in self.executor.run(u for u in todo if not u.error):
+        work = sorted((u for u in todo if not u.error), key=lambda u: u.seconds, reverse=True)
+        for result in self.executor.run(work):
             self._record(result, report)
 
     def _open(self, bd: BranchDay) -> list[Unit]:

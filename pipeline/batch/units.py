@@ -115,6 +115,12 @@ class Unit:
     settings: UnitSettings
     error: str | None = None
 
+    @property
+    def seconds(self) -> float:
+        """The footage it reads, which its cost follows: the night starts the longest
+        units first, so no long one is left to run alone at the end."""
+        return (self.ref.hi - self.ref.lo).total_seconds()
+
 
 @dataclass(frozen=True)
 class CameraPlan:
