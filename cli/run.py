@@ -17,6 +17,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from cli.main import UserError
 from cli.options import (
@@ -142,8 +143,14 @@ def run(args: argparse.Namespace) -> int:
         progress,
         wait=args.wait,
     )
-    with progress.bars:
-        report = night.run(days, args.date)
+    try:
+        with progress.bars:
+            report = night.run(days, args.date)
+    except (
+        OperationalError,
+        InterfaceError,
+    ) as exc:  # away past every retry (pipeline/store/db.py)
+        raise db.lost(exc) from None
     report.bad_sites += bad_sites
     db.dispose()
     for day in [d for d in report.skipped if not d["lost"]]:

@@ -109,6 +109,13 @@ class Database:
                             " ".join(str(exc).split()))  # fmt: skip
                 time.sleep(1.0)
 
+    def lost(self, exc: OperationalError | InterfaceError) -> DatabaseError:
+        """The one line for a database that stayed away past every retry mid-work."""
+        reason = " ".join(str(exc.orig).split())
+        return DatabaseError(
+            f"database {self._shown} lost: {reason}; run the date again once it is back"
+        )
+
     @contextmanager
     def session(self) -> Iterator[Session]:
         """One transaction: committed on success, rolled back on any error."""

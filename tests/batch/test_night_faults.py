@@ -217,3 +217,23 @@ def test_a_run_frozen_past_its_lease_exits_1_with_the_day_skipped(tmp_path):
         # the results it made after losing the day are the other run's to make
         assert s.scalars(select(m.WorkUnit)).all() == []
     db.dispose()
+
+
+def test_a_database_away_past_every_retry_is_one_line(tmp_path, monkeypatch, capsys):
+    from sqlalchemy.exc import OperationalError
+
+    from cli import main as cli
+
+    site = _site(tmp_path / "sites", "AWAY")
+
+    def away(self, days, on):
+        raise OperationalError("INSERT …", {}, Exception("server closed the connection"))
+
+    monkeypatch.setattr(Night, "run", away)
+    status = cli.main(["run", "--site", str(site), "--date", DAY.isoformat(), "--no-evidence",
+                       "--db", f"sqlite:///{tmp_path / 'db.sqlite'}"])  # fmt: skip
+
+    assert status == 2
+    err = capsys.readouterr().err
+    assert "database " in err and " lost: server closed the connection; run the date again" in err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
