@@ -144,6 +144,7 @@ class Night:
         self._runs: dict[str, int] = {}
         self._left: Counter[str] = Counter()
         self._tasks: dict[tuple[str, str], Hashable] = {}
+        self._judged: set[str] = set()
 
     def run(self, days: Iterable[BranchDay], on: date) -> NightReport:
         report = NightReport(on)
@@ -191,7 +192,7 @@ class Night:
     def _close_unjudged(self) -> None:
         """No run row stays `running`: a branch-day this run opened and did not judge
         (its lease lost, the night stopped by an error) is marked interrupted."""
-        for branch in [b for b, left in self._left.items() if left > 0]:
+        for branch in [b for b in self._runs if b not in self._judged]:
             try:
                 self.writer.finish_run(self._runs[branch], INTERRUPTED, "", {})
             except SQLAlchemyError as exc:  # the database is away: the next run marks it
@@ -248,8 +249,14 @@ class Night:
         """Judge a branch-day whose units are all in. Whatever fails here is that
         branch-day's fault alone: it is reported failed and the night goes on."""
         bd, run_id = self._days[branch], self._runs[branch]
+        try:  # a run frozen past its lease learns it here, before judging another's day
+            self.leases.renew()
+        except SQLAlchemyError as exc:
+            log.warning("lease not renewed before judging %s: %s", branch, exc)
+        if (branch, bd.date) in self.leases.lost:
+            return
         spec = self.settings.detector
-        self._left[branch] = -1  # judged (or failed): not left to close
+        self._judged.add(branch)  # judged (or failed): not left to close
         try:
             judged = judge_branch_day(
                 self.db,

@@ -179,10 +179,11 @@ def test_the_store_boundary_tells_a_full_store_from_other_faults(tmp_path, code,
 class _TakenOver(InlineExecutor):
     """The run is frozen past its lease before its units come back: another run takes
     the day (as after STALE without heartbeats), and the frozen one's heartbeat, beating
-    again, finds it lost (pipeline/store/leases.py renew)."""
+    again, finds it lost (pipeline/store/leases.py renew); or, not beating yet, the
+    night finds it lost before it judges the day."""
 
-    def __init__(self, url: str) -> None:
-        self.url, self.night = url, None
+    def __init__(self, url: str, beat: bool) -> None:
+        self.url, self.beat, self.night = url, beat, None
 
     def run(self, units):
         db = Database(self.url)
@@ -190,17 +191,19 @@ class _TakenOver(InlineExecutor):
             s.execute(update(m.RunLease).values(holder="elsewhere:4242:0badcafe",
                                                acquired_at=datetime.now(UTC)))  # fmt: skip
         db.dispose()
-        self.night.leases.renew()
+        if self.beat:
+            self.night.leases.renew()
         yield from super().run(units)
 
 
-def test_a_run_frozen_past_its_lease_exits_1_with_the_day_skipped(tmp_path):
+@pytest.mark.parametrize("beat", [True, False], ids=["beat before results", "no beat yet"])
+def test_a_run_frozen_past_its_lease_exits_1_with_the_day_skipped(tmp_path, beat):
     sites = tmp_path / "sites"
     url = f"sqlite:///{tmp_path / 'db.sqlite'}"
     checklist = load_checklist(CHECKLIST)
     days, _ = plan_night([_site(sites, "FROZEN")], DAY, SETTINGS, strict=True)
     db = Database(url)
-    executor = _TakenOver(url)
+    executor = _TakenOver(url, beat)
     night = executor.night = Night(db, SETTINGS, checklist, None, executor)
 
     report = night.run(days, DAY)
@@ -214,8 +217,9 @@ def test_a_run_frozen_past_its_lease_exits_1_with_the_day_skipped(tmp_path):
     assert report.exit_status == 1
     with db.session() as s:
         assert [r.status for r in s.scalars(select(m.Run))] == ["interrupted"]
-        # the results it made after losing the day are the other run's to make
-        assert s.scalars(select(m.WorkUnit)).all() == []
+        assert s.scalars(select(m.Finding)).all() == []  # it never judged the other's day
+        if beat:  # the results it made after losing the day are the other run's to make
+            assert s.scalars(select(m.WorkUnit)).all() == []
     db.dispose()
 
 
