@@ -4,7 +4,10 @@ as it arrives, and judge a branch-day as soon as its last unit is in.
 The driver is the run's only database writer, and works on a branch-day only while it
 holds the day's lease (pipeline/store/leases.py): a branch-day another run holds is
 skipped, or waited for. Re-running a date finishes what is left and replaces its findings
-(pipeline/batch/judge.py keeps every review).
+(pipeline/batch/judge.py keeps every review). A branch-day that fails to be judged, whose
+evidence cannot be stored, or whose lease another run took over is that day's failure
+alone (NightReport.failed); the night goes on, and no run row it opened stays `running`.
+Units go to the executor longest first, so no long one is left to run alone at the end.
 """
 
 from __future__ import annotations
@@ -91,10 +94,10 @@ def plan_night(
     checklist: Checklist | None = None,
 ) -> tuple[list[BranchDay], list[dict]]:
     """Every site's branch-day. A broken site file in a night's folder costs its own branch
-    (returned as a failed unit), and so does one the file system fails to serve while it
-    is planned, and a branch in two files: neither says which is right. With `strict` (one
-    file asked for) a broken file is raised. A camera whose recordings cannot be listed
-    costs only that camera's day (pipeline/footage/recordings.py find_segments)."""
+    (returned as a failed unit), and so does a branch in two files: neither says which is
+    right. With `strict` (one file asked for) a broken file is raised. A camera whose
+    recordings cannot be listed costs only that camera's day (pipeline/footage/
+    recordings.py find_segments)."""
     days, bad = [], []
     for path in site_files:
         try:
@@ -103,10 +106,6 @@ def plan_night(
             if strict:
                 raise
             bad.append({"unit": str(path), "reason": str(exc)})
-        except OSError as exc:
-            if strict:
-                raise SiteError(f"{path}: cannot be planned: {exc}") from None
-            bad.append({"unit": str(path), "reason": f"{path}: cannot be planned: {exc}"})
     files = defaultdict(list)
     for bd in days:
         files[bd.branch].append(str(bd.site_path))
