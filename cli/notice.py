@@ -40,6 +40,8 @@ def run(args: argparse.Namespace) -> int:
             args.branch,
         )  # fmt: skip
     db.dispose()
-    branches = sum(1 for p in written if p.name != "index.html")
-    print(f"notices: {branches} branch(es) in {args.out.resolve()}")
+    print(
+        f"notices: {len(written.notices)} branch(es), {len(written.indexes)} region index(es) "
+        f"in {args.out.resolve()}"
+    )
     return 0

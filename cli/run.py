@@ -17,6 +17,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from cli.main import UserError
 from cli.options import (
@@ -142,11 +143,17 @@ def run(args: argparse.Namespace) -> int:
         progress,
         wait=args.wait,
     )
-    with progress.bars:
-        report = night.run(days, args.date)
+    try:
+        with progress.bars:
+            report = night.run(days, args.date)
+    except (
+        OperationalError,
+        InterfaceError,
+    ) as exc:  # away past every retry (pipeline/store/db.py)
+        raise db.lost(exc) from None
     report.bad_sites += bad_sites
     db.dispose()
-    for day in report.skipped:
+    for day in [d for d in report.skipped if not d["lost"]]:
         console.print(
             f"[yellow]skipped[/yellow] {day['branch']} {day['date']}: another run has it "
             f"({day['holder']}, since {day['since']}); --wait waits for it",
@@ -157,7 +164,10 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(doc, ensure_ascii=False, indent=2))
     else:
         _print_summary(Console(), report, doc)
-    return 1 if report.skipped and not report.reports else 0  # it did nothing
+    for day in report.failed:
+        console.print(f"[red]failed[/red] {day['branch']} {day['date']}: {day['reason']}",
+                      soft_wrap=True)  # fmt: skip
+    return report.exit_status
 
 
 def _document(report: NightReport) -> dict:
@@ -168,10 +178,12 @@ def _document(report: NightReport) -> dict:
                 k: v
                 for k, v in asdict(r).items()
                 if k in ("score", "coverage", "complete", "findings", "open")
+                or (k == "evidence_error" and v)
             }
             for branch, r in report.reports.items()
         },
         "failed_units": report.failed_units,
+        "failed": report.failed,
         "skipped": report.skipped,
         "timings": {k: round(v, 3) for k, v in report.stages.items()},
         "wall_s": round(report.wall_s, 3),

@@ -19,6 +19,7 @@ from pydantic import (
     BeforeValidator,
     Field,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -28,7 +29,7 @@ from detectors.observer import UNIFORMED_PURPOSES, ZoneSpec
 from detectors.zones import Anchor
 from rules.calendar import MEETING_WINDOW, BranchSchedule, ExemptWindow, ZoneRef
 from rules.checklist import Checklist
-from rules.config import ConfigError, StrictModel, describe, reference_table
+from rules.config import ConfigError, Minutes, Share, StrictModel, describe, reference_table
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 STRFTIME_TIME_CODES = ("%H", "%M", "%S", "%s")
@@ -111,10 +112,11 @@ class Zone(StrictModel):
         "point of the guard's patrol: GUARD_IDLE is judged where a site has two or more), "
         "`meeting` (where the staff stand for the morning meeting)",
     )
-    polygon: tuple[tuple[float, float], ...] = Field(
+    polygon: tuple[tuple[Share, Share], ...] = Field(
         title="polygon",
         description="at least 3 points [x, y] as fractions of the picture's width and "
-        "height (0..1), so the same zones fit the main stream and the substream",
+        "height (0..1), so the same zones fit the main stream and the substream; a simple "
+        "polygon (no edge crosses another) enclosing an area",
     )
     anchor: Anchor | None = Field(
         None, title="anchor",
@@ -156,6 +158,15 @@ class Zone(StrictModel):
                 raise ValueError(
                     f"point {i} is outside 0..1 (coordinates are fractions of the image)"
                 )
+        return value
+
+    @field_validator("polygon")
+    @classmethod
+    def _simple(cls, value: tuple[tuple[float, float], ...]) -> tuple[tuple[float, float], ...]:
+        """A zone encloses a place: a bow-tie or a zero-area zone judges nothing a
+        person drew on purpose (its "inside" is not the place meant)."""
+        if problem := polygon_problem(value):
+            raise ValueError(problem)
         return value
 
     @model_validator(mode="after")
@@ -228,8 +239,23 @@ class Exemption(StrictModel):
     start: ClockTime = Field(alias="from", title="from", description='"HH:MM", quoted')
     end: ClockTime = Field(alias="to", title="to", description='"HH:MM", quoted')
     items: tuple[str, ...] = Field(
-        min_length=1, title="items", description="checklist codes, e.g. `[TELLER_ABSENT]`"
-    )
+        min_length=1, title="items",
+        description="checklist codes, e.g. `[TELLER_ABSENT]`, each an item of the checklist",
+    )  # fmt: skip
+
+    @field_validator("items")
+    @classmethod
+    def _known_items(cls, value: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
+        """Checked when the loader is given the checklist (a run is): an unknown code would
+        silently exempt nothing."""
+        known = (info.context or {}).get("items")
+        unknown = [code for code in value if known is not None and code not in known]
+        if unknown:
+            raise ValueError(
+                f"{', '.join(unknown)}: not an item of the checklist (items: "
+                f"{', '.join(sorted(known))})"
+            )
+        return value
 
     @model_validator(mode="after")
     def _ordered(self) -> Exemption:
@@ -266,7 +292,7 @@ class Site(StrictModel):
     exempt: list[Exemption] = Field(
         [], title="exempt windows", description="`{from, to, items}`: items not judged then"
     )
-    meeting_window: tuple[float, float] = Field(
+    meeting_window: tuple[Minutes, Minutes] = Field(
         MEETING_WINDOW, title="morning-meeting window",
         description="minutes before opening, `[from, to]`, in which the morning meeting is "
         "looked for in the `meeting` zones (MORNING_MEETING). Cameras with a meeting zone "
@@ -362,11 +388,16 @@ class Site(StrictModel):
         )
 
 
-def parse_site(data: object, root: Path, source: str = "<site>") -> Site:
+def parse_site(
+    data: object, root: Path, source: str = "<site>", checklist: Checklist | None = None
+) -> Site:
+    """`checklist`: the one the site is judged by; its item codes are the only ones an
+    exempt window may name."""
     if not isinstance(data, dict):
         raise SiteError(f"{source}: a site file is a mapping with branch, business_hours, cameras")
+    context = {"items": {item.code for item in checklist.items}} if checklist else None
     try:
-        site = Site.model_validate({**data, "root": root})
+        site = Site.model_validate({**data, "root": root}, context=context)
     except ValidationError as exc:
         problems = "\n  ".join(describe(exc))
         raise SiteError(f"{source}: invalid site file:\n  {problems}") from None
@@ -381,7 +412,7 @@ def parse_site(data: object, root: Path, source: str = "<site>") -> Site:
     return site
 
 
-def load_site(path: str | Path) -> Site:
+def load_site(path: str | Path, checklist: Checklist | None = None) -> Site:
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -393,7 +424,63 @@ def load_site(path: str | Path) -> Site:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise SiteError(f"{path}: not valid YAML: {exc}") from None
-    return parse_site(data, path.resolve().parent, str(path))
+    return parse_site(data, path.resolve().parent, str(path), checklist)
+
+
+def polygon_problem(points: tuple[tuple[float, float], ...]) -> str | None:
+    """Why a polygon is no zone: it encloses no area, or an edge crosses or folds back on
+    another (a bow-tie); None for a simple polygon."""
+    n = len(points)
+    for i in range(n):
+        if tuple(points[i]) == tuple(points[i - 1]):
+            return f"point {i} repeats point {(i - 1) % n}"
+    edges = [(points[i], points[(i + 1) % n]) for i in range(n)]
+    for i in range(n):
+        for j in range(i + 1, n):
+            (a, b), (c, d) = edges[i], edges[j]
+            if j == i + 1 or (i == 0 and j == n - 1):  # neighbours share one point
+                shared, p, q = (b, a, d) if j == i + 1 else (a, b, c)
+                if _cross(p, shared, q) == 0 and _dot(p, shared, q) > 0:
+                    return f"edges {i} and {j} fold back on each other"
+            elif _touch(a, b, c, d):
+                return (
+                    f"edges {i} and {j} cross (a bow-tie): list the points in order round the zone"
+                )
+    area = abs(sum(_cross(points[i], points[(i + 1) % n], (0.0, 0.0)) for i in range(n))) / 2
+    if area < MIN_ZONE_AREA:
+        return f"encloses no area ({area:.2g} of the picture: its points lie on one line)"
+    return None
+
+
+#: a zone smaller than a millionth of the picture (a couple of pixels of 1080p) is none
+MIN_ZONE_AREA = 1e-6
+
+
+def _cross(o: tuple[float, float], a: tuple[float, float], b: tuple[float, float]) -> float:
+    return (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0])
+
+
+def _dot(a: tuple[float, float], o: tuple[float, float], b: tuple[float, float]) -> float:
+    return (a[0] - o[0]) * (b[0] - o[0]) + (a[1] - o[1]) * (b[1] - o[1])
+
+
+def _touch(a, b, c, d) -> bool:
+    """Segments ab and cd share a point (crossing, touching or overlapping)."""
+    d1, d2, d3, d4 = _cross(c, d, a), _cross(c, d, b), _cross(a, b, c), _cross(a, b, d)
+    if ((d1 > 0) != (d2 > 0) and d1 != 0 and d2 != 0) and (
+        (d3 > 0) != (d4 > 0) and d3 != 0 and d4 != 0
+    ):
+        return True
+
+    def on(p, q, r) -> bool:  # r on segment pq, given collinear
+        return min(p[0], q[0]) <= r[0] <= max(p[0], q[0]) and min(p[1], q[1]) <= r[1] <= max(
+            p[1], q[1]
+        )
+
+    return (
+        (d1 == 0 and on(c, d, a)) or (d2 == 0 and on(c, d, b))
+        or (d3 == 0 and on(a, b, c)) or (d4 == 0 and on(a, b, d))
+    )  # fmt: skip
 
 
 def site_zones(path: str | Path) -> list[ZoneRef]:

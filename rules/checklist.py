@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 from pydantic import Field, model_validator
 
 from detectors.observations import Cadence, ZoneObservation, ZonePurpose
-from rules.config import StrictModel, load_yaml
+from rules.config import MAX_COUNT, Count, Points, Seconds, Share, StrictModel, load_yaml
 
 DEFAULT_CHECKLIST = Path(__file__).with_name("checklist.yaml")
 
@@ -51,7 +51,7 @@ class PersonsEvidence(_Evidence):
     """More persons in the zone than allowed (crowding: > 1)."""
 
     signal: Literal["persons"]
-    more_than: int = Field(ge=0)
+    more_than: Count
 
     def violates(self, zone: ZoneObservation) -> bool:
         return zone.persons > self.more_than
@@ -77,8 +77,8 @@ class PatrolEvidence(_Evidence):
     the window may have been visited unseen. Sites with fewer points are not judged."""
 
     signal: Literal["patrol"]
-    min_points: int = Field(default=2, ge=2)
-    visit_s: float = Field(default=4.0, gt=0)
+    min_points: int = Field(default=2, ge=2, le=MAX_COUNT)
+    visit_s: Seconds = 4.0
 
     def violates(self, zone: ZoneObservation) -> bool:
         return False  # a window violates, never a sample (rules/windowed.py)
@@ -95,7 +95,7 @@ class MeetingEvidence(_Evidence):
     held in time no camera saw."""
 
     signal: Literal["meeting"]
-    min_persons: int = Field(default=3, ge=1)
+    min_persons: int = Field(default=3, ge=1, le=MAX_COUNT)
 
     def violates(self, zone: ZoneObservation) -> bool:
         return False  # the day violates, never a sample (rules/windowed.py)
@@ -112,7 +112,7 @@ class HandRaiseEvidence(StrictModel):
 
     signal: Literal["hand_raise"]
     purposes: tuple[ZonePurpose, ...] = (ZonePurpose.TELLER_POST,)
-    within_s: float = Field(default=10.0, gt=0)
+    within_s: Seconds = 10.0
 
     def violates(self, zone: ZoneObservation) -> bool:
         return False  # an arrival without a raised hand violates, never a sample
@@ -138,9 +138,9 @@ class Trigger(StrictModel):
     Windowed items read `duration_s` as their evidence says; `count` is HAND_RAISE's: a
     finding when a day holds more misses than this."""
 
-    duration_s: float = Field(gt=0)
-    window_s: float | None = Field(default=None, gt=0)
-    count: int | None = Field(default=None, ge=0)
+    duration_s: Seconds
+    window_s: Seconds | None = None
+    count: Count | None = None
 
     @model_validator(mode="after")
     def _window_holds_duration(self) -> Trigger:
@@ -158,8 +158,8 @@ class ChecklistItem(StrictModel):
     #: one post (the lobby manager is on post if any lobby camera sees them).
     scope: Literal["zone", "purpose"] = "zone"
     trigger: Trigger
-    deduction: float = Field(ge=0)
-    cap: float = Field(ge=0)
+    deduction: Points
+    cap: Points
     enabled: bool = True
 
     @model_validator(mode="after")
@@ -205,10 +205,10 @@ class Hysteresis(StrictModel):
     share fell again continues as the same violation.
     """
 
-    window_s: float = Field(default=20.0, gt=0)
-    confirm_ok_at: float = Field(default=0.6, ge=0, le=1)
-    start_below: float = Field(default=0.2, ge=0, le=1)
-    end_at: float = Field(default=0.5, ge=0, le=1)
+    window_s: Seconds = 20.0
+    confirm_ok_at: Share = 0.6
+    start_below: Share = 0.2
+    end_at: Share = 0.5
 
     @model_validator(mode="after")
     def _ordered(self) -> Hysteresis:
@@ -220,16 +220,16 @@ class Hysteresis(StrictModel):
 class Sampling(StrictModel):
     #: a sample stands for the time up to the next one if that is at most this far away;
     #: longer silences are unknown time
-    max_gap_s: float = Field(default=10.0, gt=0)
+    max_gap_s: Seconds = 10.0
 
 
 class Checklist(StrictModel):
     hysteresis: Hysteresis = Hysteresis()
     sampling: Sampling = Sampling()
     #: deduction factor for a repeat within the period or an item the branch was told to fix
-    repeat_factor: float = Field(default=2.0, ge=1)
-    min_coverage: float = Field(
-        default=0.9, ge=0, le=1, title="minimum coverage",
+    repeat_factor: float = Field(default=2.0, ge=1, le=10)
+    min_coverage: Share = Field(
+        default=0.9, title="minimum coverage",
         description="a check counts only if its coverage — the share of business hours each "
         "of the branch's cameras was observed, averaged over its cameras that show a zone an "
         "enabled item reads (none: 0) — reaches this; "

@@ -8,20 +8,73 @@ rather than as a pydantic traceback.
 
 from __future__ import annotations
 
+import types
 from pathlib import Path
-from typing import TypeVar
+from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
 
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError
+from annotated_types import Ge, Gt, Le, Lt
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 M = TypeVar("M", bound=BaseModel)
+
+DAY_S = 86_400.0
+#: the largest amount of money, and of anything counted, a file may name: far above any
+#: real one, far below what overflows the arithmetic that uses them
+MAX_YUAN = 10_000_000.0
+MAX_COUNT = 100_000
+
+#: the numbers a bank writes, each with both its bounds (StrictModel refuses any without)
+Seconds = Annotated[float, Field(gt=0, le=DAY_S)]  # a span of time within one day
+Minutes = Annotated[float, Field(ge=0, le=DAY_S / 60)]  # minutes within one day
+Share = Annotated[float, Field(ge=0, le=1)]  # a fraction, a ratio of a picture's side
+Points = Annotated[float, Field(ge=0, le=100)]  # a score or a deduction out of 100
+Yuan = Annotated[float, Field(ge=0, le=MAX_YUAN)]
+Count = Annotated[int, Field(ge=0, le=MAX_COUNT)]
+Month = Annotated[int, Field(ge=1, le=12)]
 
 
 class StrictModel(BaseModel):
     """Read from outside: unknown keys are typos, and what was read never changes. Fields
-    carry a title and a description (README's reference tables are made from them)."""
+    carry a title and a description (README's reference tables are made from them).
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    Every number has a lower and an upper bound, checked when a subclass is defined: a
+    file's `[10000000000000, 0]` is refused where it is read, naming its place, never
+    met later as an overflow mid-night."""
+
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False
+    )
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        for name, info in cls.model_fields.items():
+            if _unbounded(info.annotation, info.metadata):
+                raise TypeError(
+                    f"{cls.__name__}.{name}: a number read from outside needs both bounds "
+                    "(rules/config.py: Seconds, Share, Points, Yuan, Count, …)"
+                )
+
+
+def _bounded(metadata: list) -> bool:
+    return any(isinstance(c, Ge | Gt) for c in metadata) and any(
+        isinstance(c, Le | Lt) for c in metadata
+    )
+
+
+def _unbounded(annotation: object, metadata: list) -> bool:
+    """Whether a number inside `annotation` lacks a bound; `metadata` holds the
+    constraints that apply to it itself (a union passes them on, a container does not)."""
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        base, *extra = get_args(annotation)
+        inner = [c for e in extra for c in getattr(e, "metadata", [e])]
+        return _unbounded(base, [*metadata, *inner])
+    if annotation in (int, float):
+        return not _bounded(metadata)
+    passed = metadata if origin in (Union, types.UnionType) else []
+    return any(_unbounded(arg, passed) for arg in get_args(annotation) if arg is not Ellipsis)
 
 
 class ConfigError(ValueError):
@@ -54,7 +107,13 @@ def _message(error: dict) -> str:
     template = _MESSAGES.get(error["type"])
     if template is None:
         return error["msg"].removeprefix("Value error, ").removeprefix("Assertion failed, ")
-    return template.format(**error.get("ctx", {}))
+    ctx = {k: _number(v) for k, v in error.get("ctx", {}).items()}
+    return template.format(**ctx)
+
+
+def _number(value: object) -> object:
+    """A bound as a person writes it: 1440, not 1440.0."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
 def describe(exc: ValidationError) -> list[str]:

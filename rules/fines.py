@@ -17,7 +17,7 @@ from datetime import date
 from pydantic import Field, model_validator
 
 from rules.checklist import Checklist
-from rules.config import StrictModel
+from rules.config import StrictModel, Yuan
 from rules.findings import Finding, FindingStatus
 from rules.scoring import repeat_marks
 
@@ -27,14 +27,14 @@ CONFIRMED = frozenset({FindingStatus.CONFIRMED})
 class FineRule(StrictModel):
     """Either a fixed amount per incident, or yuan per point of the item's deduction."""
 
-    per_incident: float | None = Field(
-        None, ge=0, title="per incident", description="yuan for each confirmed finding"
+    per_incident: Yuan | None = Field(
+        None, title="per incident", description="yuan for each confirmed finding"
     )
-    per_point: float | None = Field(
-        None, ge=0, title="per point", description="yuan per point of the item's deduction"
+    per_point: Yuan | None = Field(
+        None, title="per point", description="yuan per point of the item's deduction"
     )
-    per_point_repeat: float | None = Field(
-        None, ge=0, title="per point, repeat", description="yuan per point for a repeat"
+    per_point_repeat: Yuan | None = Field(
+        None, title="per point, repeat", description="yuan per point for a repeat"
     )
 
     @model_validator(mode="after")

@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 import pandas as pd
 from pydantic import Field, model_validator
 
-from rules.config import StrictModel, load_yaml
+from rules.config import MAX_COUNT, Count, Month, Points, StrictModel, Yuan, load_yaml
 from rules.fines import FineRule
 from rules.periods import Period, PeriodError, period_table
 
@@ -41,9 +41,9 @@ def _n(x: float) -> str:
 
 
 class RankReward(StrictModel):
-    top: int = Field(ge=1)
-    min_score: float = Field(ge=0, le=100)
-    yuan: float = Field(default=0, ge=0)
+    top: int = Field(ge=1, le=MAX_COUNT)
+    min_score: Points
+    yuan: Yuan = 0
 
 
 class ThresholdPolicy(StrictModel):
@@ -51,11 +51,11 @@ class ThresholdPolicy(StrictModel):
 
     kind: Literal["threshold"]
     name: str
-    deduct_below: float = Field(ge=0, le=100)
-    deduct_yuan: float = Field(default=0, ge=0)
-    deduct_heavy_below: float = Field(ge=0, le=100)
-    deduct_heavy_yuan: float = Field(default=0, ge=0)
-    recheck_below: float = Field(ge=0, le=100)
+    deduct_below: Points
+    deduct_yuan: Yuan = 0
+    deduct_heavy_below: Points
+    deduct_heavy_yuan: Yuan = 0
+    recheck_below: Points
     reward: RankReward  # per check round
     commendation: RankReward  # on the annual average
     #: item code → its per-incident fine (rules/fines.py); the plan names none
@@ -125,36 +125,36 @@ class ThresholdPolicy(StrictModel):
 class BottomRule(StrictModel):
     """The bottom `count` of the province pay `base_yuan` instead of the usual base."""
 
-    count: int = Field(ge=0)
-    base_yuan: float = Field(ge=0)
+    count: Count
+    base_yuan: Yuan
 
 
 class Stage(StrictModel):
-    number: int = Field(ge=1)
-    months: tuple[int, ...] = Field(min_length=1)
-    target: float = Field(ge=0, le=100)
+    number: int = Field(ge=1, le=12)
+    months: tuple[Month, ...] = Field(min_length=1)
+    target: Points
     bottom: BottomRule | None = None
 
 
 class RegionalLast(StrictModel):
     """The last branches of each region pay these, last first, plus per point below target."""
 
-    yuan: tuple[float, ...]
-    per_point_yuan: float = Field(ge=0)
+    yuan: tuple[Yuan, ...] = Field(max_length=MAX_COUNT)
+    per_point_yuan: Yuan
 
 
 class RegionalTop(StrictModel):
-    count: int = Field(ge=1)
-    yuan: float = Field(ge=0)
+    count: int = Field(ge=1, le=MAX_COUNT)
+    yuan: Yuan
 
 
 class QuarterReward(StrictModel):
-    min_score: float = Field(ge=0, le=100)
-    yuan: float = Field(ge=0)
+    min_score: Points
+    yuan: Yuan
 
 
 class CleanYearReward(StrictModel):
-    yuan: float = Field(ge=0)
+    yuan: Yuan
 
 
 class StagedPolicy(StrictModel):
@@ -163,9 +163,9 @@ class StagedPolicy(StrictModel):
     kind: Literal["staged"]
     name: str
     stages: tuple[Stage, ...] = Field(min_length=1)
-    exempt_top: int = Field(ge=0)  # the province's top N are not assessed
-    base_yuan: float = Field(ge=0)
-    per_point_yuan: float = Field(ge=0)
+    exempt_top: Count  # the province's top N are not assessed
+    base_yuan: Yuan
+    per_point_yuan: Yuan
     regional_last: RegionalLast
     regional_top: RegionalTop
     quarter_reward: QuarterReward

@@ -23,6 +23,9 @@ from pipeline.batch.worker import UnitResult, run_unit
 log = logging.getLogger(__name__)
 
 EXECUTORS = ("local", "ray")
+#: times Ray runs a unit again whose worker or node was lost under it: units are
+#: idempotent (the driver stores a unit's result once, by its key)
+RAY_RETRIES = 3
 
 
 class Executor(Protocol):
@@ -80,7 +83,9 @@ class LocalExecutor:
 
 
 class RayExecutor:
-    """The same units as Ray tasks: a local Ray with `workers` CPUs, or a cluster."""
+    """The same units as Ray tasks: a local Ray with `workers` CPUs, or a cluster. A unit
+    whose node is lost is run again elsewhere (RAY_RETRIES): a lost node costs time, not
+    coverage; a unit still lost after that is a failed unit."""
 
     name = "ray"
 
@@ -104,7 +109,7 @@ class RayExecutor:
                 object_store_memory=100 * 1024 * 1024,
             )
         try:
-            task = ray.remote(num_cpus=1, max_retries=0)(run_unit)
+            task = ray.remote(num_cpus=1, max_retries=RAY_RETRIES)(run_unit)
             pending = {task.remote(unit): unit for unit in units}
             while pending:
                 done, _ = ray.wait(list(pending), num_returns=1)

@@ -18,6 +18,7 @@ from detectors.base import Detector
 from detectors.phone import PhoneStageSettings
 from pipeline.batch.units import BranchDay
 from pipeline.evidence.clips import EDGE_S, evidence_rolls
+from pipeline.evidence.store import EvidenceStoreError
 from pipeline.footage.coverage import assemble
 from pipeline.site import judged_cameras
 from pipeline.store import models as m
@@ -47,6 +48,8 @@ class BranchReport:
     findings: list[dict] = field(default_factory=list)
     failed_units: list[dict] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    #: why some findings were stored without clips: the evidence store took no more files
+    evidence_error: str | None = None
 
 
 def _reported_gaps(bd: BranchDay, stored: Stored) -> list[CoverageGap]:
@@ -93,9 +96,11 @@ def _evidence(
     detector: Callable[[], Detector],
     checklist: Checklist,
     phone: PhoneStageSettings | None,
-) -> None:
+) -> str | None:
     """Clips and key frames for the findings that have none yet, one finding at a time so
-    a slow clip holds no transaction open."""
+    a slow clip holds no transaction open. An evidence store that takes no more files
+    ends it: the findings stay stored without clips (a later run of the date makes them),
+    and the reason is returned."""
     from pipeline.evidence import EvidenceError, EvidenceRequest, write_evidence
 
     rows = finding_rows(db, [f.id for f in findings])
@@ -123,11 +128,15 @@ def _evidence(
                 break
             except EvidenceError as exc:
                 log.warning("finding %s: no evidence: %s", finding.id, exc)
+            except EvidenceStoreError as exc:
+                left = len(todo) - todo.index(finding)
+                return f"{exc}; {left} finding(s) stored without clips"
         if evidence is None:
             continue
         with db.session() as s:
             row = s.get(m.Finding, finding.id)
             row.clip, row.keyframe = evidence.clip, evidence.keyframe
+    return None
 
 
 def judge_branch_day(
@@ -172,7 +181,9 @@ def judge_branch_day(
     findings = tuple(replace(f, id=i) for i, f in incidents.items())
     t1 = time.perf_counter()
     if evidence_root is not None and findings:
-        _evidence(db, bd, findings, evidence_root, detector, checklist, phone)
+        report.evidence_error = _evidence(
+            db, bd, findings, evidence_root, detector, checklist, phone
+        )
     report.timings = {"rules": t1 - t0, "evidence": time.perf_counter() - t1}
     report.failed_units = stored.failed
     rows = finding_rows(db, [f.id for f in findings])

@@ -4,7 +4,10 @@ as it arrives, and judge a branch-day as soon as its last unit is in.
 The driver is the run's only database writer, and works on a branch-day only while it
 holds the day's lease (pipeline/store/leases.py): a branch-day another run holds is
 skipped, or waited for. Re-running a date finishes what is left and replaces its findings
-(pipeline/batch/judge.py keeps every review).
+(pipeline/batch/judge.py keeps every review). A branch-day that fails to be judged, whose
+evidence cannot be stored, or whose lease another run took over is that day's failure
+alone (NightReport.failed); the night goes on, and no run row it opened stays `running`.
+Units go to the executor longest first, so no long one is left to run alone at the end.
 """
 
 from __future__ import annotations
@@ -18,11 +21,13 @@ from datetime import date
 from pathlib import Path
 from typing import Protocol
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from pipeline.batch.executors import Executor
 from pipeline.batch.judge import BranchReport, judge_branch_day
 from pipeline.batch.units import BranchDay, Unit, UnitSettings, plan_branch_day
 from pipeline.batch.worker import UnitResult, detector_for, run_unit
-from pipeline.batch.writer import Writer
+from pipeline.batch.writer import INTERRUPTED, Writer
 from pipeline.evidence.store import sweep
 from pipeline.site import SiteError, judged_cameras
 from pipeline.store.db import Database
@@ -61,13 +66,24 @@ class NightReport:
     stages: Counter[str] = field(default_factory=Counter)
     #: units by status (done, failed)
     units: Counter[str] = field(default_factory=Counter)
-    #: branch-days another run held: {"branch", "date", "holder", "since"}
+    #: branch-days another run held, or took over from this one (`lost`): {"branch",
+    #: "date", "holder", "since", "lost"}
     skipped: list[dict] = field(default_factory=list)
+    #: branch-days this run began and could not finish in full: {"branch", "date",
+    #: "reason"} (judging failed, evidence not stored, lease lost)
+    failed: list[dict] = field(default_factory=list)
     wall_s: float = 0.0
 
     @property
     def failed_units(self) -> list[dict]:
         return [u for r in self.reports.values() for u in r.failed_units] + self.bad_sites
+
+    @property
+    def exit_status(self) -> int:
+        """README "Exit status": 1 when a branch-day this run began is not finished in
+        full, or the run did nothing (every day skipped); else 0, failed units and broken
+        site files being reported in the output."""
+        return 1 if self.failed or (self.skipped and not self.reports) else 0
 
 
 def plan_night(
@@ -81,11 +97,12 @@ def plan_night(
     (returned as a failed unit), and so does a branch in two files: neither says which is
     right, and, given the checklist, a site on which none of its enabled items can be
     judged (no zone any of them reads). With `strict` (one file asked for) a broken file
-    is raised."""
+    is raised. A camera whose recordings cannot be listed costs only that camera's day
+    (pipeline/footage/recordings.py find_segments)."""
     days, bad = [], []
     for path in site_files:
         try:
-            bd = plan_branch_day(path, on, settings)
+            bd = plan_branch_day(path, on, settings, checklist)
             if checklist is not None and not judged_cameras(bd.site, checklist):
                 raise SiteError(
                     f"{path}: no enabled checklist item can be judged on this site: none of "
@@ -132,9 +149,9 @@ class Night:
         self.writer = Writer(db, settings, evidence)
         self._days: dict[str, BranchDay] = {}
         self._runs: dict[str, int] = {}
-        self._finished: set[int] = set()
         self._left: Counter[str] = Counter()
         self._tasks: dict[tuple[str, str], Hashable] = {}
+        self._judged: set[str] = set()
 
     def run(self, days: Iterable[BranchDay], on: date) -> NightReport:
         report = NightReport(on)
@@ -142,8 +159,9 @@ class Night:
         if self.evidence is not None:
             for path in sweep(self.evidence):
                 log.info("removed %s, left by a killed run", path)
-        try:
-            with Leases(self.db) as self.leases:
+        held: list[tuple[BranchDay, RunLease]] = []
+        with Leases(self.db) as self.leases:
+            try:
                 held = self._pass(list(days), report)
                 if self.wait:
                     for bd, lease in held:
@@ -152,17 +170,41 @@ class Night:
                 while held and self.wait:
                     time.sleep(WAIT_S)
                     held = self._pass([bd for bd, _ in held], report)
-        except BaseException as exc:  # the night stops: no run row of it stays `running`
-            for run_id in self._runs.values():
-                self._close(run_id, exc)
-            raise
+            finally:
+                self._close_unjudged()
         report.skipped = [
             {"branch": bd.branch, "date": bd.date.isoformat(), "holder": lease.holder,
-             "since": lease.acquired_at.isoformat()}
+             "since": lease.acquired_at.isoformat(), "lost": False}
             for bd, lease in held
-        ]  # fmt: skip
+        ] + self._lost(report)  # fmt: skip
         report.wall_s = time.perf_counter() - started
         return report
+
+    def _lost(self, report: NightReport) -> list[dict]:
+        """The branch-days another run took over from this one before it judged them:
+        skipped, and failed to this run (it began them)."""
+        out = []
+        for branch, on in sorted(self.leases.lost):
+            if branch in report.reports:
+                continue
+            with self.db.session() as s:
+                lease = s.get(RunLease, (branch, on))
+                holder, since = (lease.holder, lease.acquired_at.isoformat()) if lease else ("", "")
+            out.append({"branch": branch, "date": on.isoformat(), "holder": holder,
+                        "since": since, "lost": True})  # fmt: skip
+            report.failed.append({"branch": branch, "date": on.isoformat(),
+                                  "reason": "lease lost: another run took the day over"})  # fmt: skip
+        return out
+
+    def _close_unjudged(self) -> None:
+        """No run row stays `running`: a branch-day this run opened and did not judge
+        (its lease lost, the night stopped by an error) is marked interrupted."""
+        for branch in [b for b in self._runs if b not in self._judged]:
+            try:
+                self.writer.finish_run(self._runs[branch], INTERRUPTED, "", {})
+            except SQLAlchemyError as exc:  # the database is away: the next run marks it
+                log.error("%s: run %s not marked interrupted: %s", branch, self._runs[branch],
+                          exc)  # fmt: skip
 
     def _pass(self, days: list[BranchDay], report: NightReport) -> list[tuple[BranchDay, RunLease]]:
         """Work every branch-day whose lease this run takes; the others, with their leases."""
@@ -181,7 +223,8 @@ class Night:
     def _work(self, todo: list[Unit], report: NightReport) -> None:
         for unit in [u for u in todo if u.error]:  # fail without a worker
             self._record(run_unit(unit), report)
-        for result in self.executor.run(u for u in todo if not u.error):
+        work = sorted((u for u in todo if not u.error), key=lambda u: u.seconds, reverse=True)
+        for result in self.executor.run(work):
             self._record(result, report)
 
     def _open(self, bd: BranchDay) -> list[Unit]:
@@ -210,36 +253,49 @@ class Night:
             self._judge(ref.branch, report)
 
     def _judge(self, branch: str, report: NightReport) -> None:
-        """Judge a branch-day and finish its run; a judgement that fails finishes the run
-        `failed` with its reason and costs only this branch-day."""
-        spec, bd, run_id = self.settings.detector, self._days[branch], self._runs[branch]
+        """Judge a branch-day whose units are all in. Whatever fails here is that
+        branch-day's fault alone: it is reported failed and the night goes on."""
+        bd, run_id = self._days[branch], self._runs[branch]
+        try:  # a run frozen past its lease learns it here, before judging another's day
+            self.leases.renew()
+        except SQLAlchemyError as exc:
+            log.warning("lease not renewed before judging %s: %s", branch, exc)
+        if (branch, bd.date) in self.leases.lost:
+            return
+        spec = self.settings.detector
         try:
             judged = judge_branch_day(
-                self.db, bd, self.checklist, run_id, self.evidence,
-                lambda: detector_for(spec, 0), phone=spec.phone,
-            )  # fmt: skip
-        except Exception as exc:
-            log.exception("%s %s: judging failed", branch, bd.date)
-            self._close(run_id, exc)
-            report.reports[branch] = BranchReport(
-                branch, bd.date.isoformat(), bd.business is not None,
-                failed_units=[{"unit": f"{branch}/{bd.date} (judgement)", "reason": repr(exc)}],
-            )  # fmt: skip
-        else:
-            report.stages.update(judged.timings)
-            report.reports[branch] = judged
-            status = "done" if judged.open else "closed"
-            summary = {"findings": len(judged.findings), "failed_units": len(judged.failed_units)}
-            self.writer.finish_run(run_id, status, judged.detector_version, summary)
-            self._finished.add(run_id)
+                self.db,
+                bd,
+                self.checklist,
+                run_id,
+                self.evidence,
+                lambda: detector_for(spec, 0),
+                phone=spec.phone,
+            )
+        except Exception as exc:  # noqa: BLE001 - one branch's fault is reported, not raised
+            reason = f"judging failed: {type(exc).__name__}: {exc}"
+            log.error("%s %s: %s", branch, bd.date, reason)
+            report.failed.append({"branch": branch, "date": bd.date.isoformat(), "reason": reason})
+            self._finish(run_id, FAILED, "", {"error": reason})
+            self.leases.release(branch, bd.date)
+            return
+        judged.evidence_error = judged.evidence_error or self.writer.evidence_errors.get(branch)
+        report.stages.update(judged.timings)
+        report.reports[branch] = judged
+        status = "done" if judged.open else "closed"
+        summary = {"findings": len(judged.findings), "failed_units": len(judged.failed_units)}
+        if judged.evidence_error:
+            summary["evidence_error"] = judged.evidence_error
+            report.failed.append({"branch": branch, "date": bd.date.isoformat(),
+                                  "reason": judged.evidence_error})  # fmt: skip
+        self._finish(run_id, status, judged.detector_version, summary)
         self.leases.release(branch, bd.date)
 
-    def _close(self, run_id: int, exc: BaseException) -> None:
-        """Finish a run that did not end as planned `failed`, unless it finished already."""
-        if run_id in self._finished:
-            return
+    def _finish(self, run_id: int, status: str, version: str, summary: dict) -> None:
+        """Finish a judged (or failed) branch-day's run: not left for `_close_unjudged`."""
+        self._judged.update(b for b, r in self._runs.items() if r == run_id)
         try:
-            self.writer.finish_run(run_id, FAILED, "", {"error": repr(exc)})
-            self._finished.add(run_id)
-        except Exception:  # the database itself is gone: the next run marks it interrupted
-            log.exception("run %s could not be marked failed", run_id)
+            self.writer.finish_run(run_id, status, version, summary)
+        except SQLAlchemyError as exc:  # the next run of the day marks it interrupted
+            log.error("run %s not marked %s: %s", run_id, status, exc)

@@ -115,6 +115,12 @@ class Unit:
     settings: UnitSettings
     error: str | None = None
 
+    @property
+    def seconds(self) -> float:
+        """The footage it reads, which its cost follows: the night starts the longest
+        units first, so no long one is left to run alone at the end."""
+        return (self.ref.hi - self.ref.lo).total_seconds()
+
 
 @dataclass(frozen=True)
 class CameraPlan:
@@ -145,11 +151,13 @@ class BranchDay:
         return next(c for c in self.cameras if c.camera == camera_id)
 
 
-def plan_branch_day(site_path: Path, on: date, settings: UnitSettings) -> BranchDay:
+def plan_branch_day(
+    site_path: Path, on: date, settings: UnitSettings, checklist: Checklist | None = None
+) -> BranchDay:
     """Units of every camera within business hours, from the morning meeting's window for
     cameras with a meeting zone (the rules judge only MORNING_MEETING there); none when
-    the branch is closed."""
-    site = load_site(site_path)
+    the branch is closed. `checklist`: the night's, whose items the site may exempt."""
+    site = load_site(site_path, checklist)
     business = site.schedule().day(on)
     if business is None:
         return BranchDay(site, site_path, on, None, ())

@@ -17,10 +17,10 @@ from sqlalchemy.orm import Session
 from pipeline.batch.candidates import PER_ZONE
 from pipeline.batch.units import BranchDay, Unit, UnitSettings
 from pipeline.batch.worker import UnitResult
-from pipeline.evidence.store import store, temp_file
+from pipeline.evidence.store import EvidenceStoreError, store, temp_file
 from pipeline.store import models as m
 from pipeline.store.candidates import replace_unit_candidates
-from pipeline.store.db import Database
+from pipeline.store.db import Database, reconnecting
 from pipeline.store.models import DONE, FAILED
 from rules.calendar import CoverageGap, weekly_hours
 
@@ -44,7 +44,10 @@ class Writer:
     def __init__(self, db: Database, settings: UnitSettings, evidence: Path | None = None) -> None:
         """`evidence`: where the phone candidates' crops go (none kept without it)."""
         self.db, self.settings, self.evidence = db, settings, evidence
+        #: branch → why its phone candidates' crops were not kept (the store is full)
+        self.evidence_errors: dict[str, str] = {}
 
+    @reconnecting
     def open_run(self, bd: BranchDay, executor: str) -> tuple[int, list[Unit]]:
         """Register the branch and a new run; forget units no longer planned (files gone);
         return the run id and the units still to do (not done, or done otherwise)."""
@@ -94,6 +97,7 @@ class Writer:
             )
         )
 
+    @reconnecting
     def record(self, result: UnitResult) -> None:
         ref = result.ref
         now = datetime.now(UTC)
@@ -134,7 +138,10 @@ class Writer:
             row.gaps = [[g.start.timestamp(), g.end.timestamp(), str(g.reason)] for g in gaps]
             row.updated_at = now
             if result.status == DONE and self.evidence is not None:
-                self._candidates(s, result, now)
+                try:
+                    self._candidates(s, result, now)
+                except EvidenceStoreError as exc:  # the unit stands; its crops are lost
+                    self.evidence_errors[ref.branch] = f"{exc}; phone candidates not kept"
 
     def _candidates(self, s: Session, result: UnitResult, now: datetime) -> None:
         """The unit's phone candidates: crops into the evidence store (by content, so a
@@ -166,6 +173,7 @@ class Writer:
             )
         replace_unit_candidates(s, ref.branch, ref.date, ref.camera, ref.key, rows, PER_ZONE)
 
+    @reconnecting
     def finish_run(self, run_id: int, status: str, detector_version: str, summary: dict) -> None:
         with self.db.session() as s:
             run = s.get(m.Run, run_id)

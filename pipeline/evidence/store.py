@@ -7,6 +7,7 @@ tell whose leftover it is (`sweep`).
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import tempfile
@@ -22,16 +23,37 @@ TEMP = ".tmp-"
 LEFT_OVER_S = 3600.0
 
 
+#: what a write into a file of the store fails with when the store takes no more files
+#: (the footage read meanwhile fails otherwise, and is the finding's own concern)
+FULL = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EFBIG})
+
+
+class EvidenceStoreError(Exception):
+    """The evidence root takes no more files (a full disk, a quota, read-only, not
+    writable): every later write there fails too, so whoever writes stops and says so."""
+
+    def __init__(self, root: Path, exc: OSError) -> None:
+        super().__init__(f"evidence root {root} cannot store files: {exc.strerror or exc}")
+
+
 @contextmanager
 def temp_file(root: Path, suffix: str) -> Iterator[Path]:
     """An empty file in `root` itself, so that `store` renames it atomically (same file
-    system); removed on the way out unless stored."""
-    root.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(dir=root, prefix=f"{TEMP}{HOST}-{os.getpid()}-", suffix=suffix)
-    os.close(fd)
+    system); removed on the way out unless stored. The store's one write boundary: a
+    store that takes no more files raises EvidenceStoreError, here or from the body."""
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(dir=root, prefix=f"{TEMP}{HOST}-{os.getpid()}-", suffix=suffix)
+        os.close(fd)
+    except OSError as exc:
+        raise EvidenceStoreError(root, exc) from exc
     path = Path(name)
     try:
         yield path
+    except OSError as exc:
+        if exc.errno in FULL:
+            raise EvidenceStoreError(root, exc) from exc
+        raise
     finally:
         path.unlink(missing_ok=True)
 
@@ -43,9 +65,12 @@ def store(tmp: Path, root: Path) -> str:
     with tmp.open("rb") as f:
         digest = hashlib.file_digest(f, "sha256").hexdigest()
     rel = f"{digest[:2]}/{digest[:16]}{tmp.suffix}"
-    (root / digest[:2]).mkdir(exist_ok=True)
-    os.chmod(tmp, 0o644)  # mkstemp makes it private; the review server must read it
-    os.replace(tmp, root / rel)
+    try:
+        (root / digest[:2]).mkdir(exist_ok=True)
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; the review server must read it
+        os.replace(tmp, root / rel)
+    except OSError as exc:
+        raise EvidenceStoreError(root, exc) from exc
     return rel
 
 

@@ -144,16 +144,24 @@ def find_segments(
 ) -> CameraDay:
     """Segments of `camera` overlapping local date `day`.
 
-    Raises RecordingsError when the folder is missing or no file in it is a recording by
-    `pattern` (or by creation_time when the name does not say).
+    Raises RecordingsError when the folder is missing or cannot be listed (permissions, a
+    file in its place, a failing share), or no file in it is a recording by `pattern` (or
+    by creation_time when the name does not say): the camera's day is then unknown, with
+    that reason, and the rest of the night goes on.
     """
     folder, tz = Path(folder), ZoneInfo(str(tz))
-    if not folder.is_dir():
-        raise RecordingsError(f"camera {camera}: recordings folder not found: {folder}")
+    try:
+        if not folder.exists():
+            raise RecordingsError(f"camera {camera}: recordings folder not found: {folder}")
+        candidates = list(_candidates(folder, pattern, camera, tz))
+    except OSError as exc:
+        raise RecordingsError(
+            f"camera {camera}: cannot read recordings folder {folder}: {exc.strerror or exc}"
+        ) from None
     day_start, day_end = day_bounds(day, tz)
     matched = 0
     segments = []
-    for path, start in _candidates(folder, pattern, camera, tz):
+    for path, start in candidates:
         if start is not None:
             matched += 1
             # a segment longer than a day is not a recording an NVR writes

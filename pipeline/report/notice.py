@@ -256,7 +256,7 @@ body{font-family:{{ font_stack }};margin:1.5rem auto;max-width:900px;padding:0 1
 table{border-collapse:collapse;width:100%} td,th{border-bottom:1px solid #d1d5db;padding:.3rem .45rem;text-align:left}</style>
 </head><body><h1>检查整改通知 Rectification notices · {{ region }} · {{ week }}</h1>
 <div class="scroll"><table><tr><th>网点 Branch</th><th>已确认问题 Findings</th><th>罚款 Fines (元)</th><th>未关闭整改令 Open orders</th></tr>
-{% for n in notices %}<tr><td><a href="{{ n.branch }}.html">{{ n.name }}</a> <small>{{ n.branch }}</small></td>
+{% for n in notices %}<tr><td><a href="{{ file(n.branch) }}">{{ n.name }}</a> <small>{{ n.branch }}</small></td>
 <td>{{ n.findings|length }}</td><td>{{ '%g' % n.fines_total }}</td>
 <td>{{ n.orders|selectattr('closed', 'none')|list|length }}</td></tr>{% endfor %}</table></div></body></html>
 """
@@ -275,16 +275,33 @@ def render_notice(notice: Notice) -> str:
 
 def render_index(region: str, week: str, notices: list[Notice]) -> str:
     return _ENV.from_string(INDEX).render(
-        region=region or "—", week=week, notices=notices, **_fonts()
+        region=region or "—", week=week, notices=notices, file=notice_file, **_fonts()
     )
+
+
+#: a region's index; no branch's notice is named so, whatever its id (notice_file)
+INDEX_FILE = "index.html"
+
+
+def notice_file(branch: str) -> str:
+    """A branch's notice: `branch-<id>.html`. Branch ids are plain names (pipeline/site.py
+    ID), so no two branches share one and none is the region's INDEX_FILE."""
+    return f"branch-{branch}.html"
 
 
 def _folder(region: str) -> str:
     """A region's folder name: itself when it is a plain name, else a digest of it (the
-    region comes from a site file and must not steer where files are written)."""
+    region comes from a site file and must not steer where files are written), begun with
+    `_`, which no plain name begins with."""
     if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}", region) and ".." not in region:
         return region
-    return "region-" + hashlib.sha256(region.encode()).hexdigest()[:12]
+    return "_region-" + hashlib.sha256(region.encode()).hexdigest()[:12]
+
+
+@dataclass(frozen=True)
+class Written:
+    notices: list[Path]  # one per branch
+    indexes: list[Path]  # one per region
 
 
 def write_notices(
@@ -295,8 +312,8 @@ def write_notices(
     evidence_root: Path,
     out: Path,
     branches: list[str] | None = None,
-) -> list[Path]:
-    """`out/<region>/<branch>.html` for every branch (or those named), and
+) -> Written:
+    """`out/<region>/branch-<branch>.html` for every branch (or those named), and
     `out/<region>/index.html`; returns the files written."""
     week_days(week)
     query = select(m.Branch).order_by(m.Branch.region, m.Branch.id)
@@ -306,15 +323,15 @@ def write_notices(
     for branch in session.scalars(query):
         notice = build_notice(session, branch, week, checklist, fines, evidence_root.resolve())
         by_region.setdefault(branch.region, []).append(notice)
-    written = []
+    written = Written([], [])
     for region, notices in by_region.items():
         folder = out / _folder(region)
         folder.mkdir(parents=True, exist_ok=True)
         for notice in notices:
-            path = folder / f"{notice.branch}.html"
+            path = folder / notice_file(notice.branch)
             path.write_text(render_notice(notice), encoding="utf-8")
-            written.append(path)
-        index = folder / "index.html"
+            written.notices.append(path)
+        index = folder / INDEX_FILE
         index.write_text(render_index(region, week, notices), encoding="utf-8")
-        written.append(index)
+        written.indexes.append(index)
     return written

@@ -2,23 +2,34 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
+import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import ParamSpec, TypeVar
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
-from sqlalchemy.exc import ArgumentError, InterfaceError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+
+log = logging.getLogger(__name__)
+P, T = ParamSpec("P"), TypeVar("T")
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 DEFAULT_SQLITE = "branch_audit.db"
 #: the PostgreSQL advisory lock that runs migrating one database at once take in turn
 MIGRATION_LOCK = zlib.crc32(b"branch-audit migrate")
+#: a database server restarting is back within this: new connections are tried again
+#: until then (once the database was reached), and a transaction whose connection was
+#: lost is done again this many times (`reconnecting`)
+RECONNECT_S = 30.0
+RETRIES = 3
 
 
 class DatabaseError(Exception):
@@ -52,9 +63,14 @@ class Database:
         self.url = _normalise(url)
         self._shown = _shown(url)
         try:
-            self.engine: Engine = create_engine(self.url, future=True)
+            # pre-ping: a pooled connection the server dropped (a restart, a terminated
+            # backend) is replaced at checkout instead of failing its first statement
+            self.engine: Engine = create_engine(self.url, future=True, pool_pre_ping=True)
         except (ArgumentError, ImportError) as exc:
             raise DatabaseError(f"cannot open database {self._shown}: {exc}") from None
+        self.reached = False  # set once connected: from then on connects are retried
+        if self.engine.dialect.name == "postgresql":
+            event.listen(self.engine, "do_connect", self._connect)
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
@@ -77,6 +93,29 @@ class Database:
             reason = " ".join(str(exc.orig).split())  # drivers' messages run over lines
             raise DatabaseError(f"cannot open database {self._shown}: {reason}") from None
 
+    def _connect(self, dialect, _record, cargs, cparams):
+        """A new connection; once the database was reached, one refused while its server
+        restarts is tried again for up to RECONNECT_S (a bad URL still fails at once)."""
+        deadline = time.monotonic() + RECONNECT_S
+        while True:
+            try:
+                connection = dialect.connect(*cargs, **cparams)
+                self.reached = True
+                return connection
+            except dialect.loaded_dbapi.OperationalError as exc:
+                if not self.reached or time.monotonic() > deadline:
+                    raise
+                log.warning("database %s away (%s): connecting again", self._shown,
+                            " ".join(str(exc).split()))  # fmt: skip
+                time.sleep(1.0)
+
+    def lost(self, exc: OperationalError | InterfaceError) -> DatabaseError:
+        """The one line for a database that stayed away past every retry mid-work."""
+        reason = " ".join(str(exc.orig).split())
+        return DatabaseError(
+            f"database {self._shown} lost: {reason}; run the date again once it is back"
+        )
+
     @contextmanager
     def session(self) -> Iterator[Session]:
         """One transaction: committed on success, rolled back on any error."""
@@ -85,6 +124,26 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def reconnecting(work: Callable[P, T]) -> Callable[P, T]:
+    """Do a whole transaction again when its connection was lost under it (a server
+    restart, a terminated backend), up to RETRIES times; for work that opens its own
+    session and may be done twice (an upsert by key, a row's status)."""
+
+    @functools.wraps(work)
+    def again(*args: P.args, **kwargs: P.kwargs) -> T:
+        for attempt in range(RETRIES + 1):
+            try:
+                return work(*args, **kwargs)
+            except DBAPIError as exc:
+                if not exc.connection_invalidated or attempt == RETRIES:
+                    raise
+                log.warning("%s: database connection lost (%s); once more", work.__name__,
+                            " ".join(str(exc.orig).split()))  # fmt: skip
+        raise AssertionError("unreachable")
+
+    return again
 
 
 def _lock_for_migration(connection: Connection) -> None:

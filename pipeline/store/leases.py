@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from pipeline.processes import HOST, gone
 from pipeline.store import models as m
-from pipeline.store.db import Database
+from pipeline.store.db import Database, reconnecting
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +111,7 @@ class Leases:
                         lease.holder)  # fmt: skip
         return swapped.rowcount == 1
 
+    @reconnecting
     def release(self, branch: str, on: date) -> None:
         with self._lock:
             self.held.discard((branch, on))

@@ -227,12 +227,12 @@ def test_a_failed_judgement_finishes_its_run_failed_and_the_night_goes_on(
     assert _statuses(db) == {"BAD": "failed", "GOOD": "closed"}
     with db.session() as s:  # its calendar kept with it, for the missing days
         assert s.get(m.Branch, "GOOD").hours == {str(d): ["09:00", "17:00"] for d in range(5)}
-    assert "No space left" in report.reports["BAD"].failed_units[0]["reason"]
-    shown = io.StringIO()  # `run`'s summary names it, and prints no score it has not
+    (failed,) = report.failed  # one line for it; no coverage or score it has not
+    assert failed["branch"] == "BAD" and "No space left" in failed["reason"]
+    assert "BAD" not in report.reports and report.exit_status == 1
+    shown = io.StringIO()
     _print_summary(Console(file=shown, width=200), report, _document(report))
-    assert "failed BAD/2026-11-08 (judgement): OSError(28, 'No space left on device')" in (
-        shown.getvalue()
-    )
+    assert "GOOD" in shown.getvalue() and "BAD" not in shown.getvalue()
     db.dispose()
 
 
@@ -245,7 +245,7 @@ def test_a_night_that_stops_leaves_no_run_row_running(db_url, tmp_path, monkeypa
     night, days = _night(tmp_path, db, ["ONE"])
     with pytest.raises(KeyboardInterrupt):
         night.run(days, SUNDAY)
-    assert _statuses(db) == {"ONE": "failed"}
+    assert _statuses(db) == {"ONE": "interrupted"}
     db.dispose()
 
 

@@ -48,7 +48,7 @@ def week(tmp_path_factory, footage):
 
 def test_the_notice_shows_the_confirmed_finding_its_key_frame_points_and_fine(week):
     doc, first, out, _ = week
-    html = (out / "test" / f"{BRANCH}.html").read_text(encoding="utf-8")
+    html = (out / "test" / f"branch-{BRANCH}.html").read_text(encoding="utf-8")
     assert "检查整改通知" in html and "Rectification notice" in html
     assert html.count('alt="key frame') == 1  # the confirmed one only; pending ones are not
     [uri] = re.findall(r'src="data:image/jpeg;base64,([^"]+)"', html)
@@ -62,12 +62,12 @@ def test_the_notice_shows_the_confirmed_finding_its_key_frame_points_and_fine(we
 
 def test_the_notice_lists_scores_orders_and_what_counts_double(week):
     _, _, out, _ = week
-    html = (out / "test" / f"{BRANCH}.html").read_text(encoding="utf-8")
+    html = (out / "test" / f"branch-{BRANCH}.html").read_text(encoding="utf-8")
     assert "2024-05-06" in html and "不完整 incomplete" in html  # coverage 77 % < 90 %
     assert "教育柜员不得离岗" in html and "2024-05-03" in html and "逾期 overdue" in html
     assert "未关闭 open" in html and "rectification order #1 open" in html
     index = (out / "test" / "index.html").read_text(encoding="utf-8")
-    assert f'href="{BRANCH}.html"' in index and ">1000<" in index
+    assert f'href="branch-{BRANCH}.html"' in index and ">1000<" in index
 
 
 def test_the_order_doubles_every_absence_of_the_day_in_the_stored_score(week):
@@ -95,7 +95,33 @@ def test_a_region_never_steers_where_notices_are_written(tmp_path):
     from pipeline.report.notice import _folder
 
     assert _folder("huaian") == "huaian"
-    assert _folder("../../etc").startswith("region-") and "/" not in _folder("a/b")
+    assert _folder("../../etc").startswith("_region-") and "/" not in _folder("a/b")
     db = Database(f"sqlite:///{tmp_path / 'x.db'}")
     with db.session() as s:
         assert s.scalars(select(m.Branch)).all() == []
+
+
+@pytest.mark.parametrize("branch", ["index", "INDEX", "branch-index", "index.html"])
+def test_no_branch_id_collides_with_a_region_index(tmp_path, capsys, branch):
+    """Six branches of one region, one with an id shaped like a generated name: six pages
+    and one index, and the count says so."""
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    db = Database(url)
+    ids = [branch, "A-1", "A-2", "A-3", "A-4", "A-5"]
+    with db.session() as s:
+        for i in ids:
+            s.add(m.Branch(id=i, name=f"name of {i}", region="north", timezone="Asia/Shanghai",
+                           updated_at=datetime.now(UTC)))  # fmt: skip
+    db.dispose()
+    out = tmp_path / "notices"
+
+    assert main(["notice", "--week", WEEK, "--db", url, "--out", str(out),
+                 "--evidence", str(tmp_path)]) == 0  # fmt: skip
+
+    assert "notices: 6 branch(es), 1 region index(es)" in capsys.readouterr().out
+    pages = sorted(p.name for p in (out / "north").iterdir())
+    assert pages == sorted([*(f"branch-{i}.html" for i in ids), "index.html"])
+    assert f"name of {branch}" in (out / "north" / f"branch-{branch}.html").read_text()
+    index = (out / "north" / "index.html").read_text(encoding="utf-8")
+    assert "Rectification notices" in index
+    assert all(f'href="branch-{i}.html"' in index for i in ids)
