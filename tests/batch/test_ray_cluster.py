@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import time
 
 import pytest
 from sqlalchemy import select
@@ -56,9 +57,13 @@ class _LoseANode:
     def advance(self, task) -> None:
         import ray
 
-        if self.busy_cpus_at_loss is None:
-            self.busy_cpus_at_loss = 2 - ray.available_resources().get("CPU", 0.0)
-            self.cluster.remove_node(self.node, allow_graceful=False)
+        if self.busy_cpus_at_loss is not None:
+            return
+        deadline = time.monotonic() + 60  # the freed CPU takes the next unit: wait for it
+        while ray.available_resources().get("CPU", 0.0) > 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        self.busy_cpus_at_loss = 2 - ray.available_resources().get("CPU", 0.0)
+        self.cluster.remove_node(self.node, allow_graceful=False)
 
 
 def _night(url, site, executor, progress=None) -> tuple[NightReport, list[tuple]]:
