@@ -31,12 +31,12 @@ from api.schemas import (
 )
 from pipeline.site import site_zones
 from pipeline.store import models as m
-from pipeline.store.fines import fines_of, incident_yuan
-from pipeline.store.orders import open_orders
+from pipeline.store.fines import double_reasons, incident_yuan, stakes_of
 from pipeline.store.scores import recompute_scores
 from rules.assessment import assessment_rows
 from rules.calendar import ZoneRef
 from rules.checklist import Checklist
+from rules.findings import FindingStatus
 from rules.fines import FineRule
 from rules.periods import PeriodError
 from rules.policies import Policy, load_policy
@@ -387,18 +387,21 @@ def last_decisions(session: Session, ids: list[str]) -> dict[str, m.Review]:
 def pricing(
     session: Session, checklist: Checklist, fines: dict[str, FineRule], rows: list[m.Finding]
 ) -> dict[str, Pricing]:
-    """Each finding's fine and the open order that doubles it, for the API and the pages."""
-    priced = fines_of(session, rows, checklist, fines)
-    orders = {b: open_orders(session, b) for b in {r.branch_id for r in rows}}
+    """Each finding's stake (pipeline/store/fines.stakes_of): the points and the fine that
+    confirming it puts on the branch, and why it counts double, for the API and the pages."""
+    staked = stakes_of(session, rows, checklist, fines)
+    why = double_reasons(session, rows, staked)
     out = {}
     for row in rows:
-        fine = priced.get(row.id)
-        order = next((o for o in orders[row.branch_id](row.date) if o.item == row.item), None)
+        stake = staked.get(row.id)
+        fine = stake.fine if stake else None
+        confirmed = row.status == FindingStatus.CONFIRMED
         out[row.id] = Pricing(
-            fine.yuan if fine else None,
-            fine.rule if fine else "",
-            f"整改令 #{order.id} 未关闭，加倍扣分 · rectification order #{order.id} open: counts double"
-            if order
-            else "",
+            points=stake.points if stake else 0.0,
+            fine_yuan=fine.yuan if fine and confirmed else None,
+            fine_rule=fine.rule if fine and confirmed else "",
+            stake_yuan=fine.yuan if fine else None,
+            stake_rule=fine.rule if fine else "",
+            counts_double=why[row.id],
         )
     return out

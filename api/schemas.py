@@ -146,24 +146,34 @@ class FindingOut(BaseModel):
     keyframe_url: str | None
     points: float = Field(
         0.0,
-        description="the item's deduction this finding puts at stake, doubled under an "
-        "open rectification order (before the item's cap)",
+        description="the item's deduction that confirming this finding puts on the final "
+        "score (that it does, once confirmed): doubled for a repeat, the item confirmed "
+        "earlier in the month or under an open rectification order (before the item's cap)",
     )
     fine_yuan: float | None = Field(
         None, description="Policy B's fine of a confirmed finding (rules/fines.py); none else"
     )
     fine_rule: str = Field("", description="the fine's rule and arithmetic")
+    stake_yuan: float | None = Field(
+        None,
+        description="Policy B's fine that confirming this finding brings (its fine, once "
+        "confirmed); none for an item without a fine rule",
+    )
+    stake_rule: str = Field("", description="that fine's rule and arithmetic")
     counts_double: str = Field(
-        "", description="the open rectification order that doubles this finding, if any"
+        "", description="why this finding counts double (a repeat), if it does"
     )
 
 
 @dataclass(frozen=True)
 class Pricing:
-    """What a finding costs beyond its points (api/queries.pricing)."""
+    """What a finding costs (api/queries.pricing, from pipeline/store/fines.stakes_of)."""
 
+    points: float
     fine_yuan: float | None = None
     fine_rule: str = ""
+    stake_yuan: float | None = None
+    stake_rule: str = ""
     counts_double: str = ""
 
 
@@ -283,16 +293,8 @@ def appeal_out(row: m.Appeal) -> AppealOut:
     )
 
 
-def _points(checklist: Checklist, code: str, pricing: Pricing) -> float:
-    try:
-        deduction = checklist.item(code).deduction
-    except KeyError:
-        return 0.0
-    return deduction * (checklist.repeat_factor if pricing.counts_double else 1.0)
-
-
 def finding_out(
-    row: m.Finding, timezone: str, checklist: Checklist, pricing: Pricing = Pricing()
+    row: m.Finding, timezone: str, checklist: Checklist, pricing: Pricing
 ) -> FindingOut:
     try:
         item = checklist.item(row.item)
@@ -319,9 +321,11 @@ def finding_out(
         detector_version=row.detector_version,
         clip_url=f"{base}/clip" if row.clip else None,
         keyframe_url=f"{base}/keyframe" if row.keyframe else None,
-        points=_points(checklist, row.item, pricing),
+        points=pricing.points,
         fine_yuan=pricing.fine_yuan,
         fine_rule=pricing.fine_rule,
+        stake_yuan=pricing.stake_yuan,
+        stake_rule=pricing.stake_rule,
         counts_double=pricing.counts_double,
     )
 
@@ -330,7 +334,7 @@ def finding_detail(
     row: m.Finding,
     timezone: str,
     checklist: Checklist,
-    pricing: Pricing = Pricing(),
+    pricing: Pricing,
     appeal_reopenings: list[AppealReopenOut] = (),
 ) -> FindingDetail:
     return FindingDetail(

@@ -414,14 +414,13 @@ def branch_page(
 @router.get("/appeals", response_class=HTMLResponse)
 def appeals_page(request: Request, session: DbSession, settings: AppSettings, principal: Viewer):
     appeals = find_appeals(session, principal)
-    findings = {
-        f.id: finding_out(f, tz, settings.checklist)
-        for f, tz in session.execute(
-            select(m.Finding, m.Branch.timezone)
-            .join(m.Branch)
-            .where(m.Finding.id.in_([a.finding_id for a in appeals]))
-        )
-    }
+    rows = session.execute(
+        select(m.Finding, m.Branch.timezone)
+        .join(m.Branch)
+        .where(m.Finding.id.in_([a.finding_id for a in appeals]))
+    ).all()
+    prices = pricing(session, settings.checklist, settings.fines, [f for f, _ in rows])
+    findings = {f.id: finding_out(f, tz, settings.checklist, prices[f.id]) for f, tz in rows}
     return _page(
         request,
         "appeals.html",
