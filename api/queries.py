@@ -1,20 +1,21 @@
-"""The query layer: lookups scoped to the caller, the lists and assessments that the JSON
-routes and the pages both serve, and the one way a finding's status changes."""
+"""The query layer: lookups scoped to the caller, and the lists and assessments that the
+JSON routes and the pages both serve. A finding's or an appeal's status changes only in
+the review workflow (pipeline/store/reviews.py); its errors, raised here too for what the
+caller cannot see, become HTTP answers in api/errors.py."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from functools import cache
 
 import pandas as pd
-from fastapi import HTTPException
-from sqlalchemy import String, cast, func, select, update
+from sqlalchemy import String, cast, func, select
 from sqlalchemy.orm import Session
 
-from api.auth import Can, Principal, Role, lock_branch, scoped, visible_branches
+from api.auth import Can, Principal, scoped, visible_branches
 from api.errors import PeriodRefused
 from api.schemas import (
     AppealOut,
@@ -31,8 +32,9 @@ from api.schemas import (
 )
 from pipeline.site import site_zones
 from pipeline.store import models as m
+from pipeline.store import reviews
 from pipeline.store.fines import double_reasons, incident_yuan, stakes_of
-from pipeline.store.scores import recompute_scores
+from pipeline.store.reviews import DECIDED, DECISIONS, Actor, Forbidden, NotFound
 from rules.assessment import assessment_rows
 from rules.calendar import ZoneRef
 from rules.checklist import Checklist
@@ -48,7 +50,7 @@ def branch_or_404(session: Session, principal: Principal, branch_id: str) -> m.B
         scoped(select(m.Branch), principal, m.Branch.id).where(m.Branch.id == branch_id)
     ).one_or_none()
     if row is None:
-        raise HTTPException(404, f"no branch {branch_id}")
+        raise NotFound(f"no branch {branch_id}")
     return row
 
 
@@ -57,120 +59,32 @@ def finding_or_404(session: Session, principal: Principal, finding_id: str) -> m
         scoped(select(m.Finding), principal, m.Finding.branch_id).where(m.Finding.id == finding_id)
     ).one_or_none()
     if row is None:
-        raise HTTPException(404, f"no finding {finding_id}")
+        raise NotFound(f"no finding {finding_id}")
     return row
+
+
+def appeal_or_404(session: Session, principal: Principal, appeal_id: int) -> m.Appeal:
+    entry = session.scalars(
+        scoped(select(m.Appeal).join(m.Finding), principal, m.Finding.branch_id).where(
+            m.Appeal.id == appeal_id
+        )
+    ).one_or_none()
+    if entry is None:
+        raise NotFound(f"no appeal {appeal_id}")
+    return entry
 
 
 def timezone_of(session: Session, branch_id: str) -> str:
     return session.get(m.Branch, branch_id).timezone
 
 
+def actor_of(principal: Principal) -> Actor:
+    """The caller as the review workflow (pipeline/store/reviews.py) records them."""
+    return Actor(principal.name, str(principal.role))
+
+
 def audit(session: Session, principal: Principal, action: str, finding_id: str, **detail) -> None:
-    session.add(
-        m.AuditEntry(
-            at=datetime.now(UTC),
-            actor=principal.name,
-            action=action,
-            finding_id=finding_id,
-            detail={"role": str(principal.role), **detail},
-        )
-    )
-
-
-def change_status(
-    session: Session, finding: m.Finding, seen: str, new: str, checklist: Checklist
-) -> None:
-    """Move `finding` from `seen` to `new` and rescore its branch, or 409 if someone else
-    changed it first: the update only matches while the status is still the one seen."""
-    lock_branch(session, finding.branch_id)
-    done = session.execute(
-        update(m.Finding)
-        .where(m.Finding.id == finding.id, m.Finding.status == seen)
-        .values(status=new, updated_at=datetime.now(UTC))
-        .execution_options(synchronize_session=False)
-    )
-    if done.rowcount != 1:
-        session.refresh(finding)
-        last = finding.reviews[-1] if finding.reviews else None
-        by = f" by {last.reviewer} at {last.at:%Y-%m-%d %H:%M:%S} UTC" if last else ""
-        raise HTTPException(
-            409,
-            f"finding {finding.id} is {finding.status}{by}, not {seen} as you saw it; "
-            f"reload it, and send seen_status={finding.status} to change it on purpose",
-        )
-    session.refresh(finding)
-    recompute_scores(session, finding.branch_id, finding.date, checklist)
-
-
-#: the reviews that decide a finding; "undo" and "reopen" reviews set it back to pending
-DECISIONS = ("confirm", "dismiss")
-#: how long after a decision its reviewer may undo it without a note
-UNDO_S = 60.0
-
-
-def reopen_finding(
-    session: Session,
-    principal: Principal,
-    finding: m.Finding,
-    note: str,
-    checklist: Checklist,
-    undo: bool = False,
-) -> None:
-    """Set a decided finding back to pending, on the record (a review of kind "undo" or
-    "reopen", and the audit log), and rescore. Allowed to the reviewer who decided it, or
-    an admin (reopen only); an undo only within UNDO_S of the decision. Once the branch
-    has appealed, the appeal decides: 409."""
-    kind = "undo" if undo else "reopen"
-    lock_branch(session, finding.branch_id)
-    session.refresh(finding)
-    entry = appeal_of(session, finding.id)
-    if entry is not None:
-        raise HTTPException(
-            409, f"the branch has appealed this finding (appeal {entry.id}, {entry.status}); "
-            "the appeal, not a reopening, decides it now",
-        )  # fmt: skip
-    last = finding.reviews[-1] if finding.reviews else None
-    if finding.status == "pending" or last is None or last.decision not in DECISIONS:
-        raise HTTPException(409, f"finding {finding.id} is {finding.status}: no decision to {kind}")
-    if last.reviewer != principal.name and (undo or principal.role is not Role.ADMIN):
-        raise HTTPException(
-            403, f"{last.reviewer} decided this finding ({last.decision} at "
-            f"{last.at:%Y-%m-%d %H:%M:%S} UTC); only they{'' if undo else ' or an admin'} "
-            f"may {kind} it",
-        )  # fmt: skip
-    now = datetime.now(UTC)
-    if undo and now - last.at > timedelta(seconds=UNDO_S):
-        raise HTTPException(
-            409, f"the decision of {last.at:%H:%M:%S} UTC is over {UNDO_S:g} s old: reopen it "
-            "with a note instead",
-        )  # fmt: skip
-    change_status(session, finding, finding.status, "pending", checklist)
-    session.add(
-        m.Review(finding_id=finding.id, decision=kind, note=note, reviewer=principal.name, at=now)
-    )
-    audit(
-        session,
-        principal,
-        f"review_{kind}",
-        finding.id,
-        undone=last.decision,
-        decided_by=last.reviewer,
-        decided_at=last.at.isoformat(),
-        note=note,
-    )
-    session.flush()
-    session.refresh(finding)
-
-
-def appeal_of(session: Session, finding_id: str) -> m.Appeal | None:
-    """The finding's latest appeal, read afresh (call with the branch locked)."""
-    return session.scalars(
-        select(m.Appeal).where(m.Appeal.finding_id == finding_id).order_by(m.Appeal.id.desc())
-    ).first()
-
-
-def decision_of(entry: m.Appeal) -> str:
-    return f"{entry.status} by {entry.decided_by} at {entry.decided_at:%Y-%m-%d %H:%M:%S} UTC"
+    reviews.audit(session, actor_of(principal), action, finding_id, **detail)
 
 
 def check_of(session: Session, branch_id: str, day) -> m.CheckScore | None:
@@ -188,7 +102,7 @@ class FindingFilter:
     date_from: date | None = None
     date_to: date | None = None
     item: str | None = None
-    status: str | None = None
+    status: FindingStatus | None = None
     camera: str | None = None
     zone: str | None = None
     min_confidence: float | None = None
@@ -227,14 +141,14 @@ def find_findings(
             json.dumps(v), autoescape=True
         ),
         "reviewer": lambda v: m.Finding.reviews.any(
-            (m.Review.reviewer == v) & m.Review.decision.in_(DECISIONS)
+            (m.Review.reviewer == v) & m.Review.decision.in_([str(d) for d in DECISIONS])
         ),
     }
     for name, condition in conditions.items():
         if (value := getattr(where, name)) is not None:
             stmt = stmt.where(condition(value))
     if where.decided and where.status is None:
-        stmt = stmt.where(m.Finding.status.in_(("confirmed", "dismissed")))
+        stmt = stmt.where(m.Finding.status.in_(DECIDED))
     total = session.scalar(select(func.count()).select_from(stmt.subquery()))
     order = (
         (m.Finding.start.desc(), m.Finding.id) if newest_first else (m.Finding.start, m.Finding.id)
@@ -257,7 +171,7 @@ def find_appeals(
     """Appeals of the findings the caller may read: those a branch filed, those of a
     supervisor's region, and all of them for the province and admins, who decide them."""
     if not principal.can(Can.READ_FINDINGS):
-        raise HTTPException(403, f"role {principal.role} may not {Can.READ_FINDINGS}")
+        raise Forbidden(f"role {principal.role} may not {Can.READ_FINDINGS}")
     stmt = scoped(select(m.Appeal).join(m.Finding), principal, m.Finding.branch_id)
     if status is not None:
         stmt = stmt.where(m.Appeal.status == status)
@@ -325,7 +239,7 @@ def pending_findings(session: Session, in_period: Callable[[date], bool]) -> dic
     """Branch → its findings dated in the period that still await review."""
     out: dict[str, int] = {}
     for branch, day in session.execute(
-        select(m.Finding.branch_id, m.Finding.date).where(m.Finding.status == "pending")
+        select(m.Finding.branch_id, m.Finding.date).where(m.Finding.status == FindingStatus.PENDING)
     ):
         if in_period(day):
             out[branch] = out.get(branch, 0) + 1

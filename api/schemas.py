@@ -11,9 +11,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, Field
 
 from pipeline.store import models as m
+from pipeline.store.reviews import AppealStatus
 from rules.assessment import AssessmentRow
 from rules.checklist import Checklist
 from rules.config import StrictModel
+from rules.findings import FindingStatus
 from rules.wording import duration_text
 
 # Identifiers arrive in paths and query strings: a strict alphabet keeps bytes the
@@ -23,7 +25,7 @@ FINDING_ID = r"^[A-Za-z0-9_\-]{1,32}$"
 ITEM_CODE = r"^[A-Z][A-Z0-9_]{0,63}$"
 CAMERA_ID = r"^[A-Za-z0-9_.\-]{1,64}$"  # camera and zone ids
 
-Status = Literal["pending", "confirmed", "dismissed"]
+Status = FindingStatus
 
 
 def _iso_date(text: object) -> object:
@@ -119,7 +121,7 @@ class AppealOut(BaseModel):
     reason: str
     by: str
     at: datetime
-    status: Literal["pending", "upheld", "granted"]
+    status: AppealStatus
     decided_by: str | None
     decided_at: datetime | None
     decision_note: str
@@ -210,9 +212,10 @@ class ReviewIn(StrictModel):
     decision: Literal["confirm", "dismiss"]
     note: Note = ""
     seen_status: Status = Field(
-        default="pending",
+        default=FindingStatus.PENDING,
         description="the status the reviewer saw; if the finding has changed since, the "
-        "review is refused with 409. Send the current status to re-review on purpose.",
+        "review is refused with 409. Only a pending finding is reviewed: a decided one "
+        "changes through undo or reopen (409 otherwise).",
     )
 
 

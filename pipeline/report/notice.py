@@ -28,6 +28,7 @@ from pipeline.store import models as m
 from pipeline.store.fines import stakes_of
 from pipeline.store.scores import month_findings
 from rules.checklist import Checklist
+from rules.findings import FindingStatus
 from rules.fines import FineRule
 from rules.scoring import FINAL, doubled_items
 from rules.wording import finding_zone, utc_text
@@ -131,7 +132,7 @@ def build_notice(
         )  # fmt: skip
     rows = session.scalars(
         select(m.Finding)
-        .where(m.Finding.branch_id == branch.id, m.Finding.status == "confirmed")
+        .where(m.Finding.branch_id == branch.id, m.Finding.status == FindingStatus.CONFIRMED)
         .where(m.Finding.date >= first, m.Finding.date <= last)
         .order_by(m.Finding.start)
     ).all()
