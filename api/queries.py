@@ -30,11 +30,11 @@ from api.schemas import (
     finding_detail,
     finding_out,
 )
-from pipeline.site import site_zones
 from pipeline.store import models as m
 from pipeline.store import reviews
 from pipeline.store.fines import double_reasons, incident_yuan, stakes_of
 from pipeline.store.reviews import DECIDED, DECISIONS, Actor, Forbidden, NotFound
+from pipeline.store.zones import stored_zones, zone_keys
 from rules.assessment import assessment_rows
 from rules.calendar import ZoneRef
 from rules.checklist import Checklist
@@ -134,7 +134,8 @@ def find_findings(
         "date_to": lambda v: m.Finding.date <= v,
         "item": lambda v: m.Finding.item == v,
         "status": lambda v: m.Finding.status == v,
-        "zone": lambda v: m.Finding.zone == v,
+        # a zone id also finds the findings of its purpose's posts (pipeline/store/zones.py)
+        "zone": lambda v: m.Finding.zone.in_(zone_keys(session, v, checklist)),
         "min_confidence": lambda v: m.Finding.confidence >= v,
         # the list as stored JSON text: portable across SQLite and PostgreSQL
         "camera": lambda v: cast(m.Finding.cameras, String).contains(
@@ -247,15 +248,14 @@ def pending_findings(session: Session, in_period: Callable[[date], bool]) -> dic
 
 
 def zone_labels(session: Session, findings: Iterable[FindingOut]) -> dict[str, str]:
-    """Finding id → its zone as the report's chart names it: the site's zone ids with their
-    purposes (rules/wording.finding_zone), read from each branch's site file; a site file
-    the server cannot read leaves the stored key."""
+    """Finding id → its zone as the report's chart names it: the branch's stored zone ids
+    with their purposes (pipeline/store/zones.py, rules/wording.finding_zone); a branch
+    no night run has stored zones of leaves the stored key."""
     zones: dict[str, list[ZoneRef]] = {}
     out = {}
     for f in findings:
         if f.branch not in zones:
-            branch = session.get(m.Branch, f.branch)
-            zones[f.branch] = site_zones(branch.site_path if branch else "")
+            zones[f.branch] = stored_zones(session, f.branch)
         out[f.id] = finding_zone(zones[f.branch], f.cameras, f.zone)
     return out
 

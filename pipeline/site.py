@@ -395,18 +395,6 @@ def load_site(path: str | Path) -> Site:
     return parse_site(data, path.resolve().parent, str(path))
 
 
-def site_zones(path: str | Path) -> list[ZoneRef]:
-    """The zones of the site file at `path`, or none when it cannot be read: pages and
-    documents name a finding's zone with them (rules/wording.finding_zone) and fall back
-    to the stored key without."""
-    if not str(path):
-        return []
-    try:
-        return list(load_site(path).schedule().zones)
-    except SiteError:
-        return []
-
-
 def zone_specs(site: Site, camera: Camera) -> list[ZoneSpec]:
     """The camera's zones as the observer takes them, with reference images read; teller
     posts a one-metre zone names are watched for raised hands."""

@@ -65,6 +65,7 @@ from api.schemas import BRANCH_ID, CAMERA_ID, FINDING_ID, ITEM_CODE, check_out, 
 from pipeline.report.notice import NoticeError, build_notice, render_notice
 from pipeline.store import models as m
 from pipeline.store.reviews import UNDO_S, AppealStatus
+from pipeline.store.zones import zone_choices
 from rules.assessment import OUTCOME_NAMES
 from rules.findings import FindingStatus
 from rules.wording import utc_text
@@ -275,7 +276,13 @@ def _finding_page(
         queued=queue is not None,
         branches=visible_branches(session, principal),
         items=settings.checklist.items,
+        zones=_zone_choices(session, principal),
     )
+
+
+def _zone_choices(session: DbSession, principal: Principal) -> list[str]:
+    """The stored zones of the caller's branches, for the finding filters to offer."""
+    return zone_choices(session, [b.id for b in visible_branches(session, principal)])
 
 
 @router.get("/review", response_class=HTMLResponse)
@@ -327,6 +334,7 @@ def reviewed_page(
         query="&".join(f"{k}={quote(v)}" for k, v in filters.form.items() if v),
         branches=visible_branches(session, principal),
         items=settings.checklist.items,
+        zones=_zone_choices(session, principal),
         pages=max(1, -(-found.total // found.per_page)),
     )
 

@@ -23,10 +23,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pipeline.report.webfont import FONT_STACK, inline_font_face
-from pipeline.site import site_zones
 from pipeline.store import models as m
 from pipeline.store.fines import stakes_of
 from pipeline.store.scores import month_findings
+from pipeline.store.zones import stored_zones
 from rules.checklist import Checklist
 from rules.findings import FindingStatus
 from rules.fines import FineRule
@@ -137,7 +137,7 @@ def build_notice(
         .order_by(m.Finding.start)
     ).all()
     staked = stakes_of(session, list(rows), checklist, fines)
-    zones = site_zones(branch.site_path)
+    zones = stored_zones(session, branch.id)
     for row in rows:
         item = checklist.item(row.item)
         stake = staked[row.id]
