@@ -165,6 +165,11 @@ def test_the_new_routes_are_branch_scoped(api):
             api.post("supervisor", f"/api/v1/findings/{other}/{path}", json=body).status_code == 404
         )
     assert api.get("branch", f"/findings/{other}").status_code == 404
+    # the workflow's NotFound (pipeline/store/reviews.py) answered once (api/errors.py):
+    # a page in HTML, the API in JSON
+    assert "未找到 Not found" in api.get("branch", f"/findings/{other}").text
+    missing = api.get("branch", f"/api/v1/findings/{other}")
+    assert missing.json() == {"detail": f"no finding {other}"}
     page = api.get("branch", f"/findings/{own}")
     assert page.status_code == 200
     # the branch manager sees who confirmed their finding, and why
