@@ -198,15 +198,3 @@ def visible_branches(session: Session, principal: Principal) -> list[m.Branch]:
     return list(
         session.scalars(scoped(select(m.Branch), principal, m.Branch.id).order_by(m.Branch.id))
     )
-
-
-def lock_branch(session: Session, branch_id: str) -> None:
-    """Serialise status changes of one branch: a branch's month of scores is recomputed
-    from all its findings, so two concurrent changes must not each miss the other's.
-    A no-op write is the lock both PostgreSQL (row lock) and SQLite (database lock) honour."""
-    session.execute(
-        update(m.Branch)
-        .where(m.Branch.id == branch_id)
-        .values(updated_at=m.Branch.updated_at)
-        .execution_options(synchronize_session=False)
-    )

@@ -8,10 +8,13 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from pipeline.store.reviews import Conflict, Forbidden, NotFound, WorkflowError
 from rules.periods import PeriodError
 
 
@@ -85,7 +88,23 @@ def allowed_methods(app: FastAPI, path: str) -> str:
     return ", ".join(sorted(methods))
 
 
+#: the review workflow's errors (pipeline/store/reviews.py) as HTTP statuses: here only
+WORKFLOW_STATUS: dict[type[WorkflowError], int] = {NotFound: 404, Forbidden: 403, Conflict: 409}
+
+
+def as_http(exc: WorkflowError) -> HTTPException:
+    status = next(code for kind, code in WORKFLOW_STATUS.items() if isinstance(exc, kind))
+    return HTTPException(status, str(exc))
+
+
 def install(app: FastAPI) -> None:
+    @app.exception_handler(WorkflowError)
+    async def workflow_refused(request: Request, exc: WorkflowError):
+        """Answered as the HTTP error it maps to, by whichever handler answers those (the
+        pages' HTML error page, or the API's JSON)."""
+        handler = request.app.exception_handlers.get(StarletteHTTPException, http_exception_handler)
+        return await handler(request, as_http(exc))
+
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
         return validation_response(exc.errors())

@@ -1,20 +1,21 @@
-"""The query layer: lookups scoped to the caller, the lists and assessments that the JSON
-routes and the pages both serve, and the one way a finding's status changes."""
+"""The query layer: lookups scoped to the caller, and the lists and assessments that the
+JSON routes and the pages both serve. A finding's or an appeal's status changes only in
+the review workflow (pipeline/store/reviews.py); its errors, raised here too for what the
+caller cannot see, become HTTP answers in api/errors.py."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from functools import cache
 
 import pandas as pd
-from fastapi import HTTPException
-from sqlalchemy import String, cast, func, select, update
+from sqlalchemy import String, cast, func, select
 from sqlalchemy.orm import Session
 
-from api.auth import Can, Principal, Role, lock_branch, scoped, visible_branches
+from api.auth import Can, Principal, scoped, visible_branches
 from api.errors import PeriodRefused
 from api.schemas import (
     AppealOut,
@@ -29,14 +30,15 @@ from api.schemas import (
     finding_detail,
     finding_out,
 )
-from pipeline.site import site_zones
 from pipeline.store import models as m
-from pipeline.store.fines import fines_of, incident_yuan
-from pipeline.store.orders import open_orders
-from pipeline.store.scores import recompute_scores
+from pipeline.store import reviews
+from pipeline.store.fines import double_reasons, incident_yuan, stakes_of
+from pipeline.store.reviews import DECIDED, DECISIONS, Actor, Forbidden, NotFound
+from pipeline.store.zones import stored_zones, zone_keys
 from rules.assessment import BranchCalendar, assessment_rows
 from rules.calendar import ZoneRef
 from rules.checklist import Checklist
+from rules.findings import FindingStatus
 from rules.fines import FineRule
 from rules.periods import PeriodError
 from rules.policies import Policy, load_policy
@@ -48,7 +50,7 @@ def branch_or_404(session: Session, principal: Principal, branch_id: str) -> m.B
         scoped(select(m.Branch), principal, m.Branch.id).where(m.Branch.id == branch_id)
     ).one_or_none()
     if row is None:
-        raise HTTPException(404, f"no branch {branch_id}")
+        raise NotFound(f"no branch {branch_id}")
     return row
 
 
@@ -57,120 +59,32 @@ def finding_or_404(session: Session, principal: Principal, finding_id: str) -> m
         scoped(select(m.Finding), principal, m.Finding.branch_id).where(m.Finding.id == finding_id)
     ).one_or_none()
     if row is None:
-        raise HTTPException(404, f"no finding {finding_id}")
+        raise NotFound(f"no finding {finding_id}")
     return row
+
+
+def appeal_or_404(session: Session, principal: Principal, appeal_id: int) -> m.Appeal:
+    entry = session.scalars(
+        scoped(select(m.Appeal).join(m.Finding), principal, m.Finding.branch_id).where(
+            m.Appeal.id == appeal_id
+        )
+    ).one_or_none()
+    if entry is None:
+        raise NotFound(f"no appeal {appeal_id}")
+    return entry
 
 
 def timezone_of(session: Session, branch_id: str) -> str:
     return session.get(m.Branch, branch_id).timezone
 
 
+def actor_of(principal: Principal) -> Actor:
+    """The caller as the review workflow (pipeline/store/reviews.py) records them."""
+    return Actor(principal.name, str(principal.role))
+
+
 def audit(session: Session, principal: Principal, action: str, finding_id: str, **detail) -> None:
-    session.add(
-        m.AuditEntry(
-            at=datetime.now(UTC),
-            actor=principal.name,
-            action=action,
-            finding_id=finding_id,
-            detail={"role": str(principal.role), **detail},
-        )
-    )
-
-
-def change_status(
-    session: Session, finding: m.Finding, seen: str, new: str, checklist: Checklist
-) -> None:
-    """Move `finding` from `seen` to `new` and rescore its branch, or 409 if someone else
-    changed it first: the update only matches while the status is still the one seen."""
-    lock_branch(session, finding.branch_id)
-    done = session.execute(
-        update(m.Finding)
-        .where(m.Finding.id == finding.id, m.Finding.status == seen)
-        .values(status=new, updated_at=datetime.now(UTC))
-        .execution_options(synchronize_session=False)
-    )
-    if done.rowcount != 1:
-        session.refresh(finding)
-        last = finding.reviews[-1] if finding.reviews else None
-        by = f" by {last.reviewer} at {last.at:%Y-%m-%d %H:%M:%S} UTC" if last else ""
-        raise HTTPException(
-            409,
-            f"finding {finding.id} is {finding.status}{by}, not {seen} as you saw it; "
-            f"reload it, and send seen_status={finding.status} to change it on purpose",
-        )
-    session.refresh(finding)
-    recompute_scores(session, finding.branch_id, finding.date, checklist)
-
-
-#: the reviews that decide a finding; "undo" and "reopen" reviews set it back to pending
-DECISIONS = ("confirm", "dismiss")
-#: how long after a decision its reviewer may undo it without a note
-UNDO_S = 60.0
-
-
-def reopen_finding(
-    session: Session,
-    principal: Principal,
-    finding: m.Finding,
-    note: str,
-    checklist: Checklist,
-    undo: bool = False,
-) -> None:
-    """Set a decided finding back to pending, on the record (a review of kind "undo" or
-    "reopen", and the audit log), and rescore. Allowed to the reviewer who decided it, or
-    an admin (reopen only); an undo only within UNDO_S of the decision. Once the branch
-    has appealed, the appeal decides: 409."""
-    kind = "undo" if undo else "reopen"
-    lock_branch(session, finding.branch_id)
-    session.refresh(finding)
-    entry = appeal_of(session, finding.id)
-    if entry is not None:
-        raise HTTPException(
-            409, f"the branch has appealed this finding (appeal {entry.id}, {entry.status}); "
-            "the appeal, not a reopening, decides it now",
-        )  # fmt: skip
-    last = finding.reviews[-1] if finding.reviews else None
-    if finding.status == "pending" or last is None or last.decision not in DECISIONS:
-        raise HTTPException(409, f"finding {finding.id} is {finding.status}: no decision to {kind}")
-    if last.reviewer != principal.name and (undo or principal.role is not Role.ADMIN):
-        raise HTTPException(
-            403, f"{last.reviewer} decided this finding ({last.decision} at "
-            f"{last.at:%Y-%m-%d %H:%M:%S} UTC); only they{'' if undo else ' or an admin'} "
-            f"may {kind} it",
-        )  # fmt: skip
-    now = datetime.now(UTC)
-    if undo and now - last.at > timedelta(seconds=UNDO_S):
-        raise HTTPException(
-            409, f"the decision of {last.at:%H:%M:%S} UTC is over {UNDO_S:g} s old: reopen it "
-            "with a note instead",
-        )  # fmt: skip
-    change_status(session, finding, finding.status, "pending", checklist)
-    session.add(
-        m.Review(finding_id=finding.id, decision=kind, note=note, reviewer=principal.name, at=now)
-    )
-    audit(
-        session,
-        principal,
-        f"review_{kind}",
-        finding.id,
-        undone=last.decision,
-        decided_by=last.reviewer,
-        decided_at=last.at.isoformat(),
-        note=note,
-    )
-    session.flush()
-    session.refresh(finding)
-
-
-def appeal_of(session: Session, finding_id: str) -> m.Appeal | None:
-    """The finding's latest appeal, read afresh (call with the branch locked)."""
-    return session.scalars(
-        select(m.Appeal).where(m.Appeal.finding_id == finding_id).order_by(m.Appeal.id.desc())
-    ).first()
-
-
-def decision_of(entry: m.Appeal) -> str:
-    return f"{entry.status} by {entry.decided_by} at {entry.decided_at:%Y-%m-%d %H:%M:%S} UTC"
+    reviews.audit(session, actor_of(principal), action, finding_id, **detail)
 
 
 def check_of(session: Session, branch_id: str, day) -> m.CheckScore | None:
@@ -188,7 +102,7 @@ class FindingFilter:
     date_from: date | None = None
     date_to: date | None = None
     item: str | None = None
-    status: str | None = None
+    status: FindingStatus | None = None
     camera: str | None = None
     zone: str | None = None
     min_confidence: float | None = None
@@ -220,21 +134,22 @@ def find_findings(
         "date_to": lambda v: m.Finding.date <= v,
         "item": lambda v: m.Finding.item == v,
         "status": lambda v: m.Finding.status == v,
-        "zone": lambda v: m.Finding.zone == v,
+        # a zone id also finds the findings of its purpose's posts (pipeline/store/zones.py)
+        "zone": lambda v: m.Finding.zone.in_(zone_keys(session, v, checklist)),
         "min_confidence": lambda v: m.Finding.confidence >= v,
         # the list as stored JSON text: portable across SQLite and PostgreSQL
         "camera": lambda v: cast(m.Finding.cameras, String).contains(
             json.dumps(v), autoescape=True
         ),
         "reviewer": lambda v: m.Finding.reviews.any(
-            (m.Review.reviewer == v) & m.Review.decision.in_(DECISIONS)
+            (m.Review.reviewer == v) & m.Review.decision.in_([str(d) for d in DECISIONS])
         ),
     }
     for name, condition in conditions.items():
         if (value := getattr(where, name)) is not None:
             stmt = stmt.where(condition(value))
     if where.decided and where.status is None:
-        stmt = stmt.where(m.Finding.status.in_(("confirmed", "dismissed")))
+        stmt = stmt.where(m.Finding.status.in_(DECIDED))
     total = session.scalar(select(func.count()).select_from(stmt.subquery()))
     order = (
         (m.Finding.start.desc(), m.Finding.id) if newest_first else (m.Finding.start, m.Finding.id)
@@ -257,7 +172,7 @@ def find_appeals(
     """Appeals of the findings the caller may read: those a branch filed, those of a
     supervisor's region, and all of them for the province and admins, who decide them."""
     if not principal.can(Can.READ_FINDINGS):
-        raise HTTPException(403, f"role {principal.role} may not {Can.READ_FINDINGS}")
+        raise Forbidden(f"role {principal.role} may not {Can.READ_FINDINGS}")
     stmt = scoped(select(m.Appeal).join(m.Finding), principal, m.Finding.branch_id)
     if status is not None:
         stmt = stmt.where(m.Appeal.status == status)
@@ -343,7 +258,7 @@ def pending_findings(session: Session, in_period: Callable[[date], bool]) -> dic
     """Branch → its findings dated in the period that still await review."""
     out: dict[str, int] = {}
     for branch, day in session.execute(
-        select(m.Finding.branch_id, m.Finding.date).where(m.Finding.status == "pending")
+        select(m.Finding.branch_id, m.Finding.date).where(m.Finding.status == FindingStatus.PENDING)
     ):
         if in_period(day):
             out[branch] = out.get(branch, 0) + 1
@@ -351,15 +266,14 @@ def pending_findings(session: Session, in_period: Callable[[date], bool]) -> dic
 
 
 def zone_labels(session: Session, findings: Iterable[FindingOut]) -> dict[str, str]:
-    """Finding id → its zone as the report's chart names it: the site's zone ids with their
-    purposes (rules/wording.finding_zone), read from each branch's site file; a site file
-    the server cannot read leaves the stored key."""
+    """Finding id → its zone as the report's chart names it: the branch's stored zone ids
+    with their purposes (pipeline/store/zones.py, rules/wording.finding_zone); a branch
+    no night run has stored zones of leaves the stored key."""
     zones: dict[str, list[ZoneRef]] = {}
     out = {}
     for f in findings:
         if f.branch not in zones:
-            branch = session.get(m.Branch, f.branch)
-            zones[f.branch] = site_zones(branch.site_path if branch else "")
+            zones[f.branch] = stored_zones(session, f.branch)
         out[f.id] = finding_zone(zones[f.branch], f.cameras, f.zone)
     return out
 
@@ -405,18 +319,21 @@ def last_decisions(session: Session, ids: list[str]) -> dict[str, m.Review]:
 def pricing(
     session: Session, checklist: Checklist, fines: dict[str, FineRule], rows: list[m.Finding]
 ) -> dict[str, Pricing]:
-    """Each finding's fine and the open order that doubles it, for the API and the pages."""
-    priced = fines_of(session, rows, checklist, fines)
-    orders = {b: open_orders(session, b) for b in {r.branch_id for r in rows}}
+    """Each finding's stake (pipeline/store/fines.stakes_of): the points and the fine that
+    confirming it puts on the branch, and why it counts double, for the API and the pages."""
+    staked = stakes_of(session, rows, checklist, fines)
+    why = double_reasons(session, rows, staked)
     out = {}
     for row in rows:
-        fine = priced.get(row.id)
-        order = next((o for o in orders[row.branch_id](row.date) if o.item == row.item), None)
+        stake = staked.get(row.id)
+        fine = stake.fine if stake else None
+        confirmed = row.status == FindingStatus.CONFIRMED
         out[row.id] = Pricing(
-            fine.yuan if fine else None,
-            fine.rule if fine else "",
-            f"整改令 #{order.id} 未关闭，加倍扣分 · rectification order #{order.id} open: counts double"
-            if order
-            else "",
+            points=stake.points if stake else 0.0,
+            fine_yuan=fine.yuan if fine and confirmed else None,
+            fine_rule=fine.rule if fine and confirmed else "",
+            stake_yuan=fine.yuan if fine else None,
+            stake_rule=fine.rule if fine else "",
+            counts_double=why[row.id],
         )
     return out

@@ -11,9 +11,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, Field
 
 from pipeline.store import models as m
+from pipeline.store.reviews import AppealStatus
 from rules.assessment import AssessmentRow
 from rules.checklist import Checklist
 from rules.config import StrictModel
+from rules.findings import FindingStatus
 from rules.wording import duration_text
 
 # Identifiers arrive in paths and query strings: a strict alphabet keeps bytes the
@@ -23,7 +25,7 @@ FINDING_ID = r"^[A-Za-z0-9_\-]{1,32}$"
 ITEM_CODE = r"^[A-Z][A-Z0-9_]{0,63}$"
 CAMERA_ID = r"^[A-Za-z0-9_.\-]{1,64}$"  # camera and zone ids
 
-Status = Literal["pending", "confirmed", "dismissed"]
+Status = FindingStatus
 
 
 def _iso_date(text: object) -> object:
@@ -119,7 +121,7 @@ class AppealOut(BaseModel):
     reason: str
     by: str
     at: datetime
-    status: Literal["pending", "upheld", "granted"]
+    status: AppealStatus
     decided_by: str | None
     decided_at: datetime | None
     decision_note: str
@@ -146,24 +148,34 @@ class FindingOut(BaseModel):
     keyframe_url: str | None
     points: float = Field(
         0.0,
-        description="the item's deduction this finding puts at stake, doubled under an "
-        "open rectification order (before the item's cap)",
+        description="the item's deduction that confirming this finding puts on the final "
+        "score (that it does, once confirmed): doubled for a repeat, the item confirmed "
+        "earlier in the month or under an open rectification order (before the item's cap)",
     )
     fine_yuan: float | None = Field(
         None, description="Policy B's fine of a confirmed finding (rules/fines.py); none else"
     )
     fine_rule: str = Field("", description="the fine's rule and arithmetic")
+    stake_yuan: float | None = Field(
+        None,
+        description="Policy B's fine that confirming this finding brings (its fine, once "
+        "confirmed); none for an item without a fine rule",
+    )
+    stake_rule: str = Field("", description="that fine's rule and arithmetic")
     counts_double: str = Field(
-        "", description="the open rectification order that doubles this finding, if any"
+        "", description="why this finding counts double (a repeat), if it does"
     )
 
 
 @dataclass(frozen=True)
 class Pricing:
-    """What a finding costs beyond its points (api/queries.pricing)."""
+    """What a finding costs (api/queries.pricing, from pipeline/store/fines.stakes_of)."""
 
+    points: float
     fine_yuan: float | None = None
     fine_rule: str = ""
+    stake_yuan: float | None = None
+    stake_rule: str = ""
     counts_double: str = ""
 
 
@@ -214,9 +226,10 @@ class ReviewIn(StrictModel):
     decision: Literal["confirm", "dismiss"]
     note: Note = ""
     seen_status: Status = Field(
-        default="pending",
+        default=FindingStatus.PENDING,
         description="the status the reviewer saw; if the finding has changed since, the "
-        "review is refused with 409. Send the current status to re-review on purpose.",
+        "review is refused with 409. Only a pending finding is reviewed: a decided one "
+        "changes through undo or reopen (409 otherwise).",
     )
 
 
@@ -297,16 +310,8 @@ def appeal_out(row: m.Appeal) -> AppealOut:
     )
 
 
-def _points(checklist: Checklist, code: str, pricing: Pricing) -> float:
-    try:
-        deduction = checklist.item(code).deduction
-    except KeyError:
-        return 0.0
-    return deduction * (checklist.repeat_factor if pricing.counts_double else 1.0)
-
-
 def finding_out(
-    row: m.Finding, timezone: str, checklist: Checklist, pricing: Pricing = Pricing()
+    row: m.Finding, timezone: str, checklist: Checklist, pricing: Pricing
 ) -> FindingOut:
     try:
         item = checklist.item(row.item)
@@ -333,9 +338,11 @@ def finding_out(
         detector_version=row.detector_version,
         clip_url=f"{base}/clip" if row.clip else None,
         keyframe_url=f"{base}/keyframe" if row.keyframe else None,
-        points=_points(checklist, row.item, pricing),
+        points=pricing.points,
         fine_yuan=pricing.fine_yuan,
         fine_rule=pricing.fine_rule,
+        stake_yuan=pricing.stake_yuan,
+        stake_rule=pricing.stake_rule,
         counts_double=pricing.counts_double,
     )
 
@@ -344,7 +351,7 @@ def finding_detail(
     row: m.Finding,
     timezone: str,
     checklist: Checklist,
-    pricing: Pricing = Pricing(),
+    pricing: Pricing,
     appeal_reopenings: list[AppealReopenOut] = (),
 ) -> FindingDetail:
     return FindingDetail(

@@ -18,10 +18,10 @@ from api.schemas import ClipSpan, TimelineOut, TimelineSample, TimelineSpan
 from detectors.observations import FrameObservation
 from pipeline.evidence.clips import EvidenceError, clip_timing, evidence_rolls, write_moment
 from pipeline.evidence.moments import moment_request
-from pipeline.report.charts import zone_tracks
+from pipeline.report.charts import ZoneTrack, zone_tracks
 from pipeline.store import models as m
 from pipeline.store.compact import unpack
-from rules.checklist import Checklist
+from rules.checklist import Checklist, ChecklistItem
 
 #: time shown on each side of a finding: this, or the finding's own length if longer
 PAD_S = 300.0
@@ -37,6 +37,27 @@ def _judged_on(row: m.Finding, zone_id: str, purpose: str) -> bool:
     """A finding names its zone, or, judged over all zones of a purpose, the purpose; a
     camera's finding (missing footage) names the camera: all its zones are shown."""
     return row.zone in (zone_id, purpose) or row.zone in row.cameras
+
+
+def judged_samples(
+    frames: list[FrameObservation], items: list[ChecklistItem], max_gap_s: float
+) -> tuple[list[TimelineSample], list[ZoneTrack]]:
+    """The samples and each zone's states as the finding's item judges them (`items`: it,
+    or none for an item of a newer checklist than the server's): the dots and the bars
+    ask the same ChecklistItem.violated_in, as the rules do."""
+    samples = sorted(
+        (
+            TimelineSample(
+                t=frame.t, camera=frame.camera, zone=zone.zone_id,
+                violating=any(i.violated_in(zone) for i in items), persons=zone.persons,
+                present=zone.present, phone=zone.phone, clutter=zone.clutter,
+            )
+            for frame in frames
+            for zone in frame.zones.values()
+        ),
+        key=lambda s: (s.t, s.camera, s.zone),
+    )  # fmt: skip
+    return samples, zone_tracks(frames, items, {}, {}, max_gap_s)
 
 
 def finding_timeline(
@@ -62,24 +83,8 @@ def finding_timeline(
         for frame in unpack(unit.observations, unit.camera_id, tz)
         if lo <= frame.t <= hi
     ]
-    try:
-        violates = checklist.item(row.item).evidence.violates
-    except KeyError:  # an item of a newer checklist than the server's
-        violates = None
-    samples = sorted(
-        (
-            TimelineSample(
-                t=frame.t, camera=frame.camera, zone=zone.zone_id,
-                violating=bool(violates and violates(zone)), persons=zone.persons,
-                present=zone.present, phone=zone.phone, clutter=zone.clutter,
-            )
-            for frame in frames
-            for zone in frame.zones.values()
-        ),
-        key=lambda s: (s.t, s.camera, s.zone),
-    )  # fmt: skip
-    max_gap = checklist.sampling.max_gap_s
-    tracks = zone_tracks(frames, checklist, {}, {}, max_gap)
+    items = [i for i in checklist.items if i.code == row.item]  # none: a newer checklist's
+    samples, tracks = judged_samples(frames, items, checklist.sampling.max_gap_s)
     states = [
         TimelineSpan(start=a, end=b, camera=t.camera, zone=t.zone_id, violating=bad)
         for t in tracks

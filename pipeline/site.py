@@ -483,18 +483,6 @@ def _touch(a, b, c, d) -> bool:
     )  # fmt: skip
 
 
-def site_zones(path: str | Path) -> list[ZoneRef]:
-    """The zones of the site file at `path`, or none when it cannot be read: pages and
-    documents name a finding's zone with them (rules/wording.finding_zone) and fall back
-    to the stored key without."""
-    if not str(path):
-        return []
-    try:
-        return list(load_site(path).schedule().zones)
-    except SiteError:
-        return []
-
-
 def judged_cameras(site: Site, checklist: Checklist) -> tuple[str, ...]:
     """The cameras showing a zone that some enabled item of the checklist reads: what a
     check judges, and so what its coverage is the share of (pipeline/batch/judge.py). A

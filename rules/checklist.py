@@ -174,6 +174,16 @@ class ChecklistItem(StrictModel):
             raise ValueError(f"a {ev.signal} item is judged with scope: {scope}")
         return self
 
+    def violated_in(self, zone: ZoneObservation) -> bool:
+        """This zone's state at this sample, for this item: whether it is a zone the item
+        reads (of its evidence's purposes) in the state the item's findings are made of.
+        The one answer to "is the zone violated here": the rules (rules/temporal.py), a
+        finding's timeline (api/timeline.py), the report's chart
+        (pipeline/report/charts.zone_tracks) and the evidence overlay
+        (pipeline/evidence/overlay.ZoneAnnotator) all ask it, per item. Items judged over
+        windows and events (patrol, meeting, hand raise) have no such state in one sample."""
+        return zone.purpose in self.evidence.purposes and self.evidence.violates(zone)
+
     def cadence(self, coarse_s: float) -> dict[ZonePurpose, Cadence]:
         """The samples the item needs, per purpose it reads: dense where its shortest
         timing (trigger, visit, greeting) spans fewer than ten coarse samples; a phone
@@ -259,6 +269,11 @@ class Checklist(StrictModel):
     @property
     def enabled(self) -> tuple[ChecklistItem, ...]:
         return tuple(item for item in self.items if item.enabled)
+
+    def violated_items(self, zone: ZoneObservation) -> tuple[str, ...]:
+        """The codes of the enabled items this sample of a zone shows violated
+        (`ChecklistItem.violated_in`, item by item)."""
+        return tuple(item.code for item in self.enabled if item.violated_in(zone))
 
     @property
     def coarse_s(self) -> float:

@@ -19,9 +19,7 @@ from pydantic import Field, model_validator
 from rules.checklist import Checklist
 from rules.config import StrictModel, Yuan
 from rules.findings import Finding, FindingStatus
-from rules.scoring import repeat_marks
-
-CONFIRMED = frozenset({FindingStatus.CONFIRMED})
+from rules.scoring import FINAL, period_marks
 
 
 class FineRule(StrictModel):
@@ -50,42 +48,75 @@ class Fine:
     rule: str
 
 
+@dataclass(frozen=True)
+class Stake:
+    """What confirming a finding does (or, confirmed, did): the one answer the finding
+    page, the queue, the branch page, the notice, the exports and the scores share."""
+
+    repeat: bool  # it counts double: its item was confirmed earlier in the period, or ordered
+    told_to_fix: bool  # the item was under an open rectification order that day
+    points: float  # the item's deduction, × repeat_factor for a repeat (before the item's cap)
+    fine: Fine | None  # Policy B's fine; None for an item without a rule
+
+
+def fine_of(finding: Finding, checklist: Checklist, rule: FineRule, repeat: bool) -> Fine:
+    """The fine of `finding` confirmed, a repeat or not."""
+    if rule.per_incident is not None:
+        return Fine(rule.per_incident, f"{finding.item}: {rule.per_incident:g} yuan per incident")
+    points = checklist.item(finding.item).deduction
+    rate = rule.per_point_repeat if repeat and rule.per_point_repeat is not None else rule.per_point
+    why = "repeat, " if repeat else ""
+    return Fine(
+        points * rate,
+        f"{finding.item}: {why}{points:g} point(s) × {rate:g} yuan = {points * rate:g} yuan",
+    )
+
+
+def stakes(
+    findings: Iterable[Finding],
+    checklist: Checklist,
+    rules: dict[str, FineRule],
+    *,
+    told_to_fix: Callable[[date], frozenset[str]] = lambda _: frozenset(),
+    day_of: Callable[[Finding], date] = lambda f: f.start.date(),
+) -> dict[str, Stake]:
+    """Finding id → its stake, for every finding of one branch in one period (`findings`
+    holds all of them, in any order and status) whose item the checklist knows: a repeat
+    as the final score counts it (rules/scoring.period_marks), pending and dismissed ones
+    as they would count once confirmed. `told_to_fix(day)`: the items under an open
+    rectification order that day; `day_of`: a finding's check day."""
+    findings = list(findings)
+    marks = period_marks(findings, FINAL, day_of=day_of, told_to_fix=told_to_fix)
+    known = {item.code for item in checklist.items}
+    out = {}
+    for f in findings:
+        if f.item not in known:
+            continue
+        repeat, rule = marks[f.id], rules.get(f.item)
+        deduction = checklist.item(f.item).deduction
+        out[f.id] = Stake(
+            repeat=repeat,
+            told_to_fix=f.item in told_to_fix(day_of(f)),
+            points=deduction * (checklist.repeat_factor if repeat else 1.0),
+            fine=fine_of(f, checklist, rule, repeat) if rule is not None else None,
+        )
+    return out
+
+
 def finding_fines(
     findings: Iterable[Finding],
     checklist: Checklist,
     rules: dict[str, FineRule],
     *,
     told_to_fix: Callable[[date], frozenset[str]] = lambda _: frozenset(),
+    day_of: Callable[[Finding], date] = lambda f: f.start.date(),
 ) -> dict[str, Fine]:
     """Finding id → fine, for the confirmed findings of one branch in one period (`findings`
-    holds all of them, in any order and status); items without a rule cost nothing.
-    `told_to_fix(day)`: the items under an open rectification order that day."""
-    findings = sorted(findings, key=lambda f: (f.start, f.id))
-    repeats: dict[str, bool] = {}
-    for day in sorted({f.start.date() for f in findings}):
-        todays = [f for f in findings if f.start.date() == day]
-        earlier = [f for f in findings if f.start.date() < day]
-        repeats |= repeat_marks(todays, CONFIRMED, earlier=earlier, told_to_fix=told_to_fix(day))
-    out = {}
-    for f in findings:
-        rule = rules.get(f.item)
-        if f.status is not FindingStatus.CONFIRMED or rule is None:
-            continue
-        if rule.per_incident is not None:
-            out[f.id] = Fine(
-                rule.per_incident, f"{f.item}: {rule.per_incident:g} yuan per incident"
-            )
-            continue
-        points = checklist.item(f.item).deduction
-        repeat = repeats[f.id]
-        rate = (
-            rule.per_point_repeat
-            if repeat and rule.per_point_repeat is not None
-            else rule.per_point
-        )
-        why = "repeat, " if repeat else ""
-        out[f.id] = Fine(
-            points * rate,
-            f"{f.item}: {why}{points:g} point(s) × {rate:g} yuan = {points * rate:g} yuan",
-        )
-    return out
+    holds all of them, in any order and status); items without a rule cost nothing."""
+    findings = list(findings)
+    staked = stakes(findings, checklist, rules, told_to_fix=told_to_fix, day_of=day_of)
+    return {
+        f.id: staked[f.id].fine
+        for f in findings
+        if f.status is FindingStatus.CONFIRMED and f.id in staked and staked[f.id].fine is not None
+    }

@@ -7,8 +7,9 @@ score the morning after; the final score counts only what a supervisor confirmed
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import date
 
 from rules.checklist import Checklist
 from rules.findings import Finding, FindingStatus
@@ -34,6 +35,16 @@ class CheckScore:
     final_deductions: tuple[Deduction, ...]
 
 
+def doubled_items(
+    earlier: Iterable[Finding],
+    counted: frozenset[FindingStatus],
+    told_to_fix: frozenset[str] = frozenset(),
+) -> frozenset[str]:
+    """The items whose next counted finding is a repeat: those counted in `earlier` (the
+    period's previous checks) and those the branch was told to fix."""
+    return frozenset({f.item for f in earlier if f.status in counted} | set(told_to_fix))
+
+
 def repeat_marks(
     findings: Iterable[Finding],
     counted: frozenset[FindingStatus],
@@ -43,13 +54,37 @@ def repeat_marks(
 ) -> dict[str, bool]:
     """Finding id → whether it is a repeat: of its item's counted findings, every one but
     the first of the period is, and the first too if the item occurred in `earlier` (the
-    period's previous checks) or the branch was told to fix it. `findings` in time order."""
-    seen = {f.item for f in earlier if f.status in counted} | set(told_to_fix)
+    period's previous checks) or the branch was told to fix it. `findings` in time order.
+    A finding not counted (pending or dismissed, for the final score) is marked with what
+    it would be were it counted, the others left as they are: what deciding it will do."""
+    seen = set(doubled_items(earlier, counted, told_to_fix))
     marks = {}
     for finding in findings:
+        marks[finding.id] = finding.item in seen
         if finding.status in counted:
-            marks[finding.id] = finding.item in seen
             seen.add(finding.item)
+    return marks
+
+
+def period_marks(
+    findings: Iterable[Finding],
+    counted: frozenset[FindingStatus],
+    *,
+    day_of: Callable[[Finding], date],
+    told_to_fix: Callable[[date], frozenset[str]] = lambda _: frozenset(),
+) -> dict[str, bool]:
+    """`repeat_marks` over a whole period, check day by check day as the scores count
+    them (pipeline/store/scores.recompute_scores): each day's findings against the
+    earlier days' and the items under an open order that day (`told_to_fix(day)`)."""
+    by_day: dict[date, list[Finding]] = defaultdict(list)
+    for finding in findings:
+        by_day[day_of(finding)].append(finding)
+    marks: dict[str, bool] = {}
+    earlier: list[Finding] = []
+    for day in sorted(by_day):
+        todays = sorted(by_day[day], key=lambda f: (f.start, f.id))
+        marks |= repeat_marks(todays, counted, earlier=earlier, told_to_fix=told_to_fix(day))
+        earlier += todays
     return marks
 
 

@@ -103,7 +103,7 @@ def _item_findings(
     findings = []
     for post, cameras in sorted(posts(item.evidence.purposes, item.scope, zones).items()):
         samples = {
-            camera: camera_samples(frames.get(camera, []), zone_ids, item.evidence.violates)
+            camera: camera_samples(frames.get(camera, []), zone_ids, item.violated_in)
             for camera, zone_ids in cameras.items()
         }
         timeline = combine(

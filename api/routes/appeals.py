@@ -3,19 +3,17 @@ anyone who reviewed the finding. A decision is final; an admin may reopen it on 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path, Query
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from fastapi import APIRouter, Path, Query
 
-from api.auth import Can, CurrentPrincipal, Principal, lock_branch, require, scoped
+from api.auth import Can, CurrentPrincipal, Principal, require
 from api.deps import AppSettings, DbSession
 from api.errors import error_responses
-from api.queries import audit, change_status, decision_of, find_appeals
+from api.queries import actor_of, appeal_or_404, find_appeals
 from api.schemas import BRANCH_ID, AppealDecisionIn, AppealOut, ReopenIn, appeal_out
-from pipeline.store import models as m
+from pipeline.store import reviews
+from pipeline.store.reviews import Step
 
 router = APIRouter(prefix="/api/v1/appeals", tags=["appeals"])
 AppealId = Annotated[int, Path(ge=1, le=2**31 - 1)]
@@ -32,21 +30,6 @@ def list_appeals(
     return find_appeals(session, principal, status, branch)
 
 
-def _appeal_or_404(session: Session, principal: Principal, appeal_id: int) -> m.Appeal:
-    """The appeal, with its branch locked: decisions and reopenings of one branch's
-    appeals, and the reviews they block, happen one after another."""
-    entry = session.scalars(
-        scoped(select(m.Appeal).join(m.Finding), principal, m.Finding.branch_id).where(
-            m.Appeal.id == appeal_id
-        )
-    ).one_or_none()
-    if entry is None:
-        raise HTTPException(404, f"no appeal {appeal_id}")
-    lock_branch(session, entry.finding.branch_id)
-    session.refresh(entry)
-    return entry
-
-
 @router.post(
     "/{appeal_id}/decision", responses=error_responses(403, 404, 413, conflict="already decided")
 )
@@ -59,40 +42,10 @@ def decide(
 ) -> AppealOut:
     """Granting an appeal dismisses the finding and rescores the branch at once. Whoever
     reviewed the finding may not decide its appeal (separation of duties)."""
-    entry = _appeal_or_404(session, principal, appeal_id)
-    reviewed = [r for r in entry.finding.reviews if r.reviewer == principal.name]
-    if reviewed:
-        raise HTTPException(
-            403, f"separation of duties: {principal.name} reviewed finding {entry.finding_id} "
-            f"({reviewed[-1].decision} at {reviewed[-1].at:%Y-%m-%d %H:%M:%S} UTC), so its "
-            "appeal goes to someone who did not",
-        )  # fmt: skip
-    status = "granted" if body.decision == "grant" else "upheld"
-    now = datetime.now(UTC)
-    done = session.execute(
-        update(m.Appeal)
-        .where(m.Appeal.id == entry.id, m.Appeal.status == "pending")
-        .values(status=status, decided_by=principal.name, decided_at=now, decision_note=body.note)
-        .execution_options(synchronize_session=False)
+    entry = appeal_or_404(session, principal, appeal_id)
+    reviews.decide_appeal(
+        session, actor_of(principal), entry, Step(body.decision), body.note, settings.checklist
     )
-    if done.rowcount != 1:
-        session.refresh(entry)
-        raise HTTPException(
-            409, f"appeal {appeal_id} is final: {decision_of(entry)}; only an admin may "
-            "reopen it, on the record",
-        )  # fmt: skip
-    if status == "granted":
-        change_status(session, entry.finding, "confirmed", "dismissed", settings.checklist)
-    audit(
-        session,
-        principal,
-        "appeal_decision",
-        entry.finding_id,
-        appeal=entry.id,
-        decision=body.decision,
-        note=body.note,
-    )
-    session.refresh(entry)
     return appeal_out(entry)
 
 
@@ -110,28 +63,6 @@ def reopen(
     """Set a decided appeal back to pending, so the province decides it again; the finding
     is confirmed again meanwhile, as it was when appealed. The decision undone and the
     reason are kept in the audit log."""
-    entry = _appeal_or_404(session, principal, appeal_id)
-    if entry.status == "pending":
-        raise HTTPException(409, f"appeal {appeal_id} is pending: there is no decision to reopen")
-    undone = {
-        "status": entry.status,
-        "decided_by": entry.decided_by,
-        "decided_at": entry.decided_at.isoformat(),
-        "note": entry.decision_note,
-    }
-    if entry.status == "granted":
-        change_status(session, entry.finding, "dismissed", "confirmed", settings.checklist)
-    entry.status, entry.decided_by, entry.decided_at, entry.decision_note = (
-        "pending", None, None, ""
-    )  # fmt: skip
-    audit(
-        session,
-        principal,
-        "appeal_reopen",
-        entry.finding_id,
-        appeal=entry.id,
-        reason=body.reason,
-        undone=undone,
-    )
-    session.flush()
+    entry = appeal_or_404(session, principal, appeal_id)
+    reviews.reopen_appeal(session, actor_of(principal), entry, body.reason, settings.checklist)
     return appeal_out(entry)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -10,20 +9,16 @@ from fastapi import APIRouter, HTTPException, Query
 from fastapi import Path as PathParam
 from fastapi.responses import FileResponse
 
-from api.auth import Can, Principal, lock_branch, require
+from api.auth import Can, Principal, require
 from api.deps import AppSettings, DbSession, evidence_file
 from api.errors import BYTE_RANGES, error_responses
 from api.queries import (
     FindingFilter,
-    appeal_of,
-    audit,
-    change_status,
+    actor_of,
     check_of,
-    decision_of,
     detail_of,
     find_findings,
     finding_or_404,
-    reopen_finding,
     timezone_of,
 )
 from api.schemas import (
@@ -49,12 +44,13 @@ from api.schemas import (
 )
 from api.timeline import finding_timeline, moment_clip
 from pipeline.store import models as m
+from pipeline.store import reviews
+from pipeline.store.reviews import Step
 
 router = APIRouter(prefix="/api/v1/findings", tags=["findings"])
 
 FindingId = Annotated[str, PathParam(pattern=FINDING_ID)]
 Reader = Annotated[Principal, require(Can.READ_FINDINGS)]
-DECIDED = {"confirm": "confirmed", "dismiss": "dismissed"}
 
 
 @router.get("", responses=error_responses(403, 404))
@@ -154,7 +150,7 @@ def keyframe(finding_id: FindingId, session: DbSession, settings: AppSettings, p
 @router.post(
     "/{finding_id}/review",
     responses=error_responses(
-        403, 404, 413, conflict="changed since the reviewer saw it, or under appeal"
+        403, 404, 413, conflict="not pending, changed since the reviewer saw it, or under appeal"
     ),
 )
 def review(
@@ -164,35 +160,14 @@ def review(
     settings: AppSettings,
     principal: Annotated[Principal, require(Can.REVIEW)],
 ) -> ReviewResult:
-    """Confirm or dismiss; the branch-day's scores are recomputed in the same transaction.
-    Once the branch has appealed, only the appeal's decision changes the finding."""
+    """Confirm or dismiss a pending finding; the branch-day's scores are recomputed in the
+    same transaction. A decided finding changes only through undo or reopen, and once the
+    branch has appealed, only the appeal's decision changes it (pipeline/store/reviews.py)."""
     row = finding_or_404(session, principal, finding_id)
-    lock_branch(session, row.branch_id)  # an appeal filed meanwhile is seen
-    entry = appeal_of(session, row.id)
-    if entry is not None and entry.status == "pending":
-        raise HTTPException(
-            409, f"the branch has appealed this finding (appeal {entry.id}); its decision, "
-            "not a review, changes the finding now",
-        )  # fmt: skip
-    if entry is not None:
-        raise HTTPException(
-            409, f"appeal {entry.id} decided this finding ({decision_of(entry)}); the decision "
-            "is final unless an admin reopens the appeal",
-        )  # fmt: skip
-    change_status(session, row, body.seen_status, DECIDED[body.decision], settings.checklist)
-    now = datetime.now(UTC)
-    session.add(
-        m.Review(
-            finding_id=row.id,
-            decision=body.decision,
-            note=body.note,
-            reviewer=principal.name,
-            at=now,
-        )
-    )
-    audit(session, principal, "review", row.id, decision=body.decision, note=body.note)
-    session.flush()
-    session.refresh(row)
+    reviews.review(
+        session, actor_of(principal), row, Step(body.decision), body.seen_status, body.note,
+        settings.checklist,
+    )  # fmt: skip
     return _result(session, settings, row)
 
 
@@ -221,7 +196,7 @@ def undo(
     """Take back one's own confirm or dismiss within a minute of it: the finding is pending
     again, the branch-day rescored, and the undo is in its history and the audit log."""
     row = finding_or_404(session, principal, finding_id)
-    reopen_finding(session, principal, row, "", settings.checklist, undo=True)
+    reviews.set_back(session, actor_of(principal), row, Step.UNDO, "", settings.checklist)
     return _result(session, settings, row)
 
 
@@ -239,7 +214,7 @@ def reopen(
     """Set a confirmed or dismissed finding back to pending, with a note, for its reviewer
     or an admin; refused (409) once the branch has appealed: the appeal decides then."""
     row = finding_or_404(session, principal, finding_id)
-    reopen_finding(session, principal, row, body.note, settings.checklist)
+    reviews.set_back(session, actor_of(principal), row, Step.REOPEN, body.note, settings.checklist)
     return _result(session, settings, row)
 
 
@@ -256,14 +231,4 @@ def appeal(
 ) -> AppealOut:
     """The branch disputes a confirmed finding; the level above decides (one appeal each)."""
     row = finding_or_404(session, principal, finding_id)
-    lock_branch(session, row.branch_id)  # two appeals at once: the second sees the first
-    session.refresh(row)
-    if row.status != "confirmed":
-        raise HTTPException(409, f"only confirmed findings can be appealed; this is {row.status}")
-    if row.appeals:
-        raise HTTPException(409, f"this finding was already appealed ({row.appeals[-1].status})")
-    entry = m.Appeal(finding_id=row.id, reason=body.reason, by=principal.name, at=datetime.now(UTC))
-    session.add(entry)
-    audit(session, principal, "appeal", row.id, reason=body.reason)
-    session.flush()
-    return appeal_out(entry)
+    return appeal_out(reviews.file_appeal(session, actor_of(principal), row, body.reason))

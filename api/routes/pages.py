@@ -49,7 +49,6 @@ from api.login import (
     retry_after,
 )
 from api.queries import (
-    UNDO_S,
     FindingFilter,
     assess,
     branch_or_404,
@@ -65,7 +64,10 @@ from api.routes.assessments import PeriodLabel, PolicyName
 from api.schemas import BRANCH_ID, CAMERA_ID, FINDING_ID, ITEM_CODE, check_out, finding_out
 from pipeline.report.notice import NoticeError, build_notice, render_notice
 from pipeline.store import models as m
+from pipeline.store.reviews import UNDO_S, AppealStatus
+from pipeline.store.zones import zone_choices
 from rules.assessment import OUTCOME_NAMES
+from rules.findings import FindingStatus
 from rules.wording import utc_text
 
 router = APIRouter(include_in_schema=False)
@@ -227,7 +229,7 @@ def page_filters(
         date_from=_day(date_from, "from"),
         date_to=_day(date_to, "to"),
         item=item or None,
-        status=status or None,
+        status=FindingStatus(status) if status else None,
         camera=camera or None,
         zone=zone or None,
         min_confidence=float(min_confidence) if min_confidence else None,
@@ -251,7 +253,7 @@ def _finding_page(
     a reviewer, the queue of pending findings beside it, filtered as asked."""
     queue = None
     if principal.can(Can.REVIEW):
-        where = replace(filters.where, status="pending")
+        where = replace(filters.where, status=FindingStatus.PENDING)
         queue = find_findings(session, settings.checklist, settings.fines, principal, where, 1, 200)
         if row is None and queue.items:
             row = finding_or_404(session, principal, queue.items[0].id)
@@ -274,7 +276,13 @@ def _finding_page(
         queued=queue is not None,
         branches=visible_branches(session, principal),
         items=settings.checklist.items,
+        zones=_zone_choices(session, principal),
     )
+
+
+def _zone_choices(session: DbSession, principal: Principal) -> list[str]:
+    """The stored zones of the caller's branches, for the finding filters to offer."""
+    return zone_choices(session, [b.id for b in visible_branches(session, principal)])
 
 
 @router.get("/review", response_class=HTMLResponse)
@@ -326,6 +334,7 @@ def reviewed_page(
         query="&".join(f"{k}={quote(v)}" for k, v in filters.form.items() if v),
         branches=visible_branches(session, principal),
         items=settings.checklist.items,
+        zones=_zone_choices(session, principal),
         pages=max(1, -(-found.total // found.per_page)),
     )
 
@@ -344,7 +353,9 @@ def branches_page(request: Request, session: DbSession, principal: Viewer):
     pending = dict(
         session.execute(
             scoped(
-                select(m.Finding.branch_id, func.count()).where(m.Finding.status == "pending"),
+                select(m.Finding.branch_id, func.count()).where(
+                    m.Finding.status == FindingStatus.PENDING
+                ),
                 principal,
                 m.Finding.branch_id,
             ).group_by(m.Finding.branch_id)
@@ -414,20 +425,23 @@ def branch_page(
 @router.get("/appeals", response_class=HTMLResponse)
 def appeals_page(request: Request, session: DbSession, settings: AppSettings, principal: Viewer):
     appeals = find_appeals(session, principal)
-    findings = {
-        f.id: finding_out(f, tz, settings.checklist)
-        for f, tz in session.execute(
-            select(m.Finding, m.Branch.timezone)
-            .join(m.Branch)
-            .where(m.Finding.id.in_([a.finding_id for a in appeals]))
-        )
-    }
+    rows = session.execute(
+        select(m.Finding, m.Branch.timezone)
+        .join(m.Branch)
+        .where(m.Finding.id.in_([a.finding_id for a in appeals]))
+    ).all()
+    prices = pricing(session, settings.checklist, settings.fines, [f for f, _ in rows])
+    findings = {f.id: finding_out(f, tz, settings.checklist, prices[f.id]) for f, tz in rows}
     return _page(
         request,
         "appeals.html",
         principal,
-        pending=[(a, findings[a.finding_id]) for a in appeals if a.status == "pending"],
-        decided=[(a, findings[a.finding_id]) for a in reversed(appeals) if a.status != "pending"],
+        pending=[(a, findings[a.finding_id]) for a in appeals if a.status == AppealStatus.PENDING],
+        decided=[
+            (a, findings[a.finding_id])
+            for a in reversed(appeals)
+            if a.status != AppealStatus.PENDING
+        ],
         zones=zone_labels(session, findings.values()),
         can_decide=principal.can(Can.DECIDE_APPEALS),
         can_appeal=principal.can(Can.APPEAL),

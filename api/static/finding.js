@@ -141,7 +141,9 @@
     $("f-points").textContent = points(detail) + (detail.counts_double ? ` · ${detail.counts_double}` : "");
     $("f-fine").textContent = detail.fine_yuan !== null
       ? `${detail.fine_yuan} 元 yuan · ${detail.fine_rule}`
-      : (detail.status === "confirmed" ? "无 none" : "确认后计罚 fined only once confirmed");
+      : (detail.stake_yuan !== null && detail.status !== "confirmed"
+        ? `确认后罚款 ${detail.stake_yuan} 元 yuan once confirmed · ${detail.stake_rule}`
+        : "无 none");
     $("f-versions").textContent = detail.detector_version || "–";
     // the same incident found again by a later run: shown here, never counted twice
     const again = detail.redetected || [];

@@ -63,6 +63,15 @@ class Writer:
             for camera in site.cameras:
                 _upsert(s, m.Camera, ("branch_id", "id"), branch_id=bd.branch, id=camera.id,
                         role=camera.role)  # fmt: skip
+            zones = site.schedule().zones  # stored so that no page reads the site file
+            for z in zones:
+                _upsert(s, m.Zone, ("branch_id", "camera_id", "id"), branch_id=bd.branch,
+                        camera_id=z.camera, id=z.zone_id, purpose=str(z.purpose), post=z.post,
+                        updated_at=now)  # fmt: skip
+            kept = {(z.camera, z.zone_id) for z in zones}
+            for row in s.scalars(select(m.Zone).where(m.Zone.branch_id == bd.branch)):
+                if (row.camera_id, row.id) not in kept:
+                    s.delete(row)
             planned = {(u.ref.camera, u.ref.key) for u in bd.units}
             done = set()
             for row in self._units(s, bd):

@@ -210,7 +210,7 @@ class _Renderer:
     ) -> None:
         self.req = req
         self.analyzer = build_analyzer(req.camera, req.zones, detector, gate=False, phone=phone)
-        self.annotator = ZoneAnnotator(checklist)
+        self.annotator = ZoneAnnotator(checklist, req.item)
         # the branch's zone: the recordings' start times are in it
         self.tz = req.segments[0].start.tzinfo if req.segments else req.start.tzinfo
 

@@ -1,8 +1,9 @@
 """Zones, boxes and per-zone state drawn on a frame: for setting up sites and for evidence.
 
 A zone turns red exactly when its observation is the state a finding is made of: the
-checklist's own `violates` of every enabled item judged on the zone's purpose
-(rules/checklist.py), so the picture and the findings never disagree. Items judged over
+checklist's own `ChecklistItem.violated_in` (rules/checklist.py) of the finding's item in
+its evidence, of every enabled item elsewhere, so the picture and the findings never
+disagree. Items judged over
 windows and events (GUARD_IDLE, MORNING_MEETING, HAND_RAISE: rules/windowed.py) have no
 such state in one sample, so no zone turns red for them: their zones are labelled with what
 they show (the guard there, the persons at the meeting, the teller's hand up), the caption
@@ -53,16 +54,17 @@ def describe(obs: ZoneObservation) -> str:
 
 
 class ZoneAnnotator:
-    """Draws zones with their state, detections and a caption, as the checklist judges."""
+    """Draws zones with their state, detections and a caption, as the checklist judges:
+    a zone is red where it shows one of the enabled items violated, or, for a finding's
+    evidence, the finding's item (`item`; ChecklistItem.violated_in)."""
 
-    def __init__(self, checklist: Checklist) -> None:
-        self.items = [
-            (frozenset(item.evidence.purposes), item.evidence) for item in checklist.enabled
-        ]
+    def __init__(self, checklist: Checklist, item: str | None = None) -> None:
+        codes = {i.code for i in checklist.items}
+        self.items = (checklist.item(item),) if item in codes else checklist.enabled
 
     def violated(self, obs: ZoneObservation) -> bool:
-        """Whether the zone is in a state some enabled item's finding is made of."""
-        return any(obs.purpose in purposes and ev.violates(obs) for purposes, ev in self.items)
+        """Whether the zone is in a state one of the items' findings is made of."""
+        return any(item.violated_in(obs) for item in self.items)
 
     def draw(
         self,

@@ -91,7 +91,9 @@ def _section(
             marks.setdefault((camera.id, zone.id), []).extend(
                 Band(f.start, f.end, f.item) for f in findings if f.zone == str(zone.purpose)
             )
-    tracks = zone_tracks(stored.frames, checklist, gaps, marks, checklist.sampling.max_gap_s)
+    tracks = zone_tracks(
+        stored.frames, checklist.enabled, gaps, marks, checklist.sampling.max_gap_s
+    )
     chart = day_chart(tracks, business.opening, business.closing) if business else ""
     shown = [replace(f, zone=finding_zone(zones, f.camera.split(","), f.zone)) for f in findings]
     return BranchSection(

@@ -22,7 +22,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 from detectors.observations import FrameObservation, ZoneObservation  # noqa: E402
 from pipeline.report.webfont import FONT_STACK  # noqa: E402
-from rules.checklist import Checklist  # noqa: E402
+from rules.checklist import ChecklistItem  # noqa: E402
 from rules.wording import zone_label  # noqa: E402
 
 OK, BAD, GAP, FINDING = "#4caf50", "#e53935", "#9e9e9e", "#b71c1c"
@@ -50,23 +50,24 @@ class ZoneTrack:
 
 def zone_tracks(
     frames: Sequence[FrameObservation],
-    checklist: Checklist,
+    items: Sequence[ChecklistItem],
     gaps: dict[str, list[Band]],
     findings: dict[tuple[str, str], list[Band]],
     max_gap_s: float,
 ) -> list[ZoneTrack]:
-    """Per (camera, zone): sample states held until the next sample (at most max_gap_s)."""
+    """Per (camera, zone): sample states held until the next sample (at most max_gap_s),
+    violating where the sample shows one of `items` violated (ChecklistItem.violated_in):
+    the day's enabled items for the report, the finding's one item for its timeline."""
     by_zone: dict[tuple[str, str], list[tuple[datetime, ZoneObservation]]] = {}
     for frame in sorted(frames, key=lambda f: f.t):
         for zone_id, zone in frame.zones.items():
             by_zone.setdefault((frame.camera, zone_id), []).append((frame.t, zone))
     tracks = []
     for (camera, zone_id), samples in sorted(by_zone.items()):
-        items = [i for i in checklist.enabled if samples[0][1].purpose in i.evidence.purposes]
         states = []
         for (t, zone), nxt in zip(samples, [*samples[1:], None], strict=True):
             end = nxt[0] if nxt and (nxt[0] - t).total_seconds() <= max_gap_s else t
-            violating = any(i.evidence.violates(zone) for i in items)
+            violating = any(i.violated_in(zone) for i in items)
             states.append((t, max(end, t), violating))
         tracks.append(
             ZoneTrack(

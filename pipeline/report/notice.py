@@ -23,13 +23,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pipeline.report.webfont import FONT_STACK, inline_font_face
-from pipeline.site import site_zones
 from pipeline.store import models as m
-from pipeline.store.fines import fines_of
-from pipeline.store.orders import open_orders
-from pipeline.store.scores import month_bounds
+from pipeline.store.fines import stakes_of
+from pipeline.store.scores import month_findings
+from pipeline.store.zones import stored_zones
 from rules.checklist import Checklist
+from rules.findings import FindingStatus
 from rules.fines import FineRule
+from rules.scoring import FINAL, doubled_items
 from rules.wording import finding_zone, utc_text
 
 
@@ -57,7 +58,7 @@ class NoticeFinding:
     where: str
     start: str  # branch time
     end: str
-    points: float
+    points: float  # what it took off the final score (pipeline/store/fines.stakes_of)
     repeat: bool  # counted double in the score
     fine_yuan: float | None
     fine_rule: str
@@ -131,32 +132,22 @@ def build_notice(
         )  # fmt: skip
     rows = session.scalars(
         select(m.Finding)
-        .where(m.Finding.branch_id == branch.id, m.Finding.status == "confirmed")
+        .where(m.Finding.branch_id == branch.id, m.Finding.status == FindingStatus.CONFIRMED)
         .where(m.Finding.date >= first, m.Finding.date <= last)
         .order_by(m.Finding.start)
     ).all()
-    priced = fines_of(session, list(rows), checklist, fines)
-    month_first, _ = month_bounds(first)
-    orders_on = open_orders(session, branch.id)
-    zones = site_zones(branch.site_path)
+    staked = stakes_of(session, list(rows), checklist, fines)
+    zones = stored_zones(session, branch.id)
     for row in rows:
-        earlier = session.scalars(
-            select(m.Finding.id).where(
-                m.Finding.branch_id == branch.id, m.Finding.item == row.item,
-                m.Finding.status == "confirmed", m.Finding.date >= month_first,
-                m.Finding.start < row.start,
-            )
-        ).first()  # fmt: skip
-        ordered = any(o.item == row.item for o in orders_on(row.date))
         item = checklist.item(row.item)
-        fine = priced.get(row.id)
+        stake = staked[row.id]
         notice.findings.append(
             NoticeFinding(
                 row.id, row.item, item.name_zh, item.name_en,
                 f"{','.join(row.cameras)} / {finding_zone(zones, row.cameras, row.zone)}",
                 _clock(row.start, tz),
-                _clock(row.end, tz), item.deduction, earlier is not None or ordered,
-                fine.yuan if fine else None, fine.rule if fine else "",
+                _clock(row.end, tz), stake.points, stake.repeat,
+                stake.fine.yuan if stake.fine else None, stake.fine.rule if stake.fine else "",
                 _data_uri(evidence_root, row.keyframe),
             )
         )  # fmt: skip
@@ -176,19 +167,22 @@ def build_notice(
                 o.closed_at is None and o.due is not None and o.due < last,
             )
         )  # fmt: skip
-    for o in notice.orders:
-        if o.closed is None:
-            notice.doubles.append(
-                (o.item, f"整改令 #{o.id} 未关闭 rectification order #{o.id} open")
-            )
-    month_items = session.scalars(
-        select(m.Finding.item).where(
-            m.Finding.branch_id == branch.id, m.Finding.status == "confirmed",
-            m.Finding.date >= month_first, m.Finding.date <= last,
-        ).distinct()
-    ).all()  # fmt: skip
-    for code in sorted(set(month_items) - {d[0] for d in notice.doubles}):
-        notice.doubles.append((code, "本月已发生 already confirmed this month"))
+    # what counts double next: rules/scoring.doubled_items over the month of the week's
+    # end so far and the orders still open, as the scores will count it
+    month = [
+        f
+        for day, found in month_findings(session, branch.id, last).items()
+        if day <= last
+        for f in found
+    ]
+    told = frozenset(o.item for o in notice.orders if o.closed is None)
+    for code in sorted(doubled_items(month, FINAL, told)):
+        order = next((o for o in notice.orders if o.closed is None and o.item == code), None)
+        notice.doubles.append(
+            (code, f"整改令 #{order.id} 未关闭 rectification order #{order.id} open")
+            if order
+            else (code, "本月已发生 already confirmed this month")
+        )
     return notice
 
 
@@ -225,7 +219,7 @@ img.kf{width:200px;max-width:40vw;border-radius:4px} .low{color:#b91c1c;font-wei
 <td>{% if f.keyframe_uri %}<img class="kf" src="{{ f.keyframe_uri }}" alt="key frame {{ f.id }}">{% endif %}</td>
 <td><b>{{ f.name_zh }}</b><br>{{ f.name_en }}<br><span class="muted">{{ f.where }}</span></td>
 <td>{{ f.start }}–{{ f.end[6:] }} <span class="muted">{{ n.timezone }}</span></td>
-<td>{{ '%g' % f.points }}{% if f.repeat %} ×2 <span class="low">重复 repeat</span>{% endif %}</td>
+<td>{{ '%g' % f.points }}{% if f.repeat %} <span class="low">重复 repeat</span>{% endif %}</td>
 <td>{% if f.fine_yuan is not none %}{{ '%g' % f.fine_yuan }} 元<br><span class="muted">{{ f.fine_rule }}</span>{% else %}—{% endif %}</td></tr>{% endfor %}
 </table></div><p class="total">罚款合计 Fines this week: {{ '%g' % n.fines_total }} 元 yuan</p>
 {% else %}<p>本周无已确认问题 No confirmed finding this week.</p>{% endif %}

@@ -1,6 +1,13 @@
-"""The stored findings' fines (rules/fines.py): computed, never stored, from each branch's
-findings of the month (the period in which the scores count repeats) and its open
-rectification orders, so a review or an order changes them at once."""
+"""The stored findings' stakes and fines (rules/fines.py): computed, never stored, from each
+branch's findings of the month (the period in which the scores count repeats, grouped by
+check day as pipeline/store/scores.recompute_scores groups them) and its open
+rectification orders, so a review or an order changes them at once.
+
+`stakes_of` is the one answer to "does this finding count double, and what does it cost":
+the finding page, the queue, the branch page (api/queries.pricing), the weekly notice
+(pipeline/report/notice.py) and the assessments and their exports (`incident_yuan`) read
+it; the scores count repeats with the same rules/scoring.repeat_marks over the same days.
+"""
 
 from __future__ import annotations
 
@@ -12,10 +19,61 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pipeline.store import models as m
-from pipeline.store.orders import told_to_fix
-from pipeline.store.scores import month_bounds, to_rule_finding
+from pipeline.store.orders import open_orders, told_to_fix
+from pipeline.store.scores import month_findings
 from rules.checklist import Checklist
-from rules.fines import Fine, FineRule, finding_fines
+from rules.findings import FindingStatus
+from rules.fines import Fine, FineRule, Stake, stakes
+
+
+def stakes_of(
+    session: Session,
+    rows: list[m.Finding],
+    checklist: Checklist,
+    rules: dict[str, FineRule],
+) -> dict[str, Stake]:
+    """Finding id → what confirming it does (did, once confirmed): whether it counts
+    double, its points and its fine, each judged among its branch's findings of its month
+    as the final score judges them."""
+    months = {(r.branch_id, r.date.replace(day=1)) for r in rows}
+    out: dict[str, Stake] = {}
+    for branch, first in sorted(months):
+        by_day = month_findings(session, branch, first)
+        days = {f.id: day for day, found in by_day.items() for f in found}
+        out |= stakes(
+            [f for found in by_day.values() for f in found],
+            checklist,
+            rules,
+            told_to_fix=told_to_fix(session, branch),
+            day_of=lambda f, days=days: days[f.id],
+        )
+    wanted = {r.id for r in rows}
+    return {k: v for k, v in out.items() if k in wanted}
+
+
+def double_reasons(
+    session: Session, rows: list[m.Finding], staked: dict[str, Stake]
+) -> dict[str, str]:
+    """Finding id → why it counts double, in both languages ("" when it does not): the
+    open rectification order of its item, or its item confirmed earlier in the month."""
+    orders = {b: open_orders(session, b) for b in {r.branch_id for r in rows}}
+    out = {}
+    for row in rows:
+        stake = staked.get(row.id)
+        order = next((o for o in orders[row.branch_id](row.date) if o.item == row.item), None)
+        if stake is None or not stake.repeat:
+            out[row.id] = ""
+        elif stake.told_to_fix and order is not None:
+            out[row.id] = (
+                f"整改令 #{order.id} 未关闭，加倍扣分 · rectification order #{order.id} open: "
+                "counts double"
+            )
+        else:
+            out[row.id] = (
+                "本月已确认同一问题，加倍扣分 · the same item was confirmed earlier this month: "
+                "counts double"
+            )
+    return out
 
 
 def fines_of(
@@ -25,25 +83,15 @@ def fines_of(
     rules: dict[str, FineRule],
 ) -> dict[str, Fine]:
     """Finding id → fine for those of `rows` that cost one (confirmed, an item with a
-    rule), each judged among its branch's findings of its month."""
+    rule)."""
     if not rules:
         return {}
-    months = {(r.branch_id, month_bounds(r.date)) for r in rows}
-    out: dict[str, Fine] = {}
-    for branch, (first, after) in sorted(months):
-        month = session.scalars(
-            select(m.Finding).where(
-                m.Finding.branch_id == branch, m.Finding.date >= first, m.Finding.date < after
-            )
-        ).all()
-        out |= finding_fines(
-            [to_rule_finding(r) for r in month],
-            checklist,
-            rules,
-            told_to_fix=told_to_fix(session, branch),
-        )
-    wanted = {r.id for r in rows}
-    return {k: v for k, v in out.items() if k in wanted}
+    staked = stakes_of(session, rows, checklist, rules)
+    return {
+        r.id: staked[r.id].fine
+        for r in rows
+        if r.status == FindingStatus.CONFIRMED and r.id in staked and staked[r.id].fine is not None
+    }
 
 
 def incident_yuan(
@@ -55,7 +103,9 @@ def incident_yuan(
     """Branch → the fines of its confirmed findings dated in the period."""
     rows = [
         r
-        for r in session.scalars(select(m.Finding).where(m.Finding.status == "confirmed"))
+        for r in session.scalars(
+            select(m.Finding).where(m.Finding.status == FindingStatus.CONFIRMED)
+        )
         if in_period(r.date)
     ]
     fines = fines_of(session, rows, checklist, rules)

@@ -74,6 +74,22 @@ class Camera(Base):
     branch: Mapped[Branch] = relationship(back_populates="cameras")
 
 
+class Zone(Base):
+    """A zone of a branch's camera as its site file gave it on the last night run
+    (pipeline/batch/writer.py): what pages, documents and filters name zones by, so none
+    of them reads a site file (pipeline/store/zones.py)."""
+
+    __tablename__ = "zones"
+
+    branch_id: Mapped[str] = mapped_column(ForeignKey("branches.id"), primary_key=True)
+    camera_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(32))
+    #: one-metre zones: the teller post whose window they stand before
+    post: Mapped[str | None] = mapped_column(String(64))
+    updated_at: Mapped[datetime]
+
+
 class Run(Base):
     """One invocation of the nightly job over one branch-day (a re-run is a new row)."""
 

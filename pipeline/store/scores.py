@@ -41,8 +41,8 @@ def month_bounds(day: date) -> tuple[date, date]:
     return first, date(first.year + first.month // 12, first.month % 12 + 1, 1)
 
 
-def recompute_scores(session: Session, branch_id: str, day: date, checklist: Checklist) -> None:
-    """Rewrite the check scores of `day` and of every later checked day of its month."""
+def month_findings(session: Session, branch_id: str, day: date) -> dict[date, list[Finding]]:
+    """Check day → the branch's findings of `day`'s month: what its repeats are counted over."""
     first, next_month = month_bounds(day)
     rows = session.scalars(
         select(m.Finding).where(
@@ -52,6 +52,13 @@ def recompute_scores(session: Session, branch_id: str, day: date, checklist: Che
     by_day: dict[date, list[Finding]] = defaultdict(list)
     for row in rows:
         by_day[row.date].append(to_rule_finding(row))
+    return dict(by_day)
+
+
+def recompute_scores(session: Session, branch_id: str, day: date, checklist: Checklist) -> None:
+    """Rewrite the check scores of `day` and of every later checked day of its month."""
+    _, next_month = month_bounds(day)
+    by_day = month_findings(session, branch_id, day)
     checks = session.scalars(
         select(m.CheckScore)
         .where(

@@ -147,7 +147,13 @@ def test_a_second_review_of_the_same_finding_is_a_conflict(api):
     assert late.status_code == 409
     assert "confirmed by sam" in late.json()["detail"]
     assert api.get("admin", f"/api/v1/findings/{fid}").json()["status"] == "confirmed"
+    # decided: a second review is refused (issue 23 row 2); an admin reopens it, on the
+    # record, and then reviews it
     again = api.post("admin", url, json={"decision": "dismiss", "seen_status": "confirmed"})
+    assert again.status_code == 409 and "through undo" in again.json()["detail"]
+    reopened = api.post("admin", f"/api/v1/findings/{fid}/reopen", json={"note": "second look"})
+    assert reopened.status_code == 200
+    again = api.post("admin", url, json={"decision": "dismiss", "seen_status": "pending"})
     assert again.status_code == 200 and again.json()["finding"]["status"] == "dismissed"
 
 

@@ -40,7 +40,7 @@ ROUTES = {
     "reviewed page": ("GET", "/reviewed?branch={branch}", 200, READERS),
 }
 BODIES = {
-    "review": {"decision": "confirm", "seen_status": "confirmed", "note": "matrix"},
+    "review": {"decision": "confirm", "seen_status": "pending", "note": "matrix"},
     "appeal": {"reason": "matrix"},
     "decide": {"decision": "uphold"},
     "reopen": {"reason": "matrix"},
@@ -56,13 +56,18 @@ def api(module_db_url, tmp_path_factory):
 
 
 def _target(api, branch: str, route: str) -> dict:
-    """A confirmed finding of `branch` without appeals or the matrix's reviews (with a fresh
-    appeal where the route needs one), so every allowed call succeeds however often the
-    matrix makes it, and no decider is barred for having reviewed it."""
+    """A confirmed finding of `branch` (pending for the review route: only a pending one
+    is reviewed) without appeals or the matrix's reviews (with a fresh appeal where the
+    route needs one), so every allowed call succeeds however often the matrix makes it,
+    and no decider is barred for having reviewed it."""
     with api.db.session() as s:
         finding = s.scalars(
-            select(m.Finding).where(m.Finding.branch_id == branch, m.Finding.status == "confirmed")
+            select(m.Finding).where(
+                m.Finding.branch_id == branch,
+                m.Finding.reviews.any(m.Review.reviewer == "night-supervisor"),
+            )
         ).first()
+        finding.status = "pending" if route == "review" else "confirmed"
         s.execute(delete(m.Appeal).where(m.Appeal.finding_id == finding.id))
         s.execute(
             delete(m.Review).where(m.Review.finding_id == finding.id, m.Review.note == "matrix")

@@ -110,6 +110,31 @@ def test_reopen_is_refused_to_another_reviewer_and_allowed_to_an_admin(api):
     assert by_admin.json()["finding"]["reviews"][-1]["reviewer"] == "ada"
 
 
+@pytest.mark.parametrize(
+    ("decision", "seen"),
+    [("dismiss", "confirmed"), ("confirm", "confirmed"), ("dismiss", "pending")],
+)
+def test_a_decided_finding_changes_only_through_undo_or_reopen(api, decision, seen):
+    """Issue 23 row 2: another supervisor, refused undo and reopen, may not reverse the
+    decision (nor take it over, to undo it later) with a second review."""
+    fid = api.finding(api.own, "pending", "TELLER_ABSENT")
+    assert _review(api, "supervisor", fid).status_code == 200
+    score = _final(api, fid)
+    assert api.post("colleague", f"/api/v1/findings/{fid}/undo").status_code == 403
+    reopen = api.post("colleague", f"/api/v1/findings/{fid}/reopen", json={"note": "mine"})
+    assert reopen.status_code == 403
+    again = api.post(
+        "colleague", f"/api/v1/findings/{fid}/review",
+        json={"decision": decision, "seen_status": seen},
+    )  # fmt: skip
+    assert again.status_code == 409, again.text
+    assert "confirmed by sam" in again.json()["detail"]
+    detail = api.get("admin", f"/api/v1/findings/{fid}").json()
+    assert detail["status"] == "confirmed" and [r["reviewer"] for r in detail["reviews"]] == ["sam"]
+    assert _final(api, fid) == score
+    assert _audit(api, fid) == [("review", "sam")]
+
+
 def test_reopen_is_refused_once_the_branch_has_appealed(api):
     fid = api.finding(api.own, "pending", "TELLER_ABSENT")
     _review(api, "supervisor", fid)
@@ -140,6 +165,11 @@ def test_the_new_routes_are_branch_scoped(api):
             api.post("supervisor", f"/api/v1/findings/{other}/{path}", json=body).status_code == 404
         )
     assert api.get("branch", f"/findings/{other}").status_code == 404
+    # the workflow's NotFound (pipeline/store/reviews.py) answered once (api/errors.py):
+    # a page in HTML, the API in JSON
+    assert "未找到 Not found" in api.get("branch", f"/findings/{other}").text
+    missing = api.get("branch", f"/api/v1/findings/{other}")
+    assert missing.json() == {"detail": f"no finding {other}"}
     page = api.get("branch", f"/findings/{own}")
     assert page.status_code == 200
     # the branch manager sees who confirmed their finding, and why

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from rules.calendar import CoverageGap
 from rules.checklist import load_checklist
 from rules.findings import Finding, FindingStatus
+from rules.fines import stakes
 from rules.scoring import score_check
 from rules.temporal import judge_day
 from tests.support.observations import at, business_day, frame
@@ -120,3 +121,58 @@ def _covered(span, intervals) -> bool:
         if a <= cursor < b:
             cursor = b
     return cursor >= span[1]
+
+
+month_st = st.lists(
+    st.builds(
+        lambda item, day, minute, status: Finding(
+            item,
+            "B",
+            ("cam",),
+            "z1",
+            at(86400 * day + 60 * minute),
+            at(86400 * day + 60 * minute + 30),
+            1.0,
+            status=status,
+        ),  # fmt: skip
+        st.sampled_from(ITEMS),
+        st.integers(0, 3),
+        st.integers(0, 479),
+        st.sampled_from(list(FindingStatus)),
+    ),
+    max_size=30,
+    unique_by=lambda f: f.id,
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(month_st, st.lists(fix_st, min_size=4, max_size=4), st.data())
+def test_a_findings_stake_is_what_the_final_score_counts_and_what_confirming_does(
+    month, told, data
+):
+    """rules/fines.stakes (what the pages, the notice and the fines show) and the final
+    score (rules/scoring.score_check, day by day as the store counts it) agree: the
+    confirmed findings' stakes add up to each item's deduction before its cap, and a
+    finding not yet confirmed is staked as it counts once confirmed."""
+    day_of = lambda f: f.start.date()  # noqa: E731
+    first = at(0).date()
+    told_on = lambda day: told[(day - first).days]  # noqa: E731
+    staked = stakes(month, CHECKLIST, {}, told_to_fix=told_on, day_of=day_of)
+    for day in sorted({day_of(f) for f in month}):
+        todays = [f for f in month if day_of(f) == day]
+        earlier = [f for f in month if day_of(f) < day]
+        score = score_check(todays, CHECKLIST, earlier=earlier, told_to_fix=told_on(day))
+        for line in score.final_deductions:
+            counted = [
+                staked[f.id]
+                for f in todays
+                if f.item == line.item and f.status is FindingStatus.CONFIRMED
+            ]
+            assert line.repeats == sum(s.repeat for s in counted)
+            assert line.points == min(sum(s.points for s in counted), CHECKLIST.item(line.item).cap)
+    undecided = [f for f in month if f.status is not FindingStatus.CONFIRMED]
+    if undecided:
+        pick = data.draw(st.sampled_from(undecided))
+        confirmed = [replace(f, status=FindingStatus.CONFIRMED) if f is pick else f for f in month]
+        after = stakes(confirmed, CHECKLIST, {}, told_to_fix=told_on, day_of=day_of)
+        assert after[pick.id] == staked[pick.id]
