@@ -15,6 +15,8 @@ OnnxModel = Literal["nanodet", "nanodet-int8", "centernet"]
 MODELS = Path(__file__).parent / "models"
 #: NanoDet-m files by model name: fp32 as converted, INT8 from tools/quantize_nanodet.py
 NANODET_FILES = {"nanodet": "nanodet-m-416.onnx", "nanodet-int8": "nanodet-m-416-int8.onnx"}
+#: MediaPipe's palm detector, the phone stage's hands (detectors/backends/palm.py)
+PALM_FILE = "palm_detection_full.tflite"
 
 
 def load_detector(
@@ -46,6 +48,13 @@ def load_detector(
 
         return UltralyticsDetector(weights, conf=conf)
     raise DetectorError(f"unknown backend {backend!r}; choose one of: {', '.join(BACKENDS)}")
+
+
+def load_palm_detector(threads: int | None = None, path: str | Path | None = None):
+    """The shipped palm detector (`path`: another copy of it), for the phone stage."""
+    from detectors.backends.palm import PalmDetector
+
+    return PalmDetector(path if path is not None else MODELS / PALM_FILE, threads=threads)
 
 
 def weights_tag(weights: str | Path | None) -> str:
