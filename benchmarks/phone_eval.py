@@ -156,7 +156,9 @@ def main() -> None:
         composites[c] = PhoneStage(s.model_copy(update={"reuse_still": False}), det, palm)
     if DEFAULT not in composites:
         s = PhoneStageSettings(threads=args.threads, reuse_still=False)
-        composites[DEFAULT] = PhoneStage(s, detectors.setdefault(s.model, load_crop_detector(s)), palm)
+        composites[DEFAULT] = PhoneStage(
+            s, detectors.setdefault(s.model, load_crop_detector(s)), palm
+        )
     rng = np.random.default_rng(args.seed)
     results = {}
     for name, (clip, every) in SETS.items():

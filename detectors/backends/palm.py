@@ -130,7 +130,9 @@ class PalmDetector:
         nw, nh = max(1, round(w * k)), max(1, round(h * k))
         px, py = (INPUT - nw) // 2, (INPUT - nh) // 2
         canvas = np.zeros((INPUT, INPUT, 3), np.float32)
-        small = cv2.resize(image, (nw, nh), interpolation=cv2.INTER_AREA if k < 1 else cv2.INTER_LINEAR)
+        small = cv2.resize(
+            image, (nw, nh), interpolation=cv2.INTER_AREA if k < 1 else cv2.INTER_LINEAR
+        )
         canvas[py : py + nh, px : px + nw] = small[:, :, ::-1] / 255.0
         self._interp.set_tensor(self._input, canvas[None])
         self._interp.invoke()
@@ -143,7 +145,9 @@ class PalmDetector:
             return []
         raw, scores, a = raw[keep], scores[keep], self._anchors[keep] * INPUT
         cx, cy = raw[:, 0] + a[:, 0], raw[:, 1] + a[:, 1]
-        boxes = np.stack([cx - raw[:, 2] / 2, cy - raw[:, 3] / 2, cx + raw[:, 2] / 2, cy + raw[:, 3] / 2], 1)
+        boxes = np.stack(
+            [cx - raw[:, 2] / 2, cy - raw[:, 3] / 2, cx + raw[:, 2] / 2, cy + raw[:, 3] / 2], 1
+        )
         kps = raw[:, 4:].reshape(-1, 7, 2) + a[:, None, :]
         back = np.array([px, py], np.float32)
         out = []

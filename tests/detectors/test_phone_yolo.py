@@ -5,7 +5,6 @@ hand the shipped palm detector finds."""
 import argparse
 from datetime import UTC, datetime
 
-import numpy as np
 import pytest
 
 pytest.importorskip("ultralytics")
