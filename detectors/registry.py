@@ -4,10 +4,13 @@ backend and weights here, and get a `Detector` (detectors/base.py)."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from detectors.backends.digest import file_digest
 from detectors.base import Detector, DetectorError
+
+if TYPE_CHECKING:
+    from detectors.backends.palm import PalmDetector
 
 BACKENDS = ("onnx", "yolo")
 #: the onnx backend's shipped or convertible models (detectors/models/README.md)
@@ -50,7 +53,7 @@ def load_detector(
     raise DetectorError(f"unknown backend {backend!r}; choose one of: {', '.join(BACKENDS)}")
 
 
-def load_palm_detector(threads: int | None = None, path: str | Path | None = None):
+def load_palm_detector(threads: int | None = None, path: str | Path | None = None) -> PalmDetector:
     """The shipped palm detector (`path`: another copy of it), for the phone stage."""
     from detectors.backends.palm import PalmDetector
 
