@@ -180,7 +180,7 @@ def _pct(a: int, n: int) -> str:
 def report(results: dict[str, dict[str, Result]], configs: list[str]) -> None:
     print("\n#### Negatives (real clips, no phone; every person is staff)\n")
     print(
-        "| set | config | samples | staff person-samples | with a palm | windows "
+        "| set | config | samples | staff person-samples searched | with a palm | windows "
         "| best window score (max; samples ≥ 0.1) | false phone samples | PHONE_USE findings |"
     )
     print("|---|---|---|---|---|---|---|---|---|")
