@@ -10,6 +10,7 @@ own speed (a 10 fps clip's frames are held for 0.1 s), so a camera-hour is an ho
 runs in a process of its own; its peak memory is the summed RSS of its process tree.
 
     PYTHONPATH=. python benchmarks/nightly.py [--hours 2] [--quick] [--size 1080p] [--no-d1]
+        [--rows N]
 
 Rows: every item on (phone stage and evidence: the figure that counts), the same at the full
 rate throughout (what per-zone cadences save), without the phone stage, on one worker
@@ -244,6 +245,9 @@ def main() -> None:
     p.add_argument("--quick", action="store_true", help="20 minutes per camera")
     p.add_argument("--size", choices=("1080p", "720p"), default="1080p")
     p.add_argument("--no-d1", action="store_true", help="without the D1 substream rows")
+    p.add_argument(
+        "--rows", type=int, help="only the first N rows of this branch (1: every item on)"
+    )
     p.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "branch-audit-bench")
     p.add_argument("--newcomer", nargs="+", help=argparse.SUPPRESS)
     args = p.parse_args()
@@ -278,7 +282,7 @@ def main() -> None:
         ("local", (), 1),
         ("ray", (), 2),
     ]
-    for executor, extra, workers in contenders:
+    for executor, extra, workers in contenders[: args.rows]:
         got = ours(site, args.cache, executor, evidence, *extra, workers=workers)
         name = f"`run --executor {executor} --workers {workers} {' '.join(extra)}`"
         print(row(f"{name} ({got['findings']} findings)", camera_h, got, base_rate), flush=True)

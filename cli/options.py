@@ -47,19 +47,16 @@ def add_model_options(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--backend", choices=BACKENDS, default=None, help="default onnx")
     p.add_argument("--weights", type=Path, help="model file for the backend")
-    phone = p.add_argument_group("phone use (the second stage on staff crops)")
+    phone = p.add_argument_group("phone use (the second stage: windows around staff hands)")
     phone.add_argument(
         "--phone-backend", choices=BACKENDS, default=None,
-        help="crop detector: the shipped NanoDet-m (onnx, default) or the bank's own weights "
+        help="detector of the windows around hands: the shipped NanoDet-m (onnx, default) or the bank's own weights "
         "(yolo)",
     )  # fmt: skip
     phone.add_argument(
         "--phone-weights", type=Path, metavar="FILE",
         help="model file for --phone-backend (yolo: .pt/.onnx/.engine with a phone class)",
     )  # fmt: skip
-    phone.add_argument(
-        "--no-pose", action="store_true", default=None, help="without the MoveNet pose cue"
-    )
     phone.add_argument(
         "--no-phone-stage", action="store_true", default=None,
         help="phone use from the full-frame detector only: faster, finds little at CCTV "
@@ -82,7 +79,6 @@ def model_config(args: argparse.Namespace) -> ModelConfig:
         "phone_stage": _negated(getattr(args, "no_phone_stage", None)),
         "phone_backend": getattr(args, "phone_backend", None),
         "phone_weights": getattr(args, "phone_weights", None),
-        "pose": _negated(getattr(args, "no_pose", None)),
     }
     return merged(base, {k: v for k, v in given.items() if v is not None})
 
@@ -93,8 +89,6 @@ def phone_settings(args: argparse.Namespace) -> PhoneStageSettings | None:
     if not models.phone_stage:
         return None
     try:
-        return PhoneStageSettings(
-            backend=models.phone_backend, weights=models.phone_weights, pose=models.pose
-        )
+        return PhoneStageSettings(backend=models.phone_backend, weights=models.phone_weights)
     except ValidationError as exc:
         raise UserError(f"phone stage settings: {exc}") from exc

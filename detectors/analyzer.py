@@ -129,7 +129,7 @@ def build_analyzer(
     stage = None
     if phone is not None and needs_phone_stage(zones):
         models = _phone_models(phone)
-        stage = PhoneStage(models.settings, models.detector, models.pose_model)
+        stage = PhoneStage(models.settings, models.detector, models.palm_model)
     hands = None
     if any(z.hand_raise for z in zones):
         hands = HandStage(_hand_model(phone.threads if phone is not None else None))

@@ -62,8 +62,9 @@ def _lab(bgr: np.ndarray) -> np.ndarray:
 class ZoneObserver:
     """Turns (frame, detections) into one camera's FrameObservation.
 
-    With a `phone_stage`, phone use in staff zones is the second stage's verdict on crops
-    of the zone's staff (detectors/phone.py); without one, a full-frame phone box on a
+    With a `phone_stage`, phone use in staff zones is the second stage's verdict on windows
+    around the hands of the zone's staff (detectors/phone.py), uniformed staff only where a
+    zone has a uniform; without one, a full-frame phone box on a
     staff member's upper body, which at CCTV distances finds almost nothing. With a
     `hand_stage`, teller posts marked `hand_raise` say whether the teller's hand is up
     (detectors/hands.py).
@@ -136,7 +137,7 @@ class ZoneObserver:
                     fields["hand_raised"] = self._hands[spec.zone_id]
                 if self.phone_stage is not None:
                     if fresh or spec.zone_id not in self._phone_fields:
-                        ev = self.phone_stage.assess(t, crops, spec.zone_id, staff, phones)
+                        ev = self.phone_stage.assess(t, crops, spec.zone_id, staff)
                         self.phone_verdicts[spec.zone_id] = ev
                         self._phone_fields[spec.zone_id] = {
                             "phone": ev.phone, "phone_conf": ev.conf, "phone_cues": ev.cue_text

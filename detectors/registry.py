@@ -4,10 +4,13 @@ backend and weights here, and get a `Detector` (detectors/base.py)."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from detectors.backends.digest import file_digest
 from detectors.base import Detector, DetectorError
+
+if TYPE_CHECKING:
+    from detectors.backends.palm import PalmDetector
 
 BACKENDS = ("onnx", "yolo")
 #: the onnx backend's shipped or convertible models (detectors/models/README.md)
@@ -15,6 +18,8 @@ OnnxModel = Literal["nanodet", "nanodet-int8", "centernet"]
 MODELS = Path(__file__).parent / "models"
 #: NanoDet-m files by model name: fp32 as converted, INT8 from tools/quantize_nanodet.py
 NANODET_FILES = {"nanodet": "nanodet-m-416.onnx", "nanodet-int8": "nanodet-m-416-int8.onnx"}
+#: MediaPipe's palm detector, the phone stage's hands (detectors/backends/palm.py)
+PALM_FILE = "palm_detection_full.tflite"
 
 
 def load_detector(
@@ -46,6 +51,13 @@ def load_detector(
 
         return UltralyticsDetector(weights, conf=conf)
     raise DetectorError(f"unknown backend {backend!r}; choose one of: {', '.join(BACKENDS)}")
+
+
+def load_palm_detector(threads: int | None = None, path: str | Path | None = None) -> PalmDetector:
+    """The shipped palm detector (`path`: another copy of it), for the phone stage."""
+    from detectors.backends.palm import PalmDetector
+
+    return PalmDetector(path if path is not None else MODELS / PALM_FILE, threads=threads)
 
 
 def weights_tag(weights: str | Path | None) -> str:

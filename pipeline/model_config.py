@@ -37,10 +37,11 @@ class ModelConfig(StrictModel):
     )  # fmt: skip
     phone_stage: bool = Field(
         True, title="phone stage",
-        description="the second stage on staff crops (`--no-phone-stage`: false)",
+        description="the second stage: palms on staff crops, phones in windows around them "
+        "(`--no-phone-stage`: false)",
     )  # fmt: skip
     phone_backend: Literal["onnx", "yolo"] = Field(
-        "onnx", title="phone crop detector",
+        "onnx", title="phone window detector",
         description="`onnx`: the shipped NanoDet-m; `yolo`: the bank's model in `phone_weights`",
     )  # fmt: skip
     phone_weights: Path | None = Field(
@@ -48,9 +49,6 @@ class ModelConfig(StrictModel):
         description="the bank's phone model (`branch-audit train` writes `weights.pt`), with a "
         "class named `cell phone`, `phone` or `mobile_phone`",
     )  # fmt: skip
-    pose: bool = Field(
-        True, title="pose cue", description="MoveNet on staff crops (`--no-pose`: false)"
-    )
 
     @field_validator(*WEIGHT_KEYS)
     @classmethod

@@ -1,7 +1,7 @@
 """MoveNet MultiPose Lightning through onnxruntime: 17 keypoints for up to 6 people.
 
-The model file is shipped (detectors/models/README.md); the phone stage runs it on staff
-crops (detectors/pose.py reads postures from its keypoints).
+The model file is shipped (detectors/models/README.md); the raised-hand stage runs it on
+the staff of teller posts (detectors/hands.py reads raised hands from its keypoints).
 """
 
 from __future__ import annotations
@@ -16,9 +16,8 @@ from detectors.base import DetectorError
 
 DEFAULT_WEIGHTS = Path(__file__).parents[1] / "models" / "movenet-multipose-256.onnx"
 #: the export takes any multiple of 32. On staff crops smaller inputs keep 96-97 % of the
-#: keypoints (192: half the cost), but on a real negative clip they put a wrist within reach
-#: of a false phone box, as 224 does; 256 on a canvas fitted to the crop (below) does not
-#: and costs a fifth less than the square (benchmarks/pose_input.py, docs/benchmarks.md)
+#: keypoints (192: half the cost) but moved wrists on a real clip; 256 on a canvas fitted
+#: to the crop (below) costs a fifth less than the square (docs/benchmarks.md)
 INPUT_SIZE = 256
 KEYPOINTS = (
     "nose", "left_eye", "right_eye", "left_ear", "right_ear", "left_shoulder",

@@ -1,9 +1,10 @@
 """Phone candidates: the staff-zone crops a bank labels to train its own phone model.
 
-The shipped phone stage finds little on real CCTV (docs/accuracy.md, "Phone use"), so the
-night keeps, per staff zone, the frames where it saw something phone-like: a crop-detector
-box under the verdict's threshold (`candidate`) and the phones it did see (`verdict`,
-reviewed through their PHONE_USE finding). Each is the upper-body crop at the recorded
+The shipped phone stage sees phones in hands on real CCTV only in part (docs/accuracy.md,
+"Phone use"), so the night keeps, per staff zone, the frames where it saw something
+phone-like: a phone-sized box in a hand window scored under the verdict's threshold
+(`candidate`, 0.1-0.3 by default) and the phones it did see (`verdict`, reviewed through
+their PHONE_USE finding). Each is the upper-body crop at the recorded
 resolution, customers' heads blurred as evidence is (pipeline/evidence/privacy.py), with
 the phone's box and the persons' boxes in crop pixels. Best first, at most `per_zone` a
 zone and kind, and no two within `spacing_s` (one moment of a day would fill the cap).

@@ -33,7 +33,7 @@ class DetectorSpec:
     weights: str | None = None
     conf: float = 0.35
     gate: bool = True  # motion gating: reuse detections while the zones do not change
-    #: phone use from the second stage on staff crops (detectors/phone.py); None: from the
+    #: phone use from the second stage on staff hands (detectors/phone.py); None: from the
     #: full-frame detector only
     phone: PhoneStageSettings | None = PhoneStageSettings()
 

@@ -41,7 +41,7 @@ class UnitResult:
     gaps: tuple[CoverageGap, ...] = ()
     samples: int = 0
     inferences: int = 0
-    #: seconds spent per stage: decode, inference (full frame), phone (its pose and crops),
+    #: seconds spent per stage: decode, inference (full frame), phone (palms and windows),
     #: observe (the rest)
     timings: dict[str, float] = field(default_factory=dict)
     #: the phone stage's crops kept for labelling (pipeline/batch/candidates.py)

@@ -2,9 +2,9 @@
 the shipped model's, so a bank deploys its model only when it is better.
 
 Each reviewed image is one answer: confirmed (a phone labelled) is a positive, dismissed
-a negative. A model says "phone" for an image when its crop detector finds a phone of at
-least `conf` anywhere in it — the crop detector's own question in the phone stage
-(detectors/phone.py), before pose and hand cues are fused. Images a model's training
+a negative. A model says "phone" for an image when it finds a phone of at least `conf`
+anywhere in it — the window detector's question in the phone stage (detectors/phone.py),
+asked here of the whole kept crop, not of a window around a hand. Images a model's training
 manifest lists are left out, for every model alike.
 """
 

@@ -63,7 +63,7 @@ def test_the_night_kept_candidates_best_first_and_capped(phone_night):
             assert image.shape[:2] == (r.height, r.width)
             x1, y1, x2, y2 = r.box
             assert 0 <= x1 < x2 <= r.width and 0 <= y1 < y2 <= r.height
-            assert r.persons and r.detector_version.endswith("phone:scripted-phones")
+            assert r.persons and r.detector_version.endswith("phone:scripted-palms+scripted-phones")
         # the cap holds over a day's units: three best of a zone stay, reviewed ones too
         r0 = rows[0]
         extra = [

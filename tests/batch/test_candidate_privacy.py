@@ -17,7 +17,7 @@ from detectors.zones import Anchor
 from pipeline.batch.candidates import CandidateCollector
 from pipeline.evidence.privacy import customer_heads
 from tests.conftest import footage_file
-from tests.support.phone_night import ScriptedPhones
+from tests.support.phone_night import ScriptedPalms, ScriptedPhones
 
 T = datetime(2026, 11, 2, 2, tzinfo=UTC)
 FRAME = 25  # a walker (the "teller" here) with another's head beside theirs
@@ -36,7 +36,7 @@ def test_customers_heads_are_blurred_in_the_crop_and_the_teller_stays_sharp():
     ok, frame = capture.read()
     assert ok
     stage = PhoneStage(
-        PhoneStageSettings(pose=False, always=True, min_person_px=0), detector=ScriptedPhones()
+        PhoneStageSettings(min_person_px=0), detector=ScriptedPhones(), palm_model=ScriptedPalms()
     )
     observer = ZoneObserver("cam", [POST], phone_stage=stage)
     analyzer = CameraAnalyzer(load_detector(), observer)

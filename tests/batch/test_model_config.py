@@ -33,12 +33,12 @@ def test_a_file_sets_the_bank_model_and_the_command_line_wins(tmp_path):
     (tmp_path / "models").mkdir()
     (tmp_path / "models" / "bank.pt").write_bytes(b"weights")
     config = tmp_path / "night.yaml"
-    config.write_text("phone_backend: yolo\nphone_weights: models/bank.pt\npose: false\n")
+    config.write_text("phone_backend: yolo\nphone_weights: models/bank.pt\n")
     models = model_config(_args("--config", str(config)))
     assert models.phone_weights == tmp_path / "models" / "bank.pt"  # relative to the file
-    assert (models.phone_backend, models.pose, models.gate) == ("yolo", False, True)
+    assert (models.phone_backend, models.gate) == ("yolo", True)
     stage = phone_settings(_args("--config", str(config)))
-    assert (stage.backend, stage.weights, stage.pose) == ("yolo", models.phone_weights, False)
+    assert (stage.backend, stage.weights) == ("yolo", models.phone_weights)
     # given on the command line: it wins over the file
     assert (
         model_config(_args("--config", str(config), "--phone-backend", "onnx")).phone_backend
@@ -57,7 +57,8 @@ def test_a_file_sets_the_bank_model_and_the_command_line_wins(tmp_path):
         ),
         ("phone_backend: yolo\n", "night.yaml: phone_weights: yolo needs a model file here"),
         ("phone_weight: bank.pt\n", "night.yaml: phone_weight: is not a known key"),
-        ("pose: maybe\n", "night.yaml: pose:"),
+        ("gate: maybe\n", "night.yaml: gate:"),
+        ("pose: false\n", "night.yaml: pose: is not a known key"),  # the cue left the stage
         ("- a list\n", "night.yaml: (top level)"),
     ],
 )

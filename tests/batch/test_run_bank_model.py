@@ -28,7 +28,7 @@ def test_run_with_an_ultralytics_phone_model_from_a_config_file(tmp_path, footag
     model.parent.mkdir()
     shutil.copyfile(architecture, model)
     config = tmp_path / "night.yaml"
-    config.write_text("phone_backend: yolo\nphone_weights: models/yolo11n.yaml\npose: false\n")
+    config.write_text("phone_backend: yolo\nphone_weights: models/yolo11n.yaml\n")
     url = f"sqlite:///{tmp_path / 'audit.db'}"
 
     doc = run_cli(site, url, "--config", str(config))
@@ -40,12 +40,13 @@ def test_run_with_an_ultralytics_phone_model_from_a_config_file(tmp_path, footag
         assert all(f"weights={model}@" in u.params for u in units)
         versions = set(s.scalars(select(m.Finding.detector_version)))
     (version,) = versions
-    assert "phone:ultralytics:yolo11n.yaml@" in version and version.startswith("nanodet")
+    assert "+ultralytics:yolo11n.yaml@" in version and version.startswith("nanodet")
+    assert "phone:palm-detection-full@" in version  # hands found as by default
 
     model.write_text(model.read_text() + "# retrained\n")  # new weights, same name
     run_cli(site, url, "--config", str(config))
     with db.session() as s:
         assert {u.attempts for u in s.scalars(select(m.WorkUnit))} == {2}  # redone
         (again,) = set(s.scalars(select(m.Finding.detector_version)))
-    assert again != version and "phone:ultralytics:yolo11n.yaml@" in again
+    assert again != version and "+ultralytics:yolo11n.yaml@" in again
     db.dispose()

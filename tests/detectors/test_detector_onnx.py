@@ -99,11 +99,11 @@ def test_each_model_name_loads_its_own_file():
     np.testing.assert_allclose(b.xyxy, a.xyxy, atol=12)
 
 
-def test_the_phone_stage_can_name_either_crop_detector():
+def test_the_phone_stage_can_name_either_window_detector():
     for model, prefix in (
         ("nanodet", "nanodet-m-416-coco@"),
         ("nanodet-int8", "nanodet-m-416-int8-"),
     ):
-        settings = PhoneStageSettings(model=model, pose=False)
+        settings = PhoneStageSettings(model=model)
         assert load_crop_detector(settings).version.startswith(prefix)
         assert f"model={model}," in settings.fingerprint()  # redone units when it changes

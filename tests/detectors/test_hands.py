@@ -13,10 +13,19 @@ from detectors.hands import HandStage, hand_up
 from detectors.motion import MotionGate
 from detectors.observations import ZonePurpose
 from detectors.observer import ZoneObserver, ZoneSpec
-from tests.detectors.test_phone_pose import UPRIGHT
 
 T0 = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 PERSON = COCO80.index("person")
+UPRIGHT = {  # a person facing the camera, head up, arms hanging (y down; shoulders 100 px apart)
+    "nose": (200, 100), "left_eye": (210, 92), "right_eye": (190, 92),
+    "left_ear": (222, 98), "right_ear": (178, 98),
+    "left_shoulder": (250, 160), "right_shoulder": (150, 160),
+    "left_elbow": (262, 230), "right_elbow": (138, 230),
+    "left_wrist": (265, 300), "right_wrist": (135, 300),
+    "left_hip": (235, 320), "right_hip": (165, 320),
+    "left_knee": (235, 420), "right_knee": (165, 420),
+    "left_ankle": (235, 520), "right_ankle": (165, 520),
+}  # fmt: skip
 HALF = ((0.0, 0.0), (0.5, 0.0), (0.5, 1.0), (0.0, 1.0))
 POST = ZoneSpec("post-1", ZonePurpose.TELLER_POST, HALF, hand_raise=True)
 TELLER = [60, 60, 300, 350]  # frame pixels: the teller seated in the post

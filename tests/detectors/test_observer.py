@@ -156,9 +156,9 @@ class CountingPhoneStage:
     def __init__(self):
         self.calls = 0
 
-    def assess(self, t, frame, zone_id, staff, phones):
+    def assess(self, t, frame, zone_id, staff):
         self.calls += 1
-        return PhoneVerdict(phone=True, conf=0.8, cues=("det", "pose"))
+        return PhoneVerdict(phone=True, conf=0.8, cues=("palm", "det"))
 
 
 def test_phone_verdict_stands_while_the_gate_reuses_detections():
@@ -167,7 +167,7 @@ def test_phone_verdict_stands_while_the_gate_reuses_detections():
     analyzer = CameraAnalyzer(CountingDetector(), observer, MotionGate(max_reuse=10))
     still = np.full((H, W, 3), 100, np.uint8)
     results = [analyzer.analyze(T0, still) for _ in range(5)]
-    assert stage.calls == 1  # the pose model and crop detector ran once, not five times
+    assert stage.calls == 1  # the palm and window detectors ran once, not five times
     assert all(r.observation.zones["post-1"].phone for r in results)
     moved = still.copy()
     moved[50:200, 50:150] = 10
@@ -188,4 +188,4 @@ def test_the_nightly_worker_judges_phones_only_where_staff_sit():
     assert stage([LINE]) is None  # a one-metre line: no staff, no phones
     assert stage([POST], phone=None) is None
     first, second = stage([POST]), stage([POST])
-    assert first is not second and first.pose_model is second.pose_model  # models loaded once
+    assert first is not second and first.palm_model is second.palm_model  # models loaded once

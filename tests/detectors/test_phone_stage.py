@@ -1,27 +1,36 @@
-"""The phone stage with stand-in models: crop geometry, gating (counted calls), fusion."""
+"""The phone stage with stand-in models: crop and window geometry, the size check, reuse
+of still persons, near misses, and where the observer asks it."""
 
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pytest
 
-from detectors.backends.movenet import KEYPOINTS, Pose
+from detectors.backends.palm import Palm
 from detectors.detections import COCO80, Detections
 from detectors.observations import ZonePurpose
 from detectors.observer import ZoneObserver, ZoneSpec
-from detectors.phone import PhoneStage, PhoneStageSettings, upper_body_crop
-from tests.detectors.test_phone_pose import BOWED_HEAD, HANDS_TOGETHER_AT_CHEST, UPRIGHT
+from detectors.phone import (
+    PhoneStage,
+    PhoneStageSettings,
+    hand_window,
+    phone_sized,
+    upper_body_crop,
+)
 
 T0 = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 PERSON, PHONE = COCO80.index("person"), COCO80.index("cell phone")
 W, H = 1920, 1080
 TELLER = [100.0, 60.0, 400.0, 660.0]  # frame pixels of a 1080p frame
+CROP = upper_body_crop(TELLER, (W, H))  # (25, 30, 475, 540)
+#: the teller's right hand in front of the chest: a 40 px palm, its hand centred at (250, 400)
+PALM = Palm((230.0, 380.0, 270.0, 420.0), 0.7, (250.0, 400.0))
 
 
 class CountingDetector:
-    """Records the crops it is given; finds a phone at a fixed place in crop pixels."""
+    """Records the windows it is given; finds a phone at a fixed place in window pixels."""
 
-    version = "fake-crop"
+    version = "fake-window"
     class_names = COCO80
 
     def __init__(self, box=None, score=0.6):
@@ -35,149 +44,165 @@ class CountingDetector:
         return Detections.from_arrays([self.box], [self.score], [PHONE])
 
 
-class FixedPose:
-    """A pose model that sees the same keypoints (given in frame pixels) in every crop."""
+class FixedPalms:
+    """A palm model that sees the given palms (frame pixels) in every crop, in its pixels."""
 
-    version = "fake-pose"
+    version = "fake-palms"
 
-    def __init__(self, points=None):
-        self.points, self.calls, self.offset = points, 0, (0, 0)
+    def __init__(self, *palms: Palm):
+        self.frame_palms, self.crops = list(palms), []
 
-    def poses(self, crop):
-        self.calls += 1
-        if self.points is None:
-            return []
-        xy = np.array([self.points[k] for k in KEYPOINTS], np.float32) - self.offset
-        return [Pose(xy, np.full(17, 0.8, np.float32), 0.8)]
-
-
-def on_teller(changes):
-    """test_phone_pose's upright figure with `changes`, moved onto TELLER."""
-    points = UPRIGHT | changes
-    return {k: (x - 50 + TELLER[0], y - 40 + TELLER[1]) for k, (x, y) in points.items()}
+    def palms(self, crop, min_score=0.4):
+        self.crops.append(crop)
+        x, y = CROP[:2]
+        return [p.shifted(-x, -y) for p in self.frame_palms if p.score >= min_score]
 
 
 def frame(moved=False):
-    """Noise; `moved`: the teller's upper body changed (StillPoses poses them again)."""
-    rng = np.random.default_rng(0)
-    img = rng.integers(0, 255, (H, W, 3), np.uint8)
+    """Noise; `moved`: the teller's upper body changed."""
+    img = np.random.default_rng(0).integers(0, 255, (H, W, 3), np.uint8)
     if moved:
         img[100:300, 150:350] = 255
     return img
 
 
-def stage(detector, pose_model=None, **settings):
-    """A stage with stand-ins; without a pose model it runs without the pose cue."""
-    s = PhoneStageSettings(pose=pose_model is not None, **settings)
-    st = PhoneStage(s, detector=detector, pose_model=pose_model)
-    if pose_model is not None:  # FixedPose returns crop pixels, as MoveNet does
-        pose_model.offset = upper_body_crop(TELLER, (W, H))[:2]
-    return st
+def stage(detector, palms=None, **settings):
+    palms = palms if palms is not None else FixedPalms(PALM)
+    return PhoneStage(PhoneStageSettings(**settings), detector=detector, palm_model=palms)
 
 
 def persons(*boxes):
     return Detections.from_arrays(boxes, [0.9] * len(boxes), [PERSON] * len(boxes))
 
 
-NO_PHONES = Detections.empty()
+def test_window_is_six_palms_square_around_the_hand_clipped_to_the_frame():
+    assert hand_window(PALM, 6.0, (W, H)) == (130, 280, 370, 520)
+    assert hand_window(PALM, 4.0, (W, H)) == (170, 320, 330, 480)
+    corner = Palm((0.0, 0.0, 40.0, 40.0), 0.7, (10.0, 15.0))
+    assert hand_window(corner, 6.0, (W, H)) == (0, 0, 130, 135)  # letterboxed later
+    speck = Palm((5.0, 5.0, 6.0, 6.0), 0.7, (5.5, 5.5))
+    assert hand_window(speck, 6.0, (W, H)) is None
 
 
-def test_crop_is_upper_body_and_hands_at_native_resolution():
-    assert upper_body_crop(TELLER, (W, H)) == (25, 30, 475, 540)
-    # clipped at the frame's edges
+@pytest.mark.parametrize(
+    ("box", "ok"),
+    [
+        ((0, 0, 24, 10), True),  # 0.6 palm lengths
+        ((0, 0, 10, 120), True),  # 3 palm lengths, upright
+        ((0, 0, 20, 16), False),  # a bottle cap under the fingers: half a palm
+        ((0, 0, 130, 60), False),  # a screen behind the hand
+    ],
+)
+def test_size_check_keeps_phones_of_a_hands_size(box, ok):
+    assert phone_sized(box, PALM, (0.6, 3.0)) is ok
+
+
+def test_palms_on_the_upper_body_and_a_window_of_native_pixels():
+    assert CROP == (25, 30, 475, 540)
     assert upper_body_crop([1800, 0, 1920, 300], (W, H)) == (1770, 0, 1920, 240)
-    det = CountingDetector()
+    det, palms, img = CountingDetector((100, 90, 130, 150), 0.6), FixedPalms(PALM), frame()
+    ev = stage(det, palms).assess(T0, img, "post", persons(TELLER))
+    (crop,) = palms.crops
+    np.testing.assert_array_equal(crop, img[30:540, 25:475])  # not resized
+    (window,) = det.crops
+    np.testing.assert_array_equal(window, img[280:520, 130:370])
+    assert ev.phone and ev.cues == ("palm", "det") and ev.conf == pytest.approx(0.6)
+    assert ev.box == (230.0, 370.0, 260.0, 430.0)  # frame pixels
+
+
+def test_boxes_come_back_in_analysed_pixels_when_crops_are_native():
+    from detectors.frame import CropSource
+
+    class Native:
+        size = (W, H)
+
+        def __init__(self, img):
+            self.img = img
+
+        def crop(self, box):
+            x1, y1, x2, y2 = box
+            return self.img[y1:y2, x1:x2]
+
     img = frame()
-    stage(det, always=True).assess(T0, img, "post", persons(TELLER), NO_PHONES)
-    (crop,) = det.crops
-    assert crop.shape == (510, 450, 3)  # not resized: the frame's own pixels
-    np.testing.assert_array_equal(crop, img[30:540, 25:475])
+    half = img[::2, ::2]
+    det = CountingDetector((100, 90, 130, 150), 0.6)
+    ev = stage(det).assess(T0, CropSource(half, Native(img)), "post", persons([50, 30, 200, 330]))
+    assert ev.phone and ev.box == (115.0, 185.0, 130.0, 215.0)
 
 
-def test_no_person_no_second_stage():
-    det, pose = CountingDetector(), FixedPose(on_teller(BOWED_HEAD | HANDS_TOGETHER_AT_CHEST))
-    ev = stage(det, pose).assess(T0, frame(), "post", Detections.empty(), NO_PHONES)
-    assert not ev.phone and det.crops == [] and pose.calls == 0
+def test_a_cap_sized_or_unsure_box_is_no_verdict_but_a_near_miss_is_kept():
+    cap = stage(CountingDetector((100, 100, 115, 112), 0.6)).assess(
+        T0, frame(), "post", persons(TELLER)
+    )
+    assert not cap.phone and cap.box is None  # under 0.6 palms: not a phone at all
+    for score, kept in ((0.05, False), (0.15, True), (0.29, True)):
+        ev = stage(CountingDetector((100, 90, 130, 150), score)).assess(
+            T0, frame(), "post", persons(TELLER)
+        )
+        assert not ev.phone and (ev.conf, ev.cues) == (0.0, ())
+        assert (ev.box is not None) is kept and ev.score == (pytest.approx(score) if kept else 0)
 
 
-def test_a_person_with_nothing_suggesting_a_phone_is_not_searched():
-    det, pose = CountingDetector((100, 300, 140, 370)), FixedPose(on_teller({}))
-    st = stage(det, pose)
-    ev = st.assess(T0, frame(), "post", persons(TELLER), NO_PHONES)
-    assert not ev.phone and det.crops == [] and pose.calls == 1
-    assert st.counters.crop_runs == 0 and st.counters.persons == 1
-
-
-def test_the_pose_cue_opens_the_gate():
-    det = CountingDetector()
-    st = stage(det, FixedPose(on_teller(BOWED_HEAD | HANDS_TOGETHER_AT_CHEST)))
-    ev = st.assess(T0, frame(), "post", persons(TELLER), NO_PHONES)
-    assert len(det.crops) == 1 and not ev.phone  # the pose alone is never phone use
-    assert st.counters.suggested_by["pose"] == 1
-
-
-def test_a_first_stage_phone_opens_the_gate_without_pose():
-    det = CountingDetector()
+def test_nobody_or_no_palm_runs_no_window():
+    det, palms = CountingDetector((100, 90, 130, 150)), FixedPalms(PALM)
+    st = stage(det, palms)
+    assert not st.assess(T0, frame(), "post", Detections.empty()).phone
+    assert palms.crops == [] and det.crops == []
+    unsure = Palm(PALM.box, 0.3, PALM.centre)  # under palm_conf
+    st = stage(det, FixedPalms(unsure))
+    assert not st.assess(T0, frame(), "post", persons(TELLER)).phone
+    assert det.crops == [] and st.counters.palm_runs == 1 and st.counters.windows == 0
+    small = persons([100.0, 60.0, 150.0, 160.0])  # 100 px: under min_person_px
     st = stage(det)
-    first = Detections.from_arrays([[220, 300, 250, 350]], [0.4], [PHONE])
-    st.assess(T0, frame(), "post", persons(TELLER), NO_PHONES)
-    assert det.crops == []
-    st.assess(T0, frame(), "post", persons(TELLER), first)
-    assert len(det.crops) == 1 and st.counters.suggested_by["first"] == 1
+    st.assess(T0, frame(), "post", small)
+    assert st.counters.persons == 1 and st.counters.searched == 0
 
 
-def test_evidence_keeps_the_zone_watched_for_hold_s():
-    # wrists together in front, head bowed: the pose opens the gate, the detector confirms
-    points = on_teller(BOWED_HEAD | HANDS_TOGETHER_AT_CHEST)
-    wrist = points["left_wrist"]
-    crop0 = upper_body_crop(TELLER, (W, H))
-    at_wrist = (wrist[0] - crop0[0] - 15, wrist[1] - crop0[1] - 25)
-    det = CountingDetector((*at_wrist, at_wrist[0] + 30, at_wrist[1] + 50), score=0.3)
-    pose = FixedPose(points)
-    st = stage(det, pose, hold_s=30)
-    assert st.assess(T0, frame(), "post", persons(TELLER), NO_PHONES).phone
-    pose.points = on_teller({})  # the teller straightens up: no suggestion any more
-    st.assess(T0 + timedelta(seconds=20), frame(moved=True), "post", persons(TELLER), NO_PHONES)
-    assert len(det.crops) == 2  # still watched within hold_s of the evidence
-    st.assess(T0 + timedelta(seconds=80), frame(moved=True), "post", persons(TELLER), NO_PHONES)
-    assert len(det.crops) == 2  # 60 s after the last evidence: not any more
+def test_a_person_holding_still_keeps_their_palms_and_windows():
+    """Palms and windows run again only when the person moved or their upper body
+    changed: the same teller in the same place is not searched twice."""
+    det, palms = CountingDetector((100, 90, 130, 150), 0.6), FixedPalms(PALM)
+    st, img = stage(det, palms), frame()
+    first = st.assess(T0, img, "post", persons(TELLER))
+    again = st.assess(T0 + timedelta(seconds=2), img.copy(), "post", persons(TELLER))
+    assert len(palms.crops) == 1 and len(det.crops) == 1 and st.counters.reused == 1
+    assert again == first and first.phone
+    st.assess(T0 + timedelta(seconds=4), frame(moved=True), "post", persons(TELLER))
+    assert len(palms.crops) == 2
+    stepped = [v + 40 for v in TELLER]
+    st.assess(T0 + timedelta(seconds=6), frame(moved=True), "post", persons(stepped))
+    assert len(palms.crops) == 3
+    st.assess(T0 + timedelta(seconds=8), frame(moved=True), "other", persons(stepped))
+    assert len(palms.crops) == 4  # each zone remembers its own persons
+    off = stage(det, palms := FixedPalms(PALM), reuse_still=False)
+    for _ in range(2):
+        off.assess(T0, img, "post", persons(TELLER))
+    assert len(palms.crops) == 2
 
 
-def test_fusion_cues_and_confidence():
-    points = on_teller(BOWED_HEAD | HANDS_TOGETHER_AT_CHEST)
-    crop0 = upper_body_crop(TELLER, (W, H))
-    wrist = points["right_wrist"]
-    at_wrist = (wrist[0] - crop0[0] - 15, wrist[1] - crop0[1] - 25, wrist[0] - crop0[0] + 15,
-                wrist[1] - crop0[1] + 25)  # fmt: skip
-    ev = stage(CountingDetector(at_wrist, 0.3), FixedPose(points)).assess(
-        T0, frame(), "post", persons(TELLER), NO_PHONES
+def test_observer_asks_for_staff_zones_and_uniformed_lobby_managers_only():
+    det, palms = CountingDetector((100, 90, 130, 150), 0.8), FixedPalms(PALM)
+    st = stage(det, palms)
+    post = ZoneSpec("post-1", ZonePurpose.TELLER_POST, ((0, 0), (0.3, 0), (0.3, 1), (0, 1)))
+    lobby = ZoneSpec("lobby", ZonePurpose.LOBBY, ((0.7, 0), (1, 0), (1, 1), (0.7, 1)))
+    navy = (68, 42, 31)
+    lm = ZoneSpec(
+        "lm", ZonePurpose.LOBBY_MANAGER, ((0.3, 0), (0.7, 0), (0.7, 1), (0.3, 1)),
+        uniform_bgr=navy, uniform_tolerance=20,
+    )  # fmt: skip
+    img = frame()
+    manager, customer = [700.0, 60.0, 900.0, 660.0], [1000.0, 60.0, 1200.0, 660.0]
+    img[60:660, 700:900] = navy
+    stranger = [1500.0, 60.0, 1700.0, 660.0]
+    obs = ZoneObserver("cam", [post, lm, lobby], phone_stage=st).observe(
+        T0, img, persons(TELLER, manager, customer, stranger)
     )
-    assert ev.phone and ev.cue_text == "det+hand+pose"
-    assert ev.conf == pytest.approx(1 - 0.7 * 0.7 * 0.7)
-    # the same detection far from the hands and no pose cue: weak, so not phone use alone
-    far = (5, 5, 35, 55)
-    ev = stage(CountingDetector(far, 0.3), always=True).assess(
-        T0, frame(), "post", persons(TELLER), NO_PHONES
-    )
-    assert not ev.phone and ev.cue_text == "det"
-    # a sure detection stands alone
-    ev = stage(CountingDetector(far, 0.7), always=True).assess(
-        T0, frame(), "post", persons(TELLER), NO_PHONES
-    )
-    assert ev.phone and ev.conf == pytest.approx(0.7)
-
-
-def test_observer_asks_the_stage_for_staff_zones_only():
-    det = CountingDetector((100, 300, 140, 370), 0.8)
-    st = stage(det, always=True)
-    post = ZoneSpec("post-1", ZonePurpose.TELLER_POST, ((0, 0), (0.5, 0), (0.5, 1), (0, 1)))
-    lobby = ZoneSpec("lobby", ZonePurpose.LOBBY, ((0.5, 0), (1, 0), (1, 1), (0.5, 1)))
-    customer = [1200.0, 60.0, 1500.0, 660.0]
-    obs = ZoneObserver("cam", [post, lobby], phone_stage=st).observe(
-        T0, frame(), persons(TELLER, customer)
-    )
-    assert obs.zones["post-1"].phone and obs.zones["post-1"].phone_cues == "det"
-    assert not obs.zones["lobby"].phone and len(det.crops) == 1  # the customer is not searched
+    assert obs.zones["post-1"].phone and obs.zones["post-1"].phone_cues == "palm+det"
+    assert not obs.zones["lobby"].phone
+    # the teller and the uniformed manager are searched; the customer at the manager's
+    # desk and the person in the lobby are not
+    assert st.counters.persons == 2 and len(palms.crops) == 2
+    assert palms.crops[1].shape == img[30:540, 650:950].shape
 
 
 def test_settings_reject_unknown_keys_and_bad_thresholds():
@@ -186,48 +211,6 @@ def test_settings_reject_unknown_keys_and_bad_thresholds():
     with pytest.raises(ValueError):
         PhoneStageSettings(backend="tensorflow")
     with pytest.raises(ValueError):
-        PhoneStageSettings(pose_weights="x")
-
-
-def test_a_person_holding_still_keeps_their_pose():
-    """MoveNet runs again only when the person moved or their upper body changed: the same
-    teller in the same place is not posed twice, a lifted hand or a step is."""
-    pose = FixedPose(on_teller(BOWED_HEAD | HANDS_TOGETHER_AT_CHEST))
-    det = CountingDetector((100, 300, 140, 370), 0.3)
-    st = stage(det, pose)
-    img = frame()
-    first = st.assess(T0, img, "post", persons(TELLER), NO_PHONES)
-    again = st.assess(T0 + timedelta(seconds=2), img.copy(), "post", persons(TELLER), NO_PHONES)
-    assert pose.calls == 1 and st.counters.pose_reused == 1
-    assert again == first and first.phone  # the reused pose still confirms the phone
-    hand = img.copy()
-    hand[300:400, 150:250] = 255  # something lifted in front of the chest
-    st.assess(T0 + timedelta(seconds=4), hand, "post", persons(TELLER), NO_PHONES)
-    assert pose.calls == 2
-    stepped = [v + 40 for v in TELLER]
-    st.assess(T0 + timedelta(seconds=6), hand, "post", persons(stepped), NO_PHONES)
-    assert pose.calls == 3
-    st.assess(T0 + timedelta(seconds=8), hand, "other-post", persons(stepped), NO_PHONES)
-    assert pose.calls == 4  # each zone remembers its own persons
-
-
-def test_hand_windows_search_a_square_around_each_seen_wrist():
-    """With `hand_windows`, besides the upper body the detector sees a square of
-    `hand_window` × the person's height centred on each wrist the pose sees, cut from the
-    frame's own pixels; a phone found there comes back in frame pixels."""
-    points = on_teller(BOWED_HEAD | HANDS_TOGETHER_AT_CHEST)
-    det = CountingDetector((10, 10, 40, 60), 0.6)
-    st = stage(det, FixedPose(points), hand_windows=True)
-    img = frame()
-    ev = st.assess(T0, img, "post", persons(TELLER), NO_PHONES)
-    side = round(0.4 * (TELLER[3] - TELLER[1]))
-    assert len(det.crops) == 3 and st.counters.hand_windows == 2
-    for crop, wrist in zip(det.crops[1:], ("left_wrist", "right_wrist"), strict=True):
-        cx, cy = points[wrist]
-        x1, y1 = int(cx - side / 2), int(cy - side / 2)
-        assert abs(crop.shape[0] - side) <= 1 and abs(crop.shape[1] - side) <= 1
-        np.testing.assert_array_equal(crop, img[y1 : y1 + crop.shape[0], x1 : x1 + crop.shape[1]])
-    assert ev.phone and ev.box is not None
-    plain = CountingDetector((10, 10, 40, 60), 0.6)
-    stage(plain, FixedPose(points)).assess(T0, img, "post", persons(TELLER), NO_PHONES)
-    assert len(plain.crops) == 1  # off by default
+        PhoneStageSettings(pose=True)  # the pose cue left the phone stage
+    with pytest.raises(ValueError):
+        PhoneStageSettings(phone_to_palm=(3.0, 0.6))

@@ -1,11 +1,12 @@
 """A night of the test branch (tests/support/run_site.py) whose phone stage sees phones,
 for the candidate, dataset and training tests.
 
-No shipped model sees a phone on the real clip, and the bank's model is what this loop
-makes, so the crop detector is `ScriptedPhones`: a deterministic stand-in in the one place
-a model sits (the phone stage's `detector`), which puts a phone in the hands of every crop
-it is shown, scored on a fixed schedule: near misses (0.11-0.18, candidates) and a stretch
-of sure phones (0.7, a PHONE_USE finding). Everything around it is the real night: the
+No phone is in the real clip, and the bank's model is what this loop makes, so the stage's
+two models are deterministic stand-ins in the places models sit: `ScriptedPalms` sees a
+hand in every upper body (the person at the table has their back to the camera), and
+`ScriptedPhones` puts a phone in that hand's window, scored on a fixed schedule: near
+misses (0.11-0.18, candidates) and a stretch of sure phones (0.7, a PHONE_USE finding).
+Everything around them is the real night: the
 sampler on the real clip, NanoDet for the persons, the observer, the rules, the writer,
 evidence and the store, in this process (the inline executor) so the stand-in is used.
 """
@@ -19,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from detectors.backends.palm import Palm
 from detectors.detections import Detections
 from detectors.phone import PhoneStage, PhoneStageSettings
 from pipeline.batch.night import Night
@@ -33,11 +35,22 @@ CHECKLIST = DATA / "checklists" / "phone-only.yaml"
 NAMES = ("person", "cell phone")
 #: calls of the detector (one per staff person per analysed frame) that see a sure phone
 SURE = range(30, 50)
-SETTINGS = PhoneStageSettings(pose=False, always=True)
+SETTINGS = PhoneStageSettings(reuse_still=False)
+
+
+class ScriptedPalms:
+    """One palm in every crop, a sixth of its width, in the middle of its lower half."""
+
+    version = "scripted-palms"
+
+    def palms(self, crop: np.ndarray, min_score: float = 0.4) -> list[Palm]:
+        h, w = crop.shape[:2]
+        cx, cy, half = w / 2, 0.6 * h, w / 12
+        return [Palm((cx - half, cy - half, cx + half, cy + half), 0.8, (cx, cy))]
 
 
 class ScriptedPhones:
-    """A phone in the crop's hands (the middle of its lower half), scored by call order."""
+    """A phone in the middle of the hand's window, 1.2 palms long, scored by call order."""
 
     version = "scripted-phones"
     class_names = NAMES
@@ -49,7 +62,7 @@ class ScriptedPhones:
         n, self.calls = self.calls, self.calls + 1
         h, w = crop.shape[:2]
         score = 0.7 if n in SURE else 0.11 + (n % 8) * 0.01
-        box = [0.42 * w, 0.55 * h, 0.56 * w, 0.67 * h]
+        box = [0.45 * w, 0.4 * h, 0.55 * w, 0.6 * h]
         return Detections.from_arrays([box], [score], [1], NAMES)
 
 
@@ -79,7 +92,7 @@ def phone_night(root: Path, footage: Path) -> tuple[str, Path, Path]:
     db_url = f"sqlite:///{root / 'phone.db'}"
     evidence = root / "evidence"
     settings = UnitSettings(SamplingSpec(rate=1.0), DetectorSpec(phone=SETTINGS))
-    stage = PhoneStage(SETTINGS, detector=ScriptedPhones())
+    stage = PhoneStage(SETTINGS, detector=ScriptedPhones(), palm_model=ScriptedPalms())
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr("detectors.analyzer._phone_models", lambda settings: stage)
         db = Database(db_url)
