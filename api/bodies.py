@@ -11,7 +11,7 @@ module takes `NaN`, `Infinity`, numbers too large to be finite and lone surrogat
 from __future__ import annotations
 
 import json
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from fastapi import HTTPException, Request
 from fastapi.exception_handlers import http_exception_handler
@@ -23,6 +23,9 @@ from api.errors import validation_response
 
 MAX_BODY = 1_000_000  # bytes; the API's bodies are a decision and a note of ≤ 2000 characters
 METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})  # the methods that carry bodies
+#: arrays and objects nested deeper are refused: the API's bodies are flat (a box is a list
+#: in an object), and Python's parser and validators recurse (a RecursionError is a 500)
+MAX_DEPTH = 32
 
 
 class RequestBodies:
@@ -119,14 +122,30 @@ def _integer(text: str) -> int:
     return int(text)
 
 
+def _too_deep(value: Any) -> bool:
+    """Whether arrays and objects nest over MAX_DEPTH deep in `value` (walked without
+    recursion)."""
+    level = [value]
+    for _ in range(MAX_DEPTH):  # the values inside 1, 2, … MAX_DEPTH arrays or objects
+        level = [
+            child
+            for v in level
+            if isinstance(v, list | dict)
+            for child in (v.values() if isinstance(v, dict) else v)
+        ]
+    return any(isinstance(v, list | dict) for v in level)
+
+
 def _json_problem(body: bytes) -> dict | None:
-    """None if `body` is strict JSON (UTF-8, finite numbers, no lone surrogates), else
-    the validation error saying why."""
+    """None if `body` is strict JSON (UTF-8, nested at most MAX_DEPTH deep, finite
+    numbers, no lone surrogates), else the validation error saying why."""
     try:
         text = body.decode("utf-8")
         value = json.loads(
             text, parse_constant=_refuse_constant, parse_float=_finite, parse_int=_integer
         )
+        if _too_deep(value):
+            raise RecursionError
         json.dumps(value, ensure_ascii=False).encode("utf-8")
     except json.JSONDecodeError as exc:
         return {
@@ -140,6 +159,12 @@ def _json_problem(body: bytes) -> dict | None:
         return {
             "loc": ("body",),
             "msg": "text holds a lone surrogate (\\ud800-\\udfff), which is no character",
+            "type": "json_invalid",
+        }
+    except RecursionError:
+        return {
+            "loc": ("body",),
+            "msg": f"arrays and objects nested over {MAX_DEPTH} deep",
             "type": "json_invalid",
         }
     except ValueError as exc:  # NaN, Infinity, 1e999, a 101-digit integer

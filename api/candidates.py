@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from api.auth import Principal, scoped
 from api.deps import evidence_file
-from api.queries import audit
+from api.queries import audit, branch_or_404
 from api.schemas import Note, Page, Status
 from pipeline.store import models as m
 from pipeline.store.candidates import CandidateConflict, decide
@@ -93,6 +93,7 @@ def find_candidates(
         m.PhoneCandidate.branch_id,
     ).where(m.PhoneCandidate.kind == KIND)  # fmt: skip
     if branch:
+        branch_or_404(session, principal, branch)  # out of scope: 404, as for findings
         stmt = stmt.where(m.PhoneCandidate.branch_id == branch)
     if day:
         stmt = stmt.where(m.PhoneCandidate.date == day)

@@ -295,7 +295,7 @@ def assess(
     try:
         period, assessed = assessment_rows(scores, policy, label, checklist.min_coverage)
     except PeriodError as exc:
-        raise PeriodRefused(exc) from None
+        raise PeriodRefused(exc, label) from None
     visible = {b.id: b for b in visible_branches(session, principal)}
     fined = incident_yuan(session, period.contains, checklist, policy.fines) if period else {}
     waiting = pending_findings(session, period.contains) if period else {}

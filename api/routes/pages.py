@@ -367,7 +367,7 @@ def branch_page(
     session: DbSession,
     settings: AppSettings,
     principal: Viewer,
-    branch_id: str,
+    branch_id: Annotated[str, PathParam(pattern=BRANCH_ID)],
 ):
     """Score over time, the branch's findings, and (for the branch) appeals to file."""
     _require(principal, Can.READ_SCORES)
