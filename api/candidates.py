@@ -129,7 +129,7 @@ def review_candidate(
     if body.box is not None and body.decision != "confirm":
         raise HTTPException(422, "a box goes with confirm only: a dismissed crop has no phone")
     try:
-        decide(row, body.decision, body.seen_status, principal.name, body.box, body.note)
+        decide(session, row, body.decision, body.seen_status, principal.name, body.box, body.note)
     except CandidateConflict as exc:
         raise HTTPException(409, str(exc)) from None
     except ValueError as exc:
