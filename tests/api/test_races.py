@@ -7,6 +7,7 @@ from __future__ import annotations
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
+from functools import partial
 
 import pytest
 from sqlalchemy import select
@@ -56,8 +57,8 @@ def test_two_reviewers_deciding_one_candidate_at_once_the_second_gets_409(api):
     for cid in _candidates(api, TRIALS):
         url = f"/api/v1/candidates/{cid}/review"
         confirm, dismiss = _all_at_once([
-            lambda: api.post("supervisor", url, json={"decision": "confirm"}),
-            lambda: api.post("admin", url, json={"decision": "dismiss"}),
+            partial(api.post, "supervisor", url, json={"decision": "confirm"}),
+            partial(api.post, "admin", url, json={"decision": "dismiss"}),
         ])  # fmt: skip
         statuses = sorted([confirm.status_code, dismiss.status_code])
         assert statuses == [200, 409], (confirm.text, dismiss.text)
