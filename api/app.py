@@ -8,6 +8,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from api import errors
 from api.bodies import MAX_BODY, RequestBodies
@@ -44,9 +45,15 @@ def create_app(
     evidence_root: str | Path = "evidence",
     checklist: str | Path | None = None,
     max_body: int = MAX_BODY,
+    forwarded_allow_ips: str | None = None,
 ) -> FastAPI:
     """An app over the database at `db_url` (migrated on start), serving evidence files
-    from under `evidence_root` only, refusing request bodies over `max_body` bytes."""
+    from under `evidence_root` only, refusing request bodies over `max_body` bytes.
+
+    X-Forwarded-For and -Proto are believed only from the proxies `forwarded_allow_ips`
+    names (addresses or networks, comma-separated, as `serve --forwarded-allow-ips`);
+    from anyone else they are ignored, so a client cannot choose the address its failed
+    logins are counted and audited under (api/attempts.py)."""
     app = _App(
         title="branch-audit",
         version="1",
@@ -70,6 +77,8 @@ def create_app(
     pages.install(app)
     errors.install(app)
     app.add_middleware(RequestBodies, max_body=max_body)
+    if forwarded_allow_ips:
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=forwarded_allow_ips)
     # the CJK font lives with the documents that inline it (pipeline/report/webfont.py)
     app.mount("/static/fonts", StaticFiles(directory=FONTS), name="fonts")
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -76,8 +76,7 @@ async def _authenticate(request: Request) -> None:
     settings = request.app.state.settings
 
     def lookup() -> None:
-        with settings.db.session() as session:
-            current_principal(optional_principal(request, session, settings, credentials))
+        current_principal(optional_principal(request, settings, credentials))
 
     await run_in_threadpool(lookup)
 

@@ -22,6 +22,7 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy import func, select
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.attempts import TooManyTries, client_of
 from api.auth import (
     COOKIE,
     Can,
@@ -39,15 +40,7 @@ from api.chart import score_chart
 from api.deps import AppSettings, DbSession
 from api.errors import allowed_methods
 from api.headers import DOCUMENT_CSP
-from api.login import (
-    SESSION_LIFETIME,
-    check_origin,
-    client_of,
-    close_session,
-    open_session,
-    record_failure,
-    retry_after,
-)
+from api.login import SESSION_LIFETIME, check_login, check_origin, close_session, open_session
 from api.queries import (
     UNDO_S,
     FindingFilter,
@@ -134,20 +127,21 @@ def _login_refused(
 def login(
     request: Request,
     session: DbSession,
+    settings: AppSettings,
     token: Annotated[str, Form(max_length=200)],
     next: Annotated[str, Form(max_length=2000)] = "/",
 ):
     check_origin(request)
-    now, client = datetime.now(UTC), client_of(request)
-    wait = retry_after(session, client, now)
-    if wait is not None:
+    now = datetime.now(UTC)
+    try:
+        row = check_login(settings.db, session, client_of(request), token.strip(), now)
+    except TooManyTries as exc:
         error = (
-            f"登录失败次数过多，请 {wait} 秒后再试 Too many failed logins: try again in {wait} s"
+            f"登录失败次数过多，请 {exc.wait} 秒后再试 "
+            f"Too many failed logins: try again in {exc.wait} s"
         )
-        return _login_refused(request, next, 429, error, {"Retry-After": str(wait)})
-    row = live_token(session, token.strip(), now)
+        return _login_refused(request, next, 429, error, {"Retry-After": str(exc.wait)})
     if row is None:
-        record_failure(session, client, now)
         return _login_refused(request, next, 401, "无效的令牌 Invalid token")
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(
