@@ -1,5 +1,8 @@
-"""Request bodies at the edge, before any route sees them: an API caller is known before
-their body is read, no body is read past the limit, and a JSON body is strict JSON.
+"""Requests that change state, at the edge, before any route sees them: one sent with the
+browser's session cookie comes from this site's own pages (its Origin, or Referer, is
+this app's: another port of the same host is another site, which SameSite does not
+stop), an API caller is known before their body is read, no body is read past the
+limit, and a JSON body is strict JSON.
 
 FastAPI reads and parses a route's body before it solves the route's dependencies, the
 caller's token among them (fastapi/routing.py, `get_request_handler`): without this a
@@ -18,8 +21,9 @@ from fastapi.exception_handlers import http_exception_handler
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.auth import _bearer, current_principal, optional_principal
+from api.auth import COOKIE, _bearer, current_principal, optional_principal
 from api.errors import validation_response
+from api.login import check_origin
 
 MAX_BODY = 1_000_000  # bytes; the API's bodies are a decision and a note of ≤ 2000 characters
 METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})  # the methods that carry bodies
@@ -29,8 +33,8 @@ MAX_DEPTH = 32
 
 
 class RequestBodies:
-    """An ASGI middleware: for a request of a method that carries a body, authenticate it
-    (API paths), refuse its body past `max_body` bytes (413) and a JSON body that is not
+    """An ASGI middleware: for a request of a method that carries a body, check the origin
+    of a cookie's (403), authenticate it (API paths), refuse its body past `max_body` bytes (413) and a JSON body that is not
     strict (422), and only then hand it on."""
 
     def __init__(self, app: ASGIApp, max_body: int = MAX_BODY) -> None:
@@ -42,6 +46,8 @@ class RequestBodies:
             return await self.app(scope, receive, send)
         request = Request(scope, receive)
         try:
+            if COOKIE in request.cookies and not request.headers.get("authorization"):
+                check_origin(request)  # a change made with the browser's session cookie
             if scope["path"].startswith("/api/"):
                 await _authenticate(request)
             body = await self._read(request)

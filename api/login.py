@@ -43,9 +43,12 @@ def close_session(session: Session, session_id: str) -> None:
 
 
 def check_origin(request: Request) -> None:
-    """403 unless the form was posted from this site: the Origin header, or the Referer's
-    origin where a browser sends no Origin, must be this app's own. SameSite=Strict keeps
-    the cookie off other sites' requests; this also stops them logging a browser in or out."""
+    """403 unless the request was sent from this site: the Origin header, or the Referer's
+    origin where a browser sends no Origin, must be this app's own (scheme, host and
+    port). SameSite=Strict keeps the cookie off other sites' requests, but a page on
+    another port of the same host is the same site; this stops it, and stops other
+    sites logging a browser in or out. Called for every state change made with the
+    session cookie (api/bodies.py) and by the login and logout forms."""
     own = f"{request.url.scheme}://{request.url.netloc}"
     origin = request.headers.get("origin")
     if origin is None and (referer := request.headers.get("referer")):
