@@ -23,6 +23,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from api.attempts import Kind, audit_failure, client_of, count_try, next_try
 from api.deps import AppSettings
+from api.people import person
 from pipeline.store import models as m
 from pipeline.store.db import Database
 
@@ -63,10 +64,16 @@ GRANTS: dict[Role, frozenset[Can]] = {
 
 @dataclass(frozen=True)
 class Principal:
-    name: str
+    name: str  # the token's name, as reviews and the audit log record it
     role: Role
     region: str | None = None
     branch: str | None = None
+    #: the person (api/people.py): what separation of duties and per-person limits compare
+    holder: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.holder:
+            object.__setattr__(self, "holder", person(self.name))
 
     def can(self, what: Can) -> bool:
         return what in GRANTS[self.role]
@@ -111,7 +118,7 @@ def live_session(
 
 
 def principal_of(row: m.ApiToken) -> Principal:
-    return Principal(row.name, Role(row.role), row.region, row.branch_id)
+    return Principal(row.name, Role(row.role), row.region, row.branch_id, row.holder or "")
 
 
 def _touch(db: Database, token: m.ApiToken, web: m.WebSession | None, now: datetime) -> None:

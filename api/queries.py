@@ -72,7 +72,7 @@ def audit(session: Session, principal: Principal, action: str, finding_id: str, 
             actor=principal.name,
             action=action,
             finding_id=finding_id,
-            detail={"role": str(principal.role), **detail},
+            detail={"role": str(principal.role), "holder": principal.holder, **detail},
         )
     )
 

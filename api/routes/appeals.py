@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from api.auth import Can, CurrentPrincipal, Principal, lock_branch, require, scoped
 from api.deps import AppSettings, DbSession
 from api.errors import error_responses
+from api.people import holders
 from api.queries import audit, change_status, decision_of, find_appeals
 from api.schemas import BRANCH_ID, AppealDecisionIn, AppealOut, ReopenIn, appeal_out
 from pipeline.store import models as m
@@ -60,12 +61,16 @@ def decide(
     """Granting an appeal dismisses the finding and rescores the branch at once. Whoever
     reviewed the finding may not decide its appeal (separation of duties)."""
     entry = _appeal_or_404(session, principal, appeal_id)
-    reviewed = [r for r in entry.finding.reviews if r.reviewer == principal.name]
+    # by person, not by token: a second token of the reviewer's, or their name spelt
+    # otherwise, is still them (api/people.py)
+    reviewers = holders(session, (r.reviewer for r in entry.finding.reviews))
+    reviewed = [r for r in entry.finding.reviews if reviewers[r.reviewer] == principal.holder]
     if reviewed:
+        last = reviewed[-1]
         raise HTTPException(
-            403, f"separation of duties: {principal.name} reviewed finding {entry.finding_id} "
-            f"({reviewed[-1].decision} at {reviewed[-1].at:%Y-%m-%d %H:%M:%S} UTC), so its "
-            "appeal goes to someone who did not",
+            403, f"separation of duties: {principal.holder} reviewed finding {entry.finding_id} "
+            f"(as {last.reviewer}: {last.decision} at {last.at:%Y-%m-%d %H:%M:%S} UTC), so "
+            "its appeal goes to someone who did not",
         )  # fmt: skip
     status = "granted" if body.decision == "grant" else "upheld"
     now = datetime.now(UTC)
