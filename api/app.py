@@ -84,8 +84,8 @@ def create_app(
         ),
     )
     for module in (branches, checks, findings, appeals, rectifications, assessments):
-        app.include_router(module.router, responses=errors.error_responses(401))
-    app.include_router(candidates.router, responses=errors.error_responses(401))
+        app.include_router(module.router, responses=errors.error_responses(401, 429))
+    app.include_router(candidates.router, responses=errors.error_responses(401, 429))
     app.include_router(pages.router)
     app.include_router(candidates.page_router)
     pages.install(app)

@@ -48,9 +48,9 @@ class Count:
     tries: int  # in the current window, this one included
     window_start: datetime
 
-    def retry_after(self, now: datetime) -> int | None:
-        """Seconds until the window ends if this try is over the limit, else None."""
-        if self.tries <= FAILURES:
+    def retry_after(self, now: datetime, limit: int = FAILURES) -> int | None:
+        """Seconds until the window ends if this try is over `limit`, else None."""
+        if self.tries <= limit:
             return None
         return max(1, math.ceil((self.window_start + WINDOW - now).total_seconds()))
 
@@ -104,13 +104,15 @@ def next_try(session: Session, kind: Kind, client: str, now: datetime) -> Count:
     return Count(row.count + 1, row.window_start)
 
 
-def audit_failure(session: Session, kind: Kind, client: str, count: Count, now: datetime) -> None:
+def audit_failure(
+    session: Session, kind: Kind, client: str, count: Count, now: datetime, limit: int = FAILURES
+) -> None:
     """Audited without the token tried (a mistyped token is most of a real one): each
     failure up to the limit (`login_failed`, `token_failed`), then the first try over it
     (`login_limited`, `token_limited`) and no more, so a flood cannot fill the log."""
-    if count.tries > FAILURES + 1:
+    if count.tries > limit + 1:
         return
-    action = f"{kind}_failed" if count.tries <= FAILURES else f"{kind}_limited"
+    action = f"{kind}_failed" if count.tries <= limit else f"{kind}_limited"
     session.add(
         m.AuditEntry(
             at=now, actor=client, action=action, detail={"client": client, "tries": count.tries}

@@ -22,7 +22,7 @@ from sqlalchemy import Select, or_, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from api.attempts import Kind, audit_failure, client_of, count_try, next_try
-from api.deps import AppSettings
+from api.deps import AppSettings, AppState
 from api.people import person
 from pipeline.store import models as m
 from pipeline.store.db import Database
@@ -160,7 +160,8 @@ def optional_principal(
     one connection of the pool while it waits for another."""
     now = datetime.now(UTC)
     if credentials:
-        token, web = _bearer_token(settings.db, client_of(request), credentials, now), None
+        token = _bearer_token(settings, client_of(request), credentials, now)
+        web = None
     elif session_id := request.cookies.get(COOKIE):
         with settings.db.session() as s:
             token, web = live_session(s, session_id, now) or (None, None)
@@ -180,22 +181,23 @@ def _too_many(wait: int) -> HTTPException:
 
 
 def _bearer_token(
-    db: Database, client: str, credentials: HTTPAuthorizationCredentials, now: datetime
+    settings: AppState, client: str, credentials: HTTPAuthorizationCredentials, now: datetime
 ) -> m.ApiToken | None:
     """The bearer token's row, or None (401). Refused tokens are counted, limited and
     audited like failed logins (api/attempts.py); an address over the limit gets 429 for
     every token until its window ends, its tries counted and the token not checked.
     Each step in a short transaction of its own, one connection at a time: a 401 rolls
     the request's back, and must not hold one connection while waiting for another."""
+    db, limit = settings.db, settings.failures
     with db.session() as s:
-        if next_try(s, Kind.TOKEN, client, now).retry_after(now) is None:
+        if next_try(s, Kind.TOKEN, client, now).retry_after(now, limit) is None:
             token = live_token(s, credentials.credentials, now)
             if token is not None:
                 return token
     count = count_try(db, Kind.TOKEN, client, now)
     with db.session() as s:
-        audit_failure(s, Kind.TOKEN, client, count, now)
-    if (wait := count.retry_after(now)) is not None:
+        audit_failure(s, Kind.TOKEN, client, count, now, limit)
+    if (wait := count.retry_after(now, limit)) is not None:
         raise _too_many(wait)
     return None
 

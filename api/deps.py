@@ -10,6 +10,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
+from api.attempts import FAILURES
 from pipeline.evidence.moments import MomentDrawer
 from pipeline.store.db import Database
 from rules.checklist import Checklist
@@ -26,6 +27,9 @@ class AppState:
     #: draws the clips of moments asked for (a moment of a long finding) off the request
     #: path; None: this server draws none
     moments: MomentDrawer | None = None
+    #: failed logins, or refused bearer tokens, from one address before it must wait
+    #: (api/attempts.py)
+    failures: int = FAILURES
 
 
 def settings(request: Request) -> AppState:

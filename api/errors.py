@@ -24,6 +24,7 @@ _WHY = {
     403: "the caller's role may not do this",
     404: "not found among the branches the caller may see",
     413: "the request body is over the server's limit (`serve --max-body`)",
+    429: "too many failed logins or invalid tokens from this address: wait Retry-After seconds",
 }
 
 

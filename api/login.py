@@ -59,7 +59,7 @@ def check_origin(request: Request) -> None:
 
 
 def check_login(
-    db: Database, session: Session, client: str, token: str, now: datetime
+    db: Database, session: Session, client: str, token: str, now: datetime, limit: int
 ) -> m.ApiToken | None:
     """The live token pasted, or None; TooManyTries once `client` is over the limit. The
     try is counted before the token is checked (in a transaction of its own, before
@@ -67,12 +67,12 @@ def check_login(
     are counted as they come (api/attempts.py). The audit and the give-back are in
     `session`, committed with the answer."""
     count = count_try(db, Kind.LOGIN, client, now)
-    if (wait := count.retry_after(now)) is not None:
-        audit_failure(session, Kind.LOGIN, client, count, now)
+    if (wait := count.retry_after(now, limit)) is not None:
+        audit_failure(session, Kind.LOGIN, client, count, now, limit)
         raise TooManyTries(wait)
     row = live_token(session, token, now)
     if row is None:
-        audit_failure(session, Kind.LOGIN, client, count, now)
+        audit_failure(session, Kind.LOGIN, client, count, now, limit)
     else:
         give_back(session, Kind.LOGIN, client)
     return row

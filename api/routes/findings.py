@@ -118,7 +118,8 @@ def _evidence(settings: AppSettings, relative: str | None, what: str) -> Path:
         **BYTE_RANGES,
         **error_responses(403, 404),
         429: {"model": ErrorOut, "description": "with `at`: the caller's clips being drawn "
-              "are at their limit; ask again after Retry-After"},
+              "are at their limit; or too many invalid tokens from this address. Ask again "
+              "after Retry-After"},
         503: {"model": ErrorOut, "description": "with `at`: the queue of clips to draw is "
               "full; ask again after Retry-After"},
     },

@@ -134,7 +134,9 @@ def login(
     check_origin(request)
     now = datetime.now(UTC)
     try:
-        row = check_login(settings.db, session, client_of(request), token.strip(), now)
+        row = check_login(
+            settings.db, session, client_of(request), token.strip(), now, settings.failures
+        )
     except TooManyTries as exc:
         error = (
             f"登录失败次数过多，请 {exc.wait} 秒后再试 "
