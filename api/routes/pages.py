@@ -188,7 +188,7 @@ def _day(text: str, name: str) -> date | None:
     try:
         return date.fromisoformat(text) if text else None
     except ValueError:
-        raise HTTPException(422, f"{name} {text}: not a calendar date") from None
+        raise HTTPException(422, f"{name}: not a calendar date (YYYY-MM-DD)") from None
 
 
 @dataclass(frozen=True)

@@ -165,3 +165,10 @@ def test_a_branch_out_of_scope_answers_404_on_every_list(api, url, branch):
     assert got.json()["detail"].startswith("no branch")
     mine = api.get("supervisor", url, params={"branch": api.own})
     assert mine.status_code == 200
+
+
+@pytest.mark.parametrize("query", [{"from": "2026-13-45"}, {"date": "2026-02-30"}])
+def test_a_page_s_422_never_echoes_the_input_either(api, query):
+    got = api.get("admin", "/reviewed", params=query)
+    assert got.status_code == 422
+    assert next(iter(query.values())) not in got.text and "not a calendar date" in got.text
