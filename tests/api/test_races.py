@@ -1,6 +1,6 @@
-"""Races with real threads, on SQLite and PostgreSQL: two reviewers deciding one pending
-candidate at once (the second gets 409, never a silent last write), and concurrent wrong
-logins from one address (counted atomically: no more tries than the limit get checked)."""
+"""A race with real threads, on SQLite and PostgreSQL: two reviewers deciding one pending
+candidate at once; the second gets 409, never a silent last write. (Wrong logins and
+guessed tokens sent at once: tests/api/test_guessing.py.)"""
 
 from __future__ import annotations
 
