@@ -21,9 +21,11 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Select, or_, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from api.deps import AppSettings, DbSession
+from api.attempts import Kind, audit_failure, client_of, count_try, next_try
+from api.deps import AppSettings, AppState
 from pipeline.store import models as m
 from pipeline.store.db import Database
+from pipeline.store.people import person
 
 COOKIE = "ba_session"  # the session id (api/login.py), never the token
 #: last use is written at most this often per token and session, not on every request
@@ -62,10 +64,16 @@ GRANTS: dict[Role, frozenset[Can]] = {
 
 @dataclass(frozen=True)
 class Principal:
-    name: str
+    name: str  # the token's name, as reviews and the audit log record it
     role: Role
     region: str | None = None
     branch: str | None = None
+    #: the person (pipeline/store/people.py): what separation of duties and per-person limits compare
+    holder: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.holder:
+            object.__setattr__(self, "holder", person(self.name))
 
     def can(self, what: Can) -> bool:
         return what in GRANTS[self.role]
@@ -110,7 +118,7 @@ def live_session(
 
 
 def principal_of(row: m.ApiToken) -> Principal:
-    return Principal(row.name, Role(row.role), row.region, row.branch_id)
+    return Principal(row.name, Role(row.role), row.region, row.branch_id, row.holder or "")
 
 
 def _touch(db: Database, token: m.ApiToken, web: m.WebSession | None, now: datetime) -> None:
@@ -144,22 +152,54 @@ _bearer = HTTPBearer(auto_error=False, description="a token from `branch-audit t
 
 def optional_principal(
     request: Request,
-    session: DbSession,
     settings: AppSettings,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal | None:
-    """The bearer token, else the token of the login cookie's session."""
+    """The bearer token, else the token of the login cookie's session. Looked up in short
+    transactions of their own, before the request's takes a connection: no request holds
+    one connection of the pool while it waits for another."""
     now = datetime.now(UTC)
     if credentials:
-        token, web = live_token(session, credentials.credentials, now), None
+        token = _bearer_token(settings, client_of(request), credentials, now)
+        web = None
     elif session_id := request.cookies.get(COOKIE):
-        token, web = live_session(session, session_id, now) or (None, None)
+        with settings.db.session() as s:
+            token, web = live_session(s, session_id, now) or (None, None)
     else:
         return None
     if token is None:
         return None
     _touch(settings.db, token, web, now)
     return principal_of(token)
+
+
+def _too_many(wait: int) -> HTTPException:
+    return HTTPException(
+        429, f"too many invalid tokens from this address: try again in {wait} s",
+        headers={"Retry-After": str(wait)},
+    )  # fmt: skip
+
+
+def _bearer_token(
+    settings: AppState, client: str, credentials: HTTPAuthorizationCredentials, now: datetime
+) -> m.ApiToken | None:
+    """The bearer token's row, or None (401). Refused tokens are counted, limited and
+    audited like failed logins (api/attempts.py); an address over the limit gets 429 for
+    every token until its window ends, its tries counted and the token not checked.
+    Each step in a short transaction of its own, one connection at a time: a 401 rolls
+    the request's back, and must not hold one connection while waiting for another."""
+    db, limit = settings.db, settings.failures
+    with db.session() as s:
+        if next_try(s, Kind.TOKEN, client, now).retry_after(now, limit) is None:
+            token = live_token(s, credentials.credentials, now)
+            if token is not None:
+                return token
+    count = count_try(db, Kind.TOKEN, client, now)
+    with db.session() as s:
+        audit_failure(s, Kind.TOKEN, client, count, now, limit)
+    if (wait := count.retry_after(now, limit)) is not None:
+        raise _too_many(wait)
+    return None
 
 
 def current_principal(

@@ -1,5 +1,8 @@
-"""Request bodies at the edge, before any route sees them: an API caller is known before
-their body is read, no body is read past the limit, and a JSON body is strict JSON.
+"""Requests that change state, at the edge, before any route sees them: one sent with the
+browser's session cookie comes from this site's own pages (its Origin, or Referer, is
+this app's: another port of the same host is another site, which SameSite does not
+stop), an API caller is known before their body is read, no body is read past the
+limit, and a JSON body is strict JSON.
 
 FastAPI reads and parses a route's body before it solves the route's dependencies, the
 caller's token among them (fastapi/routing.py, `get_request_handler`): without this a
@@ -11,23 +14,27 @@ module takes `NaN`, `Infinity`, numbers too large to be finite and lone surrogat
 from __future__ import annotations
 
 import json
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from fastapi import HTTPException, Request
 from fastapi.exception_handlers import http_exception_handler
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.auth import _bearer, current_principal, optional_principal
+from api.auth import COOKIE, _bearer, current_principal, optional_principal
 from api.errors import validation_response
+from api.login import check_origin
 
 MAX_BODY = 1_000_000  # bytes; the API's bodies are a decision and a note of ≤ 2000 characters
 METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})  # the methods that carry bodies
+#: arrays and objects nested deeper are refused: the API's bodies are flat (a box is a list
+#: in an object), and Python's parser and validators recurse (a RecursionError is a 500)
+MAX_DEPTH = 32
 
 
 class RequestBodies:
-    """An ASGI middleware: for a request of a method that carries a body, authenticate it
-    (API paths), refuse its body past `max_body` bytes (413) and a JSON body that is not
+    """An ASGI middleware: for a request of a method that carries a body, check the origin
+    of a cookie's (403), authenticate it (API paths), refuse its body past `max_body` bytes (413) and a JSON body that is not
     strict (422), and only then hand it on."""
 
     def __init__(self, app: ASGIApp, max_body: int = MAX_BODY) -> None:
@@ -39,6 +46,8 @@ class RequestBodies:
             return await self.app(scope, receive, send)
         request = Request(scope, receive)
         try:
+            if COOKIE in request.cookies and not request.headers.get("authorization"):
+                check_origin(request)  # a change made with the browser's session cookie
             if scope["path"].startswith("/api/"):
                 await _authenticate(request)
             body = await self._read(request)
@@ -73,8 +82,7 @@ async def _authenticate(request: Request) -> None:
     settings = request.app.state.settings
 
     def lookup() -> None:
-        with settings.db.session() as session:
-            current_principal(optional_principal(request, session, settings, credentials))
+        current_principal(optional_principal(request, settings, credentials))
 
     await run_in_threadpool(lookup)
 
@@ -119,14 +127,30 @@ def _integer(text: str) -> int:
     return int(text)
 
 
+def _too_deep(value: Any) -> bool:
+    """Whether arrays and objects nest over MAX_DEPTH deep in `value` (walked without
+    recursion)."""
+    level = [value]
+    for _ in range(MAX_DEPTH):  # the values inside 1, 2, … MAX_DEPTH arrays or objects
+        level = [
+            child
+            for v in level
+            if isinstance(v, list | dict)
+            for child in (v.values() if isinstance(v, dict) else v)
+        ]
+    return any(isinstance(v, list | dict) for v in level)
+
+
 def _json_problem(body: bytes) -> dict | None:
-    """None if `body` is strict JSON (UTF-8, finite numbers, no lone surrogates), else
-    the validation error saying why."""
+    """None if `body` is strict JSON (UTF-8, nested at most MAX_DEPTH deep, finite
+    numbers, no lone surrogates), else the validation error saying why."""
     try:
         text = body.decode("utf-8")
         value = json.loads(
             text, parse_constant=_refuse_constant, parse_float=_finite, parse_int=_integer
         )
+        if _too_deep(value):
+            raise RecursionError
         json.dumps(value, ensure_ascii=False).encode("utf-8")
     except json.JSONDecodeError as exc:
         return {
@@ -140,6 +164,12 @@ def _json_problem(body: bytes) -> dict | None:
         return {
             "loc": ("body",),
             "msg": "text holds a lone surrogate (\\ud800-\\udfff), which is no character",
+            "type": "json_invalid",
+        }
+    except RecursionError:
+        return {
+            "loc": ("body",),
+            "msg": f"arrays and objects nested over {MAX_DEPTH} deep",
             "type": "json_invalid",
         }
     except ValueError as exc:  # NaN, Infinity, 1e999, a 101-digit integer

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from api.auth import Principal, scoped
 from api.deps import evidence_file
-from api.queries import audit
+from api.queries import audit, branch_or_404
 from api.schemas import Note, Page, Status
 from pipeline.store import models as m
 from pipeline.store.candidates import CandidateConflict, decide
@@ -93,6 +93,7 @@ def find_candidates(
         m.PhoneCandidate.branch_id,
     ).where(m.PhoneCandidate.kind == KIND)  # fmt: skip
     if branch:
+        branch_or_404(session, principal, branch)  # out of scope: 404, as for findings
         stmt = stmt.where(m.PhoneCandidate.branch_id == branch)
     if day:
         stmt = stmt.where(m.PhoneCandidate.date == day)
@@ -128,7 +129,7 @@ def review_candidate(
     if body.box is not None and body.decision != "confirm":
         raise HTTPException(422, "a box goes with confirm only: a dismissed crop has no phone")
     try:
-        decide(row, body.decision, body.seen_status, principal.name, body.box, body.note)
+        decide(session, row, body.decision, body.seen_status, principal.name, body.box, body.note)
     except CandidateConflict as exc:
         raise HTTPException(409, str(exc)) from None
     except ValueError as exc:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated
@@ -10,7 +10,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
-from detectors.base import Detector
+from api.attempts import FAILURES
+from pipeline.evidence.moments import MomentDrawer
 from pipeline.store.db import Database
 from rules.checklist import Checklist
 from rules.fines import FineRule
@@ -23,9 +24,12 @@ class AppState:
     checklist: Checklist
     #: the per-incident fines of confirmed findings (Policy B's: rules/policy_b.yaml)
     fines: dict[str, FineRule] = field(default_factory=dict)
-    #: the detector that draws clips made on demand (a moment of a long finding), built
-    #: on first use: the night's default model
-    detector: Callable[[], Detector] | None = None
+    #: draws the clips of moments asked for (a moment of a long finding) off the request
+    #: path; None: this server draws none
+    moments: MomentDrawer | None = None
+    #: failed logins, or refused bearer tokens, from one address before it must wait
+    #: (api/attempts.py)
+    failures: int = FAILURES
 
 
 def settings(request: Request) -> AppState:

@@ -27,6 +27,7 @@ _WHY = {
     403: "the caller's role may not do this",
     404: "not found among the branches the caller may see",
     413: "the request body is over the server's limit (`serve --max-body`)",
+    429: "too many failed logins or invalid tokens from this address: wait Retry-After seconds",
 }
 
 
@@ -50,10 +51,12 @@ BYTE_RANGES: dict[int | str, dict[str, Any]] = {
 
 class PeriodRefused(HTTPException):
     """A period the policy cannot judge. The pages show its message; the API answers it
-    as the `period` parameter's validation error, a 422 like any other."""
+    as the `period` parameter's validation error, a 422 like any other (the period as
+    sent left out of it)."""
 
-    def __init__(self, error: PeriodError) -> None:
+    def __init__(self, error: PeriodError, label: str | None = None) -> None:
         super().__init__(422, str(error))
+        self.label = label
 
 
 def _text(value: str) -> str:
@@ -61,14 +64,29 @@ def _text(value: str) -> str:
     return value.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
+#: what stands in a message for the input it would have echoed
+HIDDEN = "…"
+
+
+def _unechoed(message: str, given: Any) -> str:
+    """`message` without the input it was about: a message built from the input (a
+    period's label, a value error's text) would echo what the caller sent, markup too."""
+    if not isinstance(given, str):
+        return message
+    for length in range(min(len(given), 200), 1, -1):  # the input, or the start of it shown
+        if given[:length] in message:
+            return message.replace(given[:length], HIDDEN)
+    return message
+
+
 def validation_response(problems: Iterable[Mapping[str, Any]]) -> JSONResponse:
-    """A 422 in the validation shape. Inputs are never echoed (FastAPI's default handler
-    echoes them, and a NaN or a lone surrogate there cannot be encoded: a 500); dict keys
-    in `loc` and the messages are escaped for the same reason."""
+    """A 422 in the validation shape. Inputs are never echoed: not as `input` (FastAPI's
+    default handler echoes it, and a NaN or a lone surrogate there cannot be encoded: a
+    500) and not inside `msg`; dict keys in `loc` and the messages are escaped."""
     detail = [
         {
             "loc": [_text(part) if isinstance(part, str) else part for part in p["loc"]],
-            "msg": _text(p["msg"]),
+            "msg": _text(_unechoed(p["msg"], p.get("input"))),
             "type": p["type"],
         }
         for p in problems
@@ -112,5 +130,12 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(PeriodRefused)
     async def period_refused(_: Request, exc: PeriodRefused) -> JSONResponse:
         return validation_response(
-            [{"loc": ("query", "period"), "msg": exc.detail, "type": "value_error"}]
+            [
+                {
+                    "loc": ("query", "period"),
+                    "msg": exc.detail,
+                    "type": "value_error",
+                    "input": exc.label,
+                }
+            ]
         )

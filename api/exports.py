@@ -1,4 +1,5 @@
-"""An assessment as the clerk's files: CSV and XLSX with one line on top saying when it
+"""An assessment as the clerk's files (every text in them passed through api/cells.py, so
+no name from a site file becomes a formula): CSV and XLSX with one line on top saying when it
 was computed, for which period, how many findings still await review and so whether the
 figures are final (最终) or provisional (暂定), then one row per branch under headers in
 both languages (`得分 score`: the English half is the JSON field's name, so a program can
@@ -15,6 +16,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from api.cells import text_cells
 from api.schemas import AssessmentOut, AssessmentRow
 from rules.assessment import OUTCOME_NAMES
 from rules.wording import utc_text
@@ -48,11 +50,11 @@ def status_text(report: AssessmentOut) -> str:
 def top_line(report: AssessmentOut) -> list[Any]:
     period = f"{report.period.label} ({report.period.kind})" if report.period else "—"
     generated = utc_text(report.generated_at) if report.generated_at else "—"
-    return [
+    return text_cells([
         "生成时间 generated at", generated, "政策 policy", report.policy_name,
         "期间 period", period, "待复核 pending", report.pending,
         "依据 basis", status_text(report),
-    ]  # fmt: skip
+    ])  # fmt: skip
 
 
 def header_row() -> list[str]:
@@ -66,13 +68,15 @@ def rows(report: AssessmentOut) -> list[list[Any]]:
         values = {"policy": report.policy_name, "period": label, **row.model_dump()}
         values["outcome"] = OUTCOME_NAMES.get(row.outcome, row.outcome)
         values["recheck"] = "是 yes" if row.recheck else "否 no"
-        out.append([values[c] for c in COLUMNS])
+        out.append(text_cells([values[c] for c in COLUMNS]))
     return out
 
 
 def to_csv(report: AssessmentOut) -> bytes:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    # CRLF ends a row (RFC 4180): the csv module quotes a field holding a character of the
+    # row's end, so a carriage return inside a name cannot start a row of its own
+    writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerows([top_line(report), header_row(), *rows(report)])
     # a BOM so that Excel opens the Chinese texts as UTF-8
     return ("\ufeff" + buffer.getvalue()).encode()

@@ -2,27 +2,26 @@
 
 The cookie holds only a random session id; its digest is stored in web_sessions with the
 token it was opened with, which api/auth.py checks on every request. The login and
-logout forms are accepted from this site's own pages only, and failed logins are written
-to the audit log, which is also where they are counted to slow down guessing.
+logout forms are accepted from this site's own pages only, and failed logins are counted
+per client address (api/attempts.py) and written to the audit log.
 """
 
 from __future__ import annotations
 
-import math
 import secrets
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from fastapi import HTTPException, Request
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
-from api.auth import digest
+from api.attempts import Kind, TooManyTries, audit_failure, count_try, give_back
+from api.auth import digest, live_token
 from pipeline.store import models as m
+from pipeline.store.db import Database
 
 SESSION_LIFETIME = timedelta(hours=12)
-#: at most this many failed logins per client address within the window
-FAILURES, WINDOW = 5, timedelta(minutes=5)
 
 
 def open_session(session: Session, token: m.ApiToken, now: datetime) -> str:
@@ -44,9 +43,12 @@ def close_session(session: Session, session_id: str) -> None:
 
 
 def check_origin(request: Request) -> None:
-    """403 unless the form was posted from this site: the Origin header, or the Referer's
-    origin where a browser sends no Origin, must be this app's own. SameSite=Strict keeps
-    the cookie off other sites' requests; this also stops them logging a browser in or out."""
+    """403 unless the request was sent from this site: the Origin header, or the Referer's
+    origin where a browser sends no Origin, must be this app's own (scheme, host and
+    port). SameSite=Strict keeps the cookie off other sites' requests, but a page on
+    another port of the same host is the same site; this stops it, and stops other
+    sites logging a browser in or out. Called for every state change made with the
+    session cookie (api/bodies.py) and by the login and logout forms."""
     own = f"{request.url.scheme}://{request.url.netloc}"
     origin = request.headers.get("origin")
     if origin is None and (referer := request.headers.get("referer")):
@@ -56,29 +58,21 @@ def check_origin(request: Request) -> None:
         raise HTTPException(403, f"forms are accepted from {own} only, not from {origin}")
 
 
-def client_of(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
-
-
-def retry_after(session: Session, client: str, now: datetime) -> int | None:
-    """Seconds until `client` may try again after too many failed logins, else None."""
-    recent = session.scalars(
-        select(m.AuditEntry.at)
-        .where(
-            m.AuditEntry.action == "login_failed",
-            m.AuditEntry.actor == client,
-            m.AuditEntry.at > now - WINDOW,
-        )
-        .order_by(m.AuditEntry.at.desc())
-        .limit(FAILURES)
-    ).all()
-    if len(recent) < FAILURES:
-        return None
-    return max(1, math.ceil((recent[-1] + WINDOW - now).total_seconds()))
-
-
-def record_failure(session: Session, client: str, now: datetime) -> None:
-    """Audited without the token tried: a mistyped token is most of a real one."""
-    session.add(
-        m.AuditEntry(at=now, actor=client, action="login_failed", detail={"client": client})
-    )
+def check_login(
+    db: Database, session: Session, client: str, token: str, now: datetime, limit: int
+) -> m.ApiToken | None:
+    """The live token pasted, or None; TooManyTries once `client` is over the limit. The
+    try is counted before the token is checked (in a transaction of its own, before
+    `session` takes a connection) and given back if it was good, so tries sent at once
+    are counted as they come (api/attempts.py). The audit and the give-back are in
+    `session`, committed with the answer."""
+    count = count_try(db, Kind.LOGIN, client, now)
+    if (wait := count.retry_after(now, limit)) is not None:
+        audit_failure(session, Kind.LOGIN, client, count, now, limit)
+        raise TooManyTries(wait)
+    row = live_token(session, token, now)
+    if row is None:
+        audit_failure(session, Kind.LOGIN, client, count, now, limit)
+    else:
+        give_back(session, Kind.LOGIN, client)
+    return row

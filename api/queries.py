@@ -80,7 +80,7 @@ def timezone_of(session: Session, branch_id: str) -> str:
 
 def actor_of(principal: Principal) -> Actor:
     """The caller as the review workflow (pipeline/store/reviews.py) records them."""
-    return Actor(principal.name, str(principal.role))
+    return Actor(principal.name, str(principal.role), principal.holder)
 
 
 def audit(session: Session, principal: Principal, action: str, finding_id: str, **detail) -> None:
@@ -212,7 +212,7 @@ def assess(
             scores, policy, label, checklist.min_coverage, calendars(session)
         )
     except PeriodError as exc:
-        raise PeriodRefused(exc) from None
+        raise PeriodRefused(exc, label) from None
     visible = {b.id: b for b in visible_branches(session, principal)}
     fined = incident_yuan(session, period.contains, checklist, policy.fines) if period else {}
     waiting = pending_findings(session, period.contains) if period else {}

@@ -1,23 +1,19 @@
-"""A finding's timeline and the clips of its moments: the zone's stored samples around
-the finding (the units' compact observations), what no sample covers, and where the
-evidence clip stands on the wall clock, so the page can seek the clip or ask for a
-clip of a moment it leaves out."""
+"""A finding's timeline: the zone's stored samples around the finding (the units' compact
+observations), what no sample covers, and where the evidence clip stands on the wall
+clock, so the page can seek the clip or ask for a clip of a moment it leaves out
+(api/moment_clips.py)."""
 
 from __future__ import annotations
 
-import threading
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from fastapi import HTTPException
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.deps import AppState
 from api.schemas import ClipSpan, TimelineOut, TimelineSample, TimelineSpan
 from detectors.observations import FrameObservation
-from pipeline.evidence.clips import EvidenceError, clip_timing, evidence_rolls, write_moment
-from pipeline.evidence.moments import moment_request
+from pipeline.evidence.clips import clip_timing, evidence_rolls
 from pipeline.report.charts import ZoneTrack, zone_tracks
 from pipeline.store import models as m
 from pipeline.store.compact import unpack
@@ -25,7 +21,6 @@ from rules.checklist import Checklist, ChecklistItem
 
 #: time shown on each side of a finding: this, or the finding's own length if longer
 PAD_S = 300.0
-_MOMENTS = threading.Lock()  # one clip drawn at a time: the server's cores serve pages too
 
 
 def window_of(row: m.Finding) -> tuple[datetime, datetime]:
@@ -143,33 +138,3 @@ def finding_timeline(
         unknown=sorted(unknown, key=lambda u: u.start),
         clip=clip,
     )
-
-
-def moment_clip(session: Session, settings: AppState, row: m.Finding, at: datetime) -> str:
-    """The path, under the evidence root, of a clip around `at`, drawn now from the
-    branch's recordings if not drawn before. 404 outside the timeline's window, and, with
-    the reason, when the recordings cannot be reached from this server."""
-    lo, hi = window_of(row)
-    if not lo <= at <= hi:
-        raise HTTPException(
-            404,
-            f"no moment {at.isoformat()} in this finding's timeline "
-            f"({lo.isoformat()} to {hi.isoformat()})",
-        )
-    branch = session.get(m.Branch, row.branch_id)
-    try:
-        request = moment_request(
-            branch.site_path, row.id, row.item, str(row.cameras[0]), row.zone, row.date, at
-        )
-        if settings.detector is None:
-            raise EvidenceError("this server draws no clips on demand")
-        with _MOMENTS:
-            return write_moment(
-                request, settings.detector(), settings.evidence_root, checklist=settings.checklist
-            )
-    except EvidenceError as exc:
-        raise HTTPException(
-            404,
-            f"无法调取该时刻的录像 The recordings of this moment cannot be reached from this "
-            f"server: {exc}",
-        ) from None

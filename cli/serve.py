@@ -33,6 +33,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="BYTES",
         help=f"largest request body accepted; larger ones get 413 unread (default: {MAX_BODY})",
     )
+    p.add_argument(
+        "--forwarded-allow-ips",
+        metavar="ADDRESSES",
+        help="the reverse proxies (addresses or networks, comma-separated) whose "
+        "X-Forwarded-For and X-Forwarded-Proto are believed; default: none, so the "
+        "connection's own address is the client's",
+    )
     p.set_defaults(func=run)
 
 
@@ -41,6 +48,10 @@ def run(args: argparse.Namespace) -> int:
 
     from api.app import create_app
 
-    app = create_app(args.db, args.evidence, args.checklist, args.max_body)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+    app = create_app(
+        args.db, args.evidence, args.checklist, args.max_body, args.forwarded_allow_ips
+    )
+    # the app alone decides whom to believe (api/app.py); uvicorn's own proxy headers
+    # would believe any local process, 127.0.0.1 being its default
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info", proxy_headers=False)
     return 0

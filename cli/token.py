@@ -40,7 +40,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     create.add_argument("--region", help="the region a supervisor inspects")
     create.add_argument("--branch", help="the branch a branch manager's token is for")
     create.add_argument(
-        "--name", help="who holds it, unique, as recorded in reviews and the audit log"
+        "--name", help="the token's name, unique, as recorded in reviews and the audit log"
+    )
+    create.add_argument(
+        "--holder",
+        help="the person who holds it (default: its name): one person's tokens of several "
+        "roles name the same holder, and never decide an appeal of what they reviewed",
     )
     create.add_argument(
         "--expires",
@@ -82,7 +87,7 @@ def run_create(args: argparse.Namespace) -> int:
         with db.session() as session:
             issued = issue_token(
                 session, args.role, args.name, args.region, args.branch, args.expires,
-                args.allow_unknown,
+                args.allow_unknown, args.holder,
             )  # fmt: skip
     except TokenError as exc:
         raise UserError(str(exc)) from None
@@ -90,7 +95,8 @@ def run_create(args: argparse.Namespace) -> int:
         db.dispose()
     info = issued.info
     print(
-        f"token for {info.name} ({info.role}, {info.scope}), expires {_when(info.expires_at)}; "
+        f"token {info.name} for {info.holder} ({info.role}, {info.scope}), expires "
+        f"{_when(info.expires_at)}; "
         "store it now, it is not kept:"
     )
     print(issued.token)
@@ -135,7 +141,7 @@ def _doc(info: TokenInfo) -> dict:
     return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in asdict(info).items()}
 
 
-COLUMNS = ("name", "role", "scope", "created", "expires", "last used", "revoked")
+COLUMNS = ("name", "holder", "role", "scope", "created", "expires", "last used", "revoked")
 
 
 def _width(text: str) -> int:
@@ -145,7 +151,7 @@ def _width(text: str) -> int:
 
 def _table(tokens: list[TokenInfo]) -> str:
     rows = [COLUMNS] + [
-        (t.name, t.role, t.scope, _when(t.created_at), _when(t.expires_at, "never"),
+        (t.name, t.holder, t.role, t.scope, _when(t.created_at), _when(t.expires_at, "never"),
          _when(t.last_used_at, "-"), _when(t.revoked_at, "-"))
         for t in tokens
     ]  # fmt: skip

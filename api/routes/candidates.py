@@ -32,7 +32,7 @@ CandidateId = Annotated[int, PathParam(ge=1, le=2**31 - 1)]  # the INTEGER key P
 Reader = Annotated[Principal, require(Can.READ_FINDINGS)]
 
 
-@router.get("", responses=error_responses(403))
+@router.get("", responses=error_responses(403, 404))
 def list_candidates(
     session: DbSession,
     principal: Reader,

@@ -7,11 +7,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query
 from fastapi import Path as PathParam
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, JSONResponse
 
 from api.auth import Can, Principal, require
 from api.deps import AppSettings, DbSession, evidence_file
-from api.errors import BYTE_RANGES, error_responses
+from api.errors import BYTE_RANGES, ErrorOut, error_responses
+from api.moment_clips import MomentProgressOut, moment_clip
 from api.queries import (
     FindingFilter,
     actor_of,
@@ -42,7 +43,7 @@ from api.schemas import (
     appeal_out,
     check_out,
 )
-from api.timeline import finding_timeline, moment_clip
+from api.timeline import finding_timeline
 from pipeline.store import models as m
 from pipeline.store import reviews
 from pipeline.store.reviews import Step
@@ -104,8 +105,21 @@ def _evidence(settings: AppSettings, relative: str | None, what: str) -> Path:
 @router.get(
     "/{finding_id}/clip",
     response_class=FileResponse,
-    responses={200: {"content": {"video/mp4": {}}}, **BYTE_RANGES, **error_responses(403, 404)},
-)
+    responses={
+        200: {"content": {"video/mp4": {}}},
+        202: {
+            "model": MomentProgressOut,
+            "description": "with `at`: the moment's clip is being drawn; ask `poll` again",
+        },
+        **BYTE_RANGES,
+        **error_responses(403, 404),
+        429: {"model": ErrorOut, "description": "with `at`: the caller's clips being drawn "
+              "are at their limit; or too many invalid tokens from this address. Ask again "
+              "after Retry-After"},
+        503: {"model": ErrorOut, "description": "with `at`: the queue of clips to draw is "
+              "full; ask again after Retry-After"},
+    },
+)  # fmt: skip
 def clip(
     finding_id: FindingId,
     session: DbSession,
@@ -116,15 +130,22 @@ def clip(
         Query(
             json_schema_extra={"pattern": ISO_MOMENT},
             description="a moment of the finding's timeline: a short clip around it, drawn "
-            "from the recordings on first request and kept in the evidence store",
+            "from the recordings on first request (202 with its progress until it is "
+            "ready) and kept in the evidence store",
         ),
     ] = None,
 ):
     """The evidence clip, or with `at` a clip of that moment (404 when this server cannot
     reach the branch's recordings); byte ranges are honoured so a browser can seek."""
     row = finding_or_404(session, principal, finding_id)
-    relative = row.clip if at is None else moment_clip(session, settings, row, at)
-    return FileResponse(_evidence(settings, relative, "clip"), media_type="video/mp4")
+    if at is None:
+        return FileResponse(_evidence(settings, row.clip, "clip"), media_type="video/mp4")
+    got = moment_clip(session, settings, principal, row, at)
+    if isinstance(got, MomentProgressOut):
+        return JSONResponse(
+            got.model_dump(), status_code=202, headers={"Retry-After": str(got.retry_after)}
+        )
+    return FileResponse(got, media_type="video/mp4")
 
 
 @router.get("/{finding_id}/timeline", responses=error_responses(403, 404))

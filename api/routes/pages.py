@@ -22,6 +22,7 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy import func, select
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.attempts import TooManyTries, client_of
 from api.auth import (
     COOKIE,
     Can,
@@ -39,15 +40,7 @@ from api.chart import score_chart
 from api.deps import AppSettings, DbSession
 from api.errors import allowed_methods
 from api.headers import DOCUMENT_CSP
-from api.login import (
-    SESSION_LIFETIME,
-    check_origin,
-    client_of,
-    close_session,
-    open_session,
-    record_failure,
-    retry_after,
-)
+from api.login import SESSION_LIFETIME, check_login, check_origin, close_session, open_session
 from api.queries import (
     FindingFilter,
     assess,
@@ -136,20 +129,23 @@ def _login_refused(
 def login(
     request: Request,
     session: DbSession,
+    settings: AppSettings,
     token: Annotated[str, Form(max_length=200)],
     next: Annotated[str, Form(max_length=2000)] = "/",
 ):
     check_origin(request)
-    now, client = datetime.now(UTC), client_of(request)
-    wait = retry_after(session, client, now)
-    if wait is not None:
-        error = (
-            f"登录失败次数过多，请 {wait} 秒后再试 Too many failed logins: try again in {wait} s"
+    now = datetime.now(UTC)
+    try:
+        row = check_login(
+            settings.db, session, client_of(request), token.strip(), now, settings.failures
         )
-        return _login_refused(request, next, 429, error, {"Retry-After": str(wait)})
-    row = live_token(session, token.strip(), now)
+    except TooManyTries as exc:
+        error = (
+            f"登录失败次数过多，请 {exc.wait} 秒后再试 "
+            f"Too many failed logins: try again in {exc.wait} s"
+        )
+        return _login_refused(request, next, 429, error, {"Retry-After": str(exc.wait)})
     if row is None:
-        record_failure(session, client, now)
         return _login_refused(request, next, 401, "无效的令牌 Invalid token")
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(
@@ -194,7 +190,7 @@ def _day(text: str, name: str) -> date | None:
     try:
         return date.fromisoformat(text) if text else None
     except ValueError:
-        raise HTTPException(422, f"{name} {text}: not a calendar date") from None
+        raise HTTPException(422, f"{name}: not a calendar date (YYYY-MM-DD)") from None
 
 
 @dataclass(frozen=True)
@@ -378,7 +374,7 @@ def branch_page(
     session: DbSession,
     settings: AppSettings,
     principal: Viewer,
-    branch_id: str,
+    branch_id: Annotated[str, PathParam(pattern=BRANCH_ID)],
 ):
     """Score over time, the branch's findings, and (for the branch) appeals to file."""
     _require(principal, Can.READ_SCORES)

@@ -487,7 +487,13 @@
     const at = new Date(Math.round(ms / 1000) * 1000).toISOString();
     const url = `/api/v1/findings/${finding.id}/clip?at=${encodeURIComponent(at)}`;
     $("timeline-message").textContent = `正在调取 ${short(ms, tz)} 的录像… Fetching the recording of ${short(ms, tz)}…`;
-    const response = await fetch(url, { credentials: "same-origin" });
+    let response = await fetch(url, { credentials: "same-origin" });
+    while (response.status === 202) {  // being drawn: its progress, then ask again
+      const progress = await response.json();
+      $("timeline-message").textContent = progress.message;
+      await new Promise((done) => setTimeout(done, progress.retry_after * 1000));
+      response = await fetch(url, { credentials: "same-origin" });
+    }
     if (!response.ok) {
       const body = await response.json().catch(() => ({}));
       $("timeline-message").textContent = problem({ status: response.status, data: body });

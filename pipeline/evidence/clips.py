@@ -148,6 +148,14 @@ def clip_timing(
     return out
 
 
+def moment_path(finding_id: str, at: datetime) -> str:
+    """Where the clip of a moment is kept, relative to the evidence root: a name made
+    here from the finding's id and the UTC second, never taken from a request."""
+    if not FINDING_NAME.fullmatch(finding_id) or at.tzinfo is None:
+        raise EvidenceError(f"finding {finding_id!r}: not a moment that can be named")
+    return f"moments/{finding_id}/{at.astimezone(UTC):%Y%m%dT%H%M%SZ}.mp4"
+
+
 def write_moment(
     req: EvidenceRequest,
     detector: Detector,
@@ -161,9 +169,7 @@ def write_moment(
     finding's clip leaves out (the middle of a long absence). Kept under
     `moments/<finding>/<UTC time>.mp4`, a name made here, never taken from a request, so
     the next request for the moment reads it. Returns the path relative to `root`."""
-    if not FINDING_NAME.fullmatch(req.finding_id) or req.keytime.tzinfo is None:
-        raise EvidenceError(f"finding {req.finding_id!r}: not a moment that can be named")
-    rel = f"moments/{req.finding_id}/{req.keytime.astimezone(UTC):%Y%m%dT%H%M%SZ}.mp4"
+    rel = moment_path(req.finding_id, req.keytime)
     if (root / rel).is_file():
         return rel
     half = timedelta(seconds=half_s)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from pipeline.store import models as m
@@ -60,6 +60,7 @@ def replace_unit_candidates(
 
 
 def decide(
+    s: Session,
     row: m.PhoneCandidate,
     decision: str,
     seen: str,
@@ -68,12 +69,9 @@ def decide(
     note: str,
 ) -> None:
     """Confirm ("a phone in use here", with the box as drawn) or dismiss ("not a phone":
-    a hard negative). Refused when the row is no longer as the reviewer saw it."""
-    if row.status != seen:
-        by = f" by {row.reviewer}" if row.reviewer else ""
-        raise CandidateConflict(
-            f"candidate {row.id} is {row.status}{by}, not {seen} as you saw it; reload it"
-        )
+    a hard negative). One conditional update, applied only while the row is as the
+    reviewer saw it: of two reviewers deciding at once, the second is refused
+    (CandidateConflict), whatever the two transactions read before."""
     if box is not None:
         x1, y1, x2, y2 = box
         if not (0 <= x1 < x2 <= row.width and 0 <= y1 < y2 <= row.height):
@@ -81,6 +79,23 @@ def decide(
                 f"box {box} is not inside the {row.width}×{row.height} image "
                 "(x1 < x2, y1 < y2, in its pixels)"
             )
-    row.status = DECISIONS[decision]
-    row.reviewed_box = list(box if box is not None else row.box) if decision == "confirm" else None
-    row.reviewer, row.reviewed_at, row.note = reviewer, datetime.now(UTC), note
+    values = {
+        "status": DECISIONS[decision],
+        "reviewed_box": (list(box if box is not None else row.box) if decision == "confirm"
+                         else None),
+        "reviewer": reviewer,
+        "reviewed_at": datetime.now(UTC),
+        "note": note,
+    }  # fmt: skip
+    done = s.execute(
+        update(m.PhoneCandidate)
+        .where(m.PhoneCandidate.id == row.id, m.PhoneCandidate.status == seen)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    s.refresh(row)
+    if done.rowcount != 1:
+        by = f" by {row.reviewer}" if row.reviewer else ""
+        raise CandidateConflict(
+            f"candidate {row.id} is {row.status}{by}, not {seen} as you saw it; reload it"
+        )

@@ -272,7 +272,8 @@ class RectificationOrder(Base):
 
 class ApiToken(Base):
     """A holder's token. The name is unique: reviews, decisions and the audit log record
-    who by name, and separation of duties compares those names."""
+    who by name. `holder` is the person behind it, normalised (pipeline/store/people.py): one person
+    may hold a token per role, and separation of duties compares holders, not names."""
 
     __tablename__ = "api_tokens"
     __table_args__ = (UniqueConstraint("name", name="uq_api_tokens_name"),)
@@ -280,6 +281,8 @@ class ApiToken(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 hex
     name: Mapped[str] = mapped_column(String(128))
+    #: the person, normalised; None on tokens issued before 0009: their name's person
+    holder: Mapped[str | None] = mapped_column(String(128), index=True)
     role: Mapped[str] = mapped_column(String(16))  # admin|province|supervisor|branch|assessment
     region: Mapped[str | None] = mapped_column(String(64))
     branch_id: Mapped[str | None] = mapped_column(String(64))
@@ -305,16 +308,28 @@ class WebSession(Base):
     last_seen_at: Mapped[datetime]
 
 
+class AuthFailure(Base):
+    """Failed logins and bearer tokens of one kind from one client address, counted in a
+    window (api/attempts.py): one row, changed by one atomic statement, so concurrent
+    tries cannot each see the count before the others'."""
+
+    __tablename__ = "auth_failures"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)  # "login 10.0.0.7"
+    window_start: Mapped[datetime]
+    count: Mapped[int] = mapped_column(Integer)
+
+
 class AuditEntry(Base):
     __tablename__ = "audit_log"
-    # failed logins are counted per client address from here (api.login.throttle)
     __table_args__ = (Index("ix_audit_action_actor_at", "action", "actor", "at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     at: Mapped[datetime]
-    #: a holder's name, "cli", or for login_failed the client's address
+    #: a holder's name, "cli", or for login_* and token_* the client's address
     actor: Mapped[str] = mapped_column(String(128))
-    #: review|appeal|appeal_decision|appeal_reopen|token_create|token_revoke|login_failed
+    #: review|appeal|appeal_decision|appeal_reopen|token_create|token_revoke|
+    #: login_failed|login_limited|token_failed|token_limited (api/attempts.py)|…
     action: Mapped[str] = mapped_column(String(32))
     finding_id: Mapped[str | None] = mapped_column(String(32), index=True)
     detail: Mapped[dict] = mapped_column(JSON)

@@ -23,6 +23,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from pipeline.store import models as m
+from pipeline.store.people import holders, person
 from pipeline.store.scores import recompute_scores
 from rules.checklist import Checklist
 from rules.findings import FindingStatus
@@ -99,10 +100,21 @@ class Actor:
 
     name: str
     role: str
+    #: the person behind the token (pipeline/store/people.py): duties are compared on it;
+    #: by default the person the name reads as
+    holder: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.holder:
+            object.__setattr__(self, "holder", person(self.name))
 
     @property
     def admin(self) -> bool:
         return self.role == "admin"
+
+
+def _same_person(session: Session, reviewer: str, actor: Actor) -> bool:
+    return holders(session, [reviewer])[reviewer] == actor.holder
 
 
 def lock_branch(session: Session, branch_id: str) -> None:
@@ -124,7 +136,7 @@ def audit(session: Session, actor: Actor, action: str, finding_id: str, **detail
             actor=actor.name,
             action=action,
             finding_id=finding_id,
-            detail={"role": actor.role, **detail},
+            detail={"role": actor.role, "holder": actor.holder, **detail},
         )
     )
 
@@ -257,7 +269,7 @@ def set_back(
         or (last.decision not in DECISIONS)
     ):
         raise Conflict(f"finding {finding.id} is {finding.status}: no decision to {step}")
-    if last.reviewer != actor.name and (step is Step.UNDO or not actor.admin):
+    if not _same_person(session, last.reviewer, actor) and (step is Step.UNDO or not actor.admin):
         raise Forbidden(
             f"{last.reviewer} decided this finding ({last.decision} at "
             f"{last.at:%Y-%m-%d %H:%M:%S} UTC); only they"
@@ -313,12 +325,16 @@ def decide_appeal(
     branch at once). Whoever reviewed the finding may not decide its appeal."""
     lock_branch(session, entry.finding.branch_id)
     session.refresh(entry)
-    reviewed = [r for r in entry.finding.reviews if r.reviewer == actor.name]
+    # by person, not by token: a second token of the reviewer's, or their name spelt
+    # otherwise, is still them (pipeline/store/people.py)
+    who = holders(session, (r.reviewer for r in entry.finding.reviews))
+    reviewed = [r for r in entry.finding.reviews if who[r.reviewer] == actor.holder]
     if reviewed:
+        last = reviewed[-1]
         raise Forbidden(
-            f"separation of duties: {actor.name} reviewed finding {entry.finding_id} "
-            f"({reviewed[-1].decision} at {reviewed[-1].at:%Y-%m-%d %H:%M:%S} UTC), so its "
-            "appeal goes to someone who did not"
+            f"separation of duties: {actor.holder} reviewed finding {entry.finding_id} "
+            f"(as {last.reviewer}: {last.decision} at {last.at:%Y-%m-%d %H:%M:%S} UTC), so "
+            "its appeal goes to someone who did not"
         )
     new = APPEAL_STEPS.get((step, AppealStatus(entry.status)))
     now = datetime.now(UTC)

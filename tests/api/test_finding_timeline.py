@@ -6,7 +6,10 @@ and, in Chromium, the timeline scrubbed under the clip."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 
 import av
 import pytest
@@ -45,6 +48,18 @@ def night(tmp_path_factory, footage):
 
 def _get(client, token, path, headers=(), **kw):
     return client.get(path, headers={"Authorization": f"Bearer {token}", **dict(headers)}, **kw)
+
+
+def _drawn(client, token, poll: str):
+    """Ask `poll` until the clip is no longer being drawn: however long the machine takes
+    (a bound only against a drawer that never answers)."""
+    deadline = time.monotonic() + 900
+    while time.monotonic() < deadline:
+        got = _get(client, token, poll)
+        if got.status_code != 202:
+            return got
+        time.sleep(got.json()["retry_after"] / 4)
+    raise AssertionError(f"{poll} still being drawn after 15 minutes")
 
 
 def _t(text: str) -> datetime:
@@ -95,7 +110,10 @@ def test_a_moment_outside_the_clip_is_drawn_from_the_recordings_and_kept(night):
     finding = found[THIRD]
     moment = at(100).isoformat()  # 09:01:40, a minute after the clip ends
     url = f"/api/v1/findings/{finding['id']}/clip"
-    got = _get(client, tokens["supervisor"], url, params={"at": moment})
+    first = _get(client, tokens["supervisor"], url, params={"at": moment})
+    assert first.status_code == 202, first.text  # queued: the answer comes at once
+    assert first.json()["state"] in ("queued", "drawing") and first.json()["poll"].startswith(url)
+    got = _drawn(client, tokens["supervisor"], first.json()["poll"])
     assert got.status_code == 200, got.text
     assert got.headers["content-type"] == "video/mp4"
     kept = sorted((root / "evidence" / "moments" / finding["id"]).iterdir())
@@ -105,9 +123,9 @@ def test_a_moment_outside_the_clip_is_drawn_from_the_recordings_and_kept(night):
         assert stream.codec_context.name == "h264"
         frames = sum(1 for _ in container.decode(video=0))
     assert 50 <= frames <= 61  # 12 s at the evidence's 5 frames a second
-    mtime = kept[0].stat().st_mtime_ns
+    inode = kept[0].stat().st_ino  # not drawn again: the same file, not a replaced one
     again = _get(client, tokens["supervisor"], url, params={"at": moment})
-    assert again.content == got.content and kept[0].stat().st_mtime_ns == mtime
+    assert again.content == got.content and kept[0].stat().st_ino == inode
     ranged = _get(client, tokens["supervisor"], url, params={"at": moment},
                   headers={"Range": "bytes=0-99"})  # fmt: skip
     assert ranged.status_code == 206 and len(ranged.content) == 100
@@ -115,6 +133,54 @@ def test_a_moment_outside_the_clip_is_drawn_from_the_recordings_and_kept(night):
     assert late.status_code == 404 and "no moment" in late.json()["detail"]
     hidden = _get(client, tokens["other_branch"], url, params={"at": moment})
     assert hidden.status_code == 404 and "no finding" in hidden.json()["detail"]
+
+
+def test_moments_asked_at_once_are_queued_not_waited_for_and_capped_per_person(night):
+    """44 moments asked at once by one person while the drawer is held (the clip of the
+    first cannot finish): every answer comes without waiting for a clip (202 for the
+    person's share, 429 beyond it, never a 500), another person's moment and other
+    requests are served meanwhile; released, the queued clips are drawn, and the
+    `moments/` folder is kept to its budget."""
+    client, found, tokens, root, _ = night
+    finding = found[THIRD]
+    url = f"/api/v1/findings/{finding['id']}/clip"
+    drawer = client.app.state.settings.moments
+    held, draw = threading.Event(), drawer.draw
+    drawer.draw = lambda request: held.wait() and draw(request)
+    with client.app.state.settings.db.session() as s:
+        admin = issue_token(s, "admin", "adam").token
+    moments = [at(21 + 2 * i) for i in range(44)]  # 09:00:21 … 09:01:47, none kept yet
+    try:
+        with ThreadPoolExecutor(44) as pool:
+            answers = list(pool.map(
+                lambda t: _get(client, tokens["supervisor"], url, params={"at": t.isoformat()}),
+                moments,
+            ))  # fmt: skip
+        codes = [a.status_code for a in answers]
+        assert sorted(codes) == [202] * 2 + [429] * 42, [
+            a.text for a in answers if a.status_code >= 500
+        ]
+        assert all("Retry-After" in a.headers for a in answers)
+        # meanwhile, others are served: another person's moment, and other requests
+        other = _get(client, admin, url, params={"at": at(110).isoformat()})
+        assert other.status_code == 202 and other.json()["state"] == "queued"
+        assert _get(client, admin, "/api/v1/me").status_code == 200
+        assert _get(client, admin, "/api/v1/findings").status_code == 200
+    finally:
+        held.set()
+        drawer.draw = draw
+    accepted = [a.json()["poll"] for a in answers if a.status_code == 202]
+    for poll in accepted:
+        assert _drawn(client, tokens["supervisor"], poll).headers["content-type"] == "video/mp4"
+    assert _drawn(client, admin, other.json()["poll"]).status_code == 200
+    # the budget: with room for none, a new clip stays (just drawn) and the others go
+    drawer.budget = 1
+    last = at(112)
+    first = _get(client, admin, url, params={"at": last.isoformat()})
+    assert _drawn(client, admin, first.json()["poll"]).status_code == 200
+    kept = sorted(p.name for p in (root / "evidence" / "moments").rglob("*.mp4"))
+    assert kept == [f"{last.astimezone(UTC):%Y%m%dT%H%M%SZ}.mp4"]
+    drawer.budget = 1 << 30
 
 
 @pytest.mark.browser

@@ -140,10 +140,12 @@ def test_failed_logins_are_limited_per_client_and_audited(api):
         assert len(log) == 5 and {e.actor for e in log} == {"testclient"}
         recorded = json.dumps([(e.actor, e.detail) for e in log])
         assert not any(guess in recorded or digest(guess) in recorded for guess in tried)
-        s.execute(
-            update(m.AuditEntry)
-            .where(m.AuditEntry.action == "login_failed")
-            .values(at=datetime.now(UTC) - timedelta(minutes=5, seconds=1))
+        limited = s.scalars(select(m.AuditEntry).where(m.AuditEntry.action == "login_limited"))
+        assert [e.detail["tries"] for e in limited] == [6]
+        s.execute(  # the counter's window (api/attempts.py)
+            update(m.AuthFailure).values(
+                window_start=datetime.now(UTC) - timedelta(minutes=5, seconds=1)
+            )
         )
     assert _login(api.client, api.tokens["supervisor"]).status_code == 303  # the window passed
 

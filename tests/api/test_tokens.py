@@ -104,15 +104,16 @@ def test_token_list_shows_holders_never_tokens(url, capsys):
     header, *lines = table.splitlines()
     assert "last used" in header and "revoked" in header and len(lines) == 2
     # columns line up on a terminal: a Chinese name takes two columns a character
-    assert header.startswith("name    role  ")
-    assert lines[0].startswith("ada     admin ") and lines[1].startswith("李行长  branch")
+    assert header.startswith("name    holder  role  ")
+    assert lines[0].startswith("ada     ada     admin ")
+    assert lines[1].startswith("李行长  李行长  branch")
     assert "all branches" in lines[0] and "branch JS-HA-001" in lines[1]
     assert not any(secret in table for secret in secrets)
 
     assert main(["token", "list", "--json", "--db", url]) == 0
     out = capsys.readouterr().out
     listed = {t["name"]: t for t in json.loads(out)}
-    assert set(listed["ada"]) == {"name", "role", "region", "branch", "created_at",
+    assert set(listed["ada"]) == {"name", "holder", "role", "region", "branch", "created_at",
                                   "expires_at", "last_used_at", "revoked_at"}  # fmt: skip
     assert listed["ada"]["revoked_at"] and listed["李行长"]["revoked_at"] is None
     assert listed["李行长"]["branch"] == "JS-HA-001" and listed["李行长"]["expires_at"]

@@ -55,11 +55,11 @@ def test_units_replace_their_pending_crops_and_the_day_keeps_its_best(db_url):
     assert _scores(db) == [0.19, 0.18, 0.15, 0.12]  # the cap over the day's units
     with db.session() as s:
         best = s.scalars(select(m.PhoneCandidate).where(m.PhoneCandidate.score == 0.15)).one()
-        decide(best, "confirm", "pending", "sam", [1, 2, 50, 60], "")
+        decide(s, best, "confirm", "pending", "sam", [1, 2, 50, 60], "")
         with pytest.raises(CandidateConflict, match="confirmed by sam"):
-            decide(best, "dismiss", "pending", "eve", None, "")
+            decide(s, best, "dismiss", "pending", "eve", None, "")
         with pytest.raises(ValueError, match="not inside the 100×80 image"):
-            decide(s.scalars(select(m.PhoneCandidate).where(m.PhoneCandidate.status == "pending")).first(), "confirm", "pending", "s",
+            decide(s, s.scalars(select(m.PhoneCandidate).where(m.PhoneCandidate.status == "pending")).first(), "confirm", "pending", "s",
                    [0, 0, 120, 10], "")  # fmt: skip
     with db.session() as s:  # unit a redone: its pending crops go, its reviewed one stays
         replace_unit_candidates(s, "B1", DAY, "c", "a.mp4", _rows("a", [0.13]), 4)
