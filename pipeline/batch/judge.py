@@ -112,7 +112,7 @@ def _evidence(
             segments=plan.segments,
             zones=plan.units[0].zones if plan.units else (),
         )
-        evidence = None
+        evidence, why = None, None
         for req, rolls in evidence_requests(request, checklist.item(finding.item).evidence):
             try:
                 evidence = write_evidence(
@@ -121,11 +121,14 @@ def _evidence(
                 break
             except EvidenceError as exc:
                 log.warning("finding %s: no evidence: %s", finding.id, exc)
-        if evidence is None:
-            continue
+                why = why or str(exc)  # the first request's reason: the finding's own time
         with db.session() as s:
             row = s.get(m.Finding, finding.id)
-            row.clip, row.keyframe = evidence.clip, evidence.keyframe
+            if evidence is None:
+                row.evidence_note = why
+            else:
+                row.clip, row.keyframe = evidence.clip, evidence.keyframe
+                row.evidence_note = None
 
 
 def judge_branch_day(

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 import av
 
 from pipeline.footage.names import compile_pattern
+from pipeline.footage.packets import PacketClock
 from rules.intervals import Interval
 
 log = logging.getLogger(__name__)
@@ -136,8 +137,9 @@ def _declared_duration(container, stream) -> float:
 def _keyframe_interval(container, stream) -> float | None:
     """Median spacing of the first keyframes, from packets only (nothing is decoded)."""
     keys: list[float] = []
+    clock = PacketClock(stream)
     for n, packet in enumerate(container.demux(stream)):
-        if packet.is_keyframe and packet.pts is not None:
+        if packet.size and clock(packet) and packet.is_keyframe:
             keys.append(float(packet.pts * stream.time_base))
         if len(keys) > _PROBE_KEYFRAMES or n > _PROBE_PACKETS:
             break

@@ -12,7 +12,8 @@ it needs before decoding anything:
   keyframe; a GOP with no sample in it is not decoded at all.
 
 It never seeks inside a GOP (each seek decodes again from the previous keyframe); it seeks
-only to jump to the start of the window. Only sampled frames become arrays, resized once
+only to jump to the start of the window, to the keyframe at or before it (containers
+without an index land where the bytes say, so the landing is checked). Only sampled frames become arrays, resized once
 by the scaler while converting.
 
 Samples fall on a grid of slots of one interval counted from the epoch, the first frame
@@ -35,6 +36,7 @@ import av
 import numpy as np
 
 from pipeline.footage.coverage import TOLERANCE, GapReason
+from pipeline.footage.packets import PacketClock
 from pipeline.footage.planes import PlanarPixels
 from pipeline.footage.recordings import Segment, probe
 from rules.calendar import CoverageGap
@@ -46,6 +48,8 @@ KEYFRAMES = "keyframes"  # rate: one sample per keyframe, whatever their cadence
 MIN_RATE, MAX_RATE = 0.1, 5.0
 SEEK_MIN_S = 30.0  # a shorter jump costs less to read through than to seek
 _SLOT_EPS = 1e-3  # seconds: frame times land on slot boundaries up to float error
+_SEEK_TRIES = 6  # steps back, each twice the last, before reading from the start
+_PEEK_PACKETS = 3000  # packets read after a seek to find a keyframe (2 min at 25/s)
 
 
 @dataclass(frozen=True)
@@ -173,11 +177,11 @@ class _Decode:
         return self.t0 + (pts - self.origin) * self.tb
 
     def __iter__(self) -> Iterator[Sample]:
-        if self.lo - self.t0 > SEEK_MIN_S:
-            offset = int((self.lo - self.t0) / self.tb) + self.origin
-            self.container.seek(offset, stream=self.stream, backward=True)
+        seeked = self.lo - self.t0 > SEEK_MIN_S and self._seek()
         gop: list = []
         for packet in self._packets():
+            if seeked and not gop and not packet.is_keyframe:
+                continue  # the tail of the GOP before the one seeked to: undecodable alone
             if packet.is_keyframe and gop:
                 key_t = self.time(packet.pts)
                 yield from self._gop(gop, key_t)
@@ -190,9 +194,45 @@ class _Decode:
         yield from self._flush()
         self._finish()
 
+    def _seek(self) -> bool:
+        """Seek to the last keyframe at or before the window. Containers without an index
+        (MPEG-TS, -PS) seek by bytes and can land after it, in the GOP that holds the
+        window's start: step back until the first keyframe read is not after it.
+        False: the window starts in the file's first GOPs, read from the start."""
+        back = 0.0
+        step = max(2 * (self.task.segment.keyframe_interval_s or 2.0), 4.0)
+        for _ in range(_SEEK_TRIES):
+            target = self.lo - back - self.t0
+            if target <= SEEK_MIN_S / 2:
+                break
+            offset = int(target / self.tb) + self.origin
+            self.container.seek(offset, stream=self.stream, backward=True)
+            key = self._first_keyframe()
+            if key is not None and key <= self.lo + _SLOT_EPS:
+                self.container.seek(offset, stream=self.stream, backward=True)
+                return True
+            back, step = back + step, 2 * step
+        self.container.seek(self.origin, stream=self.stream, backward=True)
+        return False
+
+    def _first_keyframe(self) -> float | None:
+        """Time of the first keyframe the demuxer gives from here (packets only)."""
+        clock = PacketClock(self.stream)
+        try:
+            for n, packet in enumerate(self.container.demux(self.stream)):
+                if packet.size and clock(packet) and packet.is_keyframe:
+                    return self.time(packet.pts)
+                if n > _PEEK_PACKETS:
+                    break
+        except av.error.FFmpegError:
+            pass
+        return None
+
     def _packets(self):
-        """Packets with a timestamp; a read error ends the file early (it is then short)."""
+        """Packets with a timestamp, their own or their neighbours' (packets.py); a read
+        error ends the file early (it is then short)."""
         demux = self.container.demux(self.stream)
+        clock = PacketClock(self.stream)
         while True:
             try:
                 packet = next(demux)
@@ -201,7 +241,7 @@ class _Decode:
             except av.error.FFmpegError as exc:
                 log.warning("%s: read error: %s", self.task.segment.path, exc)
                 return
-            if packet.size and packet.pts is not None:
+            if packet.size and clock(packet):
                 dur = packet.duration * self.tb if packet.duration else self.frame_s
                 self.last_t = max(self.last_t, self.time(packet.pts))
                 self.read_end = max(self.read_end, self.last_t + dur)

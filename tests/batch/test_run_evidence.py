@@ -96,7 +96,9 @@ def test_evidence_is_requested_once_per_finding_and_stored(
     db = Database(url)
     with db.session() as s:
         rows = {r.id: r for r in s.scalars(select(m.Finding))}
-    assert rows.pop(*fail).clip is None  # its failure cost only its own clip
+    failed = rows.pop(*fail)
+    assert failed.clip is None  # its failure cost only its own clip
+    assert failed.evidence_note == "no frames"  # and says why, for its page
     assert all((root / r.clip).is_file() and (root / r.keyframe).is_file() for r in rows.values())
 
     (root / next(iter(rows.values())).clip).unlink()
