@@ -105,13 +105,15 @@ def nvr_encode(
     codec: str = "libx264",
     container: str | None = None,
     b_frames: bool = True,
+    sar: Fraction | None = None,
 ) -> Path:
     """Re-encode `src` (or its `seconds` range) as an NVR would: H.264 (or H.265 with
     `codec="libx265"`), yuv420p, constant `fps`, a keyframe every `gop_s` seconds, no
     scene-cut keyframes, B-frames as the encoder's preset has them unless `b_frames` is
     False (recorders' own streams have none); `container` names the format where the
     suffix does not say it (`mpeg` for a program stream under `.mp4` or `.dav`, as
-    Hikvision and Dahua export)."""
+    Hikvision and Dahua export); `sar` is the pixels' aspect (a D1 substream's 704×576
+    pixels are 12/11 wide: a 4:3 picture)."""
     gop = max(1, round(gop_s * fps))
     dst.parent.mkdir(parents=True, exist_ok=True)
     params = f"keyint={gop}:min-keyint={gop}:scenecut=0" + ("" if b_frames else ":bframes=0")
@@ -124,6 +126,8 @@ def nvr_encode(
         ins = inp.streams.video[0]
         width, height = size or (ins.width - ins.width % 2, ins.height - ins.height % 2)
         stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        if sar is not None:
+            stream.codec_context.sample_aspect_ratio = sar
         lo, hi = seconds or (0.0, float("inf"))
         n = 0
         for frame in inp.decode(ins):

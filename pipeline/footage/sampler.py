@@ -57,12 +57,15 @@ class SamplingSpec:
     """rate: frames per second (0.1-5) or KEYFRAMES for coarse items that tolerate the
     recording's keyframe cadence; max_side: longest side of the returned frames (None:
     native size); threads: decoder threads per file (0: FFmpeg's choice); native_crops:
-    keep each scaled sample's recording pixels for crops (pipeline/footage/planes.py)."""
+    keep each scaled sample's recording pixels for crops (pipeline/footage/planes.py);
+    decode: False reads packets only, no frame (`coverage` without `--decode`): the
+    observed time and truncated tails are the same, decode errors go unseen."""
 
     rate: float | Literal["keyframes"] = 0.5
     max_side: int | None = None
     threads: int = 0
     native_crops: bool = False
+    decode: bool = True
 
     def __post_init__(self) -> None:
         if self.rate != KEYFRAMES and not MIN_RATE <= float(self.rate) <= MAX_RATE:
@@ -83,6 +86,10 @@ class Sample:
     pts: float  # seconds from the file's first frame
     #: the recording's own pixels when `frame` was scaled and native crops were asked for
     native: PlanarPixels | None = None
+    #: width of a recording pixel over its height (the stream's sample aspect ratio): a
+    #: D1 substream's 704×576 is a 4:3 picture. Analysis works on the pixels as stored
+    #: (zones are fractions); pictures shown to people are widened by it
+    aspect: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -156,6 +163,8 @@ class _Decode:
         self.origin = stream.start_time or 0
         self.t0 = self.task.segment.start.timestamp()
         self.lo, self.hi = self.task.lo.timestamp(), self.task.hi.timestamp()
+        sar = stream.sample_aspect_ratio
+        self.aspect = float(sar) if sar else 1.0
         rate = stream.average_rate or stream.guessed_rate
         self.frame_s = 1.0 / float(rate) if rate else 0.04
         interval = self.spec.interval
@@ -270,6 +279,8 @@ class _Decode:
         """Decode until every wanted frame is out. The decoder's reorder delay holds a frame
         back until later packets arrive, so frames wanted here may come out in a later GOP
         (keyframes only: when later keyframes are fed)."""
+        if not self.spec.decode:
+            return
         self.wanted |= self._targets(gop)
         ctx = self.stream.codec_context
         for packet in gop[:1] if self.keys_only else gop:
@@ -361,6 +372,7 @@ class _Decode:
             self.task.segment.path,
             (frame.pts - self.origin) * self.tb,
             PlanarPixels(frame) if scaled and self.spec.native_crops else None,
+            self.aspect,
         )
 
 

@@ -134,3 +134,32 @@ def test_evidence_from_h265_ts_at_a_time_between_keyframes(exports, tmp_path):
     slots = {int(n / FPS * 5) for n in range(round(27.5 * FPS), round(37.5 * FPS))}
     assert frames == len(slots) == 51
     assert (tmp_path / evidence.keyframe).stat().st_size > 0
+
+
+def test_d1_substream_evidence_is_shown_at_its_picture_aspect(footage, tmp_path):
+    """vtest.avi (768×576, square pixels) as a D1 substream stores it: 704×576 pixels
+    12/11 wide. The key frame and the clip are 768×576 again and show the source's picture
+    (a squeezed one would be 704 wide)."""
+    from fractions import Fraction
+
+    import cv2
+
+    from pipeline.evidence import EvidenceRequest, write_evidence
+
+    name = START.strftime("d1_%Y%m%d%H%M%S.ts")
+    nvr_encode(footage / "vtest.avi", tmp_path / "d1" / name, fps=10, size=(704, 576),
+               seconds=(0.0, 6.0), sar=Fraction(12, 11))  # fmt: skip
+    day = find_segments(tmp_path / "d1", "d1_%Y%m%d%H%M%S.ts", "d1", TZ, DAY)
+    key = START + timedelta(seconds=3)
+    req = EvidenceRequest("f-2", "TELLER_ABSENT", "d1", "post", key, key, key, day.segments, ())
+    evidence = write_evidence(req, NoOne(), tmp_path / "evidence")
+    shown = cv2.imread(str(tmp_path / "evidence" / evidence.keyframe))
+    assert shown.shape == (576, 768, 3)
+    with av.open(str(tmp_path / "evidence" / evidence.clip)) as clip:
+        assert (clip.streams.video[0].width, clip.streams.video[0].height) == (768, 576)
+    with av.open(str(footage / "vtest.avi")) as src:
+        source = next(f for i, f in enumerate(src.decode(video=0)) if i == 30)
+        source = source.to_ndarray(format="bgr24")
+    below_caption = slice(100, 576)
+    diff = np.abs(shown[below_caption].astype(int) - source[below_caption].astype(int))
+    assert diff.mean() < 10  # the same picture, people the same width
