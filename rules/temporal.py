@@ -80,8 +80,10 @@ def _hits(
 
     A violation that runs up to the end of a stretch of known time and one that starts
     the next stretch, at most `sampling.bridge_s` later, are one incident: the state is
-    the same on both sides of the unknown time (a motion-only recorder's hole). The
-    unknown time in it is not counted: the trigger and the confidence see the known parts.
+    the same on both sides of the unknown time (a motion-only recorder's hole), each side
+    seen for a whole debouncing window at least (a few seconds at a file's end are too
+    little to say so). The unknown time in it is not counted: the trigger and the
+    confidence see the known parts.
     """
     trigger = item.trigger
     incidents: list[list[Span]] = []
@@ -99,6 +101,7 @@ def _hits(
                 )
             ]
             continue
+        seen_s = checklist.hysteresis.window_s - EPS
         for a, b in intersect(debounced_violations(run, checklist.hysteresis), segments):
             joins = (
                 incidents
@@ -106,6 +109,8 @@ def _hits(
                 and abs(incidents[-1][-1][1] - last_end) < EPS
                 and abs(a - lo) < EPS
                 and lo - last_end <= checklist.sampling.bridge_s + EPS
+                and incidents[-1][-1][1] - incidents[-1][-1][0] >= seen_s
+                and b - a >= seen_s
             )
             if joins:
                 incidents[-1].append((a, b))
