@@ -146,6 +146,7 @@ class FindingOut(BaseModel):
     detector_version: str
     clip_url: str | None
     keyframe_url: str | None
+    evidence_note: str | None = None  # why there is no clip or key frame
     points: float = Field(
         0.0,
         description="the item's deduction that confirming this finding puts on the final "
@@ -338,6 +339,7 @@ def finding_out(
         detector_version=row.detector_version,
         clip_url=f"{base}/clip" if row.clip else None,
         keyframe_url=f"{base}/keyframe" if row.keyframe else None,
+        evidence_note=row.evidence_note,
         points=pricing.points,
         fine_yuan=pricing.fine_yuan,
         fine_rule=pricing.fine_rule,

@@ -16,6 +16,7 @@ COMMAND_MODULES = (
     "cli.score",
     "cli.assess",
     "cli.coverage",
+    "cli.site",
     "cli.token",
     "cli.serve",
     "cli.run",

@@ -27,12 +27,12 @@ from pydantic import (
 from detectors.observations import ZonePurpose
 from detectors.observer import UNIFORMED_PURPOSES, ZoneSpec
 from detectors.zones import Anchor
+from pipeline.footage.names import PatternError, compile_pattern
 from rules.calendar import MEETING_WINDOW, BranchSchedule, ExemptWindow, ZoneRef
 from rules.checklist import Checklist
 from rules.config import ConfigError, Minutes, Share, StrictModel, describe, reference_table
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-STRFTIME_TIME_CODES = ("%H", "%M", "%S", "%s")
 
 
 class SiteError(ConfigError):
@@ -189,9 +189,11 @@ class Recordings(StrictModel):
     pattern: str = Field(
         "{camera}_%Y%m%d_%H%M%S.mp4", title="file-name pattern",
         description="strftime pattern of the file names giving each segment's start time in "
-        "the branch's time zone (`{camera}` is the camera id; `%z` offsets are honoured; "
-        "sub-folders such as `%Y%m%d/...` work). Files whose names do not match fall back "
-        "to the container's `creation_time`.",
+        "the branch's time zone (`{camera}` is the camera id, `*` any characters; `%z` "
+        "offsets are honoured). A name that gives the time twice gives the start, then the "
+        "end (Dahua: `ch02_main_%Y%m%d%H%M%S_%Y%m%d%H%M%S.dav`; Hikvision: "
+        "`*_01_R_%Y%m%d%H%M%S.mp4`). Files whose names do not match fall back to the "
+        "container's `creation_time`.",
     )  # fmt: skip
 
     @field_validator("pattern")
@@ -199,8 +201,10 @@ class Recordings(StrictModel):
     def _has_time(cls, value: str) -> str:
         if "/" in value or "\\" in value:
             raise ValueError("the pattern is a file name, not a path (put folders in `folder`)")
-        if not any(code in value for code in STRFTIME_TIME_CODES):
-            raise ValueError("the pattern must give the start time (e.g. %Y%m%d_%H%M%S)")
+        try:
+            compile_pattern(value)
+        except PatternError as exc:
+            raise ValueError(str(exc)) from None
         return value
 
 

@@ -57,13 +57,20 @@ class PersonsEvidence(_Evidence):
         return zone.persons > self.more_than
 
 
+#: gap reasons that are footage the branch did not provide: no file, a file cut short, a
+#: recorder that wrote nothing for a while. A file that is there but could not be read
+#: (unreadable, decode error, a failed unit) is the tool's unknown time, not the branch's.
+CHARGED_GAPS = ("no file", "truncated", "no samples")
+
+
 class FootageEvidence(StrictModel):
-    """No footage of a camera during judged time, whatever the reason (no file, unreadable,
-    truncated, a failed unit, a silence between samples): judged from the coverage gaps,
-    not from zones, so it names no purposes."""
+    """No footage of a camera during judged time for a `charged` reason: judged from the
+    coverage gaps, not from zones, so it names no purposes. Gaps of other reasons stay
+    unknown time (coverage, the timeline) without a finding."""
 
     signal: Literal["footage"]
     purposes: tuple[ZonePurpose, ...] = ()
+    charged: tuple[str, ...] = CHARGED_GAPS
 
     def violates(self, zone: ZoneObservation) -> bool:
         return False  # no zone shows missing footage; the gaps do (rules/temporal.py)
@@ -231,6 +238,9 @@ class Sampling(StrictModel):
     #: a sample stands for the time up to the next one if that is at most this far away;
     #: longer silences are unknown time
     max_gap_s: Seconds = 10.0
+    #: a violation on both sides of unknown time up to this long is one incident (a
+    #: motion-only recorder's holes): the unknown time in it is still not counted
+    bridge_s: Seconds = 120.0
 
 
 class Checklist(StrictModel):

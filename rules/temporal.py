@@ -21,7 +21,6 @@ from rules.checklist import (
     Checklist,
     ChecklistItem,
     FootageEvidence,
-    Hysteresis,
     WindowedEvidence,
 )
 from rules.debounce import debounced_violations
@@ -72,22 +71,53 @@ def windowed_violations(spans: Sequence[Span], duration: float, window: float) -
 
 
 def _hits(
-    run: Sequence[Piece], item: ChecklistItem, h: Hysteresis, judged: list[Span]
-) -> list[Span]:
-    """The item's violations in one stretch of known time, kept where judged and long enough."""
+    known_runs: Sequence[Sequence[Piece]],
+    item: ChecklistItem,
+    checklist: Checklist,
+    judged: list[Span],
+) -> list[list[Span]]:
+    """The item's violations, each as its known parts, kept where judged and long enough.
+
+    A violation that runs up to the end of a stretch of known time and one that starts
+    the next stretch, at most `sampling.bridge_s` later, are one incident: the state is
+    the same on both sides of the unknown time (a motion-only recorder's hole), each side
+    seen for a whole debouncing window at least (a few seconds at a file's end are too
+    little to say so). The unknown time in it is not counted: the trigger and the
+    confidence see the known parts.
+    """
     trigger = item.trigger
-    segments = intersect([(run[0].start, run[-1].end)], judged)
-    if trigger.window_s is None:
-        spans = intersect(debounced_violations(run, h), segments)
-        return [(a, b) for a, b in spans if b - a >= trigger.duration_s - EPS]
-    raw = [(p.start, p.end) for p in run if p.violating]
-    return [
-        hit
-        for segment in segments
-        for hit in windowed_violations(
-            intersect(raw, [segment]), trigger.duration_s, trigger.window_s
-        )
-    ]
+    incidents: list[list[Span]] = []
+    last_end: float | None = None  # end of the previous stretch of known time
+    for run in known_runs:
+        lo, hi = run[0].start, run[-1].end
+        segments = intersect([(lo, hi)], judged)
+        if trigger.window_s is not None:
+            raw = [(p.start, p.end) for p in run if p.violating]
+            incidents += [
+                [hit]
+                for segment in segments
+                for hit in windowed_violations(
+                    intersect(raw, [segment]), trigger.duration_s, trigger.window_s
+                )
+            ]
+            continue
+        seen_s = checklist.hysteresis.window_s - EPS
+        for a, b in intersect(debounced_violations(run, checklist.hysteresis), segments):
+            joins = (
+                incidents
+                and last_end is not None
+                and abs(incidents[-1][-1][1] - last_end) < EPS
+                and abs(a - lo) < EPS
+                and lo - last_end <= checklist.sampling.bridge_s + EPS
+                and incidents[-1][-1][1] - incidents[-1][-1][0] >= seen_s
+                and b - a >= seen_s
+            )
+            if joins:
+                incidents[-1].append((a, b))
+            else:
+                incidents.append([(a, b)])
+        last_end = hi
+    return [parts for parts in incidents if total(parts) >= trigger.duration_s - EPS]
 
 
 def _item_findings(
@@ -109,22 +139,23 @@ def _item_findings(
         timeline = combine(
             {camera: camera_pieces(samples[camera], known[camera]) for camera in cameras}
         )
-        for run in runs(timeline):
-            raw = [(p.start, p.end) for p in run if p.violating]
-            for start, end in _hits(run, item, checklist.hysteresis, judged):
-                support = violating_samples(samples, (start, end))
-                findings.append(
-                    Finding(
-                        item=item.code,
-                        branch=branch,
-                        cameras=tuple(sorted({camera for _, camera in support} or cameras)),
-                        zone=post,
-                        start=datetime.fromtimestamp(start, tz),
-                        end=datetime.fromtimestamp(end, tz),
-                        confidence=total(intersect(raw, [(start, end)])) / (end - start),
-                        support=tuple(datetime.fromtimestamp(t, tz) for t, _ in support),
-                    )
+        known_runs = runs(timeline)
+        raw = [(p.start, p.end) for run in known_runs for p in run if p.violating]
+        for parts in _hits(known_runs, item, checklist, judged):
+            start, end = parts[0][0], parts[-1][1]
+            support = violating_samples(samples, (start, end))
+            findings.append(
+                Finding(
+                    item=item.code,
+                    branch=branch,
+                    cameras=tuple(sorted({camera for _, camera in support} or cameras)),
+                    zone=post,
+                    start=datetime.fromtimestamp(start, tz),
+                    end=datetime.fromtimestamp(end, tz),
+                    confidence=total(intersect(raw, parts)) / total(parts),
+                    support=tuple(datetime.fromtimestamp(t, tz) for t, _ in support),
                 )
+            )
     return findings
 
 
@@ -181,7 +212,8 @@ def judge_day(
     findings = []
     for item in checklist.enabled:
         if isinstance(item.evidence, FootageEvidence):
-            findings += _footage_findings(item, unknown, day.judged(item.code), branch, tz)
+            charged = [g for g in unknown if g.reason in item.evidence.charged]
+            findings += _footage_findings(item, charged, day.judged(item.code), branch, tz)
         elif isinstance(item.evidence, WindowedEvidence):
             findings += windowed_findings(
                 item, checklist, frames, known, day, branch, list(refs), tz
@@ -208,8 +240,9 @@ def _footage_findings(
     branch: str,
     tz: tzinfo,
 ) -> list[Finding]:
-    """Every continuous stretch of judged time a camera did not see, whatever the reasons
-    of its parts, lasting at least the item's trigger: one finding per camera and stretch."""
+    """Every continuous stretch of judged time a camera did not see for charged reasons
+    (whatever the mix of them), lasting at least the item's trigger: one finding per
+    camera and stretch."""
     by_camera: dict[str, list[Span]] = defaultdict(list)
     for gap in gaps:
         by_camera[gap.camera].append((gap.start.timestamp(), gap.end.timestamp()))

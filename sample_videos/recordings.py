@@ -102,21 +102,32 @@ def nvr_encode(
     gop_s: float = 2.0,
     size: tuple[int, int] | None = None,
     seconds: tuple[float, float] | None = None,
+    codec: str = "libx264",
+    container: str | None = None,
+    b_frames: bool = True,
+    sar: Fraction | None = None,
 ) -> Path:
-    """Re-encode `src` (or its `seconds` range) as an NVR would: H.264, yuv420p, constant
-    `fps`, a keyframe every `gop_s` seconds, no scene-cut keyframes."""
+    """Re-encode `src` (or its `seconds` range) as an NVR would: H.264 (or H.265 with
+    `codec="libx265"`), yuv420p, constant `fps`, a keyframe every `gop_s` seconds, no
+    scene-cut keyframes, B-frames as the encoder's preset has them unless `b_frames` is
+    False (recorders' own streams have none); `container` names the format where the
+    suffix does not say it (`mpeg` for a program stream under `.mp4` or `.dav`, as
+    Hikvision and Dahua export); `sar` is the pixels' aspect (a D1 substream's 704×576
+    pixels are 12/11 wide: a 4:3 picture)."""
     gop = max(1, round(gop_s * fps))
     dst.parent.mkdir(parents=True, exist_ok=True)
-    with av.open(str(src)) as inp, av.open(str(dst), "w") as out:
-        stream = out.add_stream(
-            "libx264",
-            rate=fps,
-            options={"crf": "23", "preset": "veryfast",
-                     "x264-params": f"keyint={gop}:min-keyint={gop}:scenecut=0"},
-        )  # fmt: skip
+    params = f"keyint={gop}:min-keyint={gop}:scenecut=0" + ("" if b_frames else ":bframes=0")
+    if codec == "libx265":
+        options = {"preset": "ultrafast", "x265-params": params + ":log-level=error"}
+    else:
+        options = {"crf": "23", "preset": "veryfast", "x264-params": params}
+    with av.open(str(src)) as inp, av.open(str(dst), "w", format=container) as out:
+        stream = out.add_stream(codec, rate=fps, options=options)
         ins = inp.streams.video[0]
         width, height = size or (ins.width - ins.width % 2, ins.height - ins.height % 2)
         stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        if sar is not None:
+            stream.codec_context.sample_aspect_ratio = sar
         lo, hi = seconds or (0.0, float("inf"))
         n = 0
         for frame in inp.decode(ins):
@@ -128,6 +139,8 @@ def nvr_encode(
             # Constant frame rate: the source's frames are re-timed at `fps`.
             out_frame = frame.reformat(width=width, height=height, format="yuv420p")
             out_frame.pts, out_frame.time_base = n, Fraction(1, fps)
+            # the source's keyframes would force ours (libx264 honours a frame's type)
+            out_frame.pict_type = 0  # AV_PICTURE_TYPE_NONE
             out.mux(stream.encode(out_frame))
             n += 1
         out.mux(stream.encode())
@@ -156,6 +169,21 @@ def loop(src: Path, dst: Path, seconds: float) -> Path:
                     packet.stream = outs
                     out.mux(packet)
             shift += length
+    return dst
+
+
+def remux(src: Path, dst: Path, container: str | None = None) -> Path:
+    """`src`'s video packets copied into another container (no second encode), e.g. an
+    MPEG-TS recording as the MPEG-PS an NVR exports: the program-stream muxer itself
+    leaves most packets without a timestamp (pipeline/footage/packets.py)."""
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    with av.open(str(src)) as inp, av.open(str(dst), "w", format=container) as out:
+        ins = inp.streams.video[0]
+        outs = out.add_stream_from_template(ins)
+        for packet in inp.demux(ins):
+            if packet.size:
+                packet.stream = outs
+                out.mux(packet)
     return dst
 
 

@@ -152,6 +152,11 @@
     $("f-redetected").hidden = $("f-redetected-label").hidden = !again.length;
     playClip();
     $("keyframe").src = detail.keyframe_url || "";
+    $("keyframe").hidden = !detail.keyframe_url;
+    const missing = !detail.clip_url || !detail.keyframe_url;
+    $("no-evidence").hidden = !missing;
+    $("no-evidence").textContent = missing
+      ? `无证据 No evidence: ${detail.evidence_note || "尚未生成 not made yet"}` : "";
     $("note").value = "";
     renderHistory(detail);
     renderActions();

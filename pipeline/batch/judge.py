@@ -119,7 +119,7 @@ def _evidence(
             segments=plan.segments,
             zones=plan.units[0].zones if plan.units else (),
         )
-        evidence = None
+        evidence, why = None, None
         for req, rolls in evidence_requests(request, checklist.item(finding.item).evidence):
             try:
                 evidence = write_evidence(
@@ -128,14 +128,20 @@ def _evidence(
                 break
             except EvidenceError as exc:
                 log.warning("finding %s: no evidence: %s", finding.id, exc)
+                why = why or str(exc)  # the first request's reason: the finding's own time
             except EvidenceStoreError as exc:
-                left = len(todo) - todo.index(finding)
-                return f"{exc}; {left} finding(s) stored without clips"
-        if evidence is None:
-            continue
+                left = todo[todo.index(finding):]
+                with db.session() as s:  # each says why it has no clip (the finding page)
+                    for f in left:
+                        s.get(m.Finding, f.id).evidence_note = f"evidence store: {exc}"
+                return f"{exc}; {len(left)} finding(s) stored without clips"
         with db.session() as s:
             row = s.get(m.Finding, finding.id)
-            row.clip, row.keyframe = evidence.clip, evidence.keyframe
+            if evidence is None:
+                row.evidence_note = why
+            else:
+                row.clip, row.keyframe = evidence.clip, evidence.keyframe
+                row.evidence_note = None
     return None
 
 

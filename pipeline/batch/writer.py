@@ -15,9 +15,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from pipeline.batch.candidates import PER_ZONE
-from pipeline.batch.units import BranchDay, Unit, UnitSettings
+from pipeline.batch.units import RECORDINGS_KEY, BranchDay, Unit, UnitSettings
 from pipeline.batch.worker import UnitResult
 from pipeline.evidence.store import EvidenceStoreError, store, temp_file
+from pipeline.footage.coverage import GapReason
 from pipeline.store import models as m
 from pipeline.store.candidates import replace_unit_candidates
 from pipeline.store.db import Database, reconnecting
@@ -27,8 +28,12 @@ from rules.calendar import CoverageGap, weekly_hours
 RUNNING, INTERRUPTED = "running", "interrupted"
 
 
-def failed_gap_reason(reason: str) -> str:
-    """A failed unit's time is unknown, never absent: it is a coverage gap saying why."""
+def failed_gap_reason(ref_key: str, reason: str) -> str:
+    """A failed unit's time is unknown, never absent: it is a coverage gap saying why. A
+    camera whose recordings are not there at all (no folder, no file matching) is footage
+    not provided ("no file"); any other failure is the tool's (rules/checklist.py)."""
+    if ref_key == RECORDINGS_KEY:
+        return GapReason.NO_FILE
     return f"unit failed: {reason}"
 
 
@@ -143,7 +148,7 @@ class Writer:
             )
             gaps = result.gaps
             if result.status == FAILED:
-                gaps = (CoverageGap(ref.lo, ref.hi, failed_gap_reason(result.reason)),)
+                gaps = (CoverageGap(ref.lo, ref.hi, failed_gap_reason(ref.key, result.reason)),)
             row.gaps = [[g.start.timestamp(), g.end.timestamp(), str(g.reason)] for g in gaps]
             row.updated_at = now
             if result.status == DONE and self.evidence is not None:

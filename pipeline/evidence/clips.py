@@ -224,7 +224,7 @@ class _Renderer:
         frame = sample.frame
         result = self.analyzer.analyze(sample.t, frame, sample.native)
         zones = self.analyzer.observer.pixel_zones((frame.shape[1], frame.shape[0]))
-        return self.annotator.draw(
+        drawn = self.annotator.draw(
             blur_customers(frame, result.detections, zones),
             zones,
             result.observation,
@@ -232,6 +232,18 @@ class _Renderer:
             caption(self.req.item, self.req.camera, sample.t, self.tz),
             highlight=self.req.zone_id,
         )
+        return displayed(drawn, sample.aspect)
+
+
+def displayed(image: np.ndarray, aspect: float) -> np.ndarray:
+    """The picture at the aspect it was recorded for: stored pixels that are not square
+    (`Sample.aspect`) widened or narrowed, to an even width for the H.264 clip."""
+    if abs(aspect - 1.0) < 0.01:
+        return image
+    height, width = image.shape[:2]
+    return cv2.resize(
+        image, (2 * round(width * aspect / 2), height), interpolation=cv2.INTER_LINEAR
+    )
 
 
 def _write_clip(

@@ -12,7 +12,8 @@ it needs before decoding anything:
   keyframe; a GOP with no sample in it is not decoded at all.
 
 It never seeks inside a GOP (each seek decodes again from the previous keyframe); it seeks
-only to jump to the start of the window. Only sampled frames become arrays, resized once
+only to jump to the start of the window, to the keyframe at or before it (containers
+without an index land where the bytes say, so the landing is checked). Only sampled frames become arrays, resized once
 by the scaler while converting.
 
 Samples fall on a grid of slots of one interval counted from the epoch, the first frame
@@ -35,6 +36,7 @@ import av
 import numpy as np
 
 from pipeline.footage.coverage import TOLERANCE, GapReason
+from pipeline.footage.packets import PacketClock
 from pipeline.footage.planes import PlanarPixels
 from pipeline.footage.recordings import Segment, probe
 from rules.calendar import CoverageGap
@@ -46,6 +48,8 @@ KEYFRAMES = "keyframes"  # rate: one sample per keyframe, whatever their cadence
 MIN_RATE, MAX_RATE = 0.1, 5.0
 SEEK_MIN_S = 30.0  # a shorter jump costs less to read through than to seek
 _SLOT_EPS = 1e-3  # seconds: frame times land on slot boundaries up to float error
+_SEEK_TRIES = 6  # steps back, each twice the last, before reading from the start
+_PEEK_PACKETS = 3000  # packets read after a seek to find a keyframe (2 min at 25/s)
 
 
 @dataclass(frozen=True)
@@ -53,12 +57,15 @@ class SamplingSpec:
     """rate: frames per second (0.1-5) or KEYFRAMES for coarse items that tolerate the
     recording's keyframe cadence; max_side: longest side of the returned frames (None:
     native size); threads: decoder threads per file (0: FFmpeg's choice); native_crops:
-    keep each scaled sample's recording pixels for crops (pipeline/footage/planes.py)."""
+    keep each scaled sample's recording pixels for crops (pipeline/footage/planes.py);
+    decode: False reads packets only, no frame (`coverage` without `--decode`): the
+    observed time and truncated tails are the same, decode errors go unseen."""
 
     rate: float | Literal["keyframes"] = 0.5
     max_side: int | None = None
     threads: int = 0
     native_crops: bool = False
+    decode: bool = True
 
     def __post_init__(self) -> None:
         if self.rate != KEYFRAMES and not MIN_RATE <= float(self.rate) <= MAX_RATE:
@@ -79,6 +86,10 @@ class Sample:
     pts: float  # seconds from the file's first frame
     #: the recording's own pixels when `frame` was scaled and native crops were asked for
     native: PlanarPixels | None = None
+    #: width of a recording pixel over its height (the stream's sample aspect ratio): a
+    #: D1 substream's 704×576 is a 4:3 picture. Analysis works on the pixels as stored
+    #: (zones are fractions); pictures shown to people are widened by it
+    aspect: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -152,6 +163,8 @@ class _Decode:
         self.origin = stream.start_time or 0
         self.t0 = self.task.segment.start.timestamp()
         self.lo, self.hi = self.task.lo.timestamp(), self.task.hi.timestamp()
+        sar = stream.sample_aspect_ratio
+        self.aspect = float(sar) if sar else 1.0
         rate = stream.average_rate or stream.guessed_rate
         self.frame_s = 1.0 / float(rate) if rate else 0.04
         interval = self.spec.interval
@@ -173,11 +186,11 @@ class _Decode:
         return self.t0 + (pts - self.origin) * self.tb
 
     def __iter__(self) -> Iterator[Sample]:
-        if self.lo - self.t0 > SEEK_MIN_S:
-            offset = int((self.lo - self.t0) / self.tb) + self.origin
-            self.container.seek(offset, stream=self.stream, backward=True)
+        seeked = self.lo - self.t0 > SEEK_MIN_S and self._seek()
         gop: list = []
         for packet in self._packets():
+            if seeked and not gop and not packet.is_keyframe:
+                continue  # the tail of the GOP before the one seeked to: undecodable alone
             if packet.is_keyframe and gop:
                 key_t = self.time(packet.pts)
                 yield from self._gop(gop, key_t)
@@ -190,9 +203,45 @@ class _Decode:
         yield from self._flush()
         self._finish()
 
+    def _seek(self) -> bool:
+        """Seek to the last keyframe at or before the window. Containers without an index
+        (MPEG-TS, -PS) seek by bytes and can land after it, in the GOP that holds the
+        window's start: step back until the first keyframe read is not after it.
+        False: the window starts in the file's first GOPs, read from the start."""
+        back = 0.0
+        step = max(2 * (self.task.segment.keyframe_interval_s or 2.0), 4.0)
+        for _ in range(_SEEK_TRIES):
+            target = self.lo - back - self.t0
+            if target <= SEEK_MIN_S / 2:
+                break
+            offset = int(target / self.tb) + self.origin
+            self.container.seek(offset, stream=self.stream, backward=True)
+            key = self._first_keyframe()
+            if key is not None and key <= self.lo + _SLOT_EPS:
+                self.container.seek(offset, stream=self.stream, backward=True)
+                return True
+            back, step = back + step, 2 * step
+        self.container.seek(self.origin, stream=self.stream, backward=True)
+        return False
+
+    def _first_keyframe(self) -> float | None:
+        """Time of the first keyframe the demuxer gives from here (packets only)."""
+        clock = PacketClock(self.stream)
+        try:
+            for n, packet in enumerate(self.container.demux(self.stream)):
+                if packet.size and clock(packet) and packet.is_keyframe:
+                    return self.time(packet.pts)
+                if n > _PEEK_PACKETS:
+                    break
+        except av.error.FFmpegError:
+            pass
+        return None
+
     def _packets(self):
-        """Packets with a timestamp; a read error ends the file early (it is then short)."""
+        """Packets with a timestamp, their own or their neighbours' (packets.py); a read
+        error ends the file early (it is then short)."""
         demux = self.container.demux(self.stream)
+        clock = PacketClock(self.stream)
         while True:
             try:
                 packet = next(demux)
@@ -201,7 +250,7 @@ class _Decode:
             except av.error.FFmpegError as exc:
                 log.warning("%s: read error: %s", self.task.segment.path, exc)
                 return
-            if packet.size and packet.pts is not None:
+            if packet.size and clock(packet):
                 dur = packet.duration * self.tb if packet.duration else self.frame_s
                 self.last_t = max(self.last_t, self.time(packet.pts))
                 self.read_end = max(self.read_end, self.last_t + dur)
@@ -230,6 +279,8 @@ class _Decode:
         """Decode until every wanted frame is out. The decoder's reorder delay holds a frame
         back until later packets arrive, so frames wanted here may come out in a later GOP
         (keyframes only: when later keyframes are fed)."""
+        if not self.spec.decode:
+            return
         self.wanted |= self._targets(gop)
         ctx = self.stream.codec_context
         for packet in gop[:1] if self.keys_only else gop:
@@ -321,6 +372,7 @@ class _Decode:
             self.task.segment.path,
             (frame.pts - self.origin) * self.tb,
             PlanarPixels(frame) if scaled and self.spec.native_crops else None,
+            self.aspect,
         )
 
 

@@ -7,6 +7,7 @@ only its (picklable) result comes back, so frames never cross processes (`covera
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -50,7 +51,9 @@ def map_files(
     if workers == 1:
         runs = [_run(fn, task, spec) for task in tasks]
     else:
-        with ProcessPoolExecutor(workers) as pool:
+        # spawned, not forked: a forked child inherits FFmpeg's converter threads as dead
+        # locks (the first conversion there waits forever), as pipeline/batch/executors.py
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
             runs = list(pool.map(_run, [fn] * len(tasks), tasks, [spec] * len(tasks)))
     observed = [span for _, spans, _ in runs for span in spans]
     gaps = [gap for _, _, file_gaps in runs for gap in file_gaps]

@@ -190,6 +190,8 @@ class Finding(Base):
     detector_version: Mapped[str] = mapped_column(String(128), default="")
     clip: Mapped[str | None] = mapped_column(Text)  # relative to the evidence root
     keyframe: Mapped[str | None] = mapped_column(Text)
+    #: why no clip or key frame could be made (pipeline/batch/judge.py), shown on its page
+    evidence_note: Mapped[str | None] = mapped_column(Text)
     run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"))
     #: the latest run's findings that overlapped this held one and so are this incident
     #: (pipeline/store/findings.py): [{"start", "end", "run_id", "detector_version"}, …]

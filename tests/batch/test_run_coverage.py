@@ -48,8 +48,9 @@ def _gaps(gaps) -> list[tuple[str, str, str]]:
 
 
 def test_coverage_and_run_report_the_same_time_and_gaps(damaged_site, tmp_path, capsys):
+    # --decode: the exact check (without it, packets only: decode errors go unseen)
     cli.main(["coverage", "--site", str(damaged_site), "--date", DAY.isoformat(), "--rate", "1",
-              "--json"])  # fmt: skip
+              "--decode", "--json"])  # fmt: skip
     seen = json.loads(capsys.readouterr().out)["cameras"]["cam-1"]
     url = f"sqlite:///{tmp_path / 'db.sqlite'}"
 

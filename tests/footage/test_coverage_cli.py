@@ -1,4 +1,5 @@
 import json
+import shutil
 from datetime import datetime
 
 import pytest
@@ -65,3 +66,42 @@ def test_bad_site_file_is_a_user_error(tmp_path, monkeypatch, capsys):
         cli.main(["coverage", "--site", str(tmp_path / "site.yaml"), "--date", "2024-05-06"]) == 2
     )
     assert "cameras: is required" in capsys.readouterr().err
+
+
+def _cam(site, capsys, *extra) -> dict:
+    cli.main(["coverage", "--site", str(site), "--date", "2024-05-06", "--json", *extra])
+    return json.loads(capsys.readouterr().out)["cameras"]["cam-1"]
+
+
+def test_reading_packets_equals_decoding_except_for_decode_errors(
+    site, recordings, tmp_path, capsys
+):
+    # a hole, an overlap and a file cut to half: the packets tell what the frames tell
+    read, decoded = _cam(site, capsys), _cam(site, capsys, "--decode")
+    assert read == decoded
+    assert read["observed_pct"] == pytest.approx(read["observed_s"], abs=0.1)  # of 100 s
+
+    # a file zeroed in its middle: only decoding sees the damage, and says where
+    damaged = tmp_path / "damaged"
+    shutil.copytree(recordings, damaged)
+    first = sorted(damaged.iterdir())[0]
+    data = bytearray(first.read_bytes())
+    data[len(data) // 3 : len(data) // 3 + 2000] = bytes(2000)
+    first.write_bytes(data)
+    site.write_text(SITE.format(folder=damaged), encoding="utf-8")
+    read, decoded = _cam(site, capsys), _cam(site, capsys, "--decode")
+    errors = [g for g in decoded["gaps"] if g["reason"] == "decode error"]
+    assert errors and not any(g["reason"] == "decode error" for g in read["gaps"])
+    assert [g for g in decoded["gaps"] if g not in errors] == read["gaps"]
+    lost = sum(
+        (datetime.fromisoformat(g["end"]) - datetime.fromisoformat(g["start"])).total_seconds()
+        for g in errors
+    )
+    assert read["observed_s"] == pytest.approx(decoded["observed_s"] + lost, abs=0.01)
+
+
+def test_progress_goes_to_stderr(site, capsys):
+    cli.main(["coverage", "--site", str(site), "--date", "2024-05-06"])
+    captured = capsys.readouterr()
+    assert "[1/2] cam-1: reading" in captured.err and "[2/2] lobby-1" in captured.err
+    assert "%" in captured.out and "not decoded" in captured.out

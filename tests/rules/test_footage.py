@@ -1,5 +1,6 @@
-"""Unknown is not perfect: long stretches a camera did not see are FOOTAGE_MISSING findings
-(whatever the reasons of their parts), and a check below the minimum coverage is
+"""Unknown is not perfect: long stretches a camera did not see because footage was not
+provided are FOOTAGE_MISSING findings (files there but unreadable are unknown, not
+charged), and a check below the minimum coverage is
 incomplete: it counts for no period mean, rank, reward or commendation."""
 
 from __future__ import annotations
@@ -57,10 +58,26 @@ def test_adjacent_gaps_of_different_reasons_are_one_stretch_of_missing_footage()
     frames = present_all_day((3600, 3600 + 660))
     gaps = [
         CoverageGap(at(3600), at(3600 + 300), "no file", "counter-1"),
-        CoverageGap(at(3600 + 300), at(3600 + 660), "unit failed: decoder crashed", "counter-1"),
+        CoverageGap(at(3600 + 300), at(3600 + 660), "truncated", "counter-1"),
     ]
     [(_, start, end)] = missing(judged(frames, gaps))
     assert end - start >= timedelta(seconds=660)
+
+
+@pytest.mark.parametrize("reason", ["unreadable", "decode error", "unit failed: crashed"])
+def test_footage_that_is_there_but_could_not_be_read_is_unknown_and_not_charged(reason):
+    frames = present_all_day((3600, 3600 + 1200))
+    gaps = [
+        CoverageGap(at(3600), at(3600 + 300), "no file", "counter-1"),
+        CoverageGap(at(3600 + 300), at(3600 + 1200), reason, "counter-1"),
+    ]
+    result = judged(frames, gaps)
+    assert missing(result) == []  # 5 min not provided: under the 10-min trigger
+    # still unknown, with why (besides the samples' 2-s slivers at its edges)
+    long = [g.reason for g in result.gaps if g.end - g.start > timedelta(seconds=10)]
+    assert long == ["no file", reason]
+    assert result.coverage["counter-1"] < 1 - 1100 / (8 * 3600)
+    assert [f.item for f in result.findings] == []  # and never an absence
 
 
 def test_a_silence_between_samples_is_missing_footage_too():

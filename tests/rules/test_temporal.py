@@ -82,11 +82,26 @@ def test_a_coverage_gap_in_an_absence_never_counts_as_absence():
     assert found(split, "LOBBY_MANAGER_ABSENT") == []
 
 
-def test_a_silence_between_samples_splits_the_absence():
+def test_a_short_hole_inside_an_absence_is_one_incident_and_stays_unknown():
+    """A motion-only recorder's 40-s hole with the post empty on both sides: one finding
+    (not two), its time still unknown, not absence (the gap is reported)."""
     times = [t for t in every(0, 1200) if not 400 < t < 440]
     result = review(series(times, absent_between(100, 1100)))
-    assert found(result, "TELLER_ABSENT") == [(at(100), at(400)), (at(440), at(1100))]
+    [finding] = [f for f in result.findings if f.item == "TELLER_ABSENT"]
+    assert (finding.start, finding.end, finding.confidence) == (at(100), at(1100), 1.0)
     assert [(g.start, g.end, g.reason) for g in result.gaps][0] == (at(400), at(440), "no samples")
+
+
+def test_a_hole_is_not_bridged_when_the_state_differs_or_it_is_long():
+    # manned before the hole, empty after it: the absence starts after the hole
+    times = [t for t in every(0, 1600) if not 400 < t < 440]
+    after = review(series(times, absent_between(440, 1500)))
+    assert found(after, "TELLER_ABSENT") == [(at(440), at(1500))]
+    # empty on both sides of a 4-minute hole (longer than sampling.bridge_s): two
+    times = [t for t in every(0, 1600) if not 400 < t < 640]
+    assert CHECKLIST.sampling.bridge_s < 240
+    split = review(series(times, absent_between(100, 1500)))
+    assert found(split, "TELLER_ABSENT") == [(at(100), at(400)), (at(640), at(1500))]
 
 
 def test_findings_continue_across_segment_boundaries():

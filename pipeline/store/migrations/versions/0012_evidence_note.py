@@ -1,0 +1,24 @@
+"""findings.evidence_note: why a finding has no clip or key frame
+
+Revision ID: 0012
+Revises: 0007
+Create Date: 2026-12-07 20:40:00
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0012"
+down_revision = "0010"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("findings") as batch:
+        batch.add_column(sa.Column("evidence_note", sa.Text(), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("findings") as batch:
+        batch.drop_column("evidence_note")
