@@ -302,9 +302,19 @@ class StagedPolicy(StrictModel):
         if period.kind == "year":
             outcomes = self._year_outcomes(scores, period)
             return table, {b: outcomes[b] for b in table.index}
+        if period.kind == "month":  # fines are monthly (rules/fines.py); targets are per stage
+            return table, {
+                b: Outcome(
+                    "none",
+                    0,
+                    "月度只计罚款，阶段目标按阶段考核 · a month carries the incident fines "
+                    "only: stage targets are assessed per stage",
+                )
+                for b in table.index
+            }
         hint = "; the dates span several stages: name a period" if period.kind == "round" else ""
         raise PeriodError(
-            f"{self.name} assesses stages, quarters or years; period {period.label} is a "
+            f"{self.name} assesses stages, quarters, years or a month's fines; period {period.label} is a "
             f"{period.kind}{hint}"
         )
 

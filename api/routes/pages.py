@@ -22,6 +22,7 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy import func, select
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api import exports
 from api.auth import (
     COOKIE,
     Can,
@@ -237,6 +238,10 @@ def page_filters(
 
 
 Filters = Annotated[PageFilters, Depends(page_filters)]
+FILTER_LABELS = {  # the filter form's fields, named in the closed filter box's summary
+    "branch": "网点", "date": "日期", "from": "从", "to": "到", "item": "项目", "status": "状态",
+    "camera": "摄像头", "zone": "区域", "min_confidence": "置信度 ≥", "reviewer": "复核人",
+}  # fmt: skip
 
 
 def _finding_page(
@@ -271,6 +276,7 @@ def _finding_page(
         data=data,
         finding=detail,
         filters=filters.form,
+        filter_labels=FILTER_LABELS,
         queued=queue is not None,
         branches=visible_branches(session, principal),
         items=settings.checklist.items,
@@ -459,6 +465,8 @@ def assessments_page(
         period=period or "",
         query=query,
         outcomes=OUTCOME_NAMES,
+        columns=exports.PAGE_COLUMNS,
+        numeric=exports.NUMERIC,
     )
 
 

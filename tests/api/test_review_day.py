@@ -1,0 +1,160 @@
+"""A supervisor's day in the review queue, in a real headless Chromium against `branch-audit
+serve` (issue 25): a dropped connection or a server error never passes silently (a
+bilingual message, a retry, keys that still work), a save in flight is shown and takes no
+second decision, a held key decides once, and on a phone the next finding comes into view
+above a short action bar after each decision. Screenshots go to
+tests/artifacts/review_day/ (or $BRANCH_AUDIT_SCREENSHOTS)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.support.api import filled_db
+from tests.support.browser import (
+    DESKTOP,
+    PHONE,
+    api_get,
+    artifacts,
+    chromium,
+    login,
+    needs_chromium,
+    serving,
+    token,
+)
+
+pytestmark = needs_chromium
+
+SHOTS = artifacts("review_day")
+DAY = "/review?branch=JS-HA-001&date=2026-11-02"  # two pending findings of one day
+SAVE = "**/api/v1/findings/*/review"
+
+
+@pytest.fixture
+def site(tmp_path):
+    """A fresh filled database per test (each one decides findings), served, with the
+    token of a supervisor of its region."""
+    url = f"sqlite:///{tmp_path / 'audit.db'}"
+    filled_db(url, tmp_path / "evidence")
+    secret = token(url, "supervisor", "sam", "--region", "huaian")
+    with serving(url, tmp_path / "evidence", tmp_path / "serve.log") as base, chromium() as browser:
+        yield base, secret, browser
+
+
+def _page(site, viewport=DESKTOP):
+    base, secret, browser = site
+    page = browser.new_context(viewport=viewport).new_page()
+    login(page, base, secret)
+    page.goto(base + DAY)
+    page.wait_for_function("() => document.querySelectorAll('#queue-list li').length === 2")
+    return page
+
+
+def _wait_text(page, selector: str, part: str) -> None:
+    page.wait_for_function(
+        "([s, p]) => (document.querySelector(s)?.textContent || '').includes(p)",
+        arg=[selector, part],
+    )
+
+
+def _statuses(site) -> dict[str, str]:
+    base, secret, _ = site
+    rows = api_get(base, secret, "/api/v1/findings?branch=JS-HA-001&date=2026-11-02")["items"]
+    return {row["item_zh"]: row["status"] for row in rows}
+
+
+def test_a_dropped_connection_or_a_server_error_leaves_a_retry_and_working_keys(site):
+    page = _page(site)
+    first = page.text_content("#f-item-zh")
+    page.route(SAVE, lambda route: route.abort("internetdisconnected"))
+    page.keyboard.press("c")
+    _wait_text(page, "#message", "未保存 Not saved")
+    message = page.text_content("#message")
+    assert "网络连接中断 Connection lost" in message and first in message
+    assert page.is_visible("#retry") and "重试 Retry" in page.text_content("#retry")
+    assert not page.is_visible("#saving")
+    assert page.text_content("#f-item-zh") == first  # still this finding, still pending
+    assert set(_statuses(site).values()) == {"pending"}
+    page.screenshot(path=str(SHOTS / "connection_lost_1366x900.png"))
+
+    page.unroute(SAVE)
+    page.route(SAVE, lambda route: route.fulfill(status=500, body="Internal Server Error"))
+    page.keyboard.press("c")  # the key works again after the failure: this time a 500
+    _wait_text(page, "#message", "HTTP 500")
+    assert "服务器出错 Server error" in page.text_content("#message")
+    assert page.is_visible("#retry") and set(_statuses(site).values()) == {"pending"}
+
+    page.unroute(SAVE)
+    page.click("#retry")
+    _wait_text(page, "#message", "已确认 Confirmed")
+    assert not page.is_visible("#retry")
+    assert _statuses(site)[first] == "confirmed"
+    assert list(_statuses(site).values()).count("confirmed") == 1
+
+
+def test_a_save_in_flight_shows_saving_and_takes_no_second_decision(site):
+    page = _page(site)
+    first = page.text_content("#f-item-zh")
+    held = []
+    page.route(SAVE, lambda route: held.append(route))  # held until the test lets it go
+    page.keyboard.press("c")
+    page.wait_for_selector("#saving", state="visible")
+    saving = page.text_content("#saving")
+    assert "保存中… Saving" in saving and first in saving
+    page.keyboard.press("d")  # pressed while the first decision is on its way: ignored
+    page.keyboard.press("c")
+    page.wait_for_timeout(300)
+    assert len(held) == 1
+    held[0].continue_()
+    _wait_text(page, "#message", "已确认 Confirmed")
+    page.wait_for_selector("#saving", state="hidden")
+    page.wait_for_function("() => document.querySelectorAll('#queue-list li').length === 1")
+    statuses = _statuses(site)
+    assert statuses[first] == "confirmed" and list(statuses.values()).count("pending") == 1
+
+
+def test_a_held_key_makes_one_decision(site):
+    page = _page(site)
+    first = page.text_content("#f-item-zh")
+    page.keyboard.down("c")  # the press
+    for _ in range(20):  # 1.5 s of the key's auto-repeat: keydown events with repeat set
+        page.wait_for_timeout(75)
+        page.keyboard.down("c")
+    page.keyboard.up("c")
+    _wait_text(page, "#message", "已确认 Confirmed")
+    page.wait_for_timeout(500)
+    statuses = _statuses(site)
+    assert statuses[first] == "confirmed"
+    assert list(statuses.values()).count("pending") == 1, statuses
+    assert page.evaluate("() => document.querySelectorAll('#queue-list li').length") == 1
+
+
+def _box(page, selector: str) -> dict:
+    return page.evaluate(
+        "(s) => { const r = document.querySelector(s).getBoundingClientRect();"
+        " return {top: r.top, bottom: r.bottom, height: r.height}; }",
+        selector,
+    )
+
+
+def test_on_a_phone_the_finding_comes_first_and_stays_above_the_action_bar(site):
+    page = _page(site, PHONE)
+    assert not page.evaluate("() => document.getElementById('filter-box').open")
+    summary = page.text_content("#filter-box summary")
+    assert "网点 JS-HA-001" in summary and "日期 2026-11-02" in summary  # what is filtered
+    page.wait_for_function("() => document.getElementById('clip').readyState >= 1")
+    for left in (1, 0):  # before the first decision, and after it with the next finding
+        head, clip, bar = _box(page, "#f-item-zh"), _box(page, "#clip"), _box(page, "#action-bar")
+        assert head["top"] >= 0 and clip["top"] >= 0, (head, clip)
+        assert clip["bottom"] <= bar["top"] + 1, (clip, bar)  # the bar covers none of the clip
+        assert bar["height"] <= 0.35 * PHONE["height"], bar
+        page.evaluate("window.scrollTo(0, document.body.scrollHeight)")  # down to the history
+        page.click("#confirm")
+        page.wait_for_function(
+            "(n) => document.querySelectorAll('#queue-list li').length === n", arg=left
+        )
+        _wait_text(page, "#message", "已确认 Confirmed")
+        if left:
+            page.wait_for_function("() => document.getElementById('clip').readyState >= 1")
+            page.screenshot(path=str(SHOTS / "phone_after_decision_390x844.png"))
+    assert page.is_visible("#empty") and page.is_visible("#undo-last")
+    assert _box(page, "#last-message")["top"] >= 0
