@@ -125,8 +125,10 @@ def assessment_rows(
                 outcome=INCOMPLETE,
                 yuan=0.0,
                 rule=(
-                    f"coverage {cov:.0%} < {min_coverage:.0%} in every check of the period "
-                    "(监控录像不全): not assessed and never rewarded until the footage is supplied"
+                    f"本期每次检查的录像覆盖率 {cov:.0%} < {min_coverage:.0%}（监控录像不全）："
+                    "补齐录像前不考核、不奖励 · "
+                    f"coverage {cov:.0%} < {min_coverage:.0%} in every check of the period: "
+                    "not assessed and never rewarded until the footage is supplied"
                 ),
                 recheck=True,
             )

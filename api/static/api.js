@@ -31,7 +31,7 @@ function problem(result) {
   if (result.status === 0) return "网络连接中断 Connection lost: the server was not reached";
   if (result.status >= 500) return `服务器出错 Server error (HTTP ${result.status})`;
   const detail = result.data.detail;
-  if (Array.isArray(detail)) return detail.map((d) => `${d.loc.slice(-1)[0]}: ${d.msg}`).join("; ");
+  if (Array.isArray(detail)) return `无效输入 Invalid input: ${detail.map((d) => `${d.loc.slice(-1)[0]}: ${d.msg}`).join("; ")}`;
   const why = { 403: "无权操作 Not allowed", 404: "未找到 Not found", 409: "冲突 Conflict", 422: "无效输入 Invalid input" }[result.status];
   if (why && detail && !/[\u4e00-\u9fff]/.test(detail)) return `${why}: ${detail}`;
   return detail || why || `HTTP ${result.status}`;

@@ -7,6 +7,8 @@ tests/artifacts/review_day/ (or $BRANCH_AUDIT_SCREENSHOTS)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pytest
 
 from tests.support.api import filled_db
@@ -29,19 +31,26 @@ DAY = "/review?branch=JS-HA-001&date=2026-11-02"  # two pending findings of one 
 SAVE = "**/api/v1/findings/*/review"
 
 
+@dataclass
+class Site:
+    base: str
+    url: str  # the database's
+    secret: str  # a supervisor's token, of the huaian region
+    browser: object
+
+
 @pytest.fixture
 def site(tmp_path):
-    """A fresh filled database per test (each one decides findings), served, with the
-    token of a supervisor of its region."""
+    """A fresh filled database per test (each one decides findings), served."""
     url = f"sqlite:///{tmp_path / 'audit.db'}"
     filled_db(url, tmp_path / "evidence")
     secret = token(url, "supervisor", "sam", "--region", "huaian")
     with serving(url, tmp_path / "evidence", tmp_path / "serve.log") as base, chromium() as browser:
-        yield base, secret, browser
+        yield Site(base, url, secret, browser)
 
 
 def _page(site, viewport=DESKTOP):
-    base, secret, browser = site
+    base, secret, browser = site.base, site.secret, site.browser
     page = browser.new_context(viewport=viewport).new_page()
     login(page, base, secret)
     page.goto(base + DAY)
@@ -57,7 +66,7 @@ def _wait_text(page, selector: str, part: str) -> None:
 
 
 def _statuses(site) -> dict[str, str]:
-    base, secret, _ = site
+    base, secret = site.base, site.secret
     rows = api_get(base, secret, "/api/v1/findings?branch=JS-HA-001&date=2026-11-02")["items"]
     return {row["item_zh"]: row["status"] for row in rows}
 
