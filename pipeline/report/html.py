@@ -17,7 +17,7 @@ from pathlib import Path
 from jinja2 import Environment, StrictUndefined
 from markupsafe import Markup
 
-from pipeline.report.webfont import FONT_STACK, inline_font_face
+from pipeline.report.webfont import FONT_FACE_MARK, FONT_STACK, with_inline_font
 from rules.checklist import Checklist
 from rules.wording import duration_text, utc_text
 
@@ -135,7 +135,7 @@ def render_report(date: str, sections: list[BranchSection], checklist: Checklist
         }
         for s in sections
     ]  # fmt: skip
-    return env.from_string(TEMPLATE).render(
+    return with_inline_font(env.from_string(TEMPLATE).render(
         date=date, sections=rows, generated=utc_text(datetime.now(UTC)),
-        font_face=Markup(inline_font_face()), font_stack=Markup(FONT_STACK),
-    )  # fmt: skip
+        font_face=Markup(FONT_FACE_MARK), font_stack=Markup(FONT_STACK),
+    ))  # fmt: skip
