@@ -49,6 +49,7 @@ from api.login import (
     record_failure,
     retry_after,
 )
+from api.orders import list_orders
 from api.queries import (
     UNDO_S,
     FindingFilter,
@@ -402,6 +403,7 @@ def branch_page(
             )
             for f in found
         ]
+    orders = list_orders(session, principal, branch.id) if principal.can(Can.READ_FINDINGS) else []
     return _page(
         request,
         "branch.html",
@@ -414,6 +416,44 @@ def branch_page(
         can_appeal=principal.can(Can.APPEAL),
         can_review=principal.can(Can.REVIEW),
         names={item.code: item.name_zh for item in settings.checklist.items},
+        weeks=sorted({iso_week(r.date) for r in rows}, reverse=True),
+        open_orders=sum(o.status == "open" for o in orders),
+        can_read_findings=principal.can(Can.READ_FINDINGS),
+    )
+
+
+def iso_week(day: date) -> str:
+    """The ISO week a day falls in, as the notices name it: 2026-W45."""
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+@router.get("/branches/{branch_id}/orders", response_class=HTMLResponse)
+def orders_page(
+    request: Request,
+    session: DbSession,
+    settings: AppSettings,
+    principal: Viewer,
+    branch_id: Annotated[str, PathParam(pattern=BRANCH_ID)],
+):
+    """The branch's rectification orders, open first: what, why, by when, who gave and
+    who closed each, on the branch's clock; a reviewer closes one here with a note."""
+    _require(principal, Can.READ_FINDINGS)
+    branch = branch_or_404(session, principal, branch_id)
+    orders = sorted(list_orders(session, principal, branch.id), key=lambda o: (o.status, -o.id))
+    today = datetime.now(ZoneInfo(branch.timezone)).date()
+    return _page(
+        request,
+        "orders.html",
+        principal,
+        branch=branch,
+        orders=orders,
+        today=today,
+        items={i.code: i for i in settings.checklist.items},
+        clock=lambda at: (
+            f"{at.astimezone(ZoneInfo(branch.timezone)):%Y-%m-%d %H:%M} ({branch.timezone})"
+        ),
+        can_review=principal.can(Can.REVIEW),
     )
 
 

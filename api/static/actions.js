@@ -32,3 +32,18 @@ document.querySelectorAll(".appeal-card video").forEach((video) => {
     if (video.videoWidth) video.style.aspectRatio = `${video.videoWidth} / ${video.videoHeight}`;
   });
 });
+
+// Closing a rectification order (orders page), with the note on how it was fixed.
+document.querySelectorAll(".close-form").forEach((form) => {
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const button = form.querySelector("button");
+    button.disabled = true;
+    const result = await api("POST", `/api/v1/rectifications/${form.dataset.order}/close`, {
+      note: form.elements.note.value,
+    });
+    form.querySelector(".message").textContent = result.ok
+      ? `已关闭 Closed by ${result.data.closed_by}` : `未关闭 Not closed: ${problem(result)}`;
+    if (result.ok) form.closest("tr").dataset.status = "closed"; else button.disabled = false;
+  });
+});
