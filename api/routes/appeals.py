@@ -77,8 +77,10 @@ def decide(
     )
     if done.rowcount != 1:
         session.refresh(entry)
+        said = {"upheld": "维持扣分", "granted": "撤销扣分"}.get(entry.status, entry.status)
         raise HTTPException(
-            409, f"appeal {appeal_id} is final: {decision_of(entry)}; only an admin may "
+            409, f"申诉 {appeal_id} 已由 {entry.decided_by} 裁决（{said}），只有管理员可以在记录中"
+            f"重新打开 · appeal {appeal_id} is final: {decision_of(entry)}; only an admin may "
             "reopen it, on the record",
         )  # fmt: skip
     if status == "granted":

@@ -68,11 +68,12 @@ from api.schemas import BRANCH_ID, CAMERA_ID, FINDING_ID, ITEM_CODE, check_out, 
 from pipeline.report.notice import NoticeError, build_notice, render_notice
 from pipeline.store import models as m
 from rules.assessment import OUTCOME_NAMES
-from rules.wording import utc_text
+from rules.wording import local_text, utc_text
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).resolve().parents[1] / "templates")
 templates.env.filters["utc"] = utc_text  # a stored time, shown with its zone
+templates.env.filters["local"] = local_text  # a stored time on a branch's clock, labelled
 
 
 class LoginRequired(Exception):
@@ -320,6 +321,7 @@ def reviewed_page(
     """Decided findings, newest first, with who decided them and why."""
     _require(principal, Can.READ_FINDINGS)
     where = replace(filters.where, decided=True)
+    branches = visible_branches(session, principal)
     found = find_findings(
         session, settings.checklist, settings.fines, principal, where, page, 50, newest_first=True
     )
@@ -331,7 +333,8 @@ def reviewed_page(
         last=last_decisions(session, [f.id for f in found.items]),
         filters=filters.form,
         query="&".join(f"{k}={quote(v)}" for k, v in filters.form.items() if v),
-        branches=visible_branches(session, principal),
+        branches=branches,
+        zone_of={b.id: b.timezone for b in branches},
         items=settings.checklist.items,
         pages=max(1, -(-found.total // found.per_page)),
     )
@@ -459,14 +462,19 @@ def orders_page(
 
 @router.get("/appeals", response_class=HTMLResponse)
 def appeals_page(request: Request, session: DbSession, settings: AppSettings, principal: Viewer):
+    """Appeals to decide (each with its clip, who confirmed the finding and why, and the
+    points and yuan at stake) and those decided, on the branch's clock."""
     appeals = find_appeals(session, principal)
-    findings = {
-        f.id: finding_out(f, tz, settings.checklist)
-        for f, tz in session.execute(
-            select(m.Finding, m.Branch.timezone)
-            .join(m.Branch)
-            .where(m.Finding.id.in_([a.finding_id for a in appeals]))
-        )
+    rows = session.execute(
+        select(m.Finding, m.Branch.timezone)
+        .join(m.Branch)
+        .where(m.Finding.id.in_([a.finding_id for a in appeals]))
+    ).all()
+    prices = pricing(session, settings.checklist, settings.fines, [f for f, _ in rows])
+    findings = {f.id: finding_out(f, tz, settings.checklist, prices[f.id]) for f, tz in rows}
+    confirmed = {  # the review that confirmed each finding: who, when, with what note
+        f.id: next((r for r in reversed(f.reviews) if r.decision == "confirm"), None)
+        for f, _ in rows
     }
     return _page(
         request,
@@ -474,6 +482,8 @@ def appeals_page(request: Request, session: DbSession, settings: AppSettings, pr
         principal,
         pending=[(a, findings[a.finding_id]) for a in appeals if a.status == "pending"],
         decided=[(a, findings[a.finding_id]) for a in reversed(appeals) if a.status != "pending"],
+        zone_of={f.id: tz for f, tz in rows},
+        confirmed=confirmed,
         zones=zone_labels(session, findings.values()),
         can_decide=principal.can(Can.DECIDE_APPEALS),
         can_appeal=principal.can(Can.APPEAL),
