@@ -505,6 +505,8 @@ def assessments_page(
     except HTTPException as exc:
         report, error = None, exc.detail
     query = f"policy={policy}" + (f"&period={quote(period)}" if period else "")
+    # the generated time on the branches' clock when they share one (else UTC, labelled)
+    clocks = {b.timezone for b in visible_branches(session, principal)}
     return _page(
         request,
         "assessments.html",
@@ -516,6 +518,7 @@ def assessments_page(
         query=query,
         outcomes=OUTCOME_NAMES,
         columns=exports.PAGE_COLUMNS,
+        clock=clocks.pop() if len(clocks) == 1 else "UTC",
         numeric=exports.NUMERIC,
     )
 

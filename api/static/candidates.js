@@ -25,7 +25,7 @@
       zh.className = "zh";
       zh.textContent = `${c.branch} / ${c.zone}`;
       const small = document.createElement("small");
-      small.textContent = `${c.t.slice(5, 19).replace("T", " ")} · ${Math.round(c.score * 100)}%`;
+      small.textContent = `${c.t.slice(5, 19).replace("T", " ")} 网点时间 branch time · ${Math.round(c.score * 100)}%`;
       li.append(zh, small);
       li.addEventListener("click", () => show(i));
       return li;
@@ -48,7 +48,7 @@
     $("current").hidden = !c;
     $("empty").hidden = !!c;
     if (!c) return;
-    $("c-where").textContent = `${c.branch} · ${c.camera} / ${c.zone} · ${c.t.slice(0, 19).replace("T", " ")}`;
+    $("c-where").textContent = `${c.branch} · ${c.camera} / ${c.zone} · ${c.t.slice(0, 19).replace("T", " ")} 网点时间 branch time`;
     $("c-score").textContent = `${Math.round(c.score * 100)}%`;
     svg.setAttribute("viewBox", `0 0 ${c.width} ${c.height}`);
     $("crop").src = c.image_url;

@@ -105,6 +105,8 @@
   function renderQueue() {
     if (!queue) return;
     $("count").textContent = total;
+    const zones = new Set(queue.map((f) => (/\(([^)]+)\)$/.exec(f.local_time) || [])[1]).filter(Boolean));
+    $("queue-zone").textContent = zones.size ? `网点时间 branch time: ${[...zones].join(", ")}` : "";
     const current = finding ? finding.id : null;
     $("queue-list").replaceChildren(...queue.map((f) => {
       const pick = el("input", { type: "checkbox", className: "pick", checked: selected.has(f.id), tabIndex: -1 });
@@ -283,6 +285,17 @@
       + `Someone decided this finding first: ${f.status} by ${by}. It has been reloaded here; look again before you decide.`;
   }
 
+  // Said to whoever presses C or D on a decided finding: what it is and who can change it.
+  function alreadyDecided(f) {
+    const decided = lastDecision(f);
+    const head = `此发现已处理：${STATUS[f.status]} · This finding is already ${f.status}`;
+    if (f.appeals.length) return `${head}。网点已申诉，由申诉裁决 · The branch appealed it: the appeal decides it now`;
+    if (!decided || decided.reviewer === data.me.name || data.me.role === "admin") {
+      return `${head}。如需更改，请写明原因后点“重新打开” · To change it, write why in the note and press Reopen`;
+    }
+    return `${head}（${decided.reviewer}）。只有 ${decided.reviewer} 或管理员可以重新打开 · Only ${decided.reviewer} or an admin can reopen it`;
+  }
+
   async function afterConflict(id) {
     const fresh = await api("GET", `/api/v1/findings/${id}`);
     await refill();
@@ -293,10 +306,7 @@
   async function decide(decision) {
     const f = finding;
     if (!f || busy || !data.can_review) return;
-    if (f.status !== "pending") {
-      say(`此发现已${STATUS[f.status]}，如需更改请重新打开 · This finding is already ${f.status}: reopen it to change it`, "conflict");
-      return;
-    }
+    if (f.status !== "pending") { say(alreadyDecided(f), "conflict"); return; }
     const what = `${decision === "confirm" ? "确认 confirm" : "驳回 dismiss"} ${f.item_zh}`;
     saving(what);
     try { await decided(f, decision, what); } finally { saving(null); showRetry(); }
@@ -418,6 +428,7 @@
     if (finding !== f) return;
     if (!result.ok) { $("timeline-message").textContent = problem(result); drawTimeline(); return; }
     timeline = result.data;
+    $("timeline-zone").textContent = `刻度为网点时间 ticks in ${timeline.timezone}`;
     if (!timeline.samples.length) $("timeline-message").textContent = "没有存储的采样 No stored samples of this zone around the finding";
     drawTimeline();
   }

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import httpx
 import pytest
 
 from tests.support.api import filled_db
@@ -167,3 +168,39 @@ def test_on_a_phone_the_finding_comes_first_and_stays_above_the_action_bar(site)
             page.screenshot(path=str(SHOTS / "phone_after_decision_390x844.png"))
     assert page.is_visible("#empty") and page.is_visible("#undo-last")
     assert _box(page, "#last-message")["top"] >= 0
+
+
+ZONE_MARKS = ("Asia/Shanghai", "网点时间")  # the branch's clock, never UTC, on a page
+UNLABELLED = """(marks) => [...document.querySelectorAll('main *')].filter(e => {
+    if (!e.checkVisibility()) return false;
+    const own = [...e.childNodes].filter(n => n.nodeType === 3).map(n => n.textContent).join('');
+    if (!/\\b\\d{1,2}:\\d{2}\\b/.test(own)) return false;
+    // a timeline tick is labelled by its box's heading, a queue entry by the queue's;
+    // anything else within its own row, item, cell or paragraph
+    const scope = e.closest('.timeline-box, #queue-list')
+      ? e.closest('.timeline-box, aside')
+      : (e.closest('tr, li, dd, p, blockquote, figcaption') || e.parentElement);
+    return !marks.some(m => scope.textContent.includes(m));
+  }).map(e => e.tagName + ': ' + e.textContent.trim().slice(0, 80))"""
+
+
+def test_every_time_on_every_page_carries_its_zone(site):
+    base, secret = site.base, site.secret
+    httpx.post(  # a decided finding for /reviewed and an order for the orders page
+        f"{base}/api/v1/branches/JS-HA-001/rectifications",
+        json={"item": "COUNTER_CLUTTER", "note": "clear the counter", "due": "2026-11-09"},
+        headers={"Authorization": f"Bearer {secret}"},
+    )
+    page = _page(site)
+    page.keyboard.press("d")
+    _wait_text(page, "#message", "已驳回 Dismissed")
+    page.wait_for_selector("#timeline svg")
+    _wait_text(page, "#timeline-zone", "Asia/Shanghai")
+    _wait_text(page, "#queue-zone", "Asia/Shanghai")
+    pages = ["/reviewed", "/appeals", "/assessments?policy=B&period=2026-11",
+             "/branches/JS-HA-001", "/branches/JS-HA-001/orders"]  # fmt: skip
+    assert page.evaluate(UNLABELLED, list(ZONE_MARKS)) == [], page.url
+    for path in pages:
+        page.goto(base + path)
+        assert page.evaluate(UNLABELLED, list(ZONE_MARKS)) == [], path
+    assert "(Asia/Shanghai)" in page.text_content("td.given")
