@@ -576,6 +576,7 @@ def install(app: FastAPI) -> None:
             _request_principal(request),
             status=exc.status_code,
             title=ERROR_TITLES.get(exc.status_code, ""),
+            reason=ERROR_REASONS.get(exc.status_code, ""),
             detail=exc.detail,
             back=_same_site_referer(request),
         )
@@ -605,6 +606,11 @@ ERROR_TITLES = {
     422: "输入有误 Invalid input",
     429: "请求过多 Too many requests",
     500: "服务器错误 Server error",
+}
+#: what a refusal means, in Chinese, above the reason the route gave in English
+ERROR_REASONS = {
+    403: "您的角色不能查看此页或做此操作；如确有需要，请联系管理员。",
+    404: "没有这个网点或记录，或它不在您可查看的范围内（网点只看本网点，督导只看本区域）。",
 }
 
 
