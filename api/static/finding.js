@@ -185,6 +185,7 @@
     playClip();
     $("keyframe").src = detail.keyframe_url || "";
     $("note").value = "";
+    $("dismiss-reason").value = "";
     renderHistory(detail);
     renderActions();
     loadScore(detail);
@@ -312,11 +313,19 @@
     try { await decided(f, decision, what); } finally { saving(null); showRetry(); }
   }
 
+  // A dismissal's reason code leads its note ("录像设备故障 recorder fault: …"), so the
+  // reviewed list and the history say why at a glance; a confirmation takes the note alone.
+  function decisionNote(decision) {
+    const code = decision === "dismiss" ? $("dismiss-reason").value : "";
+    const note = $("note").value.trim();
+    return code ? (note ? `${code}: ${note}` : code) : note;
+  }
+
   // The save and the move to the next finding, all under one in-flight guard.
   async function decided(f, decision, what) {
     const was = before(f);
     const result = await api("POST", `/api/v1/findings/${f.id}/review`, {
-      decision, note: $("note").value, seen_status: f.status,
+      decision, note: decisionNote(decision), seen_status: f.status,
     });
     if (result.status === 409) { await afterConflict(f.id); return; }
     if (!result.ok) { failed(what, result, () => decide(decision)); return; }
@@ -389,7 +398,7 @@
     try {
       for (const f of picked) {
         const result = await api("POST", `/api/v1/findings/${f.id}/review`, {
-          decision, note: $("note").value, seen_status: "pending",
+          decision, note: decisionNote(decision), seen_status: "pending",
         });
         if (result.ok) done += 1; else refused.push(`${f.id}: ${problem(result)}`);
       }

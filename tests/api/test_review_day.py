@@ -204,3 +204,19 @@ def test_every_time_on_every_page_carries_its_zone(site):
         page.goto(base + path)
         assert page.evaluate(UNLABELLED, list(ZONE_MARKS)) == [], path
     assert "(Asia/Shanghai)" in page.text_content("td.given")
+
+
+def test_a_dismissal_carries_its_reason_code_before_the_note(site):
+    page = _page(site)
+    first = page.text_content("#f-item-zh")
+    page.select_option("#dismiss-reason", "录像设备故障 recorder fault")
+    page.fill("#note", "camera 2 was down")
+    page.keyboard.press("Escape")  # out of the note; the keys act again
+    page.keyboard.press("d")
+    _wait_text(page, "#message", "已驳回 Dismissed")
+    assert page.input_value("#dismiss-reason") == ""  # the next finding starts without one
+    base, secret = site.base, site.secret
+    rows = api_get(base, secret, "/api/v1/findings?branch=JS-HA-001&status=dismissed")["items"]
+    (row,) = [r for r in rows if r["item_zh"] == first]
+    note = api_get(base, secret, f"/api/v1/findings/{row['id']}")["reviews"][-1]["note"]
+    assert note == "录像设备故障 recorder fault: camera 2 was down"
