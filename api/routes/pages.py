@@ -120,8 +120,16 @@ def _safe_next(target: str | None) -> str:
 
 
 @router.get("/login", response_class=HTMLResponse)
-def login_form(request: Request, next: str | None = None):
-    return _page(request, "login.html", None, next=_safe_next(next), error=None)
+def login_form(request: Request, next: str | None = None, expired: bool = False):
+    """The login form; `expired`: a page lost its login mid-work (api/static/api.js kept
+    what was typed, and the page puts it back once logged in again)."""
+    said = (
+        "登录已失效，请重新登录；未保存的备注已保留。Your login has ended: log in again; "
+        "the note you were writing is kept."
+        if expired
+        else None
+    )
+    return _page(request, "login.html", None, next=_safe_next(next), error=said)
 
 
 def _login_refused(

@@ -15,10 +15,32 @@ async function api(method, url, body) {
     return { ok: false, status: 0, data: {} };
   }
   if (response.status === 401) {
-    location.href = "/login?next=" + encodeURIComponent(location.pathname + location.search);
+    keepDrafts();
+    location.href = `/login?expired=1&next=${encodeURIComponent(location.pathname + location.search)}`;
   }
   const data = await response.json().catch(() => ({}));
   return { ok: response.ok, status: response.status, data };
+}
+
+// A login that ends mid-note loses nothing: what was typed waits in this tab's storage
+// for the same page, which puts it back (restoreDrafts) once logged in again.
+function keepDrafts() {
+  document.querySelectorAll("textarea[id]").forEach((box) => {
+    if (box.value.trim()) sessionStorage.setItem(`draft:${location.pathname}:${box.id}`, box.value);
+  });
+}
+
+function restoreDrafts() {
+  let restored = false;
+  document.querySelectorAll("textarea[id]").forEach((box) => {
+    const key = `draft:${location.pathname}:${box.id}`;
+    const kept = sessionStorage.getItem(key);
+    if (kept === null) return;
+    box.value = kept;
+    sessionStorage.removeItem(key);
+    restored = true;
+  });
+  return restored;
 }
 
 // A failure worth trying again: the request never arrived or the server failed, not a refusal.

@@ -626,4 +626,5 @@
   if (filterBox && "active" in filterBox.dataset && matchMedia("(min-width: 901px)").matches) filterBox.open = true;
 
   show(finding);
+  if (restoreDrafts()) say("已恢复登录失效前未保存的备注 · The note you were writing before the login ended is back", "ok");
 })();

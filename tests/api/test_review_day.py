@@ -19,6 +19,7 @@ from tests.support.browser import (
     api_get,
     artifacts,
     chromium,
+    cli,
     login,
     needs_chromium,
     serving,
@@ -220,3 +221,22 @@ def test_a_dismissal_carries_its_reason_code_before_the_note(site):
     (row,) = [r for r in rows if r["item_zh"] == first]
     note = api_get(base, secret, f"/api/v1/findings/{row['id']}")["reviews"][-1]["note"]
     assert note == "录像设备故障 recorder fault: camera 2 was down"
+
+
+def test_a_login_ended_mid_note_says_so_and_keeps_the_note(site):
+    page = _page(site)
+    page.fill("#note", "half-written: the teller was at the back office")
+    cli("token", "revoke", "--name", "sam", "--db", site.url)
+    page.keyboard.press("Escape")
+    page.keyboard.press("d")  # answered 401: to the login, the note kept
+    page.wait_for_url("**/login?expired=1&next=*")
+    assert "登录已失效" in page.text_content("p.error")
+    assert "note you were writing is kept" in page.text_content("p.error")
+    sue = token(site.url, "supervisor", "sue", "--region", "huaian")
+    page.fill("#token", sue)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{site.base}/findings/*")
+    _wait_text(page, "#message", "The note you were writing")
+    assert page.input_value("#note") == "half-written: the teller was at the back office"
+    rows = api_get(site.base, sue, "/api/v1/findings?branch=JS-HA-001&date=2026-11-02")["items"]
+    assert {r["status"] for r in rows} == {"pending"}  # nothing was decided meanwhile
