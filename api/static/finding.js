@@ -215,6 +215,16 @@
     const img = event.target;
     if (img.naturalWidth) img.style.aspectRatio = `${img.naturalWidth} / ${img.naturalHeight}`;
   });
+  // Whether the clip is still on its way, or cannot play: a slow network is never a blank box.
+  const clipState = (text, kind = "saving") => {
+    $("clip-state").hidden = !text;
+    $("clip-state").textContent = text;
+    $("clip-state").className = kind;
+  };
+  video.addEventListener("loadstart", () => { if (video.getAttribute("src")) clipState("载入中… Loading the clip…"); });
+  video.addEventListener("waiting", () => clipState("缓冲中… Buffering…"));
+  for (const ready of ["canplay", "playing", "emptied"]) video.addEventListener(ready, () => clipState(""));
+  video.addEventListener("error", () => { if (video.getAttribute("src")) clipState("片段无法播放 The clip cannot play", "message conflict"); });
   video.addEventListener("ratechange", () => { $("clip-rate").textContent = `${video.playbackRate}×`; });
   video.addEventListener("timeupdate", drawCursor);
   video.addEventListener("seeked", drawCursor);

@@ -101,7 +101,8 @@ unknown: never an absence, and never a perfect score either (long gaps are 录�
 <td>{{ f.camera }} / {{ f.zone }}</td><td>{{ f.status }}</td></tr>{% endfor %}</table></div>
 {% else %}<p>无发现 No findings.</p>{% endif %}
 {% endfor %}
-<p class="muted">Open the review page to confirm or dismiss findings: <code>branch-audit serve</code>.</p>
+<p class="muted">待复核的发现由督导在复核页面确认或驳回；网点可在网点页面查看并申诉已确认的发现。
+Supervisors confirm or dismiss pending findings on the review pages; a branch reads its findings and appeals confirmed ones on its branch page.</p>
 </body></html>
 """
 

@@ -240,3 +240,24 @@ def test_a_login_ended_mid_note_says_so_and_keeps_the_note(site):
     assert page.input_value("#note") == "half-written: the teller was at the back office"
     rows = api_get(site.base, sue, "/api/v1/findings?branch=JS-HA-001&date=2026-11-02")["items"]
     assert {r["status"] for r in rows} == {"pending"}  # nothing was decided meanwhile
+
+
+def test_a_clip_on_its_way_says_so(site):
+    base, secret, browser = site.base, site.secret, site.browser
+    page = browser.new_context(viewport=DESKTOP).new_page()
+    login(page, base, secret)
+    held, released = [], []
+    page.route(  # the clip waits until the test lets it through
+        "**/api/v1/findings/*/clip",
+        lambda route: route.continue_() if released else held.append(route),
+    )
+    page.goto(base + DAY)
+    page.wait_for_selector("#clip-state", state="visible")
+    assert "载入中… Loading the clip" in page.text_content("#clip-state")
+    while not held:
+        page.wait_for_timeout(50)
+    released.append(True)
+    for route in held:
+        route.continue_()
+    page.wait_for_selector("#clip-state", state="hidden")
+    page.wait_for_function("() => document.getElementById('clip').readyState >= 2")
