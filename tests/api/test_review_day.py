@@ -76,7 +76,17 @@ def _statuses(site) -> dict[str, str]:
 def test_a_dropped_connection_or_a_server_error_leaves_a_retry_and_working_keys(site):
     page = _page(site)
     first = page.text_content("#f-item-zh")
-    page.route(SAVE, lambda route: route.abort("internetdisconnected"))
+    mode = ["drop"]  # what the network does to the save: one handler, switched in place
+
+    def network(route):
+        if mode[0] == "drop":
+            route.abort("internetdisconnected")
+        elif mode[0] == "fail":
+            route.fulfill(status=500, body="Internal Server Error")
+        else:
+            route.continue_()
+
+    page.route(SAVE, network)
     page.keyboard.press("c")
     _wait_text(page, "#message", "未保存 Not saved")
     message = page.text_content("#message")
@@ -87,14 +97,13 @@ def test_a_dropped_connection_or_a_server_error_leaves_a_retry_and_working_keys(
     assert set(_statuses(site).values()) == {"pending"}
     page.screenshot(path=str(SHOTS / "connection_lost_1366x900.png"))
 
-    page.unroute(SAVE)
-    page.route(SAVE, lambda route: route.fulfill(status=500, body="Internal Server Error"))
+    mode[0] = "fail"
     page.keyboard.press("c")  # the key works again after the failure: this time a 500
     _wait_text(page, "#message", "HTTP 500")
     assert "服务器出错 Server error" in page.text_content("#message")
     assert page.is_visible("#retry") and set(_statuses(site).values()) == {"pending"}
 
-    page.unroute(SAVE)
+    mode[0] = "pass"
     page.click("#retry")
     _wait_text(page, "#message", "已确认 Confirmed")
     assert not page.is_visible("#retry")
