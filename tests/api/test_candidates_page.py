@@ -97,14 +97,18 @@ def test_a_dropped_connection_leaves_a_retry_and_a_held_key_decides_once(server)
         page.click("button[type=submit]")
         page.wait_for_url(f"{base}/candidates")
         save = "**/api/v1/candidates/*/review"
-        page.route(save, lambda route: route.abort("internetdisconnected"))
+        dropped = [True]  # the network drops the save until the test says otherwise
+        page.route(
+            save,
+            lambda route: route.abort("internetdisconnected") if dropped[0] else route.continue_(),
+        )
         page.keyboard.press("d")
         page.wait_for_function(
             "() => document.getElementById('message').textContent.includes('未保存 Not saved')"
         )
         assert "网络连接中断 Connection lost" in page.text_content("#message")
         assert page.is_visible("#retry") and not page.is_visible("#saving")
-        page.unroute(save)
+        dropped[0] = False
         page.keyboard.down("d")  # the key works after the failure; held, it decides once
         for _ in range(20):
             page.wait_for_timeout(75)
