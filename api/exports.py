@@ -30,10 +30,13 @@ HEADERS: dict[str, str] = {
     "recheck": "复查", "incident_yuan": "罚款(元)", "pending": "待复核",
 }  # fmt: skip
 COLUMNS = ["policy", "period", *AssessmentRow.model_fields]
+#: the assessments page's table: the file's columns less the two its heading states once
+PAGE_COLUMNS = [(c, f"{HEADERS[c]} {c}") for c in COLUMNS if c not in ("policy", "period")]
 #: Excel number formats: yuan with two decimals, scores with one, coverage as a percentage
 FORMATS = {
     "score": "0.0", "yuan": "#,##0.00", "incident_yuan": "#,##0.00", "coverage": "0.0%",
 }  # fmt: skip
+NUMERIC = {*FORMATS, "checks", "incomplete_checks", "rank", "region_rank", "pending"}
 WIDEST = 60
 
 

@@ -190,11 +190,13 @@ def _unassessed(
         if n
         else f"no complete check: {len(mine)} below the minimum coverage"
     )
-    reasons = (
-        [f"{missing} business day(s) without a complete check (缺失营业日)"] if missing else []
-    )
+    zh, en = [], []
+    if missing:
+        zh.append(f"{missing} 个营业日没有完整检查（缺失营业日）")
+        en.append(f"{missing} business day(s) without a complete check")
     if cov is not None and not covers(cov, min_coverage):
-        reasons.append(f"coverage {cov:.0%} < {min_coverage:.0%} (监控录像不全)")
+        zh.append(f"录像覆盖率 {cov:.0%} < {min_coverage:.0%}（监控录像不全）")
+        en.append(f"coverage {cov:.0%} < {min_coverage:.0%}")
     return AssessmentRow(
         branch=branch,
         region=mine["region"].iloc[0] if len(mine) else calendars[branch].region,
@@ -208,8 +210,9 @@ def _unassessed(
         region_rank=None,
         outcome=INCOMPLETE,
         yuan=0.0,
-        rule="; ".join(reasons) + ": not ranked, rewarded or assessed until every business "
-        "day of the period is seen",
+        rule="；".join(zh) + "：本期每个营业日都有完整检查前不排名、不奖励、不考核 · "
+        + "; ".join(en) + ": not ranked, rewarded or assessed until every business day of "
+        "the period is seen",
         recheck=True,
     )
 

@@ -40,6 +40,18 @@ def _n(x: float) -> str:
     return f"{round(x, 2):g}"
 
 
+SEP = " · "  # between a rule's Chinese text, first, and its English one
+
+
+def _both(zh: str, en: str) -> str:
+    return f"{zh}{SEP}{en}"
+
+
+def english(rule: str) -> str:
+    """The English half of a rule text made by `_both`."""
+    return rule.split(SEP, 1)[-1]
+
+
 class RankReward(StrictModel):
     top: int = Field(ge=1, le=MAX_COUNT)
     min_score: Points
@@ -78,40 +90,53 @@ class ThresholdPolicy(StrictModel):
             return Outcome(
                 "deduct_heavy",
                 -self.deduct_heavy_yuan,
-                f"score {_n(s)} < {_n(self.deduct_heavy_below)}: heavier performance-pay "
-                f"deduction (加重), {_n(self.deduct_heavy_yuan)} yuan",
+                _both(
+                    f"得分 {_n(s)} < {_n(self.deduct_heavy_below)}：加重扣减网点绩效工资 "
+                    f"{_n(self.deduct_heavy_yuan)} 元",
+                    f"score {_n(s)} < {_n(self.deduct_heavy_below)}: heavier performance-pay "
+                    f"deduction, {_n(self.deduct_heavy_yuan)} yuan",
+                ),
                 recheck,
             )
         if s < self.deduct_below:
             return Outcome(
                 "deduct",
                 -self.deduct_yuan,
-                f"score {_n(s)} < {_n(self.deduct_below)}: performance-pay deduction "
-                f"(扣除网点绩效工资), {_n(self.deduct_yuan)} yuan",
+                _both(
+                    f"得分 {_n(s)} < {_n(self.deduct_below)}：扣除网点绩效工资 "
+                    f"{_n(self.deduct_yuan)} 元",
+                    f"score {_n(s)} < {_n(self.deduct_below)}: performance-pay deduction, "
+                    f"{_n(self.deduct_yuan)} yuan",
+                ),
                 recheck,
             )
-        code, rule, what = (
-            ("commendation", self.commendation, "annual average")
+        code, rule, what, what_zh, code_zh = (
+            ("commendation", self.commendation, "annual average", "年均分", "表彰")
             if period.kind == "year"
-            else ("reward", self.reward, "score")
+            else ("reward", self.reward, "score", "得分", "奖励")
         )
         if s >= rule.min_score and rank <= rule.top:
             return Outcome(
                 code,
                 rule.yuan,
-                f"{what} {_n(s)} ≥ {_n(rule.min_score)} and rank {rank} ≤ {rule.top}: {code}, "
-                f"{_n(rule.yuan)} yuan",
+                _both(
+                    f"{what_zh} {_n(s)} ≥ {_n(rule.min_score)} 且排名 {rank} ≤ {rule.top}："
+                    f"{code_zh} {_n(rule.yuan)} 元",
+                    f"{what} {_n(s)} ≥ {_n(rule.min_score)} and rank {rank} ≤ {rule.top}: "
+                    f"{code}, {_n(rule.yuan)} yuan",
+                ),
                 recheck,
             )
-        why = (
-            f"{what} {_n(s)} < {_n(rule.min_score)}"
-            if s < rule.min_score
-            else f"rank {rank} > {rule.top}"
-        )
+        low = s < rule.min_score
+        why = f"{what} {_n(s)} < {_n(rule.min_score)}" if low else f"rank {rank} > {rule.top}"
+        why_zh = f"{what_zh} {_n(s)} < {_n(rule.min_score)}" if low else f"排名 {rank} > {rule.top}"
         return Outcome(
             "none",
             0,
-            f"score {_n(s)} ≥ {_n(self.deduct_below)}: no deduction; {why}: no {code}",
+            _both(
+                f"得分 {_n(s)} ≥ {_n(self.deduct_below)}：不扣减；{why_zh}：无{code_zh}",
+                f"score {_n(s)} ≥ {_n(self.deduct_below)}: no deduction; {why}: no {code}",
+            ),
             recheck,
         )
 
@@ -197,32 +222,37 @@ class StagedPolicy(StrictModel):
         exempt = row["rank"] <= self.exempt_top
         if not exempt and s < target:
             base, why = self.base_yuan, f"below stage {stage.number} target"
+            why_zh = f"低于第 {stage.number} 阶段目标"
             bottom = stage.bottom
             if bottom is not None and row["rank_from_bottom"] <= bottom.count:
                 base, why = bottom.base_yuan, f"{why}, in the province's bottom {bottom.count}"
+                why_zh = f"{why_zh}，全省倒数 {bottom.count} 名内"
             amount = base + short * self.per_point_yuan
-            penalties.append(
-                (
-                    amount,
-                    f"{why}: {_n(base)} + ({_n(target)} − {_n(s)}) × "
-                    f"{_n(self.per_point_yuan)} = {_n(amount)}",
-                )
+            sums = (
+                f"{_n(base)} + ({_n(target)} − {_n(s)}) × {_n(self.per_point_yuan)} = {_n(amount)}"
             )
+            penalties.append((amount, f"{why_zh}：{sums}", f"{why}: {sums}"))
         last = self.regional_last.yuan
         place = row["region_rank_from_bottom"]
         if not exempt and place <= len(last):
             amount = last[place - 1] + short * self.regional_last.per_point_yuan
+            sums = (
+                f"{_n(last[place - 1])} + {_n(short)} × "
+                f"{_n(self.regional_last.per_point_yuan)} = {_n(amount)}"
+            )
             penalties.append(
                 (
                     amount,
-                    f"last {place} in region {row['region']}: {_n(last[place - 1])} + "
-                    f"{_n(short)} × {_n(self.regional_last.per_point_yuan)} = {_n(amount)}",
+                    f"区域 {row['region']} 倒数第 {place} 名：{sums}",
+                    f"last {place} in region {row['region']}: {sums}",
                 )
             )
         if s >= target and row["region_rank"] <= self.regional_top.count:
             rewards.append(
                 (
                     self.regional_top.yuan,
+                    f"达到阶段目标（{_n(s)} ≥ {_n(target)}）且区域 {row['region']} 排名 "
+                    f"{row['region_rank']} ≤ {self.regional_top.count}：{_n(self.regional_top.yuan)}",
                     f"stage target met ({_n(s)} ≥ {_n(target)}) and rank {row['region_rank']} "
                     f"in region {row['region']} ≤ {self.regional_top.count}: "
                     f"{_n(self.regional_top.yuan)}",
@@ -236,10 +266,18 @@ class StagedPolicy(StrictModel):
             return Outcome(
                 "reward",
                 r.yuan,
-                f"quarter score {_n(row['score'])} ≥ {_n(r.min_score)}: {_n(r.yuan)} yuan",
+                _both(
+                    f"季度得分 {_n(row['score'])} ≥ {_n(r.min_score)}：奖励 {_n(r.yuan)} 元",
+                    f"quarter score {_n(row['score'])} ≥ {_n(r.min_score)}: {_n(r.yuan)} yuan",
+                ),
             )
         return Outcome(
-            "none", 0, f"quarter score {_n(row['score'])} < {_n(r.min_score)}: no quarterly reward"
+            "none",
+            0,
+            _both(
+                f"季度得分 {_n(row['score'])} < {_n(r.min_score)}：无季度奖励",
+                f"quarter score {_n(row['score'])} < {_n(r.min_score)}: no quarterly reward",
+            ),
         )
 
     def _year_outcomes(self, scores: pd.DataFrame, period: Period) -> dict[str, Outcome]:
@@ -261,32 +299,44 @@ class StagedPolicy(StrictModel):
                 seen.setdefault(branch, set()).add(stage.number)
                 outcome = self._stage_outcome(row, stage)
                 if outcome.code == "penalty":
-                    assessed.setdefault(branch, []).append(f"stage {stage.number}: {outcome.rule}")
+                    assessed.setdefault(branch, []).append(
+                        (stage.number, f"stage {stage.number}: {english(outcome.rule)}")
+                    )
         out = {}
         every = {s.number for s in self.stages}
         for branch, stages in seen.items():
             if branch in assessed:
+                stages_zh = "、".join(str(n) for n, _ in assessed[branch])
                 out[branch] = Outcome(
                     "none",
                     0,
-                    "assessed during the year ("
-                    + "; ".join(assessed[branch])
-                    + "): no clean-year reward",
+                    _both(
+                        f"年内第 {stages_zh} 阶段被考核：无全年奖励",
+                        "assessed during the year ("
+                        + "; ".join(text for _, text in assessed[branch])
+                        + "): no clean-year reward",
+                    ),
                 )
             elif stages != every:
+                missing = sorted(every - stages)
                 out[branch] = Outcome(
                     "none",
                     0,
-                    "no scores in stage(s) "
-                    f"{', '.join(map(str, sorted(every - stages)))}: "
-                    "no clean-year reward",
+                    _both(
+                        f"第 {'、'.join(map(str, missing))} 阶段无得分：无全年奖励",
+                        f"no scores in stage(s) {', '.join(map(str, missing))}: "
+                        "no clean-year reward",
+                    ),
                 )
             else:
                 out[branch] = Outcome(
                     "reward",
                     self.clean_year_reward.yuan,
-                    "no assessment in any stage of the year: "
-                    f"{_n(self.clean_year_reward.yuan)} yuan",
+                    _both(
+                        f"全年各阶段均未被考核：奖励 {_n(self.clean_year_reward.yuan)} 元",
+                        "no assessment in any stage of the year: "
+                        f"{_n(self.clean_year_reward.yuan)} yuan",
+                    ),
                 )
         return out
 
@@ -302,32 +352,50 @@ class StagedPolicy(StrictModel):
         if period.kind == "year":
             outcomes = self._year_outcomes(scores, period)
             return table, {b: outcomes[b] for b in table.index}
+        if period.kind == "month":  # fines are monthly (rules/fines.py); targets are per stage
+            return table, {
+                b: Outcome(
+                    "none",
+                    0,
+                    _both(
+                        "月度只计罚款，阶段目标按阶段考核",
+                        "a month carries the incident fines only: stage targets are assessed "
+                        "per stage",
+                    ),
+                )
+                for b in table.index
+            }
         hint = "; the dates span several stages: name a period" if period.kind == "round" else ""
         raise PeriodError(
-            f"{self.name} assesses stages, quarters or years; period {period.label} is a "
+            f"{self.name} assesses stages, quarters, years or a month's fines; period {period.label} is a "
             f"{period.kind}{hint}"
         )
 
 
-Terms = list[tuple[float, str]]  # (yuan, how it was computed)
+Terms = list[tuple[float, str, str]]  # (yuan, how it was computed in Chinese, in English)
 
 
 def _combine(
     penalties: Terms, rewards: Terms, exempt: bool, rank: int, top: int, s: float, target: float
 ) -> Outcome:
     """One outcome from every rule that applied: net yuan, each term's arithmetic shown."""
-    paid = sum(a for a, _ in penalties)
-    got = sum(a for a, _ in rewards)
+    paid = sum(a for a, _, _ in penalties)
+    got = sum(a for a, _, _ in rewards)
     yuan = round(got - paid, 2)
-    lines = [f"penalty {text} yuan" for _, text in penalties] + [
-        f"reward {text} yuan" for _, text in rewards
+    zh = [f"罚款 {text} 元" for _, text, _ in penalties] + [
+        f"奖励 {text} 元" for _, text, _ in rewards
+    ]
+    en = [f"penalty {text} yuan" for _, _, text in penalties] + [
+        f"reward {text} yuan" for _, _, text in rewards
     ]
     if exempt:
-        lines.insert(0, f"rank {rank} ≤ {top} in the province: not assessed (不考核)")
+        zh.insert(0, f"全省排名 {rank} ≤ {top}：不考核")
+        en.insert(0, f"rank {rank} ≤ {top} in the province: not assessed (不考核)")
     elif not penalties:
-        lines.insert(0, f"score {_n(s)} ≥ target {_n(target)}: no penalty")
+        zh.insert(0, f"得分 {_n(s)} ≥ 目标 {_n(target)}：不罚款")
+        en.insert(0, f"score {_n(s)} ≥ target {_n(target)}: no penalty")
     code = "penalty" if penalties else "reward" if rewards else "exempt" if exempt else "none"
-    return Outcome(code, yuan, "; ".join(lines))
+    return Outcome(code, yuan, _both("；".join(zh), "; ".join(en)))
 
 
 Policy = Annotated[ThresholdPolicy | StagedPolicy, Field(discriminator="kind")]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from detectors.observations import ZonePurpose
 from rules.calendar import ZoneRef
@@ -38,6 +39,19 @@ def duration_text(seconds: float) -> str:
 def utc_text(at: datetime, seconds: bool = False) -> str:
     """A stored (UTC) time as a reader sees it, with its zone named."""
     return at.astimezone(UTC).strftime("%Y-%m-%d %H:%M" + (":%S" if seconds else "")) + " UTC"
+
+
+def local_text(at: datetime, timezone: str, seconds: bool = False) -> str:
+    """A stored time on a branch's wall clock, with its zone named: what the branch's
+    people read everywhere (the pages, the notice), so no one converts from UTC."""
+    try:
+        zone = ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        return utc_text(at, seconds)
+    stamp = at if at.tzinfo else at.replace(tzinfo=UTC)
+    return stamp.astimezone(zone).strftime("%Y-%m-%d %H:%M" + (":%S" if seconds else "")) + (
+        f" ({timezone})"
+    )
 
 
 def purpose_label(purpose: str) -> str:

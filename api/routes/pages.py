@@ -22,6 +22,7 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy import func, select
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api import exports
 from api.attempts import TooManyTries, client_of
 from api.auth import (
     COOKIE,
@@ -41,6 +42,7 @@ from api.deps import AppSettings, DbSession
 from api.errors import allowed_methods
 from api.headers import DOCUMENT_CSP
 from api.login import SESSION_LIFETIME, check_login, check_origin, close_session, open_session
+from api.orders import list_orders
 from api.queries import (
     FindingFilter,
     assess,
@@ -61,11 +63,12 @@ from pipeline.store.reviews import UNDO_S, AppealStatus
 from pipeline.store.zones import zone_choices
 from rules.assessment import OUTCOME_NAMES
 from rules.findings import FindingStatus
-from rules.wording import utc_text
+from rules.wording import local_text, utc_text
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).resolve().parents[1] / "templates")
 templates.env.filters["utc"] = utc_text  # a stored time, shown with its zone
+templates.env.filters["local"] = local_text  # a stored time on a branch's clock, labelled
 
 
 class LoginRequired(Exception):
@@ -112,8 +115,16 @@ def _safe_next(target: str | None) -> str:
 
 
 @router.get("/login", response_class=HTMLResponse)
-def login_form(request: Request, next: str | None = None):
-    return _page(request, "login.html", None, next=_safe_next(next), error=None)
+def login_form(request: Request, next: str | None = None, expired: bool = False):
+    """The login form; `expired`: a page lost its login mid-work (api/static/api.js kept
+    what was typed, and the page puts it back once logged in again)."""
+    said = (
+        "登录已失效，请重新登录；未保存的备注已保留。Your login has ended: log in again; "
+        "the note you were writing is kept."
+        if expired
+        else None
+    )
+    return _page(request, "login.html", None, next=_safe_next(next), error=said)
 
 
 def _login_refused(
@@ -235,6 +246,10 @@ def page_filters(
 
 
 Filters = Annotated[PageFilters, Depends(page_filters)]
+FILTER_LABELS = {  # the filter form's fields, named in the closed filter box's summary
+    "branch": "网点", "date": "日期", "from": "从", "to": "到", "item": "项目", "status": "状态",
+    "camera": "摄像头", "zone": "区域", "min_confidence": "置信度 ≥", "reviewer": "复核人",
+}  # fmt: skip
 
 
 def _finding_page(
@@ -269,6 +284,7 @@ def _finding_page(
         data=data,
         finding=detail,
         filters=filters.form,
+        filter_labels=FILTER_LABELS,
         queued=queue is not None,
         branches=visible_branches(session, principal),
         items=settings.checklist.items,
@@ -317,6 +333,7 @@ def reviewed_page(
     """Decided findings, newest first, with who decided them and why."""
     _require(principal, Can.READ_FINDINGS)
     where = replace(filters.where, decided=True)
+    branches = visible_branches(session, principal)
     found = find_findings(
         session, settings.checklist, settings.fines, principal, where, page, 50, newest_first=True
     )
@@ -328,7 +345,8 @@ def reviewed_page(
         last=last_decisions(session, [f.id for f in found.items]),
         filters=filters.form,
         query="&".join(f"{k}={quote(v)}" for k, v in filters.form.items() if v),
-        branches=visible_branches(session, principal),
+        branches=branches,
+        zone_of={b.id: b.timezone for b in branches},
         items=settings.checklist.items,
         zones=_zone_choices(session, principal),
         pages=max(1, -(-found.total // found.per_page)),
@@ -403,6 +421,7 @@ def branch_page(
             )
             for f in found
         ]
+    orders = list_orders(session, principal, branch.id) if principal.can(Can.READ_FINDINGS) else []
     return _page(
         request,
         "branch.html",
@@ -415,11 +434,51 @@ def branch_page(
         can_appeal=principal.can(Can.APPEAL),
         can_review=principal.can(Can.REVIEW),
         names={item.code: item.name_zh for item in settings.checklist.items},
+        weeks=sorted({iso_week(r.date) for r in rows}, reverse=True),
+        open_orders=sum(o.status == "open" for o in orders),
+        can_read_findings=principal.can(Can.READ_FINDINGS),
+    )
+
+
+def iso_week(day: date) -> str:
+    """The ISO week a day falls in, as the notices name it: 2026-W45."""
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+@router.get("/branches/{branch_id}/orders", response_class=HTMLResponse)
+def orders_page(
+    request: Request,
+    session: DbSession,
+    settings: AppSettings,
+    principal: Viewer,
+    branch_id: Annotated[str, PathParam(pattern=BRANCH_ID)],
+):
+    """The branch's rectification orders, open first: what, why, by when, who gave and
+    who closed each, on the branch's clock; a reviewer closes one here with a note."""
+    _require(principal, Can.READ_FINDINGS)
+    branch = branch_or_404(session, principal, branch_id)
+    orders = sorted(list_orders(session, principal, branch.id), key=lambda o: (o.status, -o.id))
+    today = datetime.now(ZoneInfo(branch.timezone)).date()
+    return _page(
+        request,
+        "orders.html",
+        principal,
+        branch=branch,
+        orders=orders,
+        today=today,
+        items={i.code: i for i in settings.checklist.items},
+        clock=lambda at: (
+            f"{at.astimezone(ZoneInfo(branch.timezone)):%Y-%m-%d %H:%M} ({branch.timezone})"
+        ),
+        can_review=principal.can(Can.REVIEW),
     )
 
 
 @router.get("/appeals", response_class=HTMLResponse)
 def appeals_page(request: Request, session: DbSession, settings: AppSettings, principal: Viewer):
+    """Appeals to decide (each with its clip, who confirmed the finding and why, and the
+    points and yuan at stake) and those decided, on the branch's clock."""
     appeals = find_appeals(session, principal)
     rows = session.execute(
         select(m.Finding, m.Branch.timezone)
@@ -428,6 +487,10 @@ def appeals_page(request: Request, session: DbSession, settings: AppSettings, pr
     ).all()
     prices = pricing(session, settings.checklist, settings.fines, [f for f, _ in rows])
     findings = {f.id: finding_out(f, tz, settings.checklist, prices[f.id]) for f, tz in rows}
+    confirmed = {  # the review that confirmed each finding: who, when, with what note
+        f.id: next((r for r in reversed(f.reviews) if r.decision == "confirm"), None)
+        for f, _ in rows
+    }
     return _page(
         request,
         "appeals.html",
@@ -438,6 +501,8 @@ def appeals_page(request: Request, session: DbSession, settings: AppSettings, pr
             for a in reversed(appeals)
             if a.status != AppealStatus.PENDING
         ],
+        zone_of={f.id: tz for f, tz in rows},
+        confirmed=confirmed,
         zones=zone_labels(session, findings.values()),
         can_decide=principal.can(Can.DECIDE_APPEALS),
         can_appeal=principal.can(Can.APPEAL),
@@ -459,6 +524,8 @@ def assessments_page(
     except HTTPException as exc:
         report, error = None, exc.detail
     query = f"policy={policy}" + (f"&period={quote(period)}" if period else "")
+    # the generated time on the branches' clock when they share one (else UTC, labelled)
+    clocks = {b.timezone for b in visible_branches(session, principal)}
     return _page(
         request,
         "assessments.html",
@@ -469,6 +536,9 @@ def assessments_page(
         period=period or "",
         query=query,
         outcomes=OUTCOME_NAMES,
+        columns=exports.PAGE_COLUMNS,
+        clock=clocks.pop() if len(clocks) == 1 else "UTC",
+        numeric=exports.NUMERIC,
     )
 
 
@@ -525,6 +595,7 @@ def install(app: FastAPI) -> None:
             _request_principal(request),
             status=exc.status_code,
             title=ERROR_TITLES.get(exc.status_code, ""),
+            reason=ERROR_REASONS.get(exc.status_code, ""),
             detail=exc.detail,
             back=_same_site_referer(request),
         )
@@ -554,6 +625,11 @@ ERROR_TITLES = {
     422: "输入有误 Invalid input",
     429: "请求过多 Too many requests",
     500: "服务器错误 Server error",
+}
+#: what a refusal means, in Chinese, above the reason the route gave in English
+ERROR_REASONS = {
+    403: "您的角色不能查看此页或做此操作；如确有需要，请联系管理员。",
+    404: "没有这个网点或记录，或它不在您可查看的范围内（网点只看本网点，督导只看本区域）。",
 }
 
 

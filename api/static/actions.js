@@ -12,17 +12,38 @@ document.querySelectorAll(".appeal-form").forEach((form) => {
   });
 });
 
+// An appeal's decision is final, so it takes two steps: Uphold or Grant says what will
+// happen (the points and yuan at stake), and only "Confirm the decision" sends it.
 document.querySelectorAll(".decision-form").forEach((form) => {
-  form.addEventListener("submit", async (event) => {
+  const step = form.querySelector(".confirm-step");
+  const message = form.querySelector(".message");
+  let decision = null;
+  form.addEventListener("submit", (event) => {
     event.preventDefault();
-    const decision = event.submitter.value;
+    decision = event.submitter.value;
+    const { points, yuan } = form.dataset;
+    step.querySelector(".question").textContent = decision === "grant"
+      ? `撤销扣分：该发现改为驳回，扣分 ${points} 分与罚款 ${yuan} 元一并取消。裁决后不能自行更改。 `
+        + `Grant: the finding is dismissed; its ${points} point(s) and ${yuan} yuan are lifted. You cannot change it afterwards.`
+      : `维持扣分：该发现仍为已确认，扣分 ${points} 分与罚款 ${yuan} 元维持。裁决后不能自行更改。 `
+        + `Uphold: the finding stays confirmed; its ${points} point(s) and ${yuan} yuan stand. You cannot change it afterwards.`;
+    step.hidden = false;
+    step.querySelector(".go").focus();
+  });
+  step.querySelector(".cancel").addEventListener("click", () => { step.hidden = true; decision = null; });
+  step.querySelector(".go").addEventListener("click", async () => {
+    if (!decision) return;
+    const buttons = form.querySelectorAll("button");
+    buttons.forEach((b) => { b.disabled = true; });
+    message.textContent = "保存中… Saving…";
     const result = await api("POST", `/api/v1/appeals/${form.dataset.appeal}/decision`, {
       decision, note: form.elements.note.value,
     });
-    form.querySelector(".message").textContent = result.ok
+    message.textContent = result.ok
       ? (decision === "grant" ? "已撤销扣分 Granted: the finding is dismissed" : "已维持 Upheld")
-      : problem(result);
-    if (result.ok) form.querySelectorAll("button").forEach((b) => { b.disabled = true; });
+      : `未裁决 Not decided: ${problem(result)}`;
+    step.hidden = true;
+    if (!result.ok && retryable(result)) buttons.forEach((b) => { b.disabled = false; });
   });
 });
 
@@ -30,5 +51,20 @@ document.querySelectorAll(".decision-form").forEach((form) => {
 document.querySelectorAll(".appeal-card video").forEach((video) => {
   video.addEventListener("loadedmetadata", () => {
     if (video.videoWidth) video.style.aspectRatio = `${video.videoWidth} / ${video.videoHeight}`;
+  });
+});
+
+// Closing a rectification order (orders page), with the note on how it was fixed.
+document.querySelectorAll(".close-form").forEach((form) => {
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const button = form.querySelector("button");
+    button.disabled = true;
+    const result = await api("POST", `/api/v1/rectifications/${form.dataset.order}/close`, {
+      note: form.elements.note.value,
+    });
+    form.querySelector(".message").textContent = result.ok
+      ? `已关闭 Closed by ${result.data.closed_by}` : `未关闭 Not closed: ${problem(result)}`;
+    if (result.ok) form.closest("tr").dataset.status = "closed"; else button.disabled = false;
   });
 });

@@ -25,7 +25,7 @@
       zh.className = "zh";
       zh.textContent = `${c.branch} / ${c.zone}`;
       const small = document.createElement("small");
-      small.textContent = `${c.t.slice(5, 19).replace("T", " ")} · ${Math.round(c.score * 100)}%`;
+      small.textContent = `${c.t.slice(5, 19).replace("T", " ")} 网点时间 branch time · ${Math.round(c.score * 100)}%`;
       li.append(zh, small);
       li.addEventListener("click", () => show(i));
       return li;
@@ -48,7 +48,7 @@
     $("current").hidden = !c;
     $("empty").hidden = !!c;
     if (!c) return;
-    $("c-where").textContent = `${c.branch} · ${c.camera} / ${c.zone} · ${c.t.slice(0, 19).replace("T", " ")}`;
+    $("c-where").textContent = `${c.branch} · ${c.camera} / ${c.zone} · ${c.t.slice(0, 19).replace("T", " ")} 网点时间 branch time`;
     $("c-score").textContent = `${Math.round(c.score * 100)}%`;
     svg.setAttribute("viewBox", `0 0 ${c.width} ${c.height}`);
     $("crop").src = c.image_url;
@@ -108,31 +108,57 @@
     if (result.ok) { queue = result.data.items; total = result.data.total; }
   }
 
+  // A lost connection or a server error leaves the candidate in place with a retry; the keys
+  // keep working. A held key decides once (event.repeat), and one save is in flight at a time.
+  let retry = null;
+
+  function say(text, kind) {
+    for (const id of ["message", "last-message"]) {
+      $(id).textContent = text;
+      $(id).className = `message ${kind}`;
+    }
+    $("retry").hidden = !retry;
+    if (retry) $("retry").textContent = `重试 Retry: ${retry.what}`;
+  }
+
   async function decide(decision) {
     const c = queue[index];
     if (!c || busy) return;
     busy = true;
-    const body = { decision, note: $("note").value, seen_status: "pending" };
-    if (decision === "confirm") body.box = box.map((v) => Math.round(v * 10) / 10);
-    const result = await api("POST", `/api/v1/candidates/${c.id}/review`, body);
-    const text = result.ok
-      ? (decision === "confirm" ? `已确认为手机 Confirmed as a phone: #${c.id}` : `已驳回 Dismissed: #${c.id}, not a phone`)
-      : `未保存 Not saved: ${problem(result)}`;
-    if (result.ok || result.status === 409) {
+    retry = null;
+    const what = `${decision === "confirm" ? "是手机 phone" : "不是手机 not a phone"} #${c.id}`;
+    $("saving").textContent = `保存中… Saving: ${what}`;
+    $("saving").hidden = false;
+    $("retry").hidden = true;
+    try {
+      const body = { decision, note: $("note").value, seen_status: "pending" };
+      if (decision === "confirm") body.box = box.map((v) => Math.round(v * 10) / 10);
+      const result = await api("POST", `/api/v1/candidates/${c.id}/review`, body);
+      if (!result.ok && result.status !== 409) {
+        if (retryable(result)) retry = { what, decision };
+        const hint = retry ? " · 标注未生效：点“重试”或再按一次按键 Nothing changed: press Retry or the key again" : "";
+        say(`未保存 Not saved — ${what}: ${problem(result)}${hint}`, "conflict");
+        return;
+      }
       queue.splice(index, 1);
       total -= 1;
       if (!queue.length) await refill();
+      say(result.ok
+        ? (decision === "confirm" ? `已确认为手机 Confirmed as a phone: #${c.id}` : `已驳回 Dismissed: #${c.id}, not a phone`)
+        : `未保存 Not saved: ${problem(result)}`, result.ok ? "ok" : "conflict");
+      show(Math.min(index, queue.length - 1 < 0 ? 0 : queue.length - 1));
+    } finally {
+      busy = false;
+      $("saving").hidden = true;
     }
-    $("message").textContent = text;
-    $("last-message").textContent = text;
-    busy = false;
-    show(Math.min(index, queue.length - 1 < 0 ? 0 : queue.length - 1));
   }
 
   $("confirm").addEventListener("click", () => decide("confirm"));
   $("dismiss").addEventListener("click", () => decide("dismiss"));
+  $("retry").addEventListener("click", () => { if (retry) decide(retry.decision); });
   document.addEventListener("keydown", (event) => {
     if (event.target.tagName === "TEXTAREA" || event.ctrlKey || event.metaKey || event.altKey) return;
+    if (event.repeat) { event.preventDefault(); return; }
     if (event.key === "c" || event.key === "C") decide("confirm");
     if (event.key === "d" || event.key === "D") decide("dismiss");
   });

@@ -22,7 +22,8 @@
   let index = 0; // where in the queue we are, kept when the current finding leaves it
   let timeline = null;
   let source = { kind: "clip" }; // what the video plays: the evidence clip or a moment's clip
-  let busy = false;
+  let busy = false; // a save in flight: every decision key waits for it (one press, one decision)
+  let retry = null; // the save that failed for want of a connection or a working server
   let last = null; // the last decision made here: { id, item_zh, at }, for undo
   let fixable = null; // the finding just confirmed: a fix can be ordered for it at once
   const selected = new Set();
@@ -62,12 +63,50 @@
     }
   }
 
+  // ---- saving: always visible while in flight, and a failure says so with a retry
+  function saving(what) {
+    busy = !!what;
+    for (const id of ["saving", "saving-last"]) {
+      if (!$(id)) continue;
+      $(id).hidden = !what;
+      if (what) $(id).textContent = `保存中… Saving: ${what}`;
+    }
+    if ($("action-bar")) $("action-bar").setAttribute("aria-busy", String(busy));
+    if (what) { retry = null; showRetry(); }
+  }
+
+  function showRetry() {
+    for (const id of ["retry", "retry-last"]) {
+      if (!$(id)) continue;
+      $(id).hidden = !retry;
+      if (retry) $(id).textContent = `重试 Retry: ${retry.what}`;
+    }
+  }
+
+  // A refusal (403, 409, 422) is final; a lost connection or a server error can be tried again.
+  function failed(what, result, again) {
+    retry = retryable(result) ? { what, again } : null;
+    const hint = retry ? " · 决定未生效：点“重试”或再按一次按键 Nothing changed: press Retry or the key again" : "";
+    say(`未保存 Not saved — ${what}: ${problem(result)}${hint}`, "conflict");
+    showRetry();
+  }
+
+  // After a decision the next finding's head and clip come into view: on a phone the page
+  // was scrolled down to the action bar, and the next clip would start off screen.
+  function bringIntoView() {
+    const target = finding ? $("current") : $("empty");
+    const top = target.getBoundingClientRect().top;
+    if (top < 0 || top > innerHeight * 0.25) target.scrollIntoView({ block: "start" });
+  }
+
   // ---- the queue
   function inQueue(id) { return queue ? queue.findIndex((f) => f.id === id) : -1; }
 
   function renderQueue() {
     if (!queue) return;
     $("count").textContent = total;
+    const zones = new Set(queue.map((f) => (/\(([^)]+)\)$/.exec(f.local_time) || [])[1]).filter(Boolean));
+    $("queue-zone").textContent = zones.size ? `网点时间 branch time: ${[...zones].join(", ")}` : "";
     const current = finding ? finding.id : null;
     $("queue-list").replaceChildren(...queue.map((f) => {
       const pick = el("input", { type: "checkbox", className: "pick", checked: selected.has(f.id), tabIndex: -1 });
@@ -158,6 +197,7 @@
     $("no-evidence").textContent = missing
       ? `无证据 No evidence: ${detail.evidence_note || "尚未生成 not made yet"}` : "";
     $("note").value = "";
+    $("dismiss-reason").value = "";
     renderHistory(detail);
     renderActions();
     loadScore(detail);
@@ -187,6 +227,16 @@
     const img = event.target;
     if (img.naturalWidth) img.style.aspectRatio = `${img.naturalWidth} / ${img.naturalHeight}`;
   });
+  // Whether the clip is still on its way, or cannot play: a slow network is never a blank box.
+  const clipState = (text, kind = "saving") => {
+    $("clip-state").hidden = !text;
+    $("clip-state").textContent = text;
+    $("clip-state").className = kind;
+  };
+  video.addEventListener("loadstart", () => { if (video.getAttribute("src")) clipState("载入中… Loading the clip…"); });
+  video.addEventListener("waiting", () => clipState("缓冲中… Buffering…"));
+  for (const ready of ["canplay", "playing", "emptied"]) video.addEventListener(ready, () => clipState(""));
+  video.addEventListener("error", () => { if (video.getAttribute("src")) clipState("片段无法播放 The clip cannot play", "message conflict"); });
   video.addEventListener("ratechange", () => { $("clip-rate").textContent = `${video.playbackRate}×`; });
   video.addEventListener("timeupdate", drawCursor);
   video.addEventListener("seeked", drawCursor);
@@ -258,6 +308,17 @@
       + `Someone decided this finding first: ${f.status} by ${by}. It has been reloaded here; look again before you decide.`;
   }
 
+  // Said to whoever presses C or D on a decided finding: what it is and who can change it.
+  function alreadyDecided(f) {
+    const decided = lastDecision(f);
+    const head = `此发现已处理：${STATUS[f.status]} · This finding is already ${f.status}`;
+    if (f.appeals.length) return `${head}。网点已申诉，由申诉裁决 · The branch appealed it: the appeal decides it now`;
+    if (!decided || decided.reviewer === data.me.name || data.me.role === "admin") {
+      return `${head}。如需更改，请写明原因后点“重新打开” · To change it, write why in the note and press Reopen`;
+    }
+    return `${head}（${decided.reviewer}）。只有 ${decided.reviewer} 或管理员可以重新打开 · Only ${decided.reviewer} or an admin can reopen it`;
+  }
+
   async function afterConflict(id) {
     const fresh = await api("GET", `/api/v1/findings/${id}`);
     await refill();
@@ -268,18 +329,28 @@
   async function decide(decision) {
     const f = finding;
     if (!f || busy || !data.can_review) return;
-    if (f.status !== "pending") {
-      say(`此发现已${STATUS[f.status]}，如需更改请重新打开 · This finding is already ${f.status}: reopen it to change it`, "conflict");
-      return;
-    }
-    busy = true;
+    if (f.status !== "pending") { say(alreadyDecided(f), "conflict"); return; }
+    const what = `${decision === "confirm" ? "确认 confirm" : "驳回 dismiss"} ${f.item_zh}`;
+    saving(what);
+    try { await decided(f, decision, what); } finally { saving(null); showRetry(); }
+  }
+
+  // A dismissal's reason code leads its note ("录像设备故障 recorder fault: …"), so the
+  // reviewed list and the history say why at a glance; a confirmation takes the note alone.
+  function decisionNote(decision) {
+    const code = decision === "dismiss" ? $("dismiss-reason").value : "";
+    const note = $("note").value.trim();
+    return code ? (note ? `${code}: ${note}` : code) : note;
+  }
+
+  // The save and the move to the next finding, all under one in-flight guard.
+  async function decided(f, decision, what) {
     const was = before(f);
     const result = await api("POST", `/api/v1/findings/${f.id}/review`, {
-      decision, note: $("note").value, seen_status: f.status,
+      decision, note: decisionNote(decision), seen_status: f.status,
     });
-    busy = false;
     if (result.status === 409) { await afterConflict(f.id); return; }
-    if (!result.ok) { say(problem(result), "conflict"); return; }
+    if (!result.ok) { failed(what, result, () => decide(decision)); return; }
     last = { id: f.id, item_zh: f.item_zh, branch: f.branch, date: f.date, at: Date.now() };
     fixable = decision === "confirm" ? f : null;
     const check = result.data.check;
@@ -293,6 +364,7 @@
       if (!queue.length) await refill();
       const next = queue[Math.min(index, queue.length - 1)];
       if (next) await open(next.id); else show(null);
+      bringIntoView();
     } else {
       show(result.data.finding);
     }
@@ -304,19 +376,23 @@
     const undo = kind === "undo";
     const f = undo ? last : finding;
     if (!f || busy) return;
-    const id = f.id;
     if (undo && !undoable()) { say(`撤销时限已过，请用“重新打开” · The minute to undo has passed: reopen it with a note`, "conflict"); renderActions(); return; }
     const note = $("note").value.trim();
     if (!undo && !note) { say("重新打开需要备注 · A note is required to reopen: say why", "conflict"); $("note").focus(); return; }
-    busy = true;
+    const what = `${undo ? "撤销 undo" : "重新打开 reopen"} ${f.item_zh}`;
+    saving(what);
+    try { await setBackSaved(f, undo, note, what, kind); } finally { saving(null); showRetry(); }
+  }
+
+  async function setBackSaved(f, undo, note, what, kind) {
+    const id = f.id;
     const was = before(f);
     const result = undo
       ? await api("POST", `/api/v1/findings/${id}/undo`)
       : await api("POST", `/api/v1/findings/${id}/reopen`, { note });
-    busy = false;
     if (!result.ok) {
-      const why = result.status === 403 ? "无权操作 Not allowed" : result.status === 409 ? "无法撤销 Cannot set it back" : "出错 Error";
-      say(`${why}: ${problem(result)}`, "conflict");
+      if (result.status === 409) { say(`无法撤销 Cannot set it back: ${problem(result)}`, "conflict"); return; }
+      failed(what, result, () => setBack(kind));
       return;
     }
     if (undo) last = null;
@@ -338,21 +414,22 @@
       say("批量处理只限同一项目、同一区域 · Bulk decisions take findings of one item and one zone only", "conflict");
       return;
     }
-    busy = true;
+    saving(`${decision === "confirm" ? "批量确认 confirm" : "批量驳回 dismiss"} ${picked.length}`);
     let done = 0;
     const refused = [];
-    for (const f of picked) {
-      const result = await api("POST", `/api/v1/findings/${f.id}/review`, {
-        decision, note: $("note").value, seen_status: "pending",
-      });
-      if (result.ok) done += 1; else refused.push(`${f.id}: ${problem(result)}`);
-    }
-    busy = false;
-    selected.clear();
-    fixable = null;
-    await refill();
-    const next = queue[Math.min(index, queue.length - 1)];
-    if (next) await open(next.id); else show(null);
+    try {
+      for (const f of picked) {
+        const result = await api("POST", `/api/v1/findings/${f.id}/review`, {
+          decision, note: decisionNote(decision), seen_status: "pending",
+        });
+        if (result.ok) done += 1; else refused.push(`${f.id}: ${problem(result)}`);
+      }
+      selected.clear();
+      fixable = null;
+      await refill();
+      const next = queue[Math.min(index, queue.length - 1)];
+      if (next) await open(next.id); else show(null);
+    } finally { saving(null); }
     const verb = decision === "confirm" ? "已批量确认 Confirmed" : "已批量驳回 Dismissed";
     say(`${verb} ${done} · ${picked[0].item_zh} / ${picked[0].zone}${refused.length ? ` · 未处理 refused: ${refused.join("; ")}` : ""}`, refused.length ? "conflict" : "ok");
   }
@@ -360,16 +437,18 @@
   async function orderFix() {
     const f = fixable;
     if (!f || busy) return;
-    busy = true;
+    const what = `整改令 order a fix ${f.item_zh}`;
+    saving(what);
     const note = $("note").value.trim() || `整改 ${f.item_zh} · fix: ${f.item_en}`;
-    const result = await api("POST", `/api/v1/branches/${encodeURIComponent(f.branch)}/rectifications`, {
-      item: f.item, note, finding_id: f.id,
-    });
-    busy = false;
-    say(result.ok
-      ? `整改令 #${result.data.id} 已下达 rectification order #${result.data.id} given: ${f.branch} · ${f.item_zh}`
-      : problem(result), result.ok ? "ok" : "conflict");
-    if (result.ok) { fixable = null; renderActions(); }
+    try {
+      const result = await api("POST", `/api/v1/branches/${encodeURIComponent(f.branch)}/rectifications`, {
+        item: f.item, note, finding_id: f.id,
+      });
+      if (!result.ok) { failed(what, result, orderFix); return; }
+      say(`整改令 #${result.data.id} 已下达 rectification order #${result.data.id} given: ${f.branch} · ${f.item_zh}`, "ok");
+      fixable = null;
+      renderActions();
+    } finally { saving(null); showRetry(); }
   }
 
   // ---- the timeline under the clip
@@ -380,6 +459,7 @@
     if (finding !== f) return;
     if (!result.ok) { $("timeline-message").textContent = problem(result); drawTimeline(); return; }
     timeline = result.data;
+    $("timeline-zone").textContent = `刻度为网点时间 ticks in ${timeline.timezone}`;
     if (!timeline.samples.length) $("timeline-message").textContent = "没有存储的采样 No stored samples of this zone around the finding";
     drawTimeline();
   }
@@ -532,12 +612,18 @@
   on("order-fix-last", orderFix);
   on("bulk-confirm", () => bulk("confirm"));
   on("bulk-dismiss", () => bulk("dismiss"));
+  const again = () => { if (retry && !busy) retry.again(); };
+  on("retry", again);
+  on("retry-last", again);
+  // Keys whose auto-repeat means something (moving, seeking); every other held key acts once.
+  const REPEATS = new Set(["j", "J", "k", "K", "ArrowDown", "ArrowUp", "ArrowLeft", "ArrowRight", ",", "."]);
 
   document.addEventListener("keydown", (event) => {
     const active = document.activeElement;
     const typing = ["TEXTAREA", "INPUT", "SELECT"].includes(active.tagName) && active.type !== "checkbox";
     if (event.key === "Escape") { active.blur(); return; }
     if (typing || event.ctrlKey || event.metaKey || event.altKey) return;
+    if (event.repeat && !REPEATS.has(event.key)) { event.preventDefault(); return; }
     const item = active.closest && active.closest("#queue-list li");
     if (event.key === "Enter" && item) { open(item.dataset.id); event.preventDefault(); return; }
     const review = data.can_review;
@@ -562,5 +648,11 @@
     event.preventDefault();
   });
 
+  // The filter box stays closed on a phone (its summary names what is filtered), so the
+  // finding comes first; on a wide screen it opens when something is filtered.
+  const filterBox = $("filter-box");
+  if (filterBox && "active" in filterBox.dataset && matchMedia("(min-width: 901px)").matches) filterBox.open = true;
+
   show(finding);
+  if (restoreDrafts()) say("已恢复登录失效前未保存的备注 · The note you were writing before the login ended is back", "ok");
 })();

@@ -17,7 +17,7 @@ from pathlib import Path
 from jinja2 import Environment, StrictUndefined
 from markupsafe import Markup
 
-from pipeline.report.webfont import FONT_STACK, inline_font_face
+from pipeline.report.webfont import FONT_FACE_MARK, FONT_STACK, with_inline_font
 from rules.checklist import Checklist
 from rules.wording import duration_text, utc_text
 
@@ -101,7 +101,8 @@ unknown: never an absence, and never a perfect score either (long gaps are 录�
 <td>{{ f.camera }} / {{ f.zone }}</td><td>{{ f.status }}</td></tr>{% endfor %}</table></div>
 {% else %}<p>无发现 No findings.</p>{% endif %}
 {% endfor %}
-<p class="muted">Open the review page to confirm or dismiss findings: <code>branch-audit serve</code>.</p>
+<p class="muted">待复核的发现由督导在复核页面确认或驳回；网点可在网点页面查看并申诉已确认的发现。
+Supervisors confirm or dismiss pending findings on the review pages; a branch reads its findings and appeals confirmed ones on its branch page.</p>
 </body></html>
 """
 
@@ -135,7 +136,7 @@ def render_report(date: str, sections: list[BranchSection], checklist: Checklist
         }
         for s in sections
     ]  # fmt: skip
-    return env.from_string(TEMPLATE).render(
+    return with_inline_font(env.from_string(TEMPLATE).render(
         date=date, sections=rows, generated=utc_text(datetime.now(UTC)),
-        font_face=Markup(inline_font_face()), font_stack=Markup(FONT_STACK),
-    )  # fmt: skip
+        font_face=Markup(FONT_FACE_MARK), font_stack=Markup(FONT_STACK),
+    ))  # fmt: skip

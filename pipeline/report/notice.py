@@ -22,7 +22,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from pipeline.report.webfont import FONT_STACK, inline_font_face
+from pipeline.report.webfont import FONT_FACE_MARK, FONT_STACK, with_inline_font
 from pipeline.store import models as m
 from pipeline.store.fines import stakes_of
 from pipeline.store.scores import month_findings
@@ -259,17 +259,21 @@ _ENV = Environment(autoescape=True, undefined=StrictUndefined)
 
 
 def _fonts() -> dict[str, Markup]:
-    return {"font_face": Markup(inline_font_face()), "font_stack": Markup(FONT_STACK)}
+    return {"font_face": Markup(FONT_FACE_MARK), "font_stack": Markup(FONT_STACK)}
 
 
 def render_notice(notice: Notice) -> str:
     generated = utc_text(datetime.now(UTC))
-    return _ENV.from_string(TEMPLATE).render(n=notice, generated=generated, **_fonts())
+    return with_inline_font(
+        _ENV.from_string(TEMPLATE).render(n=notice, generated=generated, **_fonts())
+    )
 
 
 def render_index(region: str, week: str, notices: list[Notice]) -> str:
-    return _ENV.from_string(INDEX).render(
-        region=region or "—", week=week, notices=notices, file=notice_file, **_fonts()
+    return with_inline_font(
+        _ENV.from_string(INDEX).render(
+            region=region or "—", week=week, notices=notices, file=notice_file, **_fonts()
+        )
     )
 
 

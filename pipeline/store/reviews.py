@@ -350,9 +350,11 @@ def decide_appeal(
     )
     if not done:
         session.refresh(entry)
+        said = {"upheld": "维持扣分", "granted": "撤销扣分"}.get(entry.status, entry.status)
         raise Conflict(
-            f"appeal {entry.id} is final: {decision_of(entry)}; only an admin may reopen it, "
-            "on the record"
+            f"申诉 {entry.id} 已由 {entry.decided_by} 裁决（{said}），只有管理员可以在记录中"
+            f"重新打开 · appeal {entry.id} is final: {decision_of(entry)}; only an admin may "
+            "reopen it, on the record"
         )
     _move(session, entry.finding, step, FindingStatus(entry.finding.status), checklist)
     audit(

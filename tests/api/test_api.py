@@ -277,7 +277,7 @@ def test_pending_findings_cannot_be_appealed(api):
         ("get", "/api/v1/findings/..%2F..%2Fetc", None, 404, ""),
         ("get", "/api/v1/findings/nosuchfinding", None, 404, "no finding"),
         ("get", "/api/v1/assessments?policy=C", None, 422, "'A' or 'B'"),
-        ("get", "/api/v1/assessments?policy=B&period=2026-11", None, 422, "stages"),
+        ("get", "/api/v1/assessments?policy=B&period=2026-S4", None, 422, "stage"),
         ("get", "/api/v1/assessments?policy=A&period=2026-S9", None, 422, "no stage 9"),
         ("post", "/api/v1/findings/{fid}/review", {"decision": "maybe"}, 422, "confirm"),
         (

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import UTC, datetime, timedelta
 
 import openpyxl
@@ -108,7 +109,33 @@ def test_xlsx_freezes_the_header_sizes_columns_and_formats_numbers(api):
 def test_the_assessments_page_shows_pending_and_bilingual_outcomes(api):
     page = api.get("assessment", f"/assessments?{QUERY}").text
     assert "暂定 Provisional" in page and "本期间尚有 5 项发现待复核" in page
-    assert '<th class="num">待复核 Pending</th>' in page
+    assert '<th data-field="pending" class="num">待复核 pending</th>' in page
     assert page.count('class="num pending-count"') == len(PENDING)
     assert "免于考核 exempt" in page or "奖励 reward" in page
-    assert " UTC" in page  # when it was computed, with its zone
+    assert "(Asia/Shanghai)" in page  # when it was computed, on the branches' clock
+
+
+def test_policy_b_exports_a_month_with_its_fines_and_the_page_shows_the_files_columns(api):
+    """Fines are monthly: the clerk's month under Policy B is exported, each branch's
+    incident fines in it, and the page shows the same columns and figures as the file."""
+    response = api.get("admin", "/api/v1/assessments.csv?policy=B&period=2026-11")
+    assert response.status_code == 200, response.text
+    top, header, *rows = csv.reader(io.StringIO(response.content.decode("utf-8-sig")))
+    fields = dict(zip(top[::2], top[1::2], strict=True))
+    assert fields["期间 period"] == "2026-11 (month)" and fields["待复核 pending"] == "5"
+    branch, fined, rule = (_column(header, f) for f in ("branch", "incident_yuan", "rule"))
+    fines = {r[branch]: float(r[fined]) for r in rows}
+    confirmed = api.get("admin", "/api/v1/findings?status=confirmed&per_page=200").json()["items"]
+    expected: dict[str, float] = {}
+    for f in confirmed:  # each confirmed finding's own fine, summed per branch
+        detail = api.get("admin", f"/api/v1/findings/{f['id']}").json()
+        expected[f["branch"]] = expected.get(f["branch"], 0.0) + (detail["fine_yuan"] or 0.0)
+    assert {b: y for b, y in fines.items() if y} == expected and sum(expected.values()) > 0
+    assert all(r[rule].startswith("月度只计罚款") for r in rows)  # Chinese first
+    page = api.get("admin", "/assessments?policy=B&period=2026-11").text
+    headers = re.findall(r'<th data-field="([a-z_]+)"[^>]*>([^<]+)</th>', page)
+    assert [text for _, text in headers] == header[2:]  # policy and period head the page
+    for b, yuan in fines.items():
+        row = page[page.index(f'<tr data-branch="{b}">') :]
+        cell = re.search(r'data-field="incident_yuan">([^<]+)<', row)
+        assert cell and cell.group(1) == f"{yuan:.2f}"

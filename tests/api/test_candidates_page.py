@@ -81,3 +81,46 @@ def test_a_reviewer_drags_a_box_and_confirms(server, tmp_path):
     assert stored["status"] == "confirmed" and stored["reviewer"] == "sam"
     x1, y1, x2, y2 = stored["reviewed_box"]
     assert (x1, y1, x2, y2) == pytest.approx((2.5, 3.5, 20.5, 30.5), abs=1.5)
+
+
+def test_a_dropped_connection_leaves_a_retry_and_a_held_key_decides_once(server):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    base, token = server
+    auth = {"Authorization": f"Bearer {token}"}
+    pending = httpx.get(f"{base}/api/v1/candidates?status=pending", headers=auth).json()
+    first = pending["items"][0]
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        page = browser.new_page(viewport={"width": 1360, "height": 900})
+        page.goto(f"{base}/login?next=/candidates")
+        page.fill("#token", token)
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{base}/candidates")
+        save = "**/api/v1/candidates/*/review"
+        dropped = [True]  # the network drops the save until the test says otherwise
+        page.route(
+            save,
+            lambda route: route.abort("internetdisconnected") if dropped[0] else route.continue_(),
+        )
+        page.keyboard.press("d")
+        page.wait_for_function(
+            "() => document.getElementById('message').textContent.includes('未保存 Not saved')"
+        )
+        assert "网络连接中断 Connection lost" in page.text_content("#message")
+        assert page.is_visible("#retry") and not page.is_visible("#saving")
+        dropped[0] = False
+        page.keyboard.down("d")  # the key works after the failure; held, it decides once
+        for _ in range(20):
+            page.wait_for_timeout(75)
+            page.keyboard.down("d")
+        page.keyboard.up("d")
+        page.wait_for_function(
+            f"() => document.getElementById('message').textContent.includes('#{first['id']}, not a phone')"
+        )
+        assert not page.is_visible("#retry")
+        page.wait_for_timeout(500)
+        browser.close()
+    after = httpx.get(f"{base}/api/v1/candidates?status=pending", headers=auth).json()
+    assert after["total"] == pending["total"] - 1
+    stored = httpx.get(f"{base}/api/v1/candidates/{first['id']}", headers=auth).json()
+    assert stored["status"] == "dismissed"

@@ -1,17 +1,22 @@
-"""The CJK web font: it covers every Chinese character the pages, the report, the notice
-and the checklist show, it is small, licensed, served beside the pages and inlined in the
-self-contained documents (pipeline/report/webfont.py, tools/subset_cjk_font.py)."""
+"""The CJK web font: it covers GB 2312 level 1 (what a bank types: branch and people's
+names, notes) and every Chinese character the pages, the report, the notice and the
+checklist show, it is of a sensible size, licensed, served beside the pages and inlined in
+the self-contained documents cut down to their own characters, so that a printed notice
+or report with the bank's branch names has no missing glyph (pipeline/report/webfont.py,
+tools/subset_cjk_font.py)."""
 
 from __future__ import annotations
 
+import base64
+import io
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 
 from pipeline.report import html, notice
-from pipeline.report.webfont import FAMILY, FONT_FILES, LICENCE_FILE
+from pipeline.report.webfont import FAMILY, FONT_FILES, LICENCE_FILE, gb2312_level_1
 from rules.assessment import OUTCOME_NAMES
 from rules.checklist import load_checklist
 from rules.wording import PURPOSE_NAMES
@@ -41,8 +46,7 @@ def _shown_texts() -> str:
     )  # fmt: skip
 
 
-def _cmap(path: Path) -> set[int]:
-    pytest.importorskip("brotli", reason="reading WOFF2 needs brotli (the dev extra has it)")
+def _cmap(path: Path | io.BytesIO) -> set[int]:
     from fontTools.ttLib import TTFont
 
     return set(TTFont(path).getBestCmap())
@@ -58,8 +62,19 @@ def test_the_font_covers_every_chinese_character_shown(weight):
     assert all(ord(d) in have for d in "0123456789")
 
 
-def test_the_font_is_small_and_licensed():
-    assert sum(p.stat().st_size for p in FONT_FILES.values()) < 300_000
+@pytest.mark.parametrize("weight", sorted(FONT_FILES))
+def test_the_font_covers_gb2312_level_1(weight):
+    level_1 = gb2312_level_1()
+    assert len(level_1) == 3755
+    have = _cmap(FONT_FILES[weight])
+    missing = sorted(ch for ch in level_1 if ord(ch) not in have)
+    assert not missing, "".join(missing)
+    assert all(ord(ch) in have for ch in "王主管南京营业部盐城亭湖办助锨谰耪毖")
+
+
+def test_the_font_is_of_a_sensible_size_and_licensed():
+    # about 540 KB a weight for GB 2312 level 1 (the whole Noto Sans SC: several MB)
+    assert all(p.stat().st_size < 650_000 for p in FONT_FILES.values())
     for path in FONT_FILES.values():
         assert path.read_bytes()[:4] == b"wOF2"
     assert "SIL OPEN FONT LICENSE, VERSION 1.1" in LICENCE_FILE.read_text().upper()
@@ -91,3 +106,45 @@ def test_the_report_and_the_notice_inline_the_font_and_fit_a_phone():
         assert f'font-family:"{FAMILY}"' in document
         assert " UTC" in document  # when it was generated, with the zone
     assert datetime.now(UTC).strftime("%Y-%m-%d") in page
+
+
+# the bank's own names (issue 25): branch names, a supervisor, an appeal's reason
+NAMES = ("南京分行营业部", "盐城亭湖支行", "王主管", "办理业务时协助客户填单")
+
+
+def _inline_fonts(document: str) -> list[set[int]]:
+    found = re.findall(r"src:url\(data:font/woff2;base64,([A-Za-z0-9+/=]+)\)", document)
+    return [_cmap(io.BytesIO(base64.b64decode(data))) for data in found]
+
+
+def _visible_text(document: str) -> str:
+    body = re.sub(r"<style>.*?</style>|<script.*?</script>", "", document, flags=re.S)
+    return re.sub(r"data:[^\"')]+", "", re.sub(r"<[^>]+>", " ", body))
+
+
+def test_the_printed_notice_and_report_cover_every_character_with_the_banks_names():
+    section = html.BranchSection(
+        "JS-NJ-001", NAMES[0], "南京", 96, 100, 0.95, "<svg></svg>", [],
+        outcomes={"方案二 Policy B": f"{NAMES[2]} 复核：{NAMES[3]}"}, timezone="Asia/Shanghai",
+    )  # fmt: skip
+    page = html.render_report("2026-11-02", [section], load_checklist())
+    order = notice.NoticeOrder(
+        1, "COUNTER_CLUTTER", "柜面不整洁", NAMES[3], date(2026, 11, 9), "2026-11-03 10:00",
+        NAMES[2], None, "", False,
+    )  # fmt: skip
+    sheet = notice.render_notice(
+        notice.Notice("JS-YC-002", NAMES[1], "盐城", "Asia/Shanghai", "2026-W45",
+                      notice.week_days("2026-W45"), orders=[order])
+    )  # fmt: skip
+    for document, names in ((page, (NAMES[0], *NAMES[2:])), (sheet, NAMES[1:])):
+        text = _visible_text(document)
+        assert all(name in text for name in names), names  # the names are printed
+        wanted = set(CJK.findall(text))
+        faces = _inline_fonts(document)
+        assert len(faces) == len(FONT_FILES)
+        for have in faces:
+            missing = sorted(ch for ch in wanted if ord(ch) not in have)
+            assert not missing, "".join(missing)
+        # only the document's own characters travel with it, so a mailed notice stays small
+        assert all(len(have) < 1500 for have in faces)
+        assert len(document) < 600_000

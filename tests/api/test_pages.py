@@ -92,11 +92,20 @@ def test_the_branch_page_words_zones_and_durations_as_the_report(api):
     assert re.search(r"\d{2}:\d{2}:\d{2}–\d{2}:\d{2}:\d{2} \(Asia/Shanghai\)", page)
 
 
-def test_appeal_times_say_they_are_utc(api):
+def test_appeal_times_are_on_the_branchs_clock_labelled(api):
     fid = api.finding(api.own, "confirmed")
     assert (
         api.post("branch", f"/api/v1/findings/{fid}/appeal", json={"reason": "在岗"}).status_code
         == 201
     )
     page = api.get("province", "/appeals").text
-    assert re.search(r"\(bo, \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC\)", page)
+    assert re.search(r"\(bo, \d{4}-\d{2}-\d{2} \d{2}:\d{2} \(Asia/Shanghai\)\)", page)
+
+
+def test_refusals_say_why_in_both_languages(api):
+    missing = api.get("supervisor", f"/branches/{api.other}")  # another region's branch
+    assert missing.status_code == 404
+    assert "不在您可查看的范围内" in missing.text and f"no branch {api.other}" in missing.text
+    refused = api.get("branch", "/review")
+    assert refused.status_code == 403
+    assert "您的角色不能查看此页" in refused.text and "may not review" in refused.text

@@ -6,6 +6,7 @@ tests/artifacts/review_page/ (gitignored).
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
 from tests.support.api import filled_db
@@ -164,7 +165,26 @@ def test_branch_appeals_and_the_province_grants_in_the_browser(server, page, sho
     before = api_get(
         base, supervisor, "/api/v1/checks?branch=JS-HA-001&from=2026-11-03&to=2026-11-03"
     )
-    page.locator(".appeal-card button", has_text="Grant").click()
+    card = page.locator(".appeal-card").first
+    # who confirmed the finding and why, and what is at stake, on the branch's clock
+    assert "night-supervisor" in card.locator(".confirmed-by").text_content()
+    assert "seen on the clip" in card.locator(".confirmed-by").text_content()
+    assert "(Asia/Shanghai)" in card.locator(".confirmed-by").text_content()
+    assert "(Asia/Shanghai)" in card.locator("blockquote.reason").text_content()
+    assert card.locator(".points").text_content().startswith("2 分 points")
+    assert card.locator(".yuan").text_content().startswith("400 元 yuan")
+    card.locator("button", has_text="Grant").click()  # one click asks; it does not decide
+    question = card.locator(".confirm-step .question")
+    assert question.is_visible() and "2 point(s) and 400 yuan are lifted" in question.text_content()
+    card.locator(".confirm-step .cancel").click()
+    assert not question.is_visible()
+    unchanged = api_get(
+        base, supervisor, "/api/v1/checks?branch=JS-HA-001&from=2026-11-03&to=2026-11-03"
+    )
+    assert unchanged == before and card.locator(".message").text_content() == ""
+    card.locator("button", has_text="Grant").click()
+    shots(page, "appeal_confirm_step")
+    card.locator(".confirm-step .go").click()
     page.wait_for_function(
         "() => document.querySelector('.appeal-card .message').textContent.includes('Granted')"
     )
@@ -172,3 +192,14 @@ def test_branch_appeals_and_the_province_grants_in_the_browser(server, page, sho
         base, supervisor, "/api/v1/checks?branch=JS-HA-001&from=2026-11-03&to=2026-11-03"
     )
     assert after[0]["final_score"] == before[0]["final_score"] + 2  # the lobby deduction is gone
+    # a second decider is told, in both languages, who decided and who may reopen it
+    other = cli("token", "create", "--role", "province", "--name", "pat", "--db", url)
+    (appeal,) = api_get(base, other.splitlines()[-1], "/api/v1/appeals?status=granted")
+    again = httpx.post(
+        f"{base}/api/v1/appeals/{appeal['id']}/decision",
+        json={"decision": "uphold", "note": ""},
+        headers={"Authorization": f"Bearer {other.splitlines()[-1]}"},
+    )
+    detail = again.json()["detail"]
+    assert again.status_code == 409 and "已由 省分行 裁决（撤销扣分）" in detail
+    assert "只有管理员" in detail and "is final: granted by 省分行" in detail
