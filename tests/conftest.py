@@ -6,12 +6,18 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from sample_videos.recordings import footage_dir
 from tests.support.recordings import LAYOUT, at, cut, write_clip
 
 os.environ.setdefault("YOLO_OFFLINE", "1")
 os.environ.setdefault("YOLO_AUTOINSTALL", "False")
+
+# No test may fail because the machine is slow or busy (CI shares 2 cores): property tests
+# run without Hypothesis's per-example deadline.
+hypothesis_settings.register_profile("branch-audit", deadline=None)
+hypothesis_settings.load_profile("branch-audit")
 
 REPO = Path(__file__).resolve().parents[1]
 FOOTAGE = footage_dir()

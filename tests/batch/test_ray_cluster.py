@@ -8,8 +8,12 @@ cluster runs on this one machine (ray.cluster_utils.Cluster), one CPU per worker
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -21,6 +25,7 @@ from pipeline.footage.sampler import SamplingSpec
 from pipeline.store import models as m
 from pipeline.store.db import Database
 from rules.checklist import load_checklist
+from tests.conftest import REPO
 from tests.support.run_site import CHECKLIST, CLIP, DAY, PATTERN, SITE, at
 
 pytestmark = pytest.mark.ray
@@ -84,13 +89,12 @@ def _keys(report: NightReport) -> list[tuple]:
     ]
 
 
-def test_a_lost_worker_node_costs_time_not_coverage(tmp_path, footage):
+def cluster_night(root: str, site: str) -> None:
+    """The night on a head and two worker nodes, one lost mid-run; prints what the test
+    compares as JSON. Run in a fresh interpreter (below): Ray starts its node processes
+    by fork and exec, which can hang when forked from a process holding many threads,
+    such as a test session's after hundreds of tests."""
     from ray.cluster_utils import Cluster
-
-    site = _site(tmp_path, footage)
-    local, local_units = _night(f"sqlite:///{tmp_path / 'local.db'}", site, LocalExecutor(1))
-    assert {s for _, s in local_units} == {"done"}
-    assert _keys(local)  # the person leaves the post in each copy: absences to compare
 
     memory = 80 * 1024 * 1024
     cluster = Cluster(
@@ -101,19 +105,41 @@ def test_a_lost_worker_node_costs_time_not_coverage(tmp_path, footage):
         workers = [cluster.add_node(num_cpus=1, object_store_memory=memory) for _ in range(2)]
         cluster.wait_for_nodes(timeout=120)
         lose = _LoseANode(cluster, workers[1])
-
         report, units = _night(
-            f"sqlite:///{tmp_path / 'ray.db'}", site, RayExecutor(2, cluster.address), lose
+            f"sqlite:///{root}/ray.db", Path(site), RayExecutor(2, cluster.address), lose
         )
     finally:
         cluster.shutdown()
+    print(json.dumps({
+        "busy_cpus_at_loss": lose.busy_cpus_at_loss,
+        "failed_units": report.failed_units,
+        "statuses": sorted({s for _, s in units}),
+        "coverage": report.reports["RUN-POST"].coverage,
+        "keys": [list(k) for k in _keys(report)],
+        "exit_status": report.exit_status,
+    }, default=str))  # fmt: skip
 
-    assert lose.busy_cpus_at_loss == 2  # the node was lost with a unit running on it
-    assert report.failed_units == []
-    assert {s for _, s in units} == {"done"}  # every unit done within the run
-    assert report.reports["RUN-POST"].coverage == local.reports["RUN-POST"].coverage
-    assert _keys(report) == _keys(local)
-    assert report.exit_status == 0
+
+def test_a_lost_worker_node_costs_time_not_coverage(tmp_path, footage):
+    site = _site(tmp_path, footage)
+    local, local_units = _night(f"sqlite:///{tmp_path / 'local.db'}", site, LocalExecutor(1))
+    assert {s for _, s in local_units} == {"done"}
+    assert _keys(local)  # the person leaves the post in each copy: absences to compare
+
+    script = f"from tests.batch.test_ray_cluster import cluster_night; cluster_night({str(tmp_path)!r}, {str(site)!r})"
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=1200,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    ray = json.loads(done.stdout.strip().splitlines()[-1])
+
+    assert ray["busy_cpus_at_loss"] == 2  # the node was lost with a unit running on it
+    assert ray["failed_units"] == []
+    assert ray["statuses"] == ["done"]  # every unit done within the run
+    assert ray["coverage"] == local.reports["RUN-POST"].coverage
+    assert ray["keys"] == [list(k) for k in json.loads(json.dumps(_keys(local), default=str))]
+    assert ray["exit_status"] == 0
 
 
 def test_units_are_dispatched_longest_first(tmp_path, footage):
