@@ -10,7 +10,7 @@ own speed (a 10 fps clip's frames are held for 0.1 s), so a camera-hour is an ho
 runs in a process of its own; its peak memory is the summed RSS of its process tree.
 
     PYTHONPATH=. python benchmarks/nightly.py [--hours 2] [--quick] [--size 1080p] [--no-d1]
-        [--rows N]
+        [--rows N] [--lobby-anyone]
 
 Rows: every item on (phone stage and evidence: the figure that counts), the same at the full
 rate throughout (what per-zone cadences save), without the phone stage, on one worker
@@ -43,6 +43,10 @@ DAY = date(2024, 5, 6)  # a Monday
 RATE = 0.5  # the run's default sampling rate
 MAX_SIDE = 640  # the run's default analysed frame size
 CORES = len(os.sched_getaffinity(0))
+#: the lobby manager's uniform (navy), as a site with a lobby-manager zone configures it: only
+#: its wearer is searched for a phone there (detectors/observer.py); vtest's passers-by do not
+#: wear it. `--lobby-anyone` leaves it out: every passer-by in the zone searched
+LOBBY_UNIFORM = 'uniform: {color: "#1f2a44"}, '
 POST = "[[0.37, 0.58], [0.75, 0.58], [0.75, 0.78], [0.66, 0.98], [0.43, 0.98], [0.36, 0.80]]"
 # camera → (clip, its zone as site YAML)
 CAMERAS = {
@@ -59,7 +63,8 @@ CAMERAS = {
     "lobby": (
         "vtest.avi",
         "{id: hall, purpose: lobby_manager, "
-        "polygon: [[0.0, 0.33], [1.0, 0.34], [1.0, 0.86], [0.0, 0.42]]}",
+        + LOBBY_UNIFORM
+        + "polygon: [[0.0, 0.33], [1.0, 0.34], [1.0, 0.86], [0.0, 0.42]]}",
     ),
     "post-2": (
         "one-by-one-person-detection.mp4",
@@ -68,8 +73,11 @@ CAMERAS = {
 }
 
 
-def build_branch(cache: Path, size: str, hours: float, segment_min: float) -> Path:
-    """Site file and camera folders: `hours` of consecutive segments from 09:00."""
+def build_branch(
+    cache: Path, size: str, hours: float, segment_min: float, uniform: bool = True
+) -> Path:
+    """Site file and camera folders: `hours` of consecutive segments from 09:00; `uniform`:
+    the lobby manager's zone with LOBBY_UNIFORM."""
     root = cache / f"branch_{size}_{hours:g}h_{segment_min:g}min_native"
     cameras = []
     for camera, (clip, zone) in CAMERAS.items():
@@ -81,13 +89,15 @@ def build_branch(cache: Path, size: str, hours: float, segment_min: float) -> Pa
             link = folder / start.strftime(f"{camera}_%Y%m%d_%H%M%S.mp4")
             if not link.exists():
                 link.symlink_to(source)
+        if not uniform:
+            zone = zone.replace(LOBBY_UNIFORM, "")
         cameras.append(
             f"  - id: {camera}\n    role: counter\n"
             f'    recordings: {{folder: {camera}, pattern: "{camera}_%Y%m%d_%H%M%S.mp4"}}\n'
             f"    zones:\n      - {zone}\n"
         )
     closing = datetime(2000, 1, 1, 9) + timedelta(hours=hours)
-    site = root / "site.yaml"
+    site = root / ("site.yaml" if uniform else "site-lobby-anyone.yaml")
     site.write_text(
         "branch: {id: BENCH, name: benchmark branch, region: bench, timezone: Asia/Shanghai}\n"
         f'business_hours: {{mon-fri: ["09:00", "{closing:%H:%M}"]}}\n'
@@ -248,6 +258,11 @@ def main() -> None:
     p.add_argument(
         "--rows", type=int, help="only the first N rows of this branch (1: every item on)"
     )
+    p.add_argument(
+        "--lobby-anyone",
+        action="store_true",
+        help="no uniform on the lobby-manager zone: every passer-by searched for a phone",
+    )
     p.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "branch-audit-bench")
     p.add_argument("--newcomer", nargs="+", help=argparse.SUPPRESS)
     args = p.parse_args()
@@ -256,7 +271,7 @@ def main() -> None:
         return
     hours, segment_min = (1 / 3, 10.0) if args.quick else (args.hours, 10.0)
     args.cache.mkdir(parents=True, exist_ok=True)
-    site = build_branch(args.cache, args.size, hours, segment_min)
+    site = build_branch(args.cache, args.size, hours, segment_min, not args.lobby_anyone)
     spec = importlib.util.find_spec("pipeline.evidence")  # in this checkout, not elsewhere
     evidence = spec is not None and Path(spec.origin).is_relative_to(REPO)
     with open("/proc/loadavg") as f:
@@ -287,7 +302,7 @@ def main() -> None:
         name = f"`run --executor {executor} --workers {workers} {' '.join(extra)}`"
         print(row(f"{name} ({got['findings']} findings)", camera_h, got, base_rate), flush=True)
     if not args.no_d1:
-        d1 = build_branch(args.cache, "d1", hours, segment_min)
+        d1 = build_branch(args.cache, "d1", hours, segment_min, not args.lobby_anyone)
         d1_rate = baseline(d1, segment_min, "d1")
         got = ours(d1, args.cache, "local", evidence, "--no-phone-stage")
         name = f"D1: `run --no-phone-stage` ({got['findings']} findings)"

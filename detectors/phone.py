@@ -30,7 +30,7 @@ from detectors.base import Detector, DetectorError
 from detectors.detections import Detections
 from detectors.frame import CropSource, crop_source
 from detectors.registry import OnnxModel, load_detector, load_palm_detector, weights_tag
-from detectors.still import Still, StillPersons, still_thumb
+from detectors.still import Still, StillRegions, still_thumb
 from detectors.zones import grown_box
 
 Box = tuple[float, float, float, float]
@@ -64,6 +64,9 @@ class PhoneStageSettings(BaseModel):
     min_person_px: int = Field(default=120, ge=0)
     #: reuse a person's palms and windows while their upper body holds still
     reuse_still: bool = True
+    #: reuse a window's phone search while its pixels hold still, though the person moved
+    #: (a hand resting on the desk while the other one writes)
+    reuse_windows: bool = True
     threads: int | None = None
 
     @model_validator(mode="after")
@@ -133,14 +136,19 @@ def phone_sized(box, palm: Palm, ratio: tuple[float, float]) -> bool:
     return ratio[0] * palm.side <= side <= ratio[1] * palm.side
 
 
+#: what one window held: its surest phone-sized box (frame pixels) and score
+Found = tuple[Box | None, float]
+
+
 @dataclass(frozen=True)
 class Seen:
     """What a person's hands held in one sample: the surest phone-sized box (frame pixels)
-    of any window, its score, and the palms searched."""
+    of any window, its score, the palms searched and each window with what it held."""
 
     palms: tuple[Palm, ...] = ()
     box: Box | None = None
     score: float = 0.0
+    windows: tuple[Still, ...] = ()
 
 
 @dataclass
@@ -153,11 +161,16 @@ class StageCounters:
     #: persons whose upper body held still: last sample's palms and windows reused
     reused: int = 0
     palm_runs: int = 0
-    #: hands above `palm_conf`, and windows the detector searched
+    #: hands above `palm_conf`, windows the detector searched, and windows whose pixels
+    #: held still: their last search reused
     palms: int = 0
     windows: int = 0
-    #: time spent in the stage (palms, crops, windows), for the run's stage shares
+    windows_reused: int = 0
+    #: time spent in the stage (palms, crops, windows), for the run's stage shares, and the
+    #: CPU time of the calling thread in it (one-thread models run there): what a shared
+    #: box's load does not inflate
     seconds: float = 0.0
+    cpu_seconds: float = 0.0
 
 
 class PhoneStage:
@@ -173,7 +186,8 @@ class PhoneStage:
         self.detector = detector or load_crop_detector(s)
         self.palm_model = palm_model or load_palm_detector(s.threads)
         self.counters = StageCounters()
-        self._still = StillPersons()
+        self._still = StillRegions()
+        self._windows = StillRegions()
         self.version = f"phone:{self.palm_model.version}+{self.detector.version}"
 
     def assess(
@@ -181,16 +195,18 @@ class PhoneStage:
     ) -> PhoneVerdict:
         """The zone's phone evidence: the best over its staff persons. Boxes come in
         analysed-frame pixels; crops, palms and windows are the recording's own pixels."""
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.thread_time()
         try:
             return self._assess(crop_source(frame), zone_id, staff)
         finally:
             self.counters.seconds += time.perf_counter() - t0
+            self.counters.cpu_seconds += time.thread_time() - c0
 
     def _assess(self, frame: CropSource, zone_id: str, staff: Detections) -> PhoneVerdict:
         s = self.settings
         best = Seen()
         seen_now: list[Still] = []
+        windows_now: list[Still] = []
         for box in staff.xyxy:
             self.counters.persons += 1
             person = box * frame.scale
@@ -205,33 +221,57 @@ class PhoneStage:
                 self.counters.reused += 1
                 seen = last.payload
             else:
-                seen = self._search(frame, crop, (x1, y1))
+                seen = self._search(frame, crop, (x1, y1), zone_id)
             seen_now.append(Still(person, thumb, seen))
+            windows_now += seen.windows
             if seen.box is not None and seen.score > best.score:
                 best = seen
         self._still.update(zone_id, seen_now)
+        self._windows.update(zone_id, windows_now)
         return self._verdict(best, frame.scale)
 
-    def _search(self, frame: CropSource, crop: np.ndarray, offset: tuple[int, int]) -> Seen:
-        """Palms in the person's upper body, then a phone-sized box in a window around each."""
+    def _search(
+        self, frame: CropSource, crop: np.ndarray, offset: tuple[int, int], zone_id: str
+    ) -> Seen:
+        """Palms in the person's upper body, then a phone-sized box in a window around each;
+        a window in the place of one searched last sample, its pixels unchanged, keeps what
+        that search found (a phone coming into the hand changes them)."""
         s = self.settings
         self.counters.palm_runs += 1
         palms = tuple(p.shifted(*offset) for p in self.palm_model.palms(crop, s.palm_conf))
         self.counters.palms += len(palms)
-        best: tuple[Box | None, float] = (None, 0.0)
+        best: Found = (None, 0.0)
+        windows = []
         for palm in palms:
             window = hand_window(palm, s.window, frame.size)
             if window is None:
                 continue
-            self.counters.windows += 1
-            phones = self.detector.detect(frame.crop(window)).in_group("phone")
-            phones = phones.with_min_confidence(s.candidate_conf)
-            ox, oy = window[:2]
-            for b, c in zip(phones.xyxy, phones.confidence, strict=True):
-                b = (float(b[0] + ox), float(b[1] + oy), float(b[2] + ox), float(b[3] + oy))
-                if phone_sized(b, palm, s.phone_to_palm) and float(c) > best[1]:
-                    best = (b, float(c))
-        return Seen(palms, *best)
+            pixels = frame.crop(window)
+            place, thumb = np.asarray(window, np.float64), still_thumb(pixels)
+            last = self._windows.recall(zone_id, place, thumb) if s.reuse_windows else None
+            if last is not None:
+                self.counters.windows_reused += 1
+                found = last.payload
+            else:
+                self.counters.windows += 1
+                found = self._phone_in(pixels, window, palm)
+            windows.append(Still(place, thumb, found))
+            if found[0] is not None and found[1] > best[1]:
+                best = found
+        return Seen(palms, *best, tuple(windows))
+
+    def _phone_in(self, pixels: np.ndarray, window: tuple[int, ...], palm: Palm) -> Found:
+        """The surest phone-sized box the detector finds in one window (frame pixels)."""
+        s = self.settings
+        phones = self.detector.detect(pixels).in_group("phone")
+        phones = phones.with_min_confidence(s.candidate_conf)
+        ox, oy = window[:2]
+        best: Found = (None, 0.0)
+        for b, c in zip(phones.xyxy, phones.confidence, strict=True):
+            b = (float(b[0] + ox), float(b[1] + oy), float(b[2] + ox), float(b[3] + oy))
+            if phone_sized(b, palm, s.phone_to_palm) and float(c) > best[1]:
+                best = (b, float(c))
+        return best
 
     def _verdict(self, seen: Seen, scale: float) -> PhoneVerdict:
         if seen.box is None:

@@ -1,10 +1,10 @@
-"""Persons who held still since the last sample: their last result is reused.
+"""Regions that held still since the last sample: their last result is reused.
 
 The motion gate (detectors/motion.py) skips a sample only when nothing in the zones moved;
 a teller seated at the post stays the same while customers come and go in front of them,
-and searching their hands is most of the phone stage's cost (detectors/phone.py). A person
-in the same place whose upper body changed in no cell by `STILL_DELTA` keeps their last
-result.
+and searching their hands is most of the phone stage's cost (detectors/phone.py). A region
+(a person's upper body; a window around one hand while the rest of the person moves) in
+the same place whose pixels changed in no cell by `STILL_DELTA` keeps its last result.
 """
 
 from __future__ import annotations
@@ -19,13 +19,13 @@ import numpy as np
 #: level (0-255) that counts as movement: a hand lifting a phone changes a few cells by tens
 STILL_GRID = (12, 16)
 STILL_DELTA = 8.0
-#: the same person: their box this much overlapping the one seen before
+#: the same region: its box this much overlapping the one seen before
 STILL_IOU = 0.8
 
 
 @dataclass(frozen=True)
 class Still:
-    """A person as seen in one sample: box (frame pixels), upper-body thumbnail, result."""
+    """A region as seen in one sample: box (frame pixels), thumbnail, result."""
 
     box: np.ndarray
     thumb: np.ndarray
@@ -46,8 +46,8 @@ def _iou(a: np.ndarray, b: np.ndarray) -> float:
     return float(inter / union) if union > 0 else 0.0
 
 
-class StillPersons:
-    """Each zone's persons as last seen, to reuse a result while its person holds still."""
+class StillRegions:
+    """Each zone's regions as last seen, to reuse a result while its region holds still."""
 
     def __init__(self) -> None:
         self._zones: dict[str, list[Still]] = {}
@@ -59,5 +59,5 @@ class StillPersons:
         return None
 
     def update(self, zone_id: str, seen: list[Still]) -> None:
-        """This sample's persons: the ones the next sample is compared with."""
+        """This sample's regions: the ones the next sample is compared with."""
         self._zones[zone_id] = seen

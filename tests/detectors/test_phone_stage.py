@@ -180,6 +180,38 @@ def test_a_person_holding_still_keeps_their_palms_and_windows():
     assert len(palms.crops) == 2
 
 
+def test_a_still_hand_keeps_its_window_while_the_person_moves():
+    """The teller's head turns (palms run again) but the hand's window is the same pixels
+    in the same place: its search is reused. A hand that moved, or a window whose pixels
+    changed (a phone coming into the hand), is searched again."""
+    det, palms = CountingDetector((100, 90, 130, 150), 0.6), FixedPalms(PALM)
+    st, img = stage(det, palms), frame()
+    first = st.assess(T0, img, "post", persons(TELLER))
+    head = img.copy()
+    head[60:200, 150:350] = 255  # above the window (130, 280, 370, 520)
+    again = st.assess(T0 + timedelta(seconds=2), head, "post", persons(TELLER))
+    assert len(palms.crops) == 2 and len(det.crops) == 1
+    assert (st.counters.reused, st.counters.windows, st.counters.windows_reused) == (0, 1, 1)
+    assert again == first and first.phone
+    held = head.copy()
+    held[380:440, 230:270] = 0  # the window's pixels change
+    st.assess(T0 + timedelta(seconds=4), held, "post", persons(TELLER))
+    assert len(det.crops) == 2 and st.counters.windows_reused == 1
+    # on a flat frame a moved window's pixels are the same: its place tells it apart
+    flat = np.full((H, W, 3), 128, np.uint8)
+    st = stage(det := CountingDetector(), palms := FixedPalms(PALM), reuse_still=False)
+    st.assess(T0, flat, "post", persons(TELLER))
+    st.assess(T0 + timedelta(seconds=2), flat, "post", persons(TELLER))
+    assert len(det.crops) == 1 and st.counters.windows_reused == 1
+    palms.frame_palms = [PALM.shifted(60, 0)]  # the hand moved along the desk
+    st.assess(T0 + timedelta(seconds=4), flat, "post", persons(TELLER))
+    assert len(det.crops) == 2 and st.counters.windows_reused == 1
+    off = stage(det := CountingDetector(), FixedPalms(PALM), reuse_windows=False)
+    off.assess(T0, img, "post", persons(TELLER))
+    off.assess(T0 + timedelta(seconds=2), head, "post", persons(TELLER))
+    assert len(det.crops) == 2 and off.counters.windows_reused == 0
+
+
 def test_observer_asks_for_staff_zones_and_uniformed_lobby_managers_only():
     det, palms = CountingDetector((100, 90, 130, 150), 0.8), FixedPalms(PALM)
     st = stage(det, palms)
