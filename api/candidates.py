@@ -13,7 +13,8 @@ from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
 from fastapi import HTTPException
-from pydantic import BaseModel, Field
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, Field, model_validator
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -65,6 +66,12 @@ class CandidateReviewIn(StrictModel):
         default="pending",
         description="the status the reviewer saw; if it has changed since, 409",
     )
+
+    @model_validator(mode="after")
+    def _box_with_confirm(self) -> CandidateReviewIn:
+        if self.box is not None and self.decision != "confirm":
+            raise ValueError("a box goes with confirm only: a dismissed crop has no phone")
+        return self
 
 
 def candidate_out(row: m.PhoneCandidate, tz: str) -> CandidateOut:
@@ -126,14 +133,14 @@ def review_candidate(
     session: Session, principal: Principal, candidate_id: int, body: CandidateReviewIn
 ) -> CandidateOut:
     row, tz = candidate_or_404(session, principal, candidate_id)
-    if body.box is not None and body.decision != "confirm":
-        raise HTTPException(422, "a box goes with confirm only: a dismissed crop has no phone")
     try:
         decide(session, row, body.decision, body.seen_status, principal.name, body.box, body.note)
     except CandidateConflict as exc:
         raise HTTPException(409, str(exc)) from None
-    except ValueError as exc:
-        raise HTTPException(422, str(exc)) from None
+    except ValueError as exc:  # the box and the stored image: a 422 like the model's own
+        raise RequestValidationError(
+            [{"loc": ("body", "box"), "msg": str(exc), "type": "value_error"}]
+        ) from None
     audit(
         session, principal, "candidate_review", None, candidate=row.id,
         decision=body.decision, box=row.reviewed_box, note=body.note,

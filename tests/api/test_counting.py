@@ -103,4 +103,5 @@ def test_exports_show_missing_days_beside_coverage_and_no_score_where_nothing_wa
     assert page.status_code == 200
     assert "缺 3 天 3 day(s) missing" in page.text and "缺 1 天 1 day(s) missing" in page.text
     blind_row = page.text[page.text.index(f'href="/branches/{api.other}"') :].split("</tr>")[0]
-    assert '">–<br><span class="badge pending">缺 3 天' in blind_row  # no score, the days
+    assert 'data-field="score">–</td>' in blind_row  # no score where nothing was seen
+    assert 'data-field="missing_days"><span class="badge pending">缺 3 天' in blind_row

@@ -118,7 +118,7 @@ def test_migration_0009_goes_down_and_up_again(api):
     cfg.set_main_option("script_location", str(MIGRATIONS))
     with api.db.engine.begin() as connection:
         cfg.attributes["connection"] = connection
-        command.downgrade(cfg, "0007")
+        command.downgrade(cfg, "0008")  # the revision before 0009
         command.upgrade(cfg, "head")
     with api.db.session() as s:
         holders = dict(s.execute(select(m.ApiToken.name, m.ApiToken.holder)).all())

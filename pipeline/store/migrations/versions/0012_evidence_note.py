@@ -15,10 +15,10 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("findings") as batch:
-        batch.add_column(sa.Column("evidence_note", sa.Text(), nullable=True))
+    op.add_column("findings", sa.Column("evidence_note", sa.Text(), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("findings") as batch:
-        batch.drop_column("evidence_note")
+    # a plain DROP COLUMN (SQLite ≥ 3.35): a batch copy of `findings` would break the
+    # foreign keys of the reviews, appeals and orders that name it
+    op.drop_column("findings", "evidence_note")
