@@ -131,7 +131,8 @@ def test_reviewers_confirm_with_a_box_and_dismiss_and_nothing_is_scored(api):
     bad = api.post(
         url2, json={"decision": "confirm", "box": outside}, headers=api.as_("supervisor")
     )
-    assert bad.status_code == 422 and "not inside" in bad.json()["detail"]
+    (error,) = bad.json()["detail"]  # a 422 like the model's own, on the box
+    assert bad.status_code == 422 and error["loc"] == ["body", "box"] and "not inside" in error["msg"]
     no = api.post(url2, json={"decision": "dismiss"}, headers=api.as_("branch"))
     assert no.status_code == 403  # a branch reads its candidates, never labels them
     assert (
