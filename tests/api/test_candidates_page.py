@@ -96,6 +96,8 @@ def test_a_dropped_connection_leaves_a_retry_and_a_held_key_decides_once(server)
         page.fill("#token", token)
         page.click("button[type=submit]")
         page.wait_for_url(f"{base}/candidates")
+        # the first candidate on screen: a key pressed before the queue loads decides nothing
+        page.wait_for_function("() => document.getElementById('crop').naturalWidth > 0")
         save = "**/api/v1/candidates/*/review"
         dropped = [True]  # the network drops the save until the test says otherwise
         page.route(

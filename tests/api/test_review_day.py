@@ -120,6 +120,10 @@ def test_a_save_in_flight_shows_saving_and_takes_no_second_decision(site):
     page.wait_for_selector("#saving", state="visible")
     saving = page.text_content("#saving")
     assert "保存中… Saving" in saving and first in saving
+    for _ in range(1200):  # until the request reaches the route (up to 60 s: a busy machine)
+        if held:
+            break
+        page.wait_for_timeout(50)  # Playwright's events, the route's among them, run here
     page.keyboard.press("d")  # pressed while the first decision is on its way: ignored
     page.keyboard.press("c")
     page.wait_for_timeout(300)
