@@ -4,8 +4,6 @@ audited like failed logins, and X-Forwarded-For counts only from a configured pr
 
 from __future__ import annotations
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -17,6 +15,7 @@ from api.attempts import FAILURES
 from cli.main import main
 from pipeline.store import models as m
 from tests.support.api import running_api
+from tests.support.threads import all_at_once
 
 OWN = {"Origin": "http://testserver"}
 AT_ONCE = 30
@@ -35,16 +34,6 @@ def _login(client: TestClient, token: str, headers: dict | None = None):
     )  # fmt: skip
 
 
-def _all_at_once(calls):
-    start = threading.Barrier(len(calls))
-
-    def run(call):
-        start.wait()
-        return call()
-
-    with ThreadPoolExecutor(len(calls)) as pool:
-        return list(pool.map(run, calls))
-
 
 def _audited(api, action: str) -> list[m.AuditEntry]:
     with api.db.session() as s:
@@ -52,7 +41,7 @@ def _audited(api, action: str) -> list[m.AuditEntry]:
 
 
 def test_wrong_logins_sent_at_once_are_checked_no_more_than_the_limit(api):
-    got = _all_at_once([lambda i=i: _login(api.client, f"ba_wrong-{i}") for i in range(AT_ONCE)])
+    got = all_at_once([lambda i=i: _login(api.client, f"ba_wrong-{i}") for i in range(AT_ONCE)])
     codes = sorted(r.status_code for r in got)
     assert codes == [401] * FAILURES + [429] * (AT_ONCE - FAILURES)
     assert len(_audited(api, "login_failed")) == FAILURES
@@ -92,7 +81,7 @@ def test_bearer_guesses_sent_at_once_are_counted_atomically(api):
         lambda i=i: api.client.get("/api/v1/me", headers={"Authorization": f"Bearer ba_g{i}"})
         for i in range(AT_ONCE)
     ]
-    codes = sorted(r.status_code for r in _all_at_once(calls))
+    codes = sorted(r.status_code for r in all_at_once(calls))
     assert codes == [401] * FAILURES + [429] * (AT_ONCE - FAILURES)
     assert len(_audited(api, "token_failed")) == FAILURES
     with api.db.session() as s:

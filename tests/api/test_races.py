@@ -4,8 +4,6 @@ guessed tokens sent at once: tests/api/test_guessing.py.)"""
 
 from __future__ import annotations
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from functools import partial
 
@@ -14,6 +12,7 @@ from sqlalchemy import select
 
 from pipeline.store import models as m
 from tests.support.api import DAYS, running_api
+from tests.support.threads import all_at_once
 
 TRIALS = 10
 
@@ -23,17 +22,6 @@ def api(module_db_url, tmp_path_factory):
     with running_api(module_db_url, tmp_path_factory.mktemp("evidence")) as api:
         yield api
 
-
-def _all_at_once(calls):
-    """Each call in a thread of its own, released together."""
-    start = threading.Barrier(len(calls))
-
-    def run(call):
-        start.wait()
-        return call()
-
-    with ThreadPoolExecutor(len(calls)) as pool:
-        return list(pool.map(run, calls))
 
 
 def _candidates(api, n: int) -> list[int]:
@@ -56,7 +44,7 @@ def test_two_reviewers_deciding_one_candidate_at_once_the_second_gets_409(api):
     decided = []
     for cid in _candidates(api, TRIALS):
         url = f"/api/v1/candidates/{cid}/review"
-        confirm, dismiss = _all_at_once([
+        confirm, dismiss = all_at_once([
             partial(api.post, "supervisor", url, json={"decision": "confirm"}),
             partial(api.post, "admin", url, json={"decision": "dismiss"}),
         ])  # fmt: skip
