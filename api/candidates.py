@@ -22,9 +22,9 @@ from api.auth import Principal, scoped
 from api.deps import evidence_file
 from api.queries import audit, branch_or_404
 from api.schemas import Note, Page, Status
+from detectors.config_base import StrictModel
 from pipeline.store import models as m
 from pipeline.store.candidates import CandidateConflict, decide
-from rules.config import StrictModel
 
 #: only the stage's near misses are reviewed here; its verdicts are reviewed as findings
 KIND = "candidate"

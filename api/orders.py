@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session
 from api.auth import Principal, scoped
 from api.queries import audit, branch_or_404, finding_or_404
 from api.schemas import BRANCH_ID, ITEM_CODE, Note, Reason
+from detectors.config_base import StrictModel
 from pipeline.store import models as m
 from rules.checklist import Checklist
-from rules.config import StrictModel
 
 
 class OrderIn(StrictModel):

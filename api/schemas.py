@@ -10,11 +10,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, Field
 
+from detectors.config_base import StrictModel
 from pipeline.store import models as m
 from pipeline.store.reviews import AppealStatus
 from rules.assessment import AssessmentRow
 from rules.checklist import Checklist
-from rules.config import StrictModel
 from rules.findings import FindingStatus
 from rules.wording import duration_text
 

@@ -35,12 +35,12 @@ class UserError(Exception):
 def user_errors() -> tuple[type[Exception], ...]:
     """Errors that mean bad input, not a bug: every stage's own error class."""
     from detectors.base import DetectorError
+    from detectors.config_base import ConfigError
     from pipeline.footage.sampler import VideoError
     from pipeline.report.build import ReportError
     from pipeline.report.notice import NoticeError
     from pipeline.site import SiteError
     from pipeline.store.db import DatabaseError
-    from rules.config import ConfigError
     from rules.periods import PeriodError
 
     return (

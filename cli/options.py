@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Literal, get_args, get_origin
 
 from pydantic import ValidationError
+from pydantic.fields import FieldInfo
 
 from cli.main import UserError
 from detectors.phone import PhoneStageSettings
-from detectors.registry import BACKENDS
 from pipeline.footage.sampler import KEYFRAMES, SamplingSpec
 from pipeline.model_config import ModelConfig, load_model_config, merged
 
@@ -34,53 +35,49 @@ def sampling_rate(args: argparse.Namespace) -> float | str:
 
 
 def add_model_options(p: argparse.ArgumentParser) -> None:
-    """--backend/--weights for the full-frame detector, the phone stage's options, and
-    --config, a file of the same (pipeline/model_config.py). Defaults are None here: an
-    option not given leaves the file's value, or the model's default."""
+    """--config, a file of the models (pipeline/model_config.py), and one option per key of
+    it, made from `ModelConfig`'s fields: a key's title and description are its help, a
+    choice its choices, a switch on by default its `--no-` option. Defaults are None here:
+    an option not given leaves the file's value, or the model's default."""
     p.add_argument(
         "--config", type=Path, metavar="FILE",
         help="the model options as YAML (README, 'The models of a night'); options given "
         "here win over it",
     )  # fmt: skip
-    p.add_argument(
-        "--no-gate", action="store_true", default=None, help="run the detector on every sample"
-    )
-    p.add_argument("--backend", choices=BACKENDS, default=None, help="default onnx")
-    p.add_argument("--weights", type=Path, help="model file for the backend")
     phone = p.add_argument_group("phone use (the second stage: windows around staff hands)")
-    phone.add_argument(
-        "--phone-backend", choices=BACKENDS, default=None,
-        help="detector of the windows around hands: the shipped NanoDet-m (onnx, default) or the bank's own weights "
-        "(yolo)",
-    )  # fmt: skip
-    phone.add_argument(
-        "--phone-weights", type=Path, metavar="FILE",
-        help="model file for --phone-backend (yolo: .pt/.onnx/.engine with a phone class)",
-    )  # fmt: skip
-    phone.add_argument(
-        "--no-phone-stage", action="store_true", default=None,
-        help="phone use from the full-frame detector only: faster, finds little at CCTV "
-        "distances (docs/benchmarks.md)",
-    )  # fmt: skip
+    for name, info in ModelConfig.model_fields.items():
+        group = phone if name.startswith("phone") else p
+        flag, kwargs = _option(name, info)
+        group.add_argument(flag, default=None, **kwargs)
 
 
-def _negated(value: bool | None) -> bool | None:
-    return None if value is None else not value
+def _option(name: str, info: FieldInfo) -> tuple[str, dict]:
+    """A key's option: `--no-KEY` for a switch on by default, else `--KEY VALUE`."""
+    dashed = name.replace("_", "-")
+    if info.annotation is bool:
+        text = f"{info.title} off: {info.description}".replace("%", "%%")
+        return f"--no-{dashed}", {"action": "store_true", "help": text}
+    default = "" if info.default is None else f" (default {info.default})"
+    text = f"{info.title}: {info.description}{default}".replace("%", "%%")
+    choices = get_args(info.annotation) if get_origin(info.annotation) is Literal else None
+    if choices:
+        return f"--{dashed}", {"choices": choices, "help": text}
+    return f"--{dashed}", {"type": Path, "metavar": "FILE", "help": text}
 
 
 def model_config(args: argparse.Namespace) -> ModelConfig:
     """The models the options ask for: the --config file's, overridden by what was given."""
     path = getattr(args, "config", None)
     base = load_model_config(path) if path is not None else ModelConfig()
-    given = {
-        "backend": getattr(args, "backend", None),
-        "weights": getattr(args, "weights", None),
-        "gate": _negated(getattr(args, "no_gate", None)),
-        "phone_stage": _negated(getattr(args, "no_phone_stage", None)),
-        "phone_backend": getattr(args, "phone_backend", None),
-        "phone_weights": getattr(args, "phone_weights", None),
-    }
-    return merged(base, {k: v for k, v in given.items() if v is not None})
+    given = {}
+    for name, info in ModelConfig.model_fields.items():
+        if info.annotation is bool:
+            off = getattr(args, f"no_{name}", None)
+            if off is not None:
+                given[name] = not off
+        elif (value := getattr(args, name, None)) is not None:
+            given[name] = value
+    return merged(base, given)
 
 
 def phone_settings(args: argparse.Namespace) -> PhoneStageSettings | None:

@@ -100,7 +100,9 @@ def _settings(args: argparse.Namespace, checklist: Checklist) -> UnitSettings:
         raise UserError(f"--rate/--max-side: {exc}") from None
     models = model_config(args)
     weights = None if models.weights is None else str(models.weights)
-    detector = DetectorSpec(models.backend, weights, gate=models.gate, phone=phone_settings(args))
+    detector = DetectorSpec(
+        backend=models.backend, weights=weights, gate=models.gate, phone=phone_settings(args)
+    )
     return UnitSettings(sampling, detector, None if args.full_rate else CadenceSpec.of(checklist))
 
 

@@ -8,7 +8,9 @@ from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
+from pydantic import Field
 
+from detectors.config_base import Share, StrictModel
 from detectors.detections import Detections
 from detectors.frame import CropSource, NativePixels
 from detectors.observations import FrameObservation, ZoneObservation, ZonePurpose
@@ -40,15 +42,31 @@ class ZoneSpec:
     hand_raise: bool = False
 
 
-@dataclass(frozen=True)
-class ObserverSettings:
-    person_conf: float = 0.4
-    phone_conf: float = 0.25
-    clutter_conf: float = 0.3
-    #: grey-level difference (after lighting compensation) that counts a pixel as changed
-    clutter_pixel_delta: float = 28.0
-    #: a phone must lie this much inside a person's upper body to count as in use
-    phone_overlap: float = 0.5
+class ObserverSettings(StrictModel):
+    """The thresholds that turn detections into zone facts."""
+
+    person_conf: float = Field(
+        0.4, gt=0, lt=1, title="person confidence",
+        description="a person box at least this sure is a person in a zone",
+    )  # fmt: skip
+    phone_conf: float = Field(
+        0.25, gt=0, lt=1, title="phone confidence",
+        description="a full-frame phone box at least this sure is a phone (without the phone "
+        "stage)",
+    )  # fmt: skip
+    clutter_conf: float = Field(
+        0.3, gt=0, lt=1, title="clutter confidence",
+        description="an object box at least this sure counts on a counter surface",
+    )  # fmt: skip
+    clutter_pixel_delta: float = Field(
+        28.0, gt=0, le=255, title="clutter pixel change",
+        description="grey-level difference (after lighting compensation) that counts a pixel "
+        "as changed",
+    )  # fmt: skip
+    phone_overlap: Share = Field(
+        0.5, title="phone on the body",
+        description="a phone must lie this much inside a person's upper body to count as in use",
+    )  # fmt: skip
 
 
 def _lab(bgr: np.ndarray) -> np.ndarray:

@@ -20,13 +20,14 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, ClassVar, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 from detectors.backends.palm import Palm, PalmDetector
 from detectors.base import Detector, DetectorError
+from detectors.config_base import StrictModel
 from detectors.detections import Detections
 from detectors.frame import CropSource, crop_source
 from detectors.registry import OnnxModel, load_detector, load_palm_detector, weights_tag
@@ -34,40 +35,69 @@ from detectors.still import Still, StillRegions, still_thumb
 from detectors.zones import grown_box
 
 Box = tuple[float, float, float, float]
+#: a length in palm lengths (the palm box's long side)
+PalmLengths = Annotated[float, Field(ge=0, le=100)]
 
 
-class PhoneStageSettings(BaseModel):
-    """How the phone stage runs; the CLI and a site's configuration set these."""
+class PhoneStageSettings(StrictModel):
+    """How the phone stage runs; the CLI and the models of a night (pipeline/model_config.py)
+    set these."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    unfingerprinted: ClassVar[frozenset[str]] = frozenset({"threads"})
 
-    #: the window detector. `onnx`: a shipped model (see `model`); `yolo`: the bank's own
-    #: weights (phone class)
-    backend: Literal["onnx", "yolo"] = "onnx"
-    #: the onnx backend's window detector (docs/accuracy.md, "Phone use"): NanoDet-m fp32
-    #: is the default, `nanodet-int8` its cheaper INT8 quantization
-    model: OnnxModel = "nanodet"
-    weights: Path | None = None
-    #: a palm at least this sure is a hand to search around
-    palm_conf: float = Field(default=0.4, gt=0, lt=1)
-    #: the window's side in palm lengths (the palm box's long side)
-    window: float = Field(default=6.0, gt=1)
-    #: a phone in a window at least this sure is phone use
-    crop_conf: float = Field(default=0.3, gt=0, lt=1)
-    #: a phone this sure but under `crop_conf` is kept only as a labelling candidate
-    #: (pipeline/batch/candidates.py): the crops a bank's own model learns from
-    candidate_conf: float = Field(default=0.1, gt=0, lt=1)
-    #: a phone's long side in palm lengths: smaller is a cap or a button under the
-    #: fingers, larger is not held in that hand
-    phone_to_palm: tuple[float, float] = (0.6, 3.0)
-    #: people shorter than this (px) are not searched: their palm would be a few pixels
-    min_person_px: int = Field(default=120, ge=0)
-    #: reuse a person's palms and windows while their upper body holds still
-    reuse_still: bool = True
-    #: reuse a window's phone search while its pixels hold still, though the person moved
-    #: (a hand resting on the desk while the other one writes)
-    reuse_windows: bool = True
-    threads: int | None = None
+    backend: Literal["onnx", "yolo"] = Field(
+        "onnx", title="window detector",
+        description="`onnx`: a shipped model (see `model`); `yolo`: the bank's own weights "
+        "(phone class)",
+    )  # fmt: skip
+    model: OnnxModel = Field(
+        "nanodet", title="shipped window model",
+        description="the onnx backend's window detector (docs/accuracy.md, \"Phone use\"): "
+        "NanoDet-m fp32 `nanodet`, or `nanodet-int8`, its cheaper INT8 quantization",
+    )  # fmt: skip
+    weights: Path | None = Field(
+        None, title="phone weights", description="the bank's model file for the yolo backend"
+    )
+    palm_conf: float = Field(
+        0.4, gt=0, lt=1, title="palm confidence",
+        description="a palm at least this sure is a hand to search around",
+    )  # fmt: skip
+    window: float = Field(
+        6.0, gt=1, le=100, title="window size",
+        description="the window's side in palm lengths (the palm box's long side)",
+    )  # fmt: skip
+    crop_conf: float = Field(
+        0.3, gt=0, lt=1, title="phone confidence",
+        description="a phone in a window at least this sure is phone use",
+    )  # fmt: skip
+    candidate_conf: float = Field(
+        0.1, gt=0, lt=1, title="candidate confidence",
+        description="a phone this sure but under `crop_conf` is kept only as a labelling "
+        "candidate (pipeline/batch/candidates.py): the crops a bank's own model learns from",
+    )  # fmt: skip
+    phone_to_palm: tuple[PalmLengths, PalmLengths] = Field(
+        (0.6, 3.0), title="phone size",
+        description="a phone's long side in palm lengths, low and high: smaller is a cap or "
+        "a button under the fingers, larger is not held in that hand",
+    )  # fmt: skip
+    min_person_px: int = Field(
+        120, ge=0, le=100_000, title="smallest person",
+        description="people shorter than this (px) are not searched: their palm would be a "
+        "few pixels",
+    )  # fmt: skip
+    reuse_still: bool = Field(
+        True, title="reuse still people",
+        description="reuse a person's palms and windows while their upper body holds still",
+    )  # fmt: skip
+    reuse_windows: bool = Field(
+        True, title="reuse still windows",
+        description="reuse a window's phone search while its pixels hold still, though the "
+        "person moved (a hand resting on the desk while the other one writes)",
+    )  # fmt: skip
+    threads: int | None = Field(
+        None, ge=0, le=1024, title="threads",
+        description="the models' threads (None: the runtime's choice); not in the fingerprint",
+    )  # fmt: skip
 
     @model_validator(mode="after")
     def _ordered(self) -> PhoneStageSettings:
@@ -76,13 +106,10 @@ class PhoneStageSettings(BaseModel):
             raise ValueError(f"phone_to_palm: need 0 < low < high, got {self.phone_to_palm}")
         return self
 
-    def fingerprint(self) -> str:
-        """What the stage's verdicts depend on, for the nightly run's unit fingerprint."""
-        fields = self.model_dump(exclude={"threads", "weights"})
-        return (
-            ",".join(f"{k}={v}" for k, v in fields.items())
-            + f",weights={weights_tag(self.weights)}"
-        )
+    def fingerprint(self, **extra: object) -> str:
+        """What the stage's verdicts depend on, for the nightly run's unit fingerprint: the
+        weights named by path and content (detectors/registry.py `weights_tag`)."""
+        return super().fingerprint(weights=weights_tag(self.weights), **extra)
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from typing import Literal
 import yaml
 from pydantic import Field, ValidationInfo, field_validator
 
-from rules.config import ConfigError, StrictModel, reference_table, validate
+from detectors.config_base import ConfigError, StrictModel, reference_table, validate
 
 WEIGHT_KEYS = ("weights", "phone_weights")
 

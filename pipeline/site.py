@@ -24,13 +24,20 @@ from pydantic import (
     model_validator,
 )
 
+from detectors.config_base import (
+    ConfigError,
+    Minutes,
+    Share,
+    StrictModel,
+    describe,
+    reference_table,
+)
 from detectors.observations import ZonePurpose
 from detectors.observer import UNIFORMED_PURPOSES, ZoneSpec
 from detectors.zones import Anchor
 from pipeline.footage.names import PatternError, compile_pattern
 from rules.calendar import MEETING_WINDOW, BranchSchedule, ExemptWindow, ZoneRef
 from rules.checklist import Checklist
-from rules.config import ConfigError, Minutes, Share, StrictModel, describe, reference_table
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 

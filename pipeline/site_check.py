@@ -55,7 +55,7 @@ def _camera(
     readable = [s for s in found.segments if not s.error]
     for segment in readable:
         window = (segment.start, segment.start + timedelta(seconds=LOOK_S))
-        sample = next(sample_window((segment,), window, SamplingSpec(1.0)), None)
+        sample = next(sample_window((segment,), window, SamplingSpec(rate=1.0)), None)
         if sample is None:
             continue
         picture = out / f"{camera.id}.png"

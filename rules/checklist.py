@@ -11,27 +11,34 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
+from detectors.config_base import MAX_COUNT, Count, Points, Seconds, Share, StrictModel, load_yaml
 from detectors.observations import Cadence, ZoneObservation, ZonePurpose
-from rules.config import MAX_COUNT, Count, Points, Seconds, Share, StrictModel, load_yaml
 
 DEFAULT_CHECKLIST = Path(__file__).with_name("checklist.yaml")
 
 
 class _Evidence(StrictModel):
-    purposes: tuple[ZonePurpose, ...] = Field(min_length=1)
+    purposes: tuple[ZonePurpose, ...] = Field(
+        min_length=1, title="zone purposes",
+        description="the purposes of the zones the item reads (pipeline/site.py `purpose`)",
+    )  # fmt: skip
 
 
 class AbsentEvidence(_Evidence):
     """The post is unmanned."""
 
-    signal: Literal["absent"]
+    signal: Literal["absent"] = Field(
+        title="signal", description="what the item reads: the post is unmanned"
+    )
 
     def violates(self, zone: ZoneObservation) -> bool:
         return not zone.present
 
 
 class PhoneEvidence(_Evidence):
-    signal: Literal["phone"]
+    signal: Literal["phone"] = Field(
+        title="signal", description="what the item reads: staff using a phone"
+    )
 
     def violates(self, zone: ZoneObservation) -> bool:
         return zone.phone
@@ -40,8 +47,15 @@ class PhoneEvidence(_Evidence):
 class ClutterEvidence(_Evidence):
     """Unlike the clean reference by more than `min_ratio`, or clutter objects seen on it."""
 
-    signal: Literal["clutter"]
-    min_ratio: float = Field(default=0.1, gt=0, le=1)
+    signal: Literal["clutter"] = Field(
+        title="signal",
+        description="what the item reads: a counter surface unlike its clean reference",
+    )
+    min_ratio: float = Field(
+        default=0.1, gt=0, le=1, title="clutter share",
+        description="the share of the surface unlike its clean reference above which it is "
+        "cluttered",
+    )  # fmt: skip
 
     def violates(self, zone: ZoneObservation) -> bool:
         return zone.clutter > self.min_ratio or zone.clutter_objects > 0
@@ -50,8 +64,12 @@ class ClutterEvidence(_Evidence):
 class PersonsEvidence(_Evidence):
     """More persons in the zone than allowed (crowding: > 1)."""
 
-    signal: Literal["persons"]
-    more_than: Count
+    signal: Literal["persons"] = Field(
+        title="signal", description="what the item reads: more persons in the zone than allowed"
+    )
+    more_than: Count = Field(
+        title="most persons", description="more persons than this in the zone violate"
+    )
 
     def violates(self, zone: ZoneObservation) -> bool:
         return zone.persons > self.more_than
@@ -68,9 +86,17 @@ class FootageEvidence(StrictModel):
     coverage gaps, not from zones, so it names no purposes. Gaps of other reasons stay
     unknown time (coverage, the timeline) without a finding."""
 
-    signal: Literal["footage"]
-    purposes: tuple[ZonePurpose, ...] = ()
-    charged: tuple[str, ...] = CHARGED_GAPS
+    signal: Literal["footage"] = Field(
+        title="signal",
+        description="what the item reads: a camera's footage missing for a charged reason",
+    )
+    purposes: tuple[ZonePurpose, ...] = Field(
+        (), title="zone purposes", description="none: judged from the coverage gaps"
+    )
+    charged: tuple[str, ...] = Field(
+        CHARGED_GAPS, title="charged gap reasons",
+        description="gap reasons that are footage the branch did not provide",
+    )  # fmt: skip
 
     def violates(self, zone: ZoneObservation) -> bool:
         return False  # no zone shows missing footage; the gaps do (rules/temporal.py)
@@ -83,9 +109,16 @@ class PatrolEvidence(_Evidence):
     visited with `visit_s` of the guard there in the window; a point not seen throughout
     the window may have been visited unseen. Sites with fewer points are not judged."""
 
-    signal: Literal["patrol"]
-    min_points: int = Field(default=2, ge=2, le=MAX_COUNT)
-    visit_s: Seconds = 4.0
+    signal: Literal["patrol"] = Field(
+        title="signal", description="what the item reads: the guard's walks between patrol points"
+    )
+    min_points: int = Field(
+        default=2, ge=2, le=MAX_COUNT, title="patrol points",
+        description="the points the guard is seen at in every window they are seen at all",
+    )  # fmt: skip
+    visit_s: Seconds = Field(
+        4.0, title="visit", description="seconds of the guard at a point that count as a visit"
+    )
 
     def violates(self, zone: ZoneObservation) -> bool:
         return False  # a window violates, never a sample (rules/windowed.py)
@@ -101,8 +134,13 @@ class MeetingEvidence(_Evidence):
     opening the site gives. One finding a day without it, unless the meeting could have been
     held in time no camera saw."""
 
-    signal: Literal["meeting"]
-    min_persons: int = Field(default=3, ge=1, le=MAX_COUNT)
+    signal: Literal["meeting"] = Field(
+        title="signal", description="what the item reads: the morning meeting before opening"
+    )
+    min_persons: int = Field(
+        default=3, ge=1, le=MAX_COUNT, title="fewest persons",
+        description="persons in the meeting zones that make a meeting",
+    )  # fmt: skip
 
     def violates(self, zone: ZoneObservation) -> bool:
         return False  # the day violates, never a sample (rules/windowed.py)
@@ -117,9 +155,17 @@ class HandRaiseEvidence(StrictModel):
     occupied for `trigger.duration_s` after it was empty as long), a sample shows the
     teller's hand up. A finding for a post whose misses in a day exceed `trigger.count`."""
 
-    signal: Literal["hand_raise"]
-    purposes: tuple[ZonePurpose, ...] = (ZonePurpose.TELLER_POST,)
-    within_s: Seconds = 10.0
+    signal: Literal["hand_raise"] = Field(
+        title="signal", description="what the item reads: the teller's raised hand at each arrival"
+    )
+    purposes: tuple[ZonePurpose, ...] = Field(
+        (ZonePurpose.TELLER_POST,), title="zone purposes",
+        description="the posts whose teller greets (their one-metre zones mark arrivals)",
+    )  # fmt: skip
+    within_s: Seconds = Field(
+        10.0, title="greeting time",
+        description="seconds before or after an arrival within which the hand is raised",
+    )  # fmt: skip
 
     def violates(self, zone: ZoneObservation) -> bool:
         return False  # an arrival without a raised hand violates, never a sample
@@ -145,9 +191,17 @@ class Trigger(StrictModel):
     Windowed items read `duration_s` as their evidence says; `count` is HAND_RAISE's: a
     finding when a day holds more misses than this."""
 
-    duration_s: Seconds
-    window_s: Seconds | None = None
-    count: Count | None = None
+    duration_s: Seconds = Field(
+        title="duration", description="seconds of the violation that make a finding"
+    )
+    window_s: Seconds | None = Field(
+        None, title="window",
+        description="seconds within which `duration_s` accumulates (none: continuous)",
+    )  # fmt: skip
+    count: Count | None = Field(
+        None, title="misses allowed",
+        description="hand_raise items: a finding when a day holds more misses than this",
+    )  # fmt: skip
 
     @model_validator(mode="after")
     def _window_holds_duration(self) -> Trigger:
@@ -157,17 +211,24 @@ class Trigger(StrictModel):
 
 
 class ChecklistItem(StrictModel):
-    code: str = Field(pattern=r"^[A-Z][A-Z0-9_]*$")
-    name_zh: str
-    name_en: str
-    evidence: Evidence
-    #: `zone`: each zone judged alone; `purpose`: all zones of the evidence's purposes form
-    #: one post (the lobby manager is on post if any lobby camera sees them).
-    scope: Literal["zone", "purpose"] = "zone"
-    trigger: Trigger
-    deduction: Points
-    cap: Points
-    enabled: bool = True
+    code: str = Field(
+        pattern=r"^[A-Z][A-Z0-9_]*$", title="code",
+        description="the item's code, capitals and underscores (findings carry it)",
+    )  # fmt: skip
+    name_zh: str = Field(title="Chinese name", description="the item's name, shown first")
+    name_en: str = Field(title="English name", description="the item's name beside it")
+    evidence: Evidence = Field(
+        title="evidence", description="what the item reads (`signal`) and in which zones"
+    )
+    scope: Literal["zone", "purpose"] = Field(
+        "zone", title="scope",
+        description="`zone`: each zone judged alone; `purpose`: all zones of the evidence's "
+        "purposes form one post (the lobby manager is on post if any lobby camera sees them)",
+    )  # fmt: skip
+    trigger: Trigger = Field(title="trigger", description="when a violation is a finding")
+    deduction: Points = Field(title="deduction", description="points off per finding")
+    cap: Points = Field(title="cap", description="the most points the item takes off a day")
+    enabled: bool = Field(True, title="enabled", description="false: the item is not judged")
 
     @model_validator(mode="after")
     def _trigger_and_scope_fit_the_evidence(self) -> ChecklistItem:
@@ -222,10 +283,19 @@ class Hysteresis(StrictModel):
     share fell again continues as the same violation.
     """
 
-    window_s: Seconds = 20.0
-    confirm_ok_at: Share = 0.6
-    start_below: Share = 0.2
-    end_at: Share = 0.5
+    window_s: Seconds = Field(
+        20.0, title="debouncing window", description="seconds of the sliding window"
+    )
+    confirm_ok_at: Share = Field(
+        0.6, title="confirmed as it should be",
+        description="the share at which an ended violation is confirmed over",
+    )  # fmt: skip
+    start_below: Share = Field(
+        0.2, title="violation starts below", description="the share a violation starts under"
+    )
+    end_at: Share = Field(
+        0.5, title="violation ends at", description="the share a violation ends at"
+    )
 
     @model_validator(mode="after")
     def _ordered(self) -> Hysteresis:
@@ -235,19 +305,29 @@ class Hysteresis(StrictModel):
 
 
 class Sampling(StrictModel):
-    #: a sample stands for the time up to the next one if that is at most this far away;
-    #: longer silences are unknown time
-    max_gap_s: Seconds = 10.0
-    #: a violation on both sides of unknown time up to this long is one incident (a
-    #: motion-only recorder's holes): the unknown time in it is still not counted
-    bridge_s: Seconds = 120.0
+    max_gap_s: Seconds = Field(
+        10.0, title="longest gap",
+        description="a sample stands for the time up to the next one if that is at most this "
+        "far away; longer silences are unknown time",
+    )  # fmt: skip
+    bridge_s: Seconds = Field(
+        120.0, title="bridged unknown time",
+        description="a violation on both sides of unknown time up to this long is one "
+        "incident (a motion-only recorder's holes): the unknown time in it is still not "
+        "counted",
+    )  # fmt: skip
 
 
 class Checklist(StrictModel):
-    hysteresis: Hysteresis = Hysteresis()
-    sampling: Sampling = Sampling()
-    #: deduction factor for a repeat within the period or an item the branch was told to fix
-    repeat_factor: float = Field(default=2.0, ge=1, le=10)
+    hysteresis: Hysteresis = Field(
+        Hysteresis(), title="debouncing", description="how a zone's state is debounced"
+    )
+    sampling: Sampling = Field(Sampling(), title="sampling", description="what a sample stands for")
+    repeat_factor: float = Field(
+        default=2.0, ge=1, le=10, title="repeat factor",
+        description="deduction factor for a repeat within the period or an item the branch "
+        "was told to fix",
+    )  # fmt: skip
     min_coverage: Share = Field(
         default=0.9, title="minimum coverage",
         description="a check counts only if its coverage — the share of business hours each "
@@ -256,7 +336,7 @@ class Checklist(StrictModel):
         "below it the check is incomplete: it keeps its findings but is left out of period "
         "means, ranks, rewards and commendations",
     )  # fmt: skip
-    items: tuple[ChecklistItem, ...]
+    items: tuple[ChecklistItem, ...] = Field(title="items", description="the checklist's items")
 
     def complete(self, coverage: float) -> bool:
         """Whether a check with this coverage counts (unknown is not perfect either)."""

@@ -16,8 +16,8 @@ from datetime import date
 
 from pydantic import Field, model_validator
 
+from detectors.config_base import StrictModel, Yuan
 from rules.checklist import Checklist
-from rules.config import StrictModel, Yuan
 from rules.findings import Finding, FindingStatus
 from rules.scoring import FINAL, period_marks
 

@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 import pandas as pd
 from pydantic import Field, model_validator
 
-from rules.config import MAX_COUNT, Count, Month, Points, StrictModel, Yuan, load_yaml
+from detectors.config_base import MAX_COUNT, Count, Month, Points, StrictModel, Yuan, load_yaml
 from rules.fines import FineRule
 from rules.periods import Period, PeriodError, period_table
 
@@ -53,25 +53,44 @@ def english(rule: str) -> str:
 
 
 class RankReward(StrictModel):
-    top: int = Field(ge=1, le=MAX_COUNT)
-    min_score: Points
-    yuan: Yuan = 0
+    top: int = Field(
+        ge=1, le=MAX_COUNT, title="top ranks", description="the ranks rewarded, from the first"
+    )
+    min_score: Points = Field(
+        title="lowest score", description="the score a rewarded branch reaches at least"
+    )
+    yuan: Yuan = Field(0, title="reward", description="yuan to each rewarded branch")
 
 
 class ThresholdPolicy(StrictModel):
     """Plan 1: pay deductions below thresholds, rewards for the top of a round or year."""
 
-    kind: Literal["threshold"]
-    name: str
-    deduct_below: Points
-    deduct_yuan: Yuan = 0
-    deduct_heavy_below: Points
-    deduct_heavy_yuan: Yuan = 0
-    recheck_below: Points
-    reward: RankReward  # per check round
-    commendation: RankReward  # on the annual average
-    #: item code → its per-incident fine (rules/fines.py); the plan names none
-    fines: dict[str, FineRule] = {}
+    kind: Literal["threshold"] = Field(title="kind", description="`threshold`: plan 1")
+    name: str = Field(title="name", description="the policy's name, as shown in pages and exports")
+    deduct_below: Points = Field(
+        title="deduction below", description="a score under this has the branch pay `deduct_yuan`"
+    )
+    deduct_yuan: Yuan = Field(
+        0, title="deduction", description="yuan a branch under `deduct_below` pays"
+    )
+    deduct_heavy_below: Points = Field(
+        title="heavier deduction below",
+        description="a score under this has the branch pay `deduct_heavy_yuan`",
+    )
+    deduct_heavy_yuan: Yuan = Field(
+        0, title="heavier deduction", description="yuan a branch under `deduct_heavy_below` pays"
+    )
+    recheck_below: Points = Field(
+        title="recheck below", description="a score under this is checked again next round"
+    )
+    reward: RankReward = Field(title="round reward", description="the reward of each check round")
+    commendation: RankReward = Field(
+        title="commendation", description="the reward on the annual average"
+    )
+    fines: dict[str, FineRule] = Field(
+        {}, title="fines",
+        description="item code → its per-incident fine (rules/fines.py); the plan names none",
+    )  # fmt: skip
 
     @model_validator(mode="after")
     def _heavy_is_lower(self) -> ThresholdPolicy:
@@ -150,53 +169,93 @@ class ThresholdPolicy(StrictModel):
 class BottomRule(StrictModel):
     """The bottom `count` of the province pay `base_yuan` instead of the usual base."""
 
-    count: Count
-    base_yuan: Yuan
+    count: Count = Field(
+        title="bottom branches", description="the last branches of the province this applies to"
+    )
+    base_yuan: Yuan = Field(title="base", description="yuan they pay instead of the usual base")
 
 
 class Stage(StrictModel):
-    number: int = Field(ge=1, le=12)
-    months: tuple[Month, ...] = Field(min_length=1)
-    target: Points
-    bottom: BottomRule | None = None
+    number: int = Field(ge=1, le=12, title="stage", description="the stage's number")
+    months: tuple[Month, ...] = Field(
+        min_length=1, title="months", description="the months (1-12) of the stage"
+    )
+    target: Points = Field(title="target", description="the score a branch reaches in the stage")
+    bottom: BottomRule | None = Field(
+        None, title="bottom rule", description="the last branches of the province pay another base"
+    )
 
 
 class RegionalLast(StrictModel):
     """The last branches of each region pay these, last first, plus per point below target."""
 
-    yuan: tuple[Yuan, ...] = Field(max_length=MAX_COUNT)
-    per_point_yuan: Yuan
+    yuan: tuple[Yuan, ...] = Field(
+        max_length=MAX_COUNT,
+        title="last places",
+        description="yuan the last branches of each region pay, last first",
+    )
+    per_point_yuan: Yuan = Field(
+        title="per point", description="yuan per point below the target, added"
+    )
 
 
 class RegionalTop(StrictModel):
-    count: int = Field(ge=1, le=MAX_COUNT)
-    yuan: Yuan
+    count: int = Field(
+        ge=1,
+        le=MAX_COUNT,
+        title="top places",
+        description="the first branches of each region rewarded",
+    )
+    yuan: Yuan = Field(title="reward", description="yuan to each of them, on target")
 
 
 class QuarterReward(StrictModel):
-    min_score: Points
-    yuan: Yuan
+    min_score: Points = Field(
+        title="lowest score", description="the quarter's score reached at least"
+    )
+    yuan: Yuan = Field(title="reward", description="yuan to a branch that reaches it early")
 
 
 class CleanYearReward(StrictModel):
-    yuan: Yuan
+    yuan: Yuan = Field(
+        title="reward", description="yuan to a branch without an assessment order all year"
+    )
 
 
 class StagedPolicy(StrictModel):
     """Plan 2: stage targets, yuan penalties below them, rank-based rules and rewards."""
 
-    kind: Literal["staged"]
-    name: str
-    stages: tuple[Stage, ...] = Field(min_length=1)
-    exempt_top: Count  # the province's top N are not assessed
-    base_yuan: Yuan
-    per_point_yuan: Yuan
-    regional_last: RegionalLast
-    regional_top: RegionalTop
-    quarter_reward: QuarterReward
-    clean_year_reward: CleanYearReward
-    #: item code → its per-incident fine (rules/fines.py); items not listed cost no fine
-    fines: dict[str, FineRule] = {}
+    kind: Literal["staged"] = Field(title="kind", description="`staged`: plan 2")
+    name: str = Field(title="name", description="the policy's name, as shown in pages and exports")
+    stages: tuple[Stage, ...] = Field(
+        min_length=1,
+        title="stages",
+        description="the year's stages, each with its months and target",
+    )
+    exempt_top: Count = Field(
+        title="exempt top", description="the province's top N are not assessed"
+    )
+    base_yuan: Yuan = Field(title="base", description="yuan a branch under its target pays")
+    per_point_yuan: Yuan = Field(
+        title="per point", description="yuan per point under the target, added to the base"
+    )
+    regional_last: RegionalLast = Field(
+        title="regional last", description="what the last branches of each region pay"
+    )
+    regional_top: RegionalTop = Field(
+        title="regional top", description="the reward of the first branches of each region"
+    )
+    quarter_reward: QuarterReward = Field(
+        title="quarter reward", description="the reward for reaching a score early in a quarter"
+    )
+    clean_year_reward: CleanYearReward = Field(
+        title="clean year reward", description="the reward for a year without an assessment order"
+    )
+    fines: dict[str, FineRule] = Field(
+        {}, title="fines",
+        description="item code → its per-incident fine (rules/fines.py); items not listed "
+        "cost no fine",
+    )  # fmt: skip
 
     @model_validator(mode="after")
     def _stages_partition_months(self) -> StagedPolicy:
@@ -402,7 +461,9 @@ Policy = Annotated[ThresholdPolicy | StagedPolicy, Field(discriminator="kind")]
 
 
 class _PolicyFile(StrictModel):
-    policy: Policy
+    policy: Policy = Field(
+        title="policy", description="the assessment policy: `kind` threshold or staged"
+    )
 
 
 def load_policy(name_or_path: str | Path) -> ThresholdPolicy | StagedPolicy:

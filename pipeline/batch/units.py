@@ -10,7 +10,11 @@ import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import Literal
 
+from pydantic import Field
+
+from detectors.config_base import StrictModel
 from detectors.observations import Cadence, ZonePurpose
 from detectors.observer import ZoneSpec
 from detectors.phone import PhoneStageSettings
@@ -25,17 +29,30 @@ from rules.checklist import Checklist
 RECORDINGS_KEY = "(recordings)"
 
 
-@dataclass(frozen=True)
-class DetectorSpec:
+class DetectorSpec(StrictModel):
     """The models and their options: the same ones `observe` takes (cli/observe.py)."""
 
-    backend: str = "onnx"
-    weights: str | None = None
-    conf: float = 0.35
-    gate: bool = True  # motion gating: reuse detections while the zones do not change
-    #: phone use from the second stage on staff hands (detectors/phone.py); None: from the
-    #: full-frame detector only
-    phone: PhoneStageSettings | None = PhoneStageSettings()
+    backend: Literal["onnx", "yolo"] = Field(
+        "onnx", title="detector backend",
+        description="the full-frame detector's backend (detectors/registry.py)",
+    )  # fmt: skip
+    weights: str | None = Field(
+        None, title="detector weights",
+        description="the full-frame detector's model file (None: the shipped NanoDet-m)",
+    )  # fmt: skip
+    conf: float = Field(
+        0.35, gt=0, lt=1, title="detector confidence",
+        description="boxes at least this sure are kept",
+    )  # fmt: skip
+    gate: bool = Field(
+        True, title="motion gate",
+        description="reuse detections while the zones do not change",
+    )  # fmt: skip
+    phone: PhoneStageSettings | None = Field(
+        PhoneStageSettings(), title="phone stage",
+        description="phone use from the second stage on staff hands (detectors/phone.py); "
+        "None: from the full-frame detector only",
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -70,12 +87,17 @@ class UnitSettings:
     @property
     def params(self) -> str:
         """Fingerprint stored with a done unit: results made otherwise are redone. Weights
-        are named by path and content, so new weights under an old name redo units too."""
+        are named by path and content, so new weights under an old name redo units too.
+
+        The phone stage's part is its settings' digest (`PhoneStageSettings.fingerprint`),
+        cut to fit the column, and its weights readable. Units stored before it was a
+        digest of the settings' dump hold another string there: they are redone once, as
+        after any change of settings, and the re-run's findings are matched to the
+        incidents already reviewed (pipeline/store/findings.py), never counted twice."""
         s, d = self.sampling, self.detector
         phone = "off"
-        if d.phone is not None:  # its settings digested to fit the column; weights readable
-            fields, _, weights = d.phone.fingerprint().rpartition(",weights=")
-            phone = f"{_digest(fields)},weights={weights}"
+        if d.phone is not None:
+            phone = f"{d.phone.fingerprint()[:16]},weights={weights_tag(d.phone.weights)}"
         cadence = _digest(str(self.cadence)) if self.cadence else "full"
         return (
             f"rate={s.rate};max_side={s.max_side};backend={d.backend};"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import logging
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -98,7 +98,7 @@ def _run(unit: Unit) -> UnitResult:
     sampling = settings.sampling
     observer = analyzer.observer
     if observer.phone_stage is not None or observer.hand_stage is not None:
-        sampling = replace(sampling, native_crops=True)
+        sampling = sampling.model_copy(update={"native_crops": True})
     sampler = FileSampler(
         FileTask(unit.segment, ref.lo, ref.hi),
         sampling,

@@ -91,7 +91,7 @@ def write_evidence(
     observer = render.analyzer.observer
     # the phone and hand stages' crops at the recording's resolution, as in the night
     native = observer.phone_stage is not None or observer.hand_stage is not None
-    spec = SamplingSpec(fps, MAX_SIDE, native_crops=native)
+    spec = SamplingSpec(rate=fps, max_side=MAX_SIDE, native_crops=native)
     windows = clip_parts(req.start, req.end, pre_s, post_s, part_s)
     with temp_file(root, ".mp4") as tmp:
         if not _write_clip(tmp, windows, req.segments, spec, render):
@@ -176,7 +176,8 @@ def write_moment(
     render = _Renderer(req, detector, checklist or load_checklist(), None)
     window = [(req.keytime - half, req.keytime + half)]
     with temp_file(root, ".mp4") as tmp:
-        if not _write_clip(tmp, window, req.segments, SamplingSpec(fps, MAX_SIDE), render):
+        spec = SamplingSpec(rate=fps, max_side=MAX_SIDE)
+        if not _write_clip(tmp, window, req.segments, spec, render):
             raise EvidenceError(
                 f"finding {req.finding_id}: no footage of camera {req.camera} around "
                 f"{req.keytime.isoformat()}"

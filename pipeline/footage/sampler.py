@@ -30,11 +30,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import av
 import numpy as np
+from pydantic import Field, field_validator
 
+from detectors.config_base import StrictModel
 from pipeline.footage.coverage import TOLERANCE, GapReason
 from pipeline.footage.packets import PacketClock
 from pipeline.footage.planes import PlanarPixels
@@ -52,26 +54,43 @@ _SEEK_TRIES = 6  # steps back, each twice the last, before reading from the star
 _PEEK_PACKETS = 3000  # packets read after a seek to find a keyframe (2 min at 25/s)
 
 
-@dataclass(frozen=True)
-class SamplingSpec:
-    """rate: frames per second (0.1-5) or KEYFRAMES for coarse items that tolerate the
-    recording's keyframe cadence; max_side: longest side of the returned frames (None:
-    native size); threads: decoder threads per file (0: FFmpeg's choice); native_crops:
-    keep each scaled sample's recording pixels for crops (pipeline/footage/planes.py);
-    decode: False reads packets only, no frame (`coverage` without `--decode`): the
-    observed time and truncated tails are the same, decode errors go unseen."""
+#: frames per second a night samples at
+Rate = Annotated[float, Field(ge=MIN_RATE, le=MAX_RATE)]
 
-    rate: float | Literal["keyframes"] = 0.5
-    max_side: int | None = None
-    threads: int = 0
-    native_crops: bool = False
-    decode: bool = True
 
-    def __post_init__(self) -> None:
-        if self.rate != KEYFRAMES and not MIN_RATE <= float(self.rate) <= MAX_RATE:
-            raise ValueError(f"sampling rate must be {MIN_RATE}-{MAX_RATE}/s, got {self.rate}")
-        if self.max_side is not None and self.max_side < 16:
-            raise ValueError(f"max_side must be at least 16 pixels, got {self.max_side}")
+class SamplingSpec(StrictModel):
+    """How a file is sampled: the rate, the frames' size, the decoder's threads."""
+
+    rate: Rate | Literal["keyframes"] = Field(
+        0.5, title="sampling rate",
+        description=f"frames per second ({MIN_RATE:g}-{MAX_RATE:g}), or `{KEYFRAMES}` for "
+        "coarse items that tolerate the recording's keyframe cadence",
+    )  # fmt: skip
+    max_side: int | None = Field(
+        None, ge=16, le=100_000, title="largest side",
+        description="longest side of the returned frames in pixels (None: native size)",
+    )  # fmt: skip
+    threads: int = Field(
+        0, ge=0, le=1024, title="decoder threads",
+        description="decoder threads per file (0: FFmpeg's choice)",
+    )  # fmt: skip
+    native_crops: bool = Field(
+        False, title="native crops",
+        description="keep each scaled sample's recording pixels for crops "
+        "(pipeline/footage/planes.py)",
+    )  # fmt: skip
+    decode: bool = Field(
+        True, title="decode",
+        description="False reads packets only, no frame (`coverage` without `--decode`): the "
+        "observed time and truncated tails are the same, decode errors go unseen",
+    )  # fmt: skip
+
+    @field_validator("rate", mode="before")
+    @classmethod
+    def _in_range(cls, rate: object) -> object:
+        if isinstance(rate, int | float) and not MIN_RATE <= rate <= MAX_RATE:
+            raise ValueError(f"sampling rate must be {MIN_RATE}-{MAX_RATE}/s, got {rate}")
+        return rate
 
     @property
     def interval(self) -> float | None:
@@ -408,7 +427,7 @@ def sample_video(
         )
     sampler = FileSampler(
         FileTask(segment, segment.start, segment.end),
-        SamplingSpec(rate, max_side, native_crops=native_crops),
+        SamplingSpec(rate=rate, max_side=max_side, native_crops=native_crops),
     )
     yielded = False
     for sample in sampler:

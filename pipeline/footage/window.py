@@ -11,7 +11,6 @@ import multiprocessing
 import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import replace
 from typing import TypeVar
 
 from pipeline.footage.coverage import Coverage, assemble
@@ -47,7 +46,7 @@ def map_files(
     cores = len(os.sched_getaffinity(0))
     workers = max(1, min(workers or cores, len(tasks)))
     if spec.threads == 0:
-        spec = replace(spec, threads=max(1, cores // workers))
+        spec = spec.model_copy(update={"threads": max(1, cores // workers)})
     if workers == 1:
         runs = [_run(fn, task, spec) for task in tasks]
     else:

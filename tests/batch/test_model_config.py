@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from cli.options import add_model_options, model_config, phone_settings
+from detectors.config_base import ConfigError
 from pipeline.batch.units import DetectorSpec, UnitSettings
 from pipeline.footage.sampler import SamplingSpec
 from pipeline.model_config import model_config_reference
-from rules.config import ConfigError
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 

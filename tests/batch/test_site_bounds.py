@@ -1,15 +1,15 @@
 """Numbers out of all reason, unknown exempt items and zones that enclose no place are
 refused when a site, checklist or policy file is read, each named by its place in the
-file (rules/config.py StrictModel: every number has both bounds)."""
+file (detectors/config_base.py StrictModel: every number has both bounds)."""
 
 from __future__ import annotations
 
 import pytest
 import yaml
 
+from detectors.config_base import ConfigError, StrictModel
 from pipeline.site import SiteError, parse_site
 from rules.checklist import DEFAULT_CHECKLIST, Checklist, load_checklist
-from rules.config import ConfigError, StrictModel
 from rules.policies import BUILTIN, load_policy
 from tests.batch.test_site import GOOD
 

@@ -92,7 +92,7 @@ def test_h265_frames_between_keyframes_far_into_a_file(exports, container, offse
     the sampler steps back; the frame is the one a decode from the file's start shows."""
     day = _day(exports["h265", container])
     lo = START + timedelta(seconds=offset)
-    got = list(sample_window(day.segments, (lo, lo + timedelta(seconds=1)), SamplingSpec(5.0)))
+    got = list(sample_window(day.segments, (lo, lo + timedelta(seconds=1)), SamplingSpec(rate=5.0)))
     # a program stream's timestamp now and then lands one frame late (packets.py)
     assert [(s.t - lo).total_seconds() for s in got] == pytest.approx(
         [0.02, 0.1, 0.3, 0.5, 0.7, 0.9], abs=0.041 if container == "ps" else 1e-6

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 import yaml
 
+from detectors.config_base import ConfigError
 from detectors.observations import Cadence, ZonePurpose
 from rules.checklist import DEFAULT_CHECKLIST, load_checklist
-from rules.config import ConfigError
 
 
 def test_default_checklist_holds_the_spec_items():

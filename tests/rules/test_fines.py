@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 
+from detectors.config_base import ConfigError, validate
 from rules.checklist import load_checklist
-from rules.config import ConfigError, validate
 from rules.findings import Finding, FindingStatus
 from rules.fines import FineRule, finding_fines
 from rules.policies import load_policy

@@ -1,5 +1,6 @@
 """The one base of every record read from outside (a bank's checklist and policy files,
-site files, API request bodies), and errors a person can act on.
+site files, the models of a night, the stages' settings, API request bodies), and errors a
+person can act on. It sits at the bottom layer so that every stage's settings share it.
 
 A bank edits these files by hand, so a mistake is reported by where it sits in the file
 (`items[2].cap: must be ≥ 0`, `cameras[1].zones[0].polygon: point 3 is outside 0..1`)
@@ -8,9 +9,11 @@ rather than as a pydantic traceback.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import types
 from pathlib import Path
-from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
+from typing import Annotated, Any, ClassVar, TypeVar, Union, get_args, get_origin
 
 import yaml
 from annotated_types import Ge, Gt, Le, Lt
@@ -46,6 +49,14 @@ class StrictModel(BaseModel):
         extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False
     )
 
+    #: fields that say how fast a setting runs, not what it finds: not in `fingerprint`
+    unfingerprinted: ClassVar[frozenset[str]] = frozenset()
+
+    def fingerprint(self, **extra: object) -> str:
+        """What results made with these settings depend on, as one digest of the model's
+        dump (`extra`: values that stand for a field, such as a file's content)."""
+        return digest({**self.model_dump(mode="json", exclude=set(self.unfingerprinted)), **extra})
+
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
         super().__pydantic_init_subclass__(**kwargs)
@@ -53,8 +64,14 @@ class StrictModel(BaseModel):
             if _unbounded(info.annotation, info.metadata):
                 raise TypeError(
                     f"{cls.__name__}.{name}: a number read from outside needs both bounds "
-                    "(rules/config.py: Seconds, Share, Points, Yuan, Count, …)"
+                    "(detectors/config_base.py: Seconds, Share, Points, Yuan, Count, …)"
                 )
+
+
+def digest(data: object) -> str:
+    """sha256 of `data`'s canonical JSON (sorted keys, no spaces), as 64 hex digits."""
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _bounded(metadata: list) -> bool:
