@@ -11,6 +11,9 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 Span = tuple[float, float]  # POSIX seconds
+#: seconds: POSIX timestamps as floats round, durations must not; every comparison of the
+#: rules' times allows this much
+EPS = 1e-6
 Interval = tuple[datetime, datetime]  # aware wall-clock times
 
 S = TypeVar("S", Span, Interval)

@@ -23,9 +23,10 @@ from rules.checklist import (
     FootageEvidence,
     WindowedEvidence,
 )
+from rules.context import DayContext
 from rules.debounce import debounced_violations
 from rules.findings import Finding
-from rules.intervals import Span, intersect, merge, subtract, total
+from rules.intervals import EPS, Span, intersect, merge, subtract, total
 from rules.timeline import (
     Piece,
     camera_pieces,
@@ -39,7 +40,6 @@ from rules.timeline import (
 from rules.windowed import windowed_findings
 
 NO_SAMPLES = "no samples"
-EPS = 1e-6  # seconds: POSIX timestamps as floats round, durations must not
 
 
 @dataclass(frozen=True)
@@ -120,40 +120,32 @@ def _hits(
     return [parts for parts in incidents if total(parts) >= trigger.duration_s - EPS]
 
 
-def _item_findings(
-    item: ChecklistItem,
-    checklist: Checklist,
-    frames: Mapping[str, list[FrameObservation]],
-    known: Mapping[str, list[Span]],
-    judged: list[Span],
-    branch: str,
-    zones: Sequence[ZoneRef],
-    tz: tzinfo,
-) -> list[Finding]:
+def _item_findings(item: ChecklistItem, ctx: DayContext) -> list[Finding]:
     findings = []
-    for post, cameras in sorted(posts(item.evidence.purposes, item.scope, zones).items()):
+    judged = ctx.day.judged(item.code)
+    for post, cameras in sorted(posts(item.evidence.purposes, item.scope, ctx.zones).items()):
         samples = {
-            camera: camera_samples(frames.get(camera, []), zone_ids, item.violated_in)
+            camera: camera_samples(ctx.frames.get(camera, []), zone_ids, item.violated_in)
             for camera, zone_ids in cameras.items()
         }
         timeline = combine(
-            {camera: camera_pieces(samples[camera], known[camera]) for camera in cameras}
+            {camera: camera_pieces(samples[camera], ctx.known[camera]) for camera in cameras}
         )
         known_runs = runs(timeline)
         raw = [(p.start, p.end) for run in known_runs for p in run if p.violating]
-        for parts in _hits(known_runs, item, checklist, judged):
+        for parts in _hits(known_runs, item, ctx.checklist, judged):
             start, end = parts[0][0], parts[-1][1]
             support = violating_samples(samples, (start, end))
             findings.append(
                 Finding(
                     item=item.code,
-                    branch=branch,
+                    branch=ctx.branch,
                     cameras=tuple(sorted({camera for _, camera in support} or cameras)),
                     zone=post,
-                    start=datetime.fromtimestamp(start, tz),
-                    end=datetime.fromtimestamp(end, tz),
+                    start=ctx.at(start),
+                    end=ctx.at(end),
                     confidence=total(intersect(raw, parts)) / total(parts),
-                    support=tuple(datetime.fromtimestamp(t, tz) for t, _ in support),
+                    support=tuple(ctx.at(t) for t, _ in support),
                 )
             )
     return findings
@@ -209,19 +201,16 @@ def judge_day(
         times = [f.t.timestamp() for f in frames.get(camera, [])]
         known[camera] = known_spans(times, checklist.sampling.max_gap_s, blind)
     unknown = [g for c in cameras for g in _gaps(c, business, known[c], gaps, tz)]
+    ctx = DayContext(branch, day, checklist, frames, known, list(refs))
     findings = []
     for item in checklist.enabled:
         if isinstance(item.evidence, FootageEvidence):
             charged = [g for g in unknown if g.reason in item.evidence.charged]
-            findings += _footage_findings(item, charged, day.judged(item.code), branch, tz)
+            findings += _footage_findings(item, charged, ctx)
         elif isinstance(item.evidence, WindowedEvidence):
-            findings += windowed_findings(
-                item, checklist, frames, known, day, branch, list(refs), tz
-            )
+            findings += windowed_findings(item, ctx)
         else:
-            findings += _item_findings(
-                item, checklist, frames, known, day.judged(item.code), branch, list(refs), tz
-            )
+            findings += _item_findings(item, ctx)
     findings.sort(key=lambda f: (f.start, f.item, f.zone))
     span = business[1] - business[0]
     return DayJudgement(
@@ -234,11 +223,7 @@ def judge_day(
 
 
 def _footage_findings(
-    item: ChecklistItem,
-    gaps: Sequence[CoverageGap],
-    judged: list[Span],
-    branch: str,
-    tz: tzinfo,
+    item: ChecklistItem, gaps: Sequence[CoverageGap], ctx: DayContext
 ) -> list[Finding]:
     """Every continuous stretch of judged time a camera did not see for charged reasons
     (whatever the mix of them), lasting at least the item's trigger: one finding per
@@ -249,14 +234,14 @@ def _footage_findings(
     return [
         Finding(
             item=item.code,
-            branch=branch,
+            branch=ctx.branch,
             cameras=(camera,),
             zone=camera,
-            start=datetime.fromtimestamp(start, tz),
-            end=datetime.fromtimestamp(end, tz),
+            start=ctx.at(start),
+            end=ctx.at(end),
             confidence=1.0,
         )
         for camera, spans in sorted(by_camera.items())
-        for start, end in intersect(merge(spans), judged)
+        for start, end in intersect(merge(spans), ctx.day.judged(item.code))
         if end - start >= item.trigger.duration_s - EPS
     ]

@@ -16,20 +16,19 @@ import math
 from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from datetime import datetime, tzinfo
+from datetime import datetime
 
 from detectors.observations import FrameObservation, ZonePurpose
-from rules.calendar import BusinessDay, ZoneRef
 from rules.checklist import (
-    Checklist,
     ChecklistItem,
     HandRaiseEvidence,
     MeetingEvidence,
     PatrolEvidence,
 )
+from rules.context import DayContext
 from rules.debounce import debounced_violations
 from rules.findings import Finding
-from rules.intervals import Span, intersect, merge, subtract, total
+from rules.intervals import EPS, Span, intersect, merge, subtract, total
 from rules.timeline import (
     Piece,
     PostSample,
@@ -41,38 +40,26 @@ from rules.timeline import (
     violating_samples,
 )
 
-EPS = 1e-6  # seconds, as rules/temporal.py
 
-
-def windowed_findings(
-    item: ChecklistItem,
-    checklist: Checklist,
-    frames: Mapping[str, list[FrameObservation]],
-    known: Mapping[str, list[Span]],
-    day: BusinessDay,
-    branch: str,
-    zones: Sequence[ZoneRef],
-    tz: tzinfo,
-) -> list[Finding]:
+def windowed_findings(item: ChecklistItem, ctx: DayContext) -> list[Finding]:
     """The findings of one windowed item (its evidence says which) on one branch day."""
     ev = item.evidence
     if isinstance(ev, PatrolEvidence):
-        return _patrol(item, ev, frames, known, day, branch, zones, tz)
+        return _patrol(item, ev, ctx)
     if isinstance(ev, MeetingEvidence):
-        return _meeting(item, ev, checklist, frames, known, day, branch, zones, tz)
+        return _meeting(item, ev, ctx)
     assert isinstance(ev, HandRaiseEvidence)
-    return _hand_raise(item, ev, frames, known, day, branch, zones, tz)
+    return _hand_raise(item, ev, ctx)
 
 
 def _timeline(
-    cameras: Mapping[str, frozenset[str]],
-    frames: Mapping[str, list[FrameObservation]],
-    known: Mapping[str, list[Span]],
-    violates,
+    cameras: Mapping[str, frozenset[str]], ctx: DayContext, violates
 ) -> tuple[dict[str, list[PostSample]], list[Piece]]:
     """A place's samples per camera and its combined timeline (rules/timeline.py)."""
-    samples = {c: camera_samples(frames.get(c, []), ids, violates) for c, ids in cameras.items()}
-    return samples, combine({c: camera_pieces(samples[c], known[c]) for c in cameras})
+    samples = {
+        c: camera_samples(ctx.frames.get(c, []), ids, violates) for c, ids in cameras.items()
+    }
+    return samples, combine({c: camera_pieces(samples[c], ctx.known[c]) for c in cameras})
 
 
 def _spans(pieces: Sequence[Piece], violating: bool | None = None) -> list[Span]:
@@ -80,8 +67,8 @@ def _spans(pieces: Sequence[Piece], violating: bool | None = None) -> list[Span]
     return [(p.start, p.end) for p in pieces if violating is None or p.violating is violating]
 
 
-def _times(values: Sequence[tuple[float, str]], tz: tzinfo) -> tuple[datetime, ...]:
-    return tuple(datetime.fromtimestamp(t, tz) for t, _ in values)
+def _times(values: Sequence[tuple[float, str]], ctx: DayContext) -> tuple[datetime, ...]:
+    return tuple(ctx.at(t) for t, _ in values)
 
 
 def patrol_windows(judged: Sequence[Span], length: float) -> list[Span]:
@@ -94,31 +81,22 @@ def patrol_windows(judged: Sequence[Span], length: float) -> list[Span]:
     ]
 
 
-def _patrol(
-    item: ChecklistItem,
-    ev: PatrolEvidence,
-    frames: Mapping[str, list[FrameObservation]],
-    known: Mapping[str, list[Span]],
-    day: BusinessDay,
-    branch: str,
-    zones: Sequence[ZoneRef],
-    tz: tzinfo,
-) -> list[Finding]:
+def _patrol(item: ChecklistItem, ev: PatrolEvidence, ctx: DayContext) -> list[Finding]:
     """A window in which the guard was seen at some patrol point but at fewer than
     `min_points` points that were, or may have been (not seen throughout), visited."""
-    points = posts(ev.purposes, "zone", zones)
+    points = posts(ev.purposes, "zone", ctx.zones)
     if len(points) < ev.min_points:
         return []  # too few patrol points drawn to judge a patrol by
-    [key] = posts(ev.purposes, "purpose", zones)
+    [key] = posts(ev.purposes, "purpose", ctx.zones)
     timelines = {
-        point: _timeline(cameras, frames, known, lambda z: not ev.at_point(z))
+        point: _timeline(cameras, ctx, lambda z: not ev.at_point(z))
         for point, cameras in points.items()
     }
     guarded = {p: _spans(tl, False) for p, (_, tl) in timelines.items()}
     watched = {p: _spans(tl) for p, (_, tl) in timelines.items()}
     length = item.trigger.duration_s
     findings = []
-    for window in patrol_windows(day.judged(item.code), length):
+    for window in patrol_windows(ctx.day.judged(item.code), length):
         there = {p: total(intersect(guarded[p], [window])) for p in points}
         seen = {p: total(intersect(watched[p], [window])) for p in points}
         visited = [p for p in points if there[p] >= ev.visit_s - EPS]
@@ -133,43 +111,34 @@ def _patrol(
         findings.append(
             Finding(
                 item=item.code,
-                branch=branch,
+                branch=ctx.branch,
                 cameras=tuple(sorted(shown)),
                 zone=key,
-                start=datetime.fromtimestamp(window[0], tz),
-                end=datetime.fromtimestamp(window[1], tz),
+                start=ctx.at(window[0]),
+                end=ctx.at(window[1]),
                 confidence=min(seen[p] for p in unvisited) / length,
-                support=_times(support, tz),
+                support=_times(support, ctx),
             )
         )
     return findings
 
 
-def _meeting(
-    item: ChecklistItem,
-    ev: MeetingEvidence,
-    checklist: Checklist,
-    frames: Mapping[str, list[FrameObservation]],
-    known: Mapping[str, list[Span]],
-    day: BusinessDay,
-    branch: str,
-    zones: Sequence[ZoneRef],
-    tz: tzinfo,
-) -> list[Finding]:
+def _meeting(item: ChecklistItem, ev: MeetingEvidence, ctx: DayContext) -> list[Finding]:
     """The day's meeting window, when no stretch of `trigger.duration_s` in it held the
     meeting or could have (time unseen or exempt counts as may-have)."""
-    place = posts(ev.purposes, "purpose", zones)
+    day = ctx.day
+    place = posts(ev.purposes, "purpose", ctx.zones)
     judged = day.judged(item.code, day.meeting)
     if not place or not judged:
         return []
     [(key, cameras)] = place.items()
     window = (day.meeting[0].timestamp(), day.meeting[1].timestamp())
-    samples, timeline = _timeline(cameras, frames, known, lambda z: not ev.meets(z))
+    samples, timeline = _timeline(cameras, ctx, lambda z: not ev.meets(z))
     held = [
         span
         for run in runs(timeline)
         for span in debounced_violations(  # "violating" here: the meeting is on
-            [Piece(p.start, p.end, not p.violating) for p in run], checklist.hysteresis
+            [Piece(p.start, p.end, not p.violating) for p in run], ctx.checklist.hysteresis
         )
     ]
     unseen = subtract([window], _spans(timeline))
@@ -180,13 +149,13 @@ def _meeting(
     return [
         Finding(
             item=item.code,
-            branch=branch,
+            branch=ctx.branch,
             cameras=tuple(sorted({c for _, c in support} or cameras)),
             zone=key,
             start=day.meeting[0],
             end=day.meeting[1],
             confidence=total(intersect(_spans(timeline, True), [window])) / (window[1] - window[0]),
-            support=_times(support, tz),
+            support=_times(support, ctx),
         )
     ]
 
@@ -231,36 +200,27 @@ def hand_samples(frames: Sequence[FrameObservation], post: str) -> list[PostSamp
     return out
 
 
-def _hand_raise(
-    item: ChecklistItem,
-    ev: HandRaiseEvidence,
-    frames: Mapping[str, list[FrameObservation]],
-    known: Mapping[str, list[Span]],
-    day: BusinessDay,
-    branch: str,
-    zones: Sequence[ZoneRef],
-    tz: tzinfo,
-) -> list[Finding]:
+def _hand_raise(item: ChecklistItem, ev: HandRaiseEvidence, ctx: DayContext) -> list[Finding]:
     """Per teller post: its customers' arrivals in judged time (at the one-metre zones that
     name it), each greeted, missed or unknown; a finding when misses exceed the count."""
-    tellers = posts(ev.purposes, "zone", zones)
-    lines = posts({ZonePurpose.ONE_METRE_ZONE}, "zone", zones)
+    tellers = posts(ev.purposes, "zone", ctx.zones)
+    lines = posts({ZonePurpose.ONE_METRE_ZONE}, "zone", ctx.zones)
     named: dict[str, list[str]] = defaultdict(list)
-    for ref in zones:
+    for ref in ctx.zones:
         if ref.purpose is ZonePurpose.ONE_METRE_ZONE and ref.post in tellers:
             named[ref.post].append(ref.zone_id)
-    judged = day.judged(item.code)
+    judged = ctx.day.judged(item.code)
     findings = []
     for post, line_ids in sorted(named.items()):
         cameras = tellers[post]
-        hands = {c: hand_samples(frames.get(c, []), post) for c in cameras}
+        hands = {c: hand_samples(ctx.frames.get(c, []), post) for c in cameras}
         raised = sorted(s.t for ss in hands.values() for s in ss if s.violating is False)
-        read = {c: merge(_spans(camera_pieces(hands[c], known[c]))) for c in cameras}
+        read = {c: merge(_spans(camera_pieces(hands[c], ctx.known[c]))) for c in cameras}
         times = sorted(
             a
             for line in sorted(set(line_ids))
             for a in arrivals(
-                _timeline(lines[line], frames, known, lambda z: z.persons == 0)[1],
+                _timeline(lines[line], ctx, lambda z: z.persons == 0)[1],
                 item.trigger.duration_s,
             )
             if any(lo <= a < hi for lo, hi in judged)
@@ -273,13 +233,13 @@ def _hand_raise(
         findings.append(
             Finding(
                 item=item.code,
-                branch=branch,
+                branch=ctx.branch,
                 cameras=tuple(sorted(cameras)),
                 zone=post,
-                start=datetime.fromtimestamp(misses[0], tz),
-                end=datetime.fromtimestamp(misses[-1] + ev.within_s, tz),
+                start=ctx.at(misses[0]),
+                end=ctx.at(misses[-1] + ev.within_s),
                 confidence=len(misses) / sum(v is not None for _, v in verdicts),
-                support=tuple(datetime.fromtimestamp(a, tz) for a in misses),
+                support=tuple(ctx.at(a) for a in misses),
             )
         )
     return findings

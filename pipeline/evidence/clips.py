@@ -28,7 +28,7 @@ from pipeline.evidence.privacy import blur_customers
 from pipeline.evidence.store import store, temp_file
 from pipeline.evidence.video_writer import H264Writer
 from pipeline.footage.recordings import Segment
-from pipeline.footage.sampler import Sample, SamplingSpec
+from pipeline.footage.sampler import SLOT_EPS, Sample, SamplingSpec
 from pipeline.footage.window import sample_window
 from rules.checklist import Checklist, FootageEvidence, load_checklist
 from rules.intervals import Interval
@@ -41,7 +41,6 @@ ROLLS = {"pre_s": 4.0, "post_s": 4.0, "part_s": 12.0}
 #: seconds of footage shown on each side of a gap in a missing-footage finding's clip
 EDGE_S = 6.0
 TITLE_CARD_S = 1.0  # between the parts of a long finding's clip
-_SLOT_EPS = 1e-3
 FINDING_NAME = re.compile(r"[A-Za-z0-9_\-]{1,32}")  # a finding id, safe as a folder name
 
 
@@ -267,7 +266,7 @@ def _write_clip(
         for window in windows:
             slot = None
             for sample in sample_window(segments, window, spec):
-                now = math.floor(sample.t.timestamp() * fps + _SLOT_EPS)
+                now = math.floor(sample.t.timestamp() * fps + SLOT_EPS)
                 if last is not None and slot is None:
                     card = _title_card(last[1].shape, (sample.t - last[0]).total_seconds())
                     for _ in range(round(fps * TITLE_CARD_S)):

@@ -49,7 +49,9 @@ log = logging.getLogger(__name__)
 KEYFRAMES = "keyframes"  # rate: one sample per keyframe, whatever their cadence
 MIN_RATE, MAX_RATE = 0.1, 5.0
 SEEK_MIN_S = 30.0  # a shorter jump costs less to read through than to seek
-_SLOT_EPS = 1e-3  # seconds: frame times land on slot boundaries up to float error
+#: seconds: frame times (stream timestamps) land on slot boundaries up to this error, far
+#: above the rules' float rounding (rules/intervals.py EPS)
+SLOT_EPS = 1e-3
 _SEEK_TRIES = 6  # steps back, each twice the last, before reading from the start
 _PEEK_PACKETS = 3000  # packets read after a seek to find a keyframe (2 min at 25/s)
 
@@ -188,11 +190,11 @@ class _Decode:
         self.frame_s = 1.0 / float(rate) if rate else 0.04
         interval = self.spec.interval
         gop = self.task.segment.keyframe_interval_s
-        self.keys_only = interval is None or (gop is not None and gop <= interval + _SLOT_EPS)
+        self.keys_only = interval is None or (gop is not None and gop <= interval + SLOT_EPS)
         coarse = sampler.coarse_s if sampler.dense is not None else None
         #: on the coarse grid only every this many slots is sampled
         self.coarse_every = (
-            max(1, math.floor(coarse / interval + _SLOT_EPS)) if coarse and interval else 1
+            max(1, math.floor(coarse / interval + SLOT_EPS)) if coarse and interval else 1
         )
         self.last_slot: int | None = None
         self.wanted: set[int] = set()
@@ -236,7 +238,7 @@ class _Decode:
             offset = int(target / self.tb) + self.origin
             self.container.seek(offset, stream=self.stream, backward=True)
             key = self._first_keyframe()
-            if key is not None and key <= self.lo + _SLOT_EPS:
+            if key is not None and key <= self.lo + SLOT_EPS:
                 self.container.seek(offset, stream=self.stream, backward=True)
                 return True
             back, step = back + step, 2 * step
@@ -285,9 +287,9 @@ class _Decode:
         out = set()
         for packet in frames:
             t = self.time(packet.pts)
-            if not self.lo - _SLOT_EPS <= t < self.hi:
+            if not self.lo - SLOT_EPS <= t < self.hi:
                 continue
-            slot = math.floor(t / interval + _SLOT_EPS) if interval else packet.pts
+            slot = math.floor(t / interval + SLOT_EPS) if interval else packet.pts
             if slot != self.last_slot:
                 self.last_slot = slot
                 if slot % every == 0:
