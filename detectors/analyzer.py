@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
@@ -17,15 +16,8 @@ from detectors.frame import NativePixels
 from detectors.hands import HandStage
 from detectors.motion import MotionGate
 from detectors.observations import Cadence, FrameObservation, ZonePurpose
-from detectors.observer import STAFF_PURPOSES, ZoneObserver, ZoneSpec
+from detectors.observer import STAFF_PURPOSES, FrameResult, ZoneObserver, ZoneSpec
 from detectors.phone import PhoneStage, PhoneStageSettings
-
-
-@dataclass(frozen=True)
-class FrameResult:
-    observation: FrameObservation
-    detections: Detections
-    detected: bool  # False when the motion gate reused the previous detections
 
 
 class CameraAnalyzer:
@@ -70,11 +62,12 @@ class CameraAnalyzer:
             fresh = True
         else:
             fresh = False
-        observation = self.observer.observe(t, frame, last, fresh=fresh, native=native)
+        result = self.observer.observe_frame(t, frame, last, fresh=fresh, native=native)
+        observation = result.observation
         if self._observation is None or observation.state() != self._observation.state():
             self._changed_at = t
         self._observation = observation
-        return FrameResult(observation, last, fresh)
+        return result
 
     def wants_dense(self) -> bool:
         """Whether the sampler should deliver the full rate next: before the first sample,

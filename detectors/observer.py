@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -40,6 +41,22 @@ class ZoneSpec:
     uniform_tolerance: float = 25.0
     #: teller posts a one-metre zone names: read raised hands (HAND_RAISE)
     hand_raise: bool = False
+
+
+@dataclass(frozen=True)
+class FrameResult:
+    """One analysed frame: its zones' facts, the detections they were read from, and the
+    phone stage's verdicts per staff zone, box and raw score included, which the zone facts
+    keep only as phone / confidence / cues. The verdicts ride on the frame (as
+    supervision's `Detections.data` carries per-box extras) so that the labelling
+    candidates (pipeline/batch/candidates.py) take them from here, not from the observer."""
+
+    observation: FrameObservation
+    detections: Detections
+    detected: bool  # False when the motion gate reused the previous detections
+    #: zone id → the phone stage's verdict made on this frame; none when it was not asked
+    #: (no phone stage, or the gate reused the detections and the last verdicts stand)
+    phone: Mapping[str, PhoneVerdict] = field(default_factory=dict)
 
 
 class ObserverSettings(StrictModel):
@@ -105,9 +122,6 @@ class ZoneObserver:
         self._pixel_zones: list[PixelZone] = []
         self._references: dict[str, np.ndarray] = {}
         self._phone_fields: dict[str, dict] = {}
-        #: each staff zone's last phone verdict (box and raw score), for the labelling
-        #: candidates the nightly run keeps (pipeline/batch/candidates.py)
-        self.phone_verdicts: dict[str, PhoneVerdict] = {}
         self._hands: dict[str, bool | None] = {}
 
     def pixel_zones(self, frame_size: tuple[int, int]) -> list[PixelZone]:
@@ -132,10 +146,22 @@ class ZoneObserver:
         fresh: bool = True,
         native: NativePixels | None = None,
     ) -> FrameObservation:
+        """The zones' facts of `observe_frame`, alone."""
+        return self.observe_frame(t, frame, detections, fresh, native).observation
+
+    def observe_frame(
+        self,
+        t: datetime,
+        frame: np.ndarray,
+        detections: Detections,
+        fresh: bool = True,
+        native: NativePixels | None = None,
+    ) -> FrameResult:
         """`fresh=False` says the zones look as when `detections` were made (the motion gate
         reused them): the phone and hand stages' last verdicts per zone stand, unrecomputed.
         `native`: the frame at the recording's resolution, where the stages cut crops."""
         h, w = frame.shape[:2]
+        verdicts: dict[str, PhoneVerdict] = {}
         crops = CropSource(frame, native)
         s = self.settings
         persons = detections.in_group("person").with_min_confidence(s.person_conf)
@@ -156,7 +182,7 @@ class ZoneObserver:
                 if self.phone_stage is not None:
                     if fresh or spec.zone_id not in self._phone_fields:
                         ev = self.phone_stage.assess(t, crops, spec.zone_id, staff)
-                        self.phone_verdicts[spec.zone_id] = ev
+                        verdicts[spec.zone_id] = ev
                         self._phone_fields[spec.zone_id] = {
                             "phone": ev.phone, "phone_conf": ev.conf, "phone_cues": ev.cue_text
                         }  # fmt: skip
@@ -171,7 +197,8 @@ class ZoneObserver:
                 bases = np.stack([(b[:, 0] + b[:, 2]) / 2, b[:, 3] - 0.05 * (b[:, 3] - b[:, 1])], 1)
                 fields["clutter_objects"] = int(pz.contains(bases).sum())
             zones[spec.zone_id] = ZoneObservation(spec.zone_id, spec.purpose, **fields)
-        return FrameObservation(t=t, camera=self.camera, zones=zones)
+        observation = FrameObservation(t=t, camera=self.camera, zones=zones)
+        return FrameResult(observation, detections, fresh, verdicts)
 
     def _uniformed(self, frame: np.ndarray, members: Detections, spec: ZoneSpec) -> Detections:
         """Members wearing the staff uniform, when the zone has a uniform reference."""

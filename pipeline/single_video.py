@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from detectors.analyzer import CameraAnalyzer, FrameResult, build_analyzer
+from detectors.analyzer import CameraAnalyzer, build_analyzer
 from detectors.base import Detector
+from detectors.observer import FrameResult
 from detectors.phone import PhoneStageSettings
 from pipeline.footage.sampler import Sample, sample_video
 from pipeline.site import Site, zone_specs

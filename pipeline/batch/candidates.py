@@ -18,9 +18,8 @@ from datetime import datetime
 import cv2
 import numpy as np
 
-from detectors.analyzer import FrameResult
 from detectors.frame import CropSource, crop_source
-from detectors.observer import ZoneObserver
+from detectors.observer import FrameResult, ZoneObserver
 from detectors.phone import upper_body_crop
 from pipeline.evidence.privacy import blur_regions, customer_heads
 
@@ -107,7 +106,7 @@ class CandidateCollector:
         if not result.detected:  # the gate reused the last verdicts: nothing new seen
             return
         frame = crop_source(frame)
-        for zone, verdict in observer.phone_verdicts.items():
+        for zone, verdict in result.phone.items():
             if verdict.box is None:
                 continue
             kind = "verdict" if verdict.phone else "candidate"

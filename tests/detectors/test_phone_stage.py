@@ -237,6 +237,22 @@ def test_observer_asks_for_staff_zones_and_uniformed_lobby_managers_only():
     assert palms.crops[1].shape == img[30:540, 650:950].shape
 
 
+def test_the_frame_carries_each_staff_zones_verdict_and_a_reused_frame_none():
+    """The labelling candidates read the phone stage's boxes off the frame's result
+    (pipeline/batch/candidates.py), as the zone facts were read from it."""
+    st = stage(CountingDetector((100, 90, 130, 150), 0.8))
+    post = ZoneSpec("post-1", ZonePurpose.TELLER_POST, ((0, 0), (0.3, 0), (0.3, 1), (0, 1)))
+    lobby = ZoneSpec("lobby", ZonePurpose.LOBBY, ((0.7, 0), (1, 0), (1, 1), (0.7, 1)))
+    observer = ZoneObserver("cam", [post, lobby], phone_stage=st)
+    img = frame()
+    result = observer.observe_frame(T0, img, persons(TELLER))
+    ((zone, verdict),) = result.phone.items()
+    assert zone == "post-1" and verdict.phone and verdict.box is not None
+    assert result.observation.zones[zone].phone_conf == verdict.conf and result.detected
+    reused = observer.observe_frame(T0 + timedelta(seconds=2), img, persons(TELLER), fresh=False)
+    assert reused.phone == {} and reused.observation.zones[zone].phone  # the last one stands
+
+
 def test_settings_reject_unknown_keys_and_bad_thresholds():
     with pytest.raises(ValueError):
         PhoneStageSettings(crop_conf=1.5)
