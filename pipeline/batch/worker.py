@@ -22,7 +22,7 @@ from detectors.registry import load_detector
 from pipeline.batch.candidates import CandidateCollector, CandidateImage
 from pipeline.batch.units import DetectorSpec, Unit, UnitRef
 from pipeline.footage.sampler import FileSampler, FileTask
-from pipeline.store.compact import pack
+from pipeline.store.compact import Packed, pack
 from pipeline.store.models import DONE, FAILED
 from rules.calendar import CoverageGap
 from rules.intervals import Interval
@@ -36,7 +36,7 @@ class UnitResult:
     status: str  # done | failed
     reason: str = ""
     detector_version: str = ""
-    observations: dict | None = None  # compact (pipeline.store.compact)
+    observations: Packed | None = None
     observed: tuple[Interval, ...] = ()
     gaps: tuple[CoverageGap, ...] = ()
     samples: int = 0

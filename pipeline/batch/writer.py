@@ -139,10 +139,7 @@ class Writer:
             row.params = self.settings.params
             row.detector_version = result.detector_version
             row.observations = (
-                {
-                    **result.observations,
-                    "observed": [[a.timestamp(), b.timestamp()] for a, b in result.observed],
-                }
+                result.observations.stored(result.observed)
                 if result.status == DONE and result.observations is not None
                 else None
             )

@@ -8,15 +8,33 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, tzinfo
+from typing import Any
 
 from detectors.observations import FrameObservation, ZoneObservation, ZonePurpose
+from rules.intervals import Interval
 
 FIELDS = tuple(f.name for f in dataclasses.fields(ZoneObservation))[2:]  # after id, purpose
 
 
-def pack(frames: Sequence[FrameObservation]) -> dict:
-    """{"t": [epoch s], "zones": {zone: {"purpose": p, field: [value or None]}}}."""
+@dataclass(frozen=True)
+class Packed:
+    """A unit's observations as they travel back from its worker and are stored."""
+
+    t: list[float]  # epoch seconds, one per frame
+    #: zone id → {"purpose": p, field: [value, or None where the frame lacks the zone]}
+    zones: dict[str, dict[str, Any]]
+
+    def stored(self, observed: Sequence[Interval]) -> dict:
+        """The JSON of `WorkUnit.observations` (pipeline/store/models.py), with the spans
+        the unit's files were read over; `unpack` reads it back."""
+        spans = [[a.timestamp(), b.timestamp()] for a, b in observed]
+        return {"t": self.t, "zones": self.zones, "observed": spans}
+
+
+def pack(frames: Sequence[FrameObservation]) -> Packed:
+    """The frames' zone fields as one column each."""
     zones: dict[str, dict] = {}
     for i, frame in enumerate(frames):
         for zone_id, zone in frame.zones.items():
@@ -26,10 +44,11 @@ def pack(frames: Sequence[FrameObservation]) -> dict:
             )
             for name in FIELDS:
                 column[name][i] = getattr(zone, name)
-    return {"t": [round(f.t.timestamp(), 6) for f in frames], "zones": zones}
+    return Packed([round(f.t.timestamp(), 6) for f in frames], zones)
 
 
 def unpack(data: dict, camera: str, tz: tzinfo) -> list[FrameObservation]:
+    """The frames of a stored unit (`Packed.stored`)."""
     frames = []
     for i, t in enumerate(data["t"]):
         zones = {

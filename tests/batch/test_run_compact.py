@@ -37,7 +37,7 @@ def test_pack_then_unpack_gives_the_same_observations(frames):
         )
         for i, (z, with_desk, us) in enumerate(frames)
     ]
-    stored = json.loads(json.dumps(pack(observations)))  # as the database hands it back
+    stored = json.loads(json.dumps(pack(observations).stored(())))  # as the database has it
 
     assert unpack(stored, "cam", TZ) == observations
 
@@ -47,7 +47,7 @@ def test_a_unit_stored_before_a_field_existed_reads_it_as_its_default():
     frame = FrameObservation(
         T0, "cam", {"post-1": ZoneObservation("post-1", ZonePurpose.TELLER_POST, 1, True)}
     )
-    stored = pack([frame])
+    stored = pack([frame]).stored(())
     del stored["zones"]["post-1"]["hand_raised"]
     [back] = unpack(stored, "cam", TZ)
     assert back == frame and back.zones["post-1"].hand_raised is None
