@@ -59,10 +59,11 @@ def _option(name: str, info: FieldInfo) -> tuple[str, dict]:
         return f"--no-{dashed}", {"action": "store_true", "help": text}
     default = "" if info.default is None else f" (default {info.default})"
     text = f"{info.title}: {info.description}{default}".replace("%", "%%")
-    choices = get_args(info.annotation) if get_origin(info.annotation) is Literal else None
-    if choices:
-        return f"--{dashed}", {"choices": choices, "help": text}
-    return f"--{dashed}", {"type": Path, "metavar": "FILE", "help": text}
+    if get_origin(info.annotation) is Literal:
+        return f"--{dashed}", {"choices": get_args(info.annotation), "help": text}
+    if Path in get_args(info.annotation):
+        return f"--{dashed}", {"type": Path, "metavar": "FILE", "help": text}
+    raise TypeError(f"ModelConfig.{name}: no command-line option for {info.annotation}")
 
 
 def model_config(args: argparse.Namespace) -> ModelConfig:

@@ -133,7 +133,7 @@ def run(args: argparse.Namespace) -> int:
         _site_files(args), args.date, settings, strict=bool(args.site), checklist=checklist
     )
     for site in bad_sites:
-        console.print(f"[red]skipped[/red] {site['reason']}")
+        console.print(f"[red]skipped[/red] {site.reason}")
     db = Database(args.db)
     progress = _RichProgress(console)
     night = Night(
@@ -155,10 +155,10 @@ def run(args: argparse.Namespace) -> int:
         raise db.lost(exc) from None
     report.bad_sites += bad_sites
     db.dispose()
-    for day in [d for d in report.skipped if not d["lost"]]:
+    for day in [d for d in report.skipped if not d.lost]:
         console.print(
-            f"[yellow]skipped[/yellow] {day['branch']} {day['date']}: another run has it "
-            f"({day['holder']}, since {day['since']}); --wait waits for it",
+            f"[yellow]skipped[/yellow] {day.branch} {day.date}: another run has it "
+            f"({day.holder}, since {day.since}); --wait waits for it",
             soft_wrap=True,  # one line, whatever the terminal's width
         )
     doc = _document(report)
@@ -167,7 +167,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         _print_summary(Console(), report, doc)
     for day in report.failed:
-        console.print(f"[red]failed[/red] {day['branch']} {day['date']}: {day['reason']}",
+        console.print(f"[red]failed[/red] {day.branch} {day.date}: {day.reason}",
                       soft_wrap=True)  # fmt: skip
     return report.exit_status
 
@@ -184,9 +184,9 @@ def _document(report: NightReport) -> dict:
             }
             for branch, r in report.reports.items()
         },
-        "failed_units": report.failed_units,
-        "failed": report.failed,
-        "skipped": report.skipped,
+        "failed_units": [asdict(u) for u in report.failed_units],
+        "failed": [asdict(d) for d in report.failed],
+        "skipped": [asdict(d) for d in report.skipped],
         "timings": {k: round(v, 3) for k, v in report.stages.items()},
         "wall_s": round(report.wall_s, 3),
     }

@@ -24,7 +24,7 @@ from pipeline.site import judged_cameras
 from pipeline.store import models as m
 from pipeline.store.db import Database
 from pipeline.store.findings import finding_rows, save_judgement
-from pipeline.store.readback import Stored, load_stored
+from pipeline.store.readback import FailedUnit, Stored, load_stored
 from rules.calendar import CoverageGap
 from rules.checklist import Checklist, FootageEvidence
 from rules.findings import Finding
@@ -46,7 +46,7 @@ class BranchReport:
     complete: bool | None = None
     detector_version: str = ""
     findings: list[dict] = field(default_factory=list)
-    failed_units: list[dict] = field(default_factory=list)
+    failed_units: list[FailedUnit] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     #: why some findings were stored without clips: the evidence store took no more files
     evidence_error: str | None = None

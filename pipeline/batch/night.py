@@ -33,6 +33,7 @@ from pipeline.site import SiteError, judged_cameras
 from pipeline.store.db import Database
 from pipeline.store.leases import Leases
 from pipeline.store.models import FAILED, RunLease
+from pipeline.store.readback import FailedUnit
 from rules.checklist import Checklist
 
 log = logging.getLogger(__name__)
@@ -56,26 +57,44 @@ class _Quiet:
         pass
 
 
+@dataclass(frozen=True)
+class SkippedDay:
+    """A branch-day another run held (`lost`: took over from this one before it judged
+    the day), with that run and since when it held it."""
+
+    branch: str
+    date: str
+    holder: str
+    since: str
+    lost: bool
+
+
+@dataclass(frozen=True)
+class FailedDay:
+    """A branch-day this run began and could not finish in full: judging failed, its
+    evidence was not stored, or its lease was lost."""
+
+    branch: str
+    date: str
+    reason: str
+
+
 @dataclass
 class NightReport:
     date: date
     reports: dict[str, BranchReport] = field(default_factory=dict)
-    #: site files that could not be planned, as failed units: {"unit": path, "reason": …}
-    bad_sites: list[dict] = field(default_factory=list)
+    #: site files that could not be planned, as failed units named by their path
+    bad_sites: list[FailedUnit] = field(default_factory=list)
     #: seconds per stage over all units and branch-days (decode, inference, rules, …)
     stages: Counter[str] = field(default_factory=Counter)
     #: units by status (done, failed)
     units: Counter[str] = field(default_factory=Counter)
-    #: branch-days another run held, or took over from this one (`lost`): {"branch",
-    #: "date", "holder", "since", "lost"}
-    skipped: list[dict] = field(default_factory=list)
-    #: branch-days this run began and could not finish in full: {"branch", "date",
-    #: "reason"} (judging failed, evidence not stored, lease lost)
-    failed: list[dict] = field(default_factory=list)
+    skipped: list[SkippedDay] = field(default_factory=list)
+    failed: list[FailedDay] = field(default_factory=list)
     wall_s: float = 0.0
 
     @property
-    def failed_units(self) -> list[dict]:
+    def failed_units(self) -> list[FailedUnit]:
         return [u for r in self.reports.values() for u in r.failed_units] + self.bad_sites
 
     @property
@@ -92,7 +111,7 @@ def plan_night(
     settings: UnitSettings,
     strict: bool,
     checklist: Checklist | None = None,
-) -> tuple[list[BranchDay], list[dict]]:
+) -> tuple[list[BranchDay], list[FailedUnit]]:
     """Every site's branch-day. A broken site file in a night's folder costs its own branch
     (returned as a failed unit), and so does a branch in two files: neither says which is
     right, and, given the checklist, a site on which none of its enabled items can be
@@ -113,17 +132,19 @@ def plan_night(
         except SiteError as exc:
             if strict:
                 raise
-            bad.append({"unit": str(path), "reason": str(exc)})
+            bad.append(FailedUnit(str(path), str(exc)))
     files = defaultdict(list)
     for bd in days:
         files[bd.branch].append(str(bd.site_path))
     bad += [
-        {"unit": str(bd.site_path),
-         "reason": f"branch {bd.branch} is in more than one site file: "
-                   f"{', '.join(files[bd.branch])}; none of them is run"}
+        FailedUnit(
+            str(bd.site_path),
+            f"branch {bd.branch} is in more than one site file: "
+            f"{', '.join(files[bd.branch])}; none of them is run",
+        )
         for bd in days
         if len(files[bd.branch]) > 1
-    ]  # fmt: skip
+    ]
     return [bd for bd in days if len(files[bd.branch]) == 1], bad
 
 
@@ -173,14 +194,14 @@ class Night:
             finally:
                 self._close_unjudged()
         report.skipped = [
-            {"branch": bd.branch, "date": bd.date.isoformat(), "holder": lease.holder,
-             "since": lease.acquired_at.isoformat(), "lost": False}
+            SkippedDay(bd.branch, bd.date.isoformat(), lease.holder,
+                       lease.acquired_at.isoformat(), lost=False)
             for bd, lease in held
         ] + self._lost(report)  # fmt: skip
         report.wall_s = time.perf_counter() - started
         return report
 
-    def _lost(self, report: NightReport) -> list[dict]:
+    def _lost(self, report: NightReport) -> list[SkippedDay]:
         """The branch-days another run took over from this one before it judged them:
         skipped, and failed to this run (it began them)."""
         out = []
@@ -190,10 +211,10 @@ class Night:
             with self.db.session() as s:
                 lease = s.get(RunLease, (branch, on))
                 holder, since = (lease.holder, lease.acquired_at.isoformat()) if lease else ("", "")
-            out.append({"branch": branch, "date": on.isoformat(), "holder": holder,
-                        "since": since, "lost": True})  # fmt: skip
-            report.failed.append({"branch": branch, "date": on.isoformat(),
-                                  "reason": "lease lost: another run took the day over"})  # fmt: skip
+            out.append(SkippedDay(branch, on.isoformat(), holder, since, lost=True))
+            report.failed.append(
+                FailedDay(branch, on.isoformat(), "lease lost: another run took the day over")
+            )
         return out
 
     def _close_unjudged(self) -> None:
@@ -276,7 +297,7 @@ class Night:
         except Exception as exc:  # noqa: BLE001 - one branch's fault is reported, not raised
             reason = f"judging failed: {type(exc).__name__}: {exc}"
             log.error("%s %s: %s", branch, bd.date, reason)
-            report.failed.append({"branch": branch, "date": bd.date.isoformat(), "reason": reason})
+            report.failed.append(FailedDay(branch, bd.date.isoformat(), reason))
             self._finish(run_id, FAILED, "", {"error": reason})
             self.leases.release(branch, bd.date)
             return
@@ -287,8 +308,7 @@ class Night:
         summary = {"findings": len(judged.findings), "failed_units": len(judged.failed_units)}
         if judged.evidence_error:
             summary["evidence_error"] = judged.evidence_error
-            report.failed.append({"branch": branch, "date": bd.date.isoformat(),
-                                  "reason": judged.evidence_error})  # fmt: skip
+            report.failed.append(FailedDay(branch, bd.date.isoformat(), judged.evidence_error))
         self._finish(run_id, status, judged.detector_version, summary)
         self.leases.release(branch, bd.date)
 

@@ -18,6 +18,7 @@ from jinja2 import Environment, StrictUndefined
 from markupsafe import Markup
 
 from pipeline.report.webfont import FONT_FACE_MARK, FONT_STACK, with_inline_font
+from pipeline.store.readback import FailedUnit
 from rules.checklist import Checklist
 from rules.wording import duration_text, utc_text
 
@@ -46,7 +47,7 @@ class BranchSection:
     chart_svg: str
     findings: list[ReportFinding]
     outcomes: dict[str, str] = field(default_factory=dict)  # policy name → outcome text
-    failed_units: list[dict] = field(default_factory=list)
+    failed_units: list[FailedUnit] = field(default_factory=list)
     #: coverage reached the checklist's minimum: the check counts for ranks and rewards
     complete: bool = True
     timezone: str = ""  # the branch's wall clock, which the findings' times are on

@@ -17,6 +17,15 @@ from rules.calendar import CoverageGap
 from rules.intervals import Interval
 
 
+@dataclass(frozen=True)
+class FailedUnit:
+    """Footage the night could not review, and why: a failed unit (`branch/camera/file`),
+    or a site file that could not be planned (its path), which costs its whole branch."""
+
+    unit: str
+    reason: str
+
+
 @dataclass
 class Stored:
     """What the units of a branch-day left in the database."""
@@ -24,7 +33,7 @@ class Stored:
     frames: list[FrameObservation] = field(default_factory=list)
     observed: dict[str, list[Interval]] = field(default_factory=lambda: defaultdict(list))
     gaps: dict[str, list[CoverageGap]] = field(default_factory=lambda: defaultdict(list))
-    failed: list[dict] = field(default_factory=list)
+    failed: list[FailedUnit] = field(default_factory=list)
     versions: set[str] = field(default_factory=set)
 
 
@@ -52,9 +61,7 @@ def load_stored(db: Database, branch: str, on: date, tz: tzinfo) -> Stored:
                 ]
                 out.versions.add(row.detector_version)
             elif row.status == m.FAILED:
-                out.failed.append(
-                    {"unit": f"{branch}/{row.camera_id}/{row.key}", "reason": row.reason}
-                )
+                out.failed.append(FailedUnit(f"{branch}/{row.camera_id}/{row.key}", row.reason))
     return out
 
 

@@ -228,7 +228,7 @@ def test_a_failed_judgement_finishes_its_run_failed_and_the_night_goes_on(
     with db.session() as s:  # its calendar kept with it, for the missing days
         assert s.get(m.Branch, "GOOD").hours == {str(d): ["09:00", "17:00"] for d in range(5)}
     (failed,) = report.failed  # one line for it; no coverage or score it has not
-    assert failed["branch"] == "BAD" and "No space left" in failed["reason"]
+    assert failed.branch == "BAD" and "No space left" in failed.reason
     assert "BAD" not in report.reports and report.exit_status == 1
     shown = io.StringIO()
     _print_summary(Console(file=shown, width=200), report, _document(report))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import errno
 import os
 import pathlib
+from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -119,9 +120,9 @@ def test_an_unreadable_recordings_folder_costs_that_camera_s_day_only(tmp_path, 
     lost = report.reports["LOCKED"]
     assert (lost.coverage, lost.complete, lost.findings) == (0.0, False, [])
     [unit] = lost.failed_units
-    assert unit["unit"] == "LOCKED/cam-1/(recordings)"
-    assert "cannot read recordings folder" in unit["reason"]
-    assert "Permission denied" in unit["reason"]
+    assert unit.unit == "LOCKED/cam-1/(recordings)"
+    assert "cannot read recordings folder" in unit.reason
+    assert "Permission denied" in unit.reason
     assert {b: s for b, (s, _) in _runs(url).items()} == {"GOOD": "done", "LOCKED": "done"}
     assert report.exit_status == 0
 
@@ -149,7 +150,7 @@ def test_a_full_evidence_disk_stores_the_findings_without_clips_and_says_so(tmp_
         assert (finding["clip"], finding["keyframe"]) == (None, None)
         assert "No space left on device" in judged.evidence_error
         assert "1 finding(s) stored without clips" in judged.evidence_error
-    assert [f["branch"] for f in report.failed] == ["ONE", "TWO"]
+    assert [f.branch for f in report.failed] == ["ONE", "TWO"]
     runs = _runs(url)
     assert {b: s for b, (s, _) in runs.items()} == {"ONE": "done", "TWO": "done"}
     assert "No space left on device" in runs["ONE"][1]["evidence_error"]
@@ -209,11 +210,11 @@ def test_a_run_frozen_past_its_lease_exits_1_with_the_day_skipped(tmp_path, beat
     report = night.run(days, DAY)
 
     assert report.reports == {}
-    assert report.skipped == [
+    assert [asdict(d) for d in report.skipped] == [
         {"branch": "FROZEN", "date": DAY.isoformat(), "holder": "elsewhere:4242:0badcafe",
-         "since": report.skipped[0]["since"], "lost": True}
+         "since": report.skipped[0].since, "lost": True}
     ]  # fmt: skip
-    assert report.failed[0]["reason"].startswith("lease lost")
+    assert report.failed[0].reason.startswith("lease lost")
     assert report.exit_status == 1
     with db.session() as s:
         assert [r.status for r in s.scalars(select(m.Run))] == ["interrupted"]

@@ -13,6 +13,7 @@ import os
 import subprocess
 import sys
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
@@ -112,7 +113,7 @@ def cluster_night(root: str, site: str) -> None:
         cluster.shutdown()
     print(json.dumps({
         "busy_cpus_at_loss": lose.busy_cpus_at_loss,
-        "failed_units": report.failed_units,
+        "failed_units": [asdict(u) for u in report.failed_units],
         "statuses": sorted({s for _, s in units}),
         "coverage": report.reports["RUN-POST"].coverage,
         "keys": [list(k) for k in _keys(report)],

@@ -59,8 +59,8 @@ def test_a_site_nothing_can_be_judged_on_costs_its_own_branch(tmp_path, case, ca
     assert [bd.branch for bd in days] == (["GOOD"] if refused else ["ODD", "GOOD"])
     if refused:
         (line,) = bad
-        assert line["unit"] == str(site)
-        assert "no enabled checklist item can be judged on this site" in line["reason"]
+        assert line.unit == str(site)
+        assert "no enabled checklist item can be judged on this site" in line.reason
         with pytest.raises(SiteError, match="no enabled checklist item"):
             plan_night([site], DAY, SETTINGS, strict=True, checklist=CHECKLIST)
     else:
