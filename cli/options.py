@@ -7,10 +7,10 @@ import argparse
 from pathlib import Path
 from typing import Literal, get_args, get_origin
 
-from pydantic import ValidationError
 from pydantic.fields import FieldInfo
 
 from cli.main import UserError
+from detectors.config_base import validate
 from detectors.phone import PhoneStageSettings
 from pipeline.footage.sampler import KEYFRAMES, SamplingSpec
 from pipeline.model_config import ModelConfig, load_model_config, merged
@@ -86,7 +86,5 @@ def phone_settings(args: argparse.Namespace) -> PhoneStageSettings | None:
     models = model_config(args)
     if not models.phone_stage:
         return None
-    try:
-        return PhoneStageSettings(backend=models.phone_backend, weights=models.phone_weights)
-    except ValidationError as exc:
-        raise UserError(f"phone stage settings: {exc}") from exc
+    given = {"backend": models.phone_backend, "weights": models.phone_weights}
+    return validate(given, PhoneStageSettings, "phone stage settings")

@@ -28,6 +28,7 @@ from cli.options import (
     phone_settings,
     sampling_rate,
 )
+from detectors.config_base import validate
 from pipeline.batch.executors import EXECUTORS, make_executor
 from pipeline.batch.night import Night, NightReport, plan_night
 from pipeline.batch.units import CadenceSpec, DetectorSpec, UnitSettings
@@ -94,10 +95,8 @@ def _settings(args: argparse.Namespace, checklist: Checklist) -> UnitSettings:
         raise UserError("--workers must be at least 1")
     cores = len(os.sched_getaffinity(0))
     threads = 1 if args.ray_address else max(1, cores // args.workers)
-    try:
-        sampling = SamplingSpec(rate=sampling_rate(args), max_side=args.max_side, threads=threads)
-    except ValueError as exc:
-        raise UserError(f"--rate/--max-side: {exc}") from None
+    given = {"rate": sampling_rate(args), "max_side": args.max_side, "threads": threads}
+    sampling = validate(given, SamplingSpec, "--rate/--max-side")
     models = model_config(args)
     weights = None if models.weights is None else str(models.weights)
     detector = DetectorSpec(
