@@ -47,8 +47,12 @@ def night(footage, tmp_path_factory):
     root = tmp_path_factory.mktemp("nvr-night")
     encoded = {
         codec: nvr_encode(
-            footage / CLIP, root / "encoded" / f"{codec}.mp4", fps=10,  # the clip's own rate
-            gop_s=gop_s, codec=f"lib{codec.replace('h', 'x')}", b_frames=False,
+            footage / CLIP,
+            root / "encoded" / f"{codec}.mp4",
+            fps=10,  # the clip's own rate
+            gop_s=gop_s,
+            codec=f"lib{codec.replace('h', 'x')}",
+            b_frames=False,
         )  # fmt: skip
         for codec, gop_s in (("h264", 2.0), ("h265", 4.0))
     }
@@ -98,9 +102,7 @@ def test_each_copy_gives_the_findings_of_its_mp4_original(night, branch):
     db_url, doc = night
     found = _findings(db_url)
     want, got = found[ORIGINAL], found[branch]
-    assert [(f.item, f.zone, f.cameras) for f in got] == [
-        (f.item, f.zone, f.cameras) for f in want
-    ]
+    assert [(f.item, f.zone, f.cameras) for f in got] == [(f.item, f.zone, f.cameras) for f in want]
     for a, b in zip(got, want, strict=True):
         assert abs(a.start - b.start) <= SAMPLE and abs(a.end - b.end) <= SAMPLE, (a.item, b.start)
     original, copy = doc["branches"][ORIGINAL], doc["branches"][branch]
@@ -122,7 +124,5 @@ def test_every_copy_is_read_whole(night):
         gaps = s.scalars(select(m.CoverageGap)).all()
         # besides the hole after the clip, only its last fraction of a second goes unsampled
         assert {g.reason for g in gaps} == {"no file", "no samples"}
-        assert all(
-            g.start >= at(CLIP_S) - 2 * SAMPLE for g in gaps if g.reason == "no samples"
-        )
+        assert all(g.start >= at(CLIP_S) - 2 * SAMPLE for g in gaps if g.reason == "no samples")
     db.dispose()
