@@ -88,7 +88,6 @@ def create_app(
     app.include_router(candidates.router, responses=errors.error_responses(401, 429))
     app.include_router(pages.router)
     app.include_router(candidates.page_router)
-    pages.install(app)
     errors.install(app)
     app.add_middleware(RequestBodies, max_body=max_body)
     if forwarded_allow_ips:
