@@ -110,19 +110,22 @@ def test_each_copy_gives_the_findings_of_its_mp4_original(night, branch):
     assert copy["coverage"] == pytest.approx(original["coverage"], abs=SAMPLE.seconds / 360)
 
 
-def test_every_copy_is_read_whole(night):
-    """Every second of each copy sampled once (the Dahua name's end, in whole seconds,
-    cuts its copy at 139 s): none lost to untimed packets or long GOPs."""
+def test_every_copy_is_sampled_when_its_mp4_is(night):
+    """Each TS and PS copy is sampled at the times its MP4 of the same codec is (the Dahua
+    name's end, in whole seconds, cuts its copy at 139 s): no frame lost to untimed
+    packets, none misplaced; the H.264 original once a second throughout."""
     db_url, _ = night
     db = Database(db_url)
     with db.session() as s:
         units = {u.branch_id: u for u in s.scalars(select(m.WorkUnit))}
-        assert set(units) == set(COPIES)
-        assert {b: (u.status, u.samples) for b, u in units.items()} == {
-            b: ("done", 139 if b == "H265-PS" else 140) for b in COPIES
-        }
         gaps = s.scalars(select(m.CoverageGap)).all()
-        # besides the hole after the clip, only its last fraction of a second goes unsampled
-        assert {g.reason for g in gaps} == {"no file", "no samples"}
-        assert all(g.start >= at(CLIP_S) - 2 * SAMPLE for g in gaps if g.reason == "no samples")
     db.dispose()
+    assert set(units) == set(COPIES) and {u.status for u in units.values()} == {"done"}
+    times = {b: u.observations["t"] for b, u in units.items()}
+    assert times[ORIGINAL] == [at(i).timestamp() for i in range(140)]
+    for branch, (codec, _, _) in COPIES.items():
+        mp4 = times[f"{codec.upper()}-MP4"]
+        assert times[branch] == (mp4[:139] if branch == "H265-PS" else mp4), branch
+    # besides the hole after the clip, only its last fraction of a second goes unsampled
+    assert {g.reason for g in gaps} == {"no file", "no samples"}
+    assert all(g.start >= at(CLIP_S) - 2 * SAMPLE for g in gaps if g.reason == "no samples")
