@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
+from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
@@ -92,7 +94,27 @@ def _last_day(session: Session, branch: m.Branch, camera_id: str) -> date:
 def _still(target: Target) -> Still:
     if target.site is None or target.camera is None:
         raise NoStill(target.note or "no site file")
-    return camera_still(target.site, target.camera, target.day)
+    folder = target.site.resolve(target.camera.recordings.folder)
+    stamp = (_mtime(Path(target.branch.site_path)), _mtime(folder))
+    try:
+        return _recent_still(target.branch.site_path, stamp, target.camera_id, target.day)
+    except SiteError as exc:  # the file changed since `_target` read it
+        raise NoStill(str(exc)) from None
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0
+
+
+@lru_cache(maxsize=4)
+def _recent_still(site_path: str, stamp: tuple[float, float], camera_id: str, day: date) -> Still:
+    """The page and its picture ask for one still in turn: it is found and decoded once
+    while neither the site file nor the camera's folder changes (`stamp`)."""
+    site = load_site(site_path)
+    return camera_still(site, site.camera(camera_id), day)
 
 
 def _zones(camera: Camera | None) -> list[dict]:
