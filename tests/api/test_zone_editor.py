@@ -7,6 +7,7 @@ Screenshots go to tests/artifacts/zone_editor/ (or $BRANCH_AUDIT_SCREENSHOTS).""
 
 from __future__ import annotations
 
+import html
 import shutil
 from dataclasses import dataclass
 from functools import reduce
@@ -20,6 +21,7 @@ import yaml
 
 from api.tokens import issue_token
 from pipeline.site import parse_site
+from pipeline.store import models as m
 from pipeline.store.db import Database
 from tests.support.browser import (
     DESKTOP,
@@ -72,6 +74,8 @@ def served(reference_run, tmp_path_factory):
             "supervisor": issue_token(s, "supervisor", "sam", region="test").token,
             "branch": issue_token(s, "branch", "bo", branch=BRANCH).token,
         }
+        # a camera the database knows that the site file no longer has
+        s.add(m.Camera(branch_id=BRANCH, id="side", role="other"))
     db.dispose()
     (root / "evidence").mkdir()
     with serving(url, root / "evidence", root / "serve.log") as base:
@@ -110,6 +114,15 @@ def test_only_admins_edit_zones_and_only_stored_cameras(served):
     # without a login: to the login form
     assert served.get(None, EDITOR).status_code == 303
     assert served.get(None, STILL).status_code == 303
+
+
+def test_a_camera_the_site_file_lacks_is_said_so(served):
+    page = served.get("admin", f"/branches/{BRANCH}/cameras/side/zones")
+    assert page.status_code == 200
+    shown = html.unescape(page.text)
+    assert "The site file does not give this camera's zones: no camera 'side'" in shown
+    assert 'id="zone-yaml"' not in page.text
+    assert served.get("admin", f"/branches/{BRANCH}/cameras/side/still.jpg").status_code == 404
 
 
 def test_a_day_without_recordings_keeps_the_zones_editable(served):
