@@ -4,6 +4,10 @@ a keyframe every 2 s in H.264 and every 4 s in H.265), and the same packets copi
 MPEG-TS and into MPEG-PS under Hikvision- and Dahua-style names. One night over the six
 copies, stored in SQLite: each copy's findings are its H.264 MP4 original's, item by item,
 their times within one sample (the run reads one frame a second).
+
+Recorders write no B-frames, and the program stream's untimed packets are timed on that
+ground (pipeline/footage/packets.py): the shared clip's own H.264, which has B-frames,
+copied into MPEG-PS gave the same findings but 101 samples of 140, some up to 0.9 s off.
 """
 
 from datetime import timedelta
@@ -53,7 +57,7 @@ def night(footage, tmp_path_factory):
             gop_s=gop_s,
             codec=f"lib{codec.replace('h', 'x')}",
             b_frames=False,
-        )  # fmt: skip
+        )
         for codec, gop_s in (("h264", 2.0), ("h265", 4.0))
     }
     sites = root / "sites"
