@@ -22,7 +22,7 @@ from api.candidates import (
 )
 from api.deps import AppSettings, DbSession
 from api.errors import BYTE_RANGES, error_responses
-from api.routes.pages import Viewer, _page, _require
+from api.rendering import Viewer, render, require_can
 from api.schemas import BRANCH_ID, IsoDate, Page, Status
 
 router = APIRouter(prefix="/api/v1/candidates", tags=["candidates"])
@@ -77,16 +77,16 @@ def review(
 
 
 @page_router.get("/candidates", response_class=HTMLResponse)
-def candidates_page(
+def candidatesrender(
     request: Request,
     session: DbSession,
     principal: Viewer,
     branch: Annotated[str, Query(pattern="^$|" + BRANCH_ID)] = "",
 ):
     """The queue of pending candidates; the script decides them one after another."""
-    _require(principal, Can.REVIEW)
+    require_can(principal, Can.REVIEW)
     queue = find_candidates(session, principal, branch or None, None, "pending", 1, 200)
-    return _page(
+    return render(
         request,
         "candidates.html",
         principal,
