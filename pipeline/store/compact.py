@@ -32,6 +32,22 @@ class Packed:
         spans = [[a.timestamp(), b.timestamp()] for a, b in observed]
         return {"t": self.t, "zones": self.zones, "observed": spans}
 
+    def frames(self, camera: str, tz: tzinfo) -> list[FrameObservation]:
+        """The frames again, on the branch's clock."""
+        frames = []
+        for i, t in enumerate(self.t):
+            zones = {
+                zone_id: ZoneObservation(
+                    zone_id,
+                    ZonePurpose(column["purpose"]),
+                    **{f: column[f][i] for f in FIELDS if f in column},
+                )
+                for zone_id, column in self.zones.items()
+                if column[FIELDS[0]][i] is not None
+            }
+            frames.append(FrameObservation(datetime.fromtimestamp(t, tz), camera, zones))
+        return frames
+
 
 def pack(frames: Sequence[FrameObservation]) -> Packed:
     """The frames' zone fields as one column each."""
@@ -49,16 +65,4 @@ def pack(frames: Sequence[FrameObservation]) -> Packed:
 
 def unpack(data: dict, camera: str, tz: tzinfo) -> list[FrameObservation]:
     """The frames of a stored unit (`Packed.stored`)."""
-    frames = []
-    for i, t in enumerate(data["t"]):
-        zones = {
-            zone_id: ZoneObservation(
-                zone_id,
-                ZonePurpose(column["purpose"]),
-                **{f: column[f][i] for f in FIELDS if f in column},
-            )
-            for zone_id, column in data["zones"].items()
-            if column[FIELDS[0]][i] is not None
-        }
-        frames.append(FrameObservation(datetime.fromtimestamp(t, tz), camera, zones))
-    return frames
+    return Packed(data["t"], data["zones"]).frames(camera, tz)

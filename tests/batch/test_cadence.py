@@ -5,7 +5,6 @@ debouncing window, else coarse; never so sparse that time between samples is unk
 from pipeline.batch.units import CadenceSpec, DetectorSpec, UnitSettings, plan_branch_day
 from pipeline.batch.worker import run_unit
 from pipeline.footage.sampler import SamplingSpec
-from pipeline.store.compact import unpack
 from rules.checklist import load_checklist
 from tests.support.recordings import write_clip
 from tests.support.run_site import CHECKLIST, DAY, PATTERN, SITE, TZ, at, build_site
@@ -16,7 +15,7 @@ def _frames(site, cadence, rate=1.0):
     unit = plan_branch_day(site, DAY, settings).units[0]
     result = run_unit(unit)
     assert result.status == "done", result.reason
-    return unpack(result.observations, "post", TZ)
+    return result.observations.frames("post", TZ)
 
 
 def test_an_empty_post_settles_into_the_coarse_cadence(tmp_path):

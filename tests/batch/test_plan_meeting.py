@@ -9,7 +9,6 @@ from datetime import datetime
 from pipeline.batch.units import DetectorSpec, UnitSettings, plan_branch_day
 from pipeline.batch.worker import run_unit
 from pipeline.footage.sampler import SamplingSpec
-from pipeline.store.compact import unpack
 from rules.checklist import load_checklist
 from rules.temporal import judge_day
 from tests.support.recordings import DAY, TZ, write_clip
@@ -48,7 +47,7 @@ def test_a_meeting_camera_is_sampled_from_the_window_and_judged_there_only(tmp_p
     frames = []
     for unit in bd.units:
         result = run_unit(unit)
-        frames += unpack(result.observations, unit.ref.camera, TZ)
+        frames += result.observations.frames(unit.ref.camera, TZ)
     assert min(f.t for f in frames if f.camera == "huddle") == clock(8, 59)
     assert min(f.t for f in frames if f.camera == "post") == clock(9, 0)
 
