@@ -5,7 +5,6 @@ the OpenAPI entries that say so for each route."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -16,7 +15,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api.auth import COOKIE, Principal, live_session, live_token, principal_of
+from api.auth import Principal, caller
 from api.rendering import LoginRequired, render, safe_next
 from pipeline.store.reviews import Conflict, Forbidden, NotFound, WorkflowError
 from rules.periods import PeriodError
@@ -204,20 +203,13 @@ ERROR_REASONS = {
 
 
 def request_principal(request: Request) -> Principal | None:
-    """Who is asking (bearer token or login cookie), for an error page's navigation: its
-    handler runs outside the routes' dependencies."""
-    session_id = request.cookies.get(COOKIE)
-    bearer = request.headers.get("authorization", "")
-    token = bearer[7:].strip() if bearer[:7].lower() == "bearer " else ""
-    if not (session_id or token):
+    """Who is asking, for an error page's navigation: its handler runs outside the routes'
+    dependencies, so it asks the one lookup (api/auth.caller), which has usually run
+    already; a refused token leaves the page logged out."""
+    try:
+        return caller(request)
+    except HTTPException:
         return None
-    now = datetime.now(UTC)
-    with request.app.state.settings.db.session() as session:
-        if token:
-            row = live_token(session, token, now)
-        else:
-            row = (live_session(session, session_id, now) or (None, None))[0]
-        return principal_of(row) if row is not None else None
 
 
 def _same_site_referer(request: Request) -> str | None:
