@@ -4,6 +4,7 @@ the OpenAPI entries that say so for each route."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -129,7 +130,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def html_errors(request: Request, exc: StarletteHTTPException):
-        if request.url.path.startswith(("/api/", "/static/", "/openapi.json")):
+        if _is_api(request):
             response = await http_exception_handler(request, exc)
             if exc.status_code == 405:
                 response.headers["Allow"] = allowed_methods(request.app, request.url.path)
@@ -150,7 +151,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def server_error(request: Request, exc: Exception):
         """A bug: pages say so with their navigation; the API keeps Starlette's answer."""
-        if request.url.path.startswith(("/api/", "/static/", "/openapi.json")):
+        if _is_api(request):
             return PlainTextResponse("Internal Server Error", status_code=500)
         detail = "服务器出错，已记录。Something went wrong on the server; it has been logged."
         response = render(
@@ -168,8 +169,19 @@ def install(app: FastAPI) -> None:
         return await handler(request, as_http(exc))
 
     @app.exception_handler(RequestValidationError)
-    async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
-        return validation_response(exc.errors())
+    async def invalid_request(request: Request, exc: RequestValidationError):
+        """The API's 422; a page shows the same problems, one a line, on its error page."""
+        answer = validation_response(exc.errors())
+        if _is_api(request):
+            return answer
+        problems = json.loads(answer.body)["detail"]
+        response = render(
+            request, "error.html", request_principal(request), status=422,
+            title=ERROR_TITLES[422], back=_same_site_referer(request),
+            detail="; ".join(f"{p['loc'][-1]}: {p['msg']}" for p in problems),
+        )  # fmt: skip
+        response.status_code = 422
+        return response
 
     @app.exception_handler(PeriodRefused)
     async def period_refused(_: Request, exc: PeriodRefused) -> JSONResponse:
@@ -200,6 +212,11 @@ ERROR_REASONS = {
     403: "您的角色不能查看此页或做此操作；如确有需要，请联系管理员。",
     404: "没有这个网点或记录，或它不在您可查看的范围内（网点只看本网点，督导只看本区域）。",
 }
+
+
+def _is_api(request: Request) -> bool:
+    """Whether the request is the API's (JSON errors), not a page's (an HTML page)."""
+    return request.url.path.startswith(("/api/", "/static/", "/openapi.json"))
 
 
 def request_principal(request: Request) -> Principal | None:

@@ -32,6 +32,10 @@ def _iso_date(text: object) -> object:
     """Only `YYYY-MM-DD`: pydantic also reads a number ("0") as a Unix time."""
     if not (isinstance(text, str) and re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text)):
         raise ValueError("must be a date, YYYY-MM-DD")
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        raise ValueError("not a calendar date (YYYY-MM-DD)") from None
     return text
 
 

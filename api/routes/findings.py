@@ -12,9 +12,9 @@ from fastapi.responses import FileResponse, JSONResponse
 from api.auth import Can, Principal, require
 from api.deps import AppSettings, DbSession, evidence_file
 from api.errors import BYTE_RANGES, ErrorOut, error_responses
+from api.filters import FindingFilter
 from api.moment_clips import MomentProgressOut, moment_clip
 from api.queries import (
-    FindingFilter,
     actor_of,
     check_of,
     detail_of,
@@ -23,22 +23,17 @@ from api.queries import (
     timezone_of,
 )
 from api.schemas import (
-    BRANCH_ID,
-    CAMERA_ID,
     FINDING_ID,
     ISO_MOMENT,
-    ITEM_CODE,
     AppealIn,
     AppealOut,
     FindingDetail,
     FindingOut,
-    IsoDate,
     IsoMoment,
     Page,
     ReopenFindingIn,
     ReviewIn,
     ReviewResult,
-    Status,
     TimelineOut,
     appeal_out,
     check_out,
@@ -59,26 +54,13 @@ def list_findings(
     session: DbSession,
     settings: AppSettings,
     principal: Reader,
-    branch: Annotated[str | None, Query(pattern=BRANCH_ID)] = None,
-    day: Annotated[IsoDate | None, Query(alias="date")] = None,
-    date_from: Annotated[IsoDate | None, Query(alias="from")] = None,
-    date_to: Annotated[IsoDate | None, Query(alias="to")] = None,
-    item: Annotated[str | None, Query(pattern=ITEM_CODE)] = None,
-    status: Status | None = None,
-    camera: Annotated[str | None, Query(pattern=CAMERA_ID)] = None,
-    zone: Annotated[str | None, Query(pattern=CAMERA_ID)] = None,
-    min_confidence: Annotated[float | None, Query(ge=0, le=1)] = None,
-    reviewer: Annotated[
-        str | None, Query(min_length=1, max_length=128, pattern=r"^[^\x00]+$")
-    ] = None,
+    where: Annotated[FindingFilter, Query()],
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     per_page: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> Page[FindingOut]:
-    """Oldest first, so a reviewer works through a night in the order it happened;
-    `reviewer`: the findings that person confirmed or dismissed."""
-    where = FindingFilter(
-        branch, day, date_from, date_to, item, status, camera, zone, min_confidence, reviewer
-    )
+    """Oldest first unless `sort` says otherwise, so a reviewer works through a night in
+    the order it happened; `reviewer`: the findings that person confirmed or dismissed.
+    The same filter as the review queue's and the reviewed list's (api/filters.py)."""
     return find_findings(
         session, settings.checklist, settings.fines, principal, where, page, per_page
     )

@@ -87,9 +87,7 @@ def test_a_refused_token_on_a_post_is_counted_and_audited_once(api, lookups):
     assert refused.status_code == 401
     assert lookups == ["token"]
     with api.db.session() as s:
-        failed = s.scalar(
-            select(func.count()).where(m.AuditEntry.action == "token_failed")
-        )
+        failed = s.scalar(select(func.count()).where(m.AuditEntry.action == "token_failed"))
         assert failed == 1
 
 
