@@ -21,8 +21,8 @@ from api.routes import (
     candidates,
     checks,
     findings,
+    orders,
     pages,
-    rectifications,
 )
 from detectors.registry import load_detector
 from pipeline.evidence.clips import write_moment
@@ -83,7 +83,7 @@ def create_app(
             budget=moments_budget,
         ),
     )
-    for module in (branches, checks, findings, appeals, rectifications, assessments):
+    for module in (branches, checks, findings, appeals, orders, assessments):
         app.include_router(module.router, responses=errors.error_responses(401, 429))
     app.include_router(candidates.router, responses=errors.error_responses(401, 429))
     app.include_router(pages.router)

@@ -143,9 +143,7 @@ def find_findings(
         every.sort(key=lambda r: -prices[r[0].id].points)
         rows = every[start : start + per_page]
     else:
-        rows = session.execute(
-            stmt.order_by(*_ORDERS[order]).offset(start).limit(per_page)
-        ).all()
+        rows = session.execute(stmt.order_by(*_ORDERS[order]).offset(start).limit(per_page)).all()
         prices = pricing(session, checklist, fines, [f for f, _ in rows])
     return Page[FindingOut](
         items=[finding_out(f, tz, checklist, prices[f.id]) for f, tz in rows],

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from typing import Annotated, Generic, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from fastapi import Query
 from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, Field
 
 from pipeline.store import models as m
@@ -16,6 +17,7 @@ from rules.assessment import AssessmentRow
 from rules.checklist import Checklist
 from rules.config import StrictModel
 from rules.findings import FindingStatus
+from rules.periods import PERIOD_FORMS, PERIOD_PATTERN
 from rules.wording import duration_text
 
 # Identifiers arrive in paths and query strings: a strict alphabet keeps bytes the
@@ -26,6 +28,18 @@ ITEM_CODE = r"^[A-Z][A-Z0-9_]{0,63}$"
 CAMERA_ID = r"^[A-Za-z0-9_.\-]{1,64}$"  # camera and zone ids
 
 Status = FindingStatus
+
+PolicyName = Annotated[Literal["A", "B"], Query(description="A (thresholds) or B (staged)")]
+# The grammar is checked once, by rules/periods.py (the pages show its message); the
+# document states the same pattern, or empty: the default.
+PeriodLabel = Annotated[
+    str | None,
+    Query(
+        json_schema_extra={"pattern": f"^$|{PERIOD_PATTERN}"},
+        description=f"{PERIOD_FORMS}; empty or absent: the policy's stage of the dates, "
+        "else all dates",
+    ),
+]
 
 
 def _iso_date(text: object) -> object:
