@@ -21,6 +21,8 @@ from api.timeline import window_of
 from pipeline.evidence.clips import EvidenceError, moment_path
 from pipeline.evidence.moments import MomentsBusy, moment_request
 from pipeline.store import models as m
+from pipeline.store.zones import stored_zones
+from rules.wording import named_zones
 
 #: how soon to ask again, in seconds: a clip of 12 s takes some seconds to draw
 POLL_S = 2
@@ -66,10 +68,12 @@ def moment_clip(
             return kept
         if drawer is None:
             raise EvidenceError("this server draws no clips on demand")
-        branch = session.get(m.Branch, row.branch_id)
-        request = moment_request(
-            branch.site_path, row.id, row.item, str(row.cameras[0]), row.zone, row.date, at
-        )
+        branch, camera = session.get(m.Branch, row.branch_id), str(row.cameras[0])
+        # the zone drawn highlighted, as the night stored it (a purpose's key names its
+        # zone on this camera); the recordings and the zones' outlines are the site's
+        named = named_zones(stored_zones(session, branch.id), [camera], row.zone)
+        zone = next((z.zone_id for z in named if z.camera == camera), row.zone)
+        request = moment_request(branch.site_path, row.id, row.item, camera, zone, row.date, at)
         progress = drawer.ask(rel, request, principal.holder)
     except EvidenceError as exc:
         raise _unreachable(str(exc)) from None
