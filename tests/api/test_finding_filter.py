@@ -144,3 +144,10 @@ def test_a_filter_that_matches_nothing_says_how_many_are_pending_elsewhere(api):
     assert 0 < mine < pending and f"还有 {pending - mine} 条" in html.unescape(some)
     # no filter: no "elsewhere"
     assert 'id="elsewhere"' not in api.get("supervisor", "/review").text
+
+
+def test_the_reviewed_list_names_a_zone_as_the_form_offers_it(api):
+    lm = api.finding(api.own, "confirmed", "LOBBY_MANAGER_ABSENT")  # stored key: lobby_manager
+    page = api.get("supervisor", "/reviewed?zone=lm-desk").text
+    row = re.search(rf'<tr id="finding-{lm}">(.*?)</tr>', page, re.S).group(1)
+    assert "lobby-1 / lm-desk（大堂经理岗 lobby manager）" in html.unescape(row)

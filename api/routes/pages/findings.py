@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse
 from api.auth import Can, Principal
 from api.deps import AppSettings, DbSession
 from api.filters import FindingFilter, FormFilter, Sort, choices
-from api.queries import detail_of, find_findings, finding_or_404, last_decisions
+from api.queries import detail_of, find_findings, finding_or_404, last_decisions, zone_labels
 from api.rendering import Viewer, render, require_can
 from api.schemas import FINDING_ID
 from pipeline.store import models as m
@@ -126,6 +126,7 @@ def reviewed_page(
         filters=where.form(),
         query=where.query(),
         zone_of={b.id: b.timezone for b in offered.branches},
+        zones=zone_labels(session, found.items),  # as the form and the timeline name them
         choices=offered,
         pages=max(1, -(-found.total // found.per_page)),
     )
