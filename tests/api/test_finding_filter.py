@@ -124,7 +124,11 @@ def test_the_form_offers_what_exists_for_the_caller(api):
     chosen = api.get("supervisor", "/review?zone=lm-desk&sort=newest").text
     assert '<option value="lm-desk" selected>' in chosen
     assert '<option value="newest" selected>' in chosen
+    # each list's own order is sent as nothing, so a plain filter's link stays plain
+    assert '<option value="" selected>最早在前 Oldest first</option>' in page
     admin = api.get("admin", "/reviewed").text
+    assert '<option value="" selected>最新在前 Newest first</option>' in admin
+    assert '<option value="oldest">最早在前 Oldest first</option>' in admin
     assert "far-post（柜员岗位 teller post）" in admin
 
 
