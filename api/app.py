@@ -23,6 +23,7 @@ from api.routes import (
     findings,
     orders,
     pages,
+    zone_editor,
 )
 from detectors.registry import load_detector
 from pipeline.evidence.clips import write_moment
@@ -88,6 +89,7 @@ def create_app(
     app.include_router(candidates.router, responses=errors.error_responses(401, 429))
     app.include_router(pages.router)
     app.include_router(candidates.page_router)
+    app.include_router(zone_editor.router)
     errors.install(app)
     app.add_middleware(RequestBodies, max_body=max_body)
     if forwarded_allow_ips:
