@@ -27,7 +27,7 @@ from api.routes import (
 from detectors.registry import load_detector
 from pipeline.evidence.clips import write_moment
 from pipeline.evidence.moments import MOMENTS_BUDGET, MomentDrawer
-from pipeline.report.webfont import FOLDER as FONTS
+from pipeline.fonts import FOLDER as FONTS
 from pipeline.store.db import Database
 from rules.checklist import load_checklist
 from rules.policies import load_policy
