@@ -23,7 +23,7 @@ from detectors.analyzer import build_analyzer
 from detectors.base import Detector
 from detectors.observer import ZoneSpec
 from detectors.phone import PhoneStageSettings
-from pipeline.evidence.overlay import ZoneAnnotator
+from pipeline.evidence.overlay import WHITE, ZoneAnnotator, label_masks, label_px, put_label
 from pipeline.evidence.privacy import blur_customers
 from pipeline.evidence.store import store, temp_file
 from pipeline.evidence.video_writer import H264Writer
@@ -41,6 +41,7 @@ ROLLS = {"pre_s": 4.0, "post_s": 4.0, "part_s": 12.0}
 #: seconds of footage shown on each side of a gap in a missing-footage finding's clip
 EDGE_S = 6.0
 TITLE_CARD_S = 1.0  # between the parts of a long finding's clip
+TITLE_SHARE = 1.5  # the title card's text, against the labels' size
 _SLOT_EPS = 1e-3
 FINDING_NAME = re.compile(r"[A-Za-z0-9_\-]{1,32}")  # a finding id, safe as a folder name
 
@@ -188,18 +189,29 @@ def write_moment(
 
 
 def caption(item: str, camera: str, t: datetime, tz: tzinfo | None) -> str:
-    """What each frame says: the item, the camera and the branch's wall-clock time."""
-    return f"{item}  {camera}  {t.astimezone(tz):%H:%M:%S}"
+    """What each frame says: the branch's wall-clock time first (what a narrow frame must
+    not cut off), the camera and the item (its Chinese and English names, `item_name`)."""
+    return f"{t.astimezone(tz):%H:%M:%S}  {camera}  {item}"
 
 
-def skipped(seconds: float) -> str:
+def item_name(checklist: Checklist, code: str) -> str:
+    """The item as a caption names it, Chinese first; an unknown code as it is."""
+    try:
+        item = checklist.item(code)
+    except KeyError:
+        return code
+    return f"{item.name_zh} {item.name_en}"
+
+
+def skipped(seconds: float, zh: bool = False) -> str:
     """How much a title card leaves out, in the unit a supervisor thinks in."""
+    sec, mins, hours = ("秒", "分钟", "小时") if zh else ("s", "min", "h")
     if seconds < 90:
-        return f"{round(seconds)} s"
+        return f"{round(seconds)} {sec}"
     minutes = round(seconds / 60)
     if minutes < 90:
-        return f"{minutes} min"
-    return f"{minutes // 60} h {minutes % 60:02d} min"
+        return f"{minutes} {mins}"
+    return f"{minutes // 60} {hours} {minutes % 60:02d} {mins}"
 
 
 class _Renderer:
@@ -217,6 +229,7 @@ class _Renderer:
         self.req = req
         self.analyzer = build_analyzer(req.camera, req.zones, detector, gate=False, phone=phone)
         self.annotator = ZoneAnnotator(checklist, req.item)
+        self.item = item_name(checklist, req.item)
         # the branch's zone: the recordings' start times are in it
         self.tz = req.segments[0].start.tzinfo if req.segments else req.start.tzinfo
 
@@ -229,7 +242,7 @@ class _Renderer:
             zones,
             result.observation,
             result.detections,
-            caption(self.req.item, self.req.camera, sample.t, self.tz),
+            caption(self.item, self.req.camera, sample.t, self.tz),
             highlight=self.req.zone_id,
         )
         return displayed(drawn, sample.aspect)
@@ -283,10 +296,8 @@ def _write_clip(
 
 def _title_card(shape: tuple[int, ...], seconds: float) -> np.ndarray:
     card = np.zeros(shape, np.uint8)
-    text = f"... {skipped(seconds)} later ..."
-    font, scale = cv2.FONT_HERSHEY_SIMPLEX, max(shape[1] / 640, 0.5)
-    thick = max(round(2 * scale), 1)
-    (tw, th), _ = cv2.getTextSize(text, font, scale, thick)
-    org = ((shape[1] - tw) // 2, (shape[0] + th) // 2)
-    cv2.putText(card, text, org, font, scale, (255, 255, 255), thick, cv2.LINE_AA)
+    text = f"{skipped(seconds, zh=True)}后 · {skipped(seconds)} later"
+    px = round(TITLE_SHARE * label_px(shape[0]))
+    glyphs, _ = label_masks(text, px)
+    put_label(card, text, ((shape[1] - glyphs.shape[1]) // 2, (shape[0] - px) // 2), WHITE, px)
     return card
