@@ -146,6 +146,10 @@ class FindingOut(BaseModel):
     detector_version: str
     clip_url: str | None
     keyframe_url: str | None
+    reference_url: str | None = Field(
+        None, description="a clutter finding's clean reference, drawn as its key frame is, to "
+        "lay beside it; 404 there when the zone has no reference photo"
+    )
     evidence_note: str | None = None  # why there is no clip or key frame
     points: float = Field(
         0.0,
@@ -317,8 +321,10 @@ def finding_out(
     try:
         item = checklist.item(row.item)
         zh, en = item.name_zh, item.name_en
+        clutter = item.evidence.signal == "clutter"
     except KeyError:  # an item of a newer checklist than the server's
         zh = en = row.item
+        clutter = False
     base = f"/api/v1/findings/{row.id}"
     return FindingOut(
         id=row.id,
@@ -339,6 +345,7 @@ def finding_out(
         detector_version=row.detector_version,
         clip_url=f"{base}/clip" if row.clip else None,
         keyframe_url=f"{base}/keyframe" if row.keyframe else None,
+        reference_url=f"{base}/reference" if row.keyframe and clutter else None,
         evidence_note=row.evidence_note,
         points=pricing.points,
         fine_yuan=pricing.fine_yuan,

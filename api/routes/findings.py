@@ -44,6 +44,7 @@ from api.schemas import (
     check_out,
 )
 from api.timeline import finding_timeline
+from pipeline.evidence.clips import reference_path
 from pipeline.store import models as m
 from pipeline.store import reviews
 from pipeline.store.reviews import Step
@@ -166,6 +167,28 @@ def timeline(
 def keyframe(finding_id: FindingId, session: DbSession, settings: AppSettings, principal: Reader):
     row = finding_or_404(session, principal, finding_id)
     return FileResponse(_evidence(settings, row.keyframe, "key frame"), media_type="image/jpeg")
+
+
+@router.get(
+    "/{finding_id}/reference",
+    response_class=FileResponse,
+    responses={200: {"content": {"image/jpeg": {}}}, **BYTE_RANGES, **error_responses(403, 404)},
+)
+def reference(finding_id: FindingId, session: DbSession, settings: AppSettings, principal: Reader):
+    """A clutter finding's clean reference (the photo of the clean counter its clutter is
+    measured against), drawn at its key frame's size with the zones, to lay beside it.
+    Its name is made from the finding's key frame (pipeline/evidence/clips.reference_path),
+    never taken from the request."""
+    row = finding_or_404(session, principal, finding_id)
+    relative = reference_path(row.keyframe) if row.keyframe else None
+    if relative is None or evidence_file(settings.evidence_root, relative) is None:
+        raise HTTPException(
+            404,
+            "此发现没有整洁参考图（只有配置了参考照片的柜台区域才有）This finding has no clean "
+            "reference: only counter-surface zones given a reference photo in the site file "
+            "have one",
+        )
+    return FileResponse(_evidence(settings, relative, "clean reference"), media_type="image/jpeg")
 
 
 @router.post(

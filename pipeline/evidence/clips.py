@@ -67,6 +67,16 @@ class EvidenceRequest:
 class Evidence:
     clip: str  # path relative to the evidence root, POSIX separators
     keyframe: str  # idem
+    #: the zone's clean reference drawn as the key frame is (`reference_path`), for a
+    #: counter surface configured with one; None: the zone has none
+    reference: str | None = None
+
+
+def reference_path(keyframe: str) -> str | None:
+    """Where the clean reference shown beside a key frame is kept, relative to the
+    evidence root: named after the key frame (whose name is its content's digest), so the
+    finding's row finds it without a column of its own; None for a key frame not a JPEG."""
+    return keyframe.removesuffix(".jpg") + "-reference.jpg" if keyframe.endswith(".jpg") else None
 
 
 def write_evidence(
@@ -110,11 +120,22 @@ def write_evidence(
             f"finding {req.finding_id}: no footage of camera {req.camera} at the key time "
             f"{req.keytime.isoformat()}"
         )
-    _, jpeg = cv2.imencode(".jpg", render(sample), [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
     with temp_file(root, ".jpg") as tmp:
-        tmp.write_bytes(jpeg.tobytes())
+        tmp.write_bytes(_jpeg(render(sample)))
         keyframe = store(tmp, root)
-    return Evidence(clip, keyframe)
+    reference = None
+    if (clean := render.reference(sample)) is not None:
+        reference = reference_path(keyframe)
+        with temp_file(root, ".jpg") as tmp:
+            tmp.write_bytes(_jpeg(clean))
+            os.chmod(tmp, 0o644)  # mkstemp makes it private; the review server must read it
+            os.replace(tmp, root / reference)
+    return Evidence(clip, keyframe, reference)
+
+
+def _jpeg(image: np.ndarray) -> bytes:
+    _, data = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
+    return data.tobytes()
 
 
 def clip_parts(
@@ -245,6 +266,24 @@ class _Renderer:
             caption(self.item, self.req.camera, sample.t, self.tz),
             highlight=self.req.zone_id,
         )
+        return displayed(drawn, sample.aspect)
+
+    def reference(self, sample: Sample) -> np.ndarray | None:
+        """The finding's zone's clean reference (the photo its clutter is measured
+        against, detectors/observer.py) at the sample's size with the camera's zones
+        drawn, so it lies beside the key frame pixel for pixel; None when the zone (or,
+        for a finding judged over a purpose, no zone of it) has one."""
+        spec = next(
+            (z for z in self.req.zones
+             if z.reference is not None and self.req.zone_id in (z.zone_id, z.purpose)),
+            None,
+        )  # fmt: skip
+        if spec is None:
+            return None
+        size = (sample.frame.shape[1], sample.frame.shape[0])
+        clean = cv2.resize(spec.reference, size, interpolation=cv2.INTER_AREA)
+        zones = self.analyzer.observer.pixel_zones(size)
+        drawn = self.annotator.draw(clean, zones, None, None, highlight=spec.zone_id)
         return displayed(drawn, sample.aspect)
 
 

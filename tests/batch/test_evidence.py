@@ -17,7 +17,14 @@ from detectors.observations import ZoneObservation, ZonePurpose
 from detectors.observer import ZoneObserver, ZoneSpec
 from detectors.registry import load_detector
 from pipeline.evidence import Evidence, EvidenceError, EvidenceRequest, write_evidence
-from pipeline.evidence.clips import caption, clip_timing, item_name, skipped, write_moment
+from pipeline.evidence.clips import (
+    caption,
+    clip_timing,
+    item_name,
+    reference_path,
+    skipped,
+    write_moment,
+)
 from pipeline.evidence.overlay import ZoneAnnotator, describe
 from pipeline.evidence.privacy import customer_heads
 from pipeline.footage.recordings import probe
@@ -135,6 +142,30 @@ def test_short_finding_across_two_files(segments, tmp_path):
     key = cv2.imread(str(tmp_path / ev.keyframe))
     assert ev.keyframe.endswith(".jpg") and _shown(key) == pytest.approx(21, abs=0.01)
     assert _variance(key, customer) < 0.05 * _variance(source, customer)
+    assert ev.reference is None  # a teller's post has no clean reference
+
+
+def test_a_counter_findings_clean_reference_is_kept_beside_its_key_frame(segments, tmp_path):
+    """The zone's clean photo (any size) at the key frame's size, zones drawn on it, named
+    after the key frame so the finding's page finds it (api/routes/findings.py)."""
+    green = np.full((60, 90, 3), (10, 200, 30), np.uint8)
+    desk = ZoneSpec(
+        "desk", ZonePurpose.COUNTER_SURFACE, ((0.55, 0.5), (0.95, 0.5), (0.95, 0.9), (0.55, 0.9)),
+        reference=green,
+    )  # fmt: skip
+    req = replace(
+        _request(segments, 18, 22, 21, zones=(*ZONES, desk)), item="COUNTER_CLUTTER", zone_id="desk"
+    )
+    ev = write_evidence(req, StubDetector(), tmp_path, pre_s=2, post_s=2)
+    assert ev.reference == reference_path(ev.keyframe)
+    key = cv2.imread(str(tmp_path / ev.keyframe))
+    clean = cv2.imread(str(tmp_path / ev.reference))
+    assert clean.shape == key.shape
+    inside = clean[150:200, 200:280].reshape(-1, 3).mean(axis=0)  # within the desk zone
+    assert np.abs(inside - (10, 200, 30)).max() < 12
+    # the desk's outline is drawn where the key frame has it, the caption is not
+    outline = (np.abs(clean.astype(int) - (10, 200, 30)).max(axis=2) > 60)
+    assert outline[118:122, 180:300].any() and not outline[-12:, 40:200].any()
 
 
 def test_caption_is_burned_in_with_the_frames_time(segments, tmp_path):
