@@ -421,6 +421,12 @@ class TimelineOut(BaseModel):
         description="each sample's state held until the next one, at most max_gap_s"
     )
     unknown: list[TimelineSpan] = Field(
-        description="time no sample covers: coverage gaps with their reasons, and silences"
+        description="judged time no sample covers: coverage gaps with their reasons, and "
+        "silences; never the time the branch was closed"
+    )
+    closed: list[TimelineSpan] = Field(
+        default_factory=list,
+        description="time outside the branch's business hours (its stored calendar): before "
+        "opening, after closing, a day it does not open; nothing is judged then",
     )
     clip: list[ClipSpan] = Field(description="the wall-clock spans the evidence clip shows")

@@ -87,12 +87,16 @@ def test_the_timeline_holds_the_zones_samples_states_and_unknown_time(night):
     # states hold each sample until the next; the violating ones cover the finding
     bad = [(_t(s["start"]), _t(s["end"])) for s in tl["states"] if s["violating"]]
     assert any(a <= start + timedelta(seconds=2) and b >= start for a, b in bad)
-    # unknown: the hole between the recordings, with its reason; before the opening
+    # unknown: the hole between the recordings, with its reason
     hole = [u for u in tl["unknown"] if u["reason"] == "no file"]
     assert [(_t(u["start"]), _t(u["end"])) for u in hole] == [
         (at(139.4), at(180)), (at(319.4), hi)
     ]  # fmt: skip
-    assert any(_t(u["start"]) == lo and _t(u["end"]) >= at(0) for u in tl["unknown"])
+    # before the opening the branch was closed: closed, not unknown
+    (closed,) = tl["closed"]
+    assert (_t(closed["start"]), _t(closed["end"])) == (lo, at(0))
+    assert closed["reason"] == "非营业 closed, opens at 09:00"
+    assert all(_t(u["start"]) >= at(0) for u in tl["unknown"])
     long = [(_t(u["start"]), _t(u["end"])) for u in tl["unknown"]]
     long = [(a, b) for a, b in long if b - a > timedelta(seconds=10)]
     assert all(b <= at(1) or a >= at(139) for a, b in long)  # the recordings were seen
