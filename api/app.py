@@ -79,7 +79,9 @@ def create_app(
         fines=load_policy("B").fines,
         moments=MomentDrawer(
             root,
-            lambda request: write_moment(request, detector(), root, checklist=rules),
+            lambda request, tell: write_moment(
+                request, detector(), root, checklist=rules, progress=tell
+            ),
             budget=moments_budget,
         ),
     )

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
@@ -21,6 +22,7 @@ import numpy as np
 
 from detectors.analyzer import build_analyzer
 from detectors.base import Detector
+from detectors.motion import MotionGate
 from detectors.observer import ZoneSpec
 from detectors.phone import PhoneStageSettings
 from pipeline.evidence.overlay import WHITE, ZoneAnnotator, label_masks, label_px, put_label
@@ -178,6 +180,12 @@ def moment_path(finding_id: str, at: datetime) -> str:
     return f"moments/{finding_id}/{at.astimezone(UTC):%Y%m%dT%H%M%SZ}.mp4"
 
 
+#: where a clip being drawn stands, told as it goes: a stage of MOMENT_STAGES and the
+#: share of its frames done (0..1)
+Tell = Callable[[str, float], None]
+MOMENT_STAGES = ("decoding", "drawing", "encoding")
+
+
 def write_moment(
     req: EvidenceRequest,
     detector: Detector,
@@ -186,19 +194,37 @@ def write_moment(
     checklist: Checklist | None = None,
     half_s: float = 6.0,
     fps: float = 5.0,
+    gate: bool = True,
+    progress: Tell | None = None,
 ) -> str:
     """A short clip around `req.keytime`, drawn like the evidence, for a moment the
     finding's clip leaves out (the middle of a long absence). Kept under
     `moments/<finding>/<UTC time>.mp4`, a name made here, never taken from a request, so
-    the next request for the moment reads it. Returns the path relative to `root`."""
+    the next request for the moment reads it. Returns the path relative to `root`.
+
+    `gate`: the night's motion gate (detectors/motion.py), watching the whole frame,
+    spares the detector the frames in which nothing moved anywhere, reusing the boxes of
+    the last frame that did, so the blur still covers every customer; a reviewer waits
+    for this clip (benchmarks/moments.py). `progress` is told the
+    stage and the share of frames drawn (api/moment_clips.py shows it)."""
     rel = moment_path(req.finding_id, req.keytime)
     if (root / rel).is_file():
         return rel
+    tell = progress or (lambda stage, share: None)
+    tell("decoding", 0.0)
     half = timedelta(seconds=half_s)
-    render = _Renderer(req, detector, checklist or load_checklist(), None)
+    motion = MotionGate(whole_frame=True) if gate else False
+    render = _Renderer(req, detector, checklist or load_checklist(), None, gate=motion)
     window = [(req.keytime - half, req.keytime + half)]
+    expected = max(round(2 * half_s * fps), 1)
+    spec = SamplingSpec(fps, MAX_SIDE)
     with temp_file(root, ".mp4") as tmp:
-        if not _write_clip(tmp, window, req.segments, SamplingSpec(fps, MAX_SIDE), render):
+        drawn = _write_clip(
+            tmp, window, req.segments, spec, render,
+            on_frame=lambda n: tell("drawing", min(n / expected, 1.0)),
+            on_last=lambda: tell("encoding", 1.0),
+        )  # fmt: skip
+        if not drawn:
             raise EvidenceError(
                 f"finding {req.finding_id}: no footage of camera {req.camera} around "
                 f"{req.keytime.isoformat()}"
@@ -238,7 +264,7 @@ def skipped(seconds: float, zh: bool = False) -> str:
 class _Renderer:
     """A sample as evidence shows it: customers' heads blurred, zones with their state,
     detections and the caption drawn. Detection runs on the unblurred frame, through the
-    same chain as the nightly run (detectors/analyzer.py), ungated: every frame is seen."""
+    same chain as the nightly run (detectors/analyzer.py), ungated for the evidence, where every frame is seen (a moment's clip gates: write_moment)."""
 
     def __init__(
         self,
@@ -246,9 +272,10 @@ class _Renderer:
         detector: Detector,
         checklist: Checklist,
         phone: PhoneStageSettings | None,
+        gate: bool | MotionGate = False,
     ) -> None:
         self.req = req
-        self.analyzer = build_analyzer(req.camera, req.zones, detector, gate=False, phone=phone)
+        self.analyzer = build_analyzer(req.camera, req.zones, detector, gate=gate, phone=phone)
         self.annotator = ZoneAnnotator(checklist, req.item)
         self.item = item_name(checklist, req.item)
         # the branch's zone: the recordings' start times are in it
@@ -304,8 +331,12 @@ def _write_clip(
     segments: tuple[Segment, ...],
     spec: SamplingSpec,
     render: _Renderer,
+    on_frame: Callable[[int], None] | None = None,
+    on_last: Callable[[], None] | None = None,
 ) -> int:
     """Encode the parts' frames in one pass; returns how many frames came from footage.
+    `on_frame` is told the count of frames drawn after each, `on_last` when the encoder
+    is left to finish.
 
     A slot the recording has no frame for (a recorder slower than `fps`, a dropped
     frame) repeats the previous frame, so the clip plays in real time; a hole longer than
@@ -330,6 +361,10 @@ def _write_clip(
                 writer.write(last[1])
                 slot = now
                 shown += 1
+                if on_frame is not None:
+                    on_frame(shown)
+        if on_last is not None:
+            on_last()
     return shown
 
 

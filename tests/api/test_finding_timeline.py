@@ -150,7 +150,7 @@ def test_moments_asked_at_once_are_queued_not_waited_for_and_capped_per_person(n
     url = f"/api/v1/findings/{finding['id']}/clip"
     drawer = client.app.state.settings.moments
     held, draw = threading.Event(), drawer.draw
-    drawer.draw = lambda request: held.wait() and draw(request)
+    drawer.draw = lambda request, tell: held.wait() and draw(request, tell)
     with client.app.state.settings.db.session() as s:
         admin = issue_token(s, "admin", "adam").token
     moments = [at(21 + 2 * i) for i in range(44)]  # 09:00:21 … 09:01:47, none kept yet
