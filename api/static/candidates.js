@@ -1,7 +1,8 @@
-"use strict";
 // The phone candidates' queue: one crop at a time with its box in an SVG editor (drag the
 // box to move it, a corner to resize it, elsewhere to draw a new one); C confirms with the box as drawn,
 // D dismisses (not a phone); the next one follows. Coordinates are the image's pixels.
+import { api, problem, retryable } from "./api.js";
+
 (() => {
   const $ = (id) => document.getElementById(id);
   const page = JSON.parse($("queue-data").textContent);
