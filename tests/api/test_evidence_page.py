@@ -117,6 +117,19 @@ def test_other_findings_show_the_key_frame_alone(page, site):
     assert page.is_hidden("#reference-still") and page.is_visible("#keyframe")
 
 
+def _timeline_shot(page, path: str) -> None:
+    """The timeline and what it says, scrolled clear of the sticky action bar."""
+    page.evaluate("() => scrollBy(0, document.querySelector('.timeline-box').getBoundingClientRect().top - 80)")
+    page.screenshot(path=path)
+
+
+def _time_at(page, share: float) -> float:
+    """POSIX seconds shown at `share` of the timeline's width."""
+    got = page.eval_on_selector("#timeline", "(b) => [b.dataset.from, b.dataset.to]")
+    a, b = (datetime.fromisoformat(t.replace("Z", "+00:00")).timestamp() for t in got)
+    return a + share * (b - a)
+
+
 def _timeline_span_s(page) -> float:
     got = page.eval_on_selector("#timeline", "(b) => [b.dataset.from, b.dataset.to]")
     a, b = (datetime.fromisoformat(t.replace("Z", "+00:00")) for t in got)
@@ -154,17 +167,20 @@ def test_the_timeline_zooms_and_its_ticks_fall_on_round_times(page, site):
     unknown_x = page.locator("#timeline rect.unknown").evaluate_all("(rs) => rs.map((r) => +r.getAttribute('x'))")
     closed_end = float(closed.get_attribute("x")) + float(closed.get_attribute("width"))
     assert unknown_x and min(unknown_x) >= closed_end - 1
-    page.screenshot(path=str(SHOTS / "timeline_closed_1366x900.png"))
+    _timeline_shot(page, path=str(SHOTS / "timeline_closed_1366x900.png"))
     # the wheel zooms in about the pointer: the time under it stays under it
+    box = page.locator("#timeline").bounding_box()
+    under = _time_at(page, 0.75)
     page.mouse.move(box["x"] + box["width"] * 0.75, box["y"] + 20)
     for _ in range(4):
         page.mouse.wheel(0, -100)
     page.wait_for_function("() => document.getElementById('timeline').dataset.to !== undefined")
     zoomed = _timeline_span_s(page)
     assert zoomed < 36 * 60 / 4
+    assert _time_at(page, 0.75) == pytest.approx(under, abs=2)  # still under the pointer
     ticks = _ticks(page)
     assert len(ticks) >= 3 and _round(ticks, 1)
-    page.screenshot(path=str(SHOTS / "timeline_zoomed_1366x900.png"))
+    _timeline_shot(page, path=str(SHOTS / "timeline_zoomed_1366x900.png"))
     # - zooms out again from the keyboard, 0 shows the whole window
     page.focus("#timeline")
     page.keyboard.press("-")
@@ -194,13 +210,14 @@ def test_a_moments_clip_shows_its_stage_and_share_while_drawn(page, site):
                       headers={"Retry-After": "1"})  # fmt: skip
 
     page.route(re.compile(r".*/clip\?at=.*"), progress)
+    page.evaluate("() => scrollBy(0, document.querySelector('.timeline-box').getBoundingClientRect().top - 80)")
     box = page.locator("#timeline").bounding_box()
     page.mouse.click(box["x"] + box["width"] * 0.5, box["y"] + 20)  # 09:46: outside the clip
     page.wait_for_function("() => document.getElementById('moment-progress')?.value === 45")
     bar = page.locator("#moment-progress")
     assert bar.is_visible() and bar.get_attribute("data-stage") == "drawing"
     assert "45%" in page.text_content("#timeline-message")
-    page.screenshot(path=str(SHOTS / "moment_progress_1366x900.png"))
+    _timeline_shot(page, path=str(SHOTS / "moment_progress_1366x900.png"))
     # the server's answer in the end: the recordings cannot be reached, said; the bar goes
     page.wait_for_function(
         "() => document.getElementById('timeline-message').textContent.includes('无法调取')"
