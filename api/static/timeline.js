@@ -234,6 +234,7 @@ export function createTimeline(box, { player }) {
   function seek(ms, later = false) {
     clearTimeout(pending);
     pending = null;
+    if (awaiting) { fetching += 1; awaiting = false; showProgress(null); } // superseded
     head = ms;
     const tz = timeline.timezone;
     const c = inClip(ms);
@@ -243,10 +244,11 @@ export function createTimeline(box, { player }) {
       cursor(ms);
       return;
     }
-    cursor(ms);
-    message(`${short(ms, tz)} 不在证据片段内 Not in the evidence clip: ${later ? "停下后调取 fetched when you stop" : "调取中 fetching"}…`);
+    // the wait or the fetch first: the playhead is then where it was put, not the clip's
     if (later) pending = setTimeout(() => { pending = null; fetchMoment(ms); }, MOMENT_WAIT_MS);
     else fetchMoment(ms);
+    cursor(ms);
+    if (later) message(`${short(ms, tz)} 不在证据片段内，停下后调取 Not in the evidence clip: fetched when you stop…`);
   }
 
   // While dragging inside the clip the video follows at once; outside, only the cursor.
