@@ -118,6 +118,7 @@ export function createTimeline(box, { player }) {
     const root = svg("svg", { width, height, viewBox: `0 0 ${width} ${height}`, role: "img", class: "timeline-svg" });
     root.setAttribute("aria-label", "区域时间线 zone timeline");
     root.style.touchAction = "none"; // the page does not scroll or zoom under a drag or pinch
+    root.style.userSelect = "none"; // nor does a drag select the labels
     const defs = svg("defs");
     const hatch = svg("pattern", { id: "hatch", width: 6, height: 6, patternUnits: "userSpaceOnUse", patternTransform: "rotate(45)" });
     hatch.append(svg("rect", { width: 6, height: 6, fill: "#fff" }), svg("line", { x1: 0, y1: 0, x2: 0, y2: 6, stroke: "#9e9e9e", "stroke-width": 2 }));

@@ -47,6 +47,8 @@ export function zoomable(boxes, onChange = () => {}) {
 
   for (const box of boxes) {
     box.tabIndex = 0;
+    box.style.userSelect = "none";
+    box.addEventListener("dragstart", (event) => event.preventDefault()); // a pan, not a drag-out
     box.addEventListener("wheel", (event) => {
       event.preventDefault();
       zoomAt(event.deltaY < 0 ? STEP : 1 / STEP, ...local(box, event));
