@@ -23,6 +23,7 @@ from pipeline.store.db import Database
 from tests.support.api import TZ, filled_db
 from tests.support.browser import (
     DESKTOP,
+    PHONE,
     artifacts,
     chromium,
     login,
@@ -223,3 +224,22 @@ def test_a_moments_clip_shows_its_stage_and_share_while_drawn(page, site):
         "() => document.getElementById('timeline-message').textContent.includes('无法调取')"
     )
     assert bar.is_hidden() and held["n"] == 2
+
+
+def test_the_stills_and_the_timeline_fit_a_phone(site):
+    base, secret, browser, rows = site
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    try:
+        login(page, base, secret)
+        page.goto(f"{base}/findings/{rows['COUNTER_CLUTTER']}")
+        page.wait_for_function("() => document.getElementById('reference').naturalWidth > 0")
+        page.wait_for_selector("#timeline svg")
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
+        for box in ("#reference-box", "#keyframe-box", "#timeline"):
+            r = page.locator(box).bounding_box()
+            assert r["x"] >= 0 and r["x"] + r["width"] <= PHONE["width"], box
+        assert len(_ticks(page)) >= 2 and _round(_ticks(page), 5)
+        page.screenshot(path=str(SHOTS / "reference_390x844.png"), full_page=True)
+    finally:
+        context.close()
