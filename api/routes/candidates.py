@@ -19,6 +19,7 @@ from api.candidates import (
     find_candidates,
     image_path,
     review_candidate,
+    undo_candidate,
 )
 from api.deps import AppSettings, DbSession
 from api.errors import BYTE_RANGES, error_responses
@@ -74,6 +75,20 @@ def review(
 ) -> CandidateOut:
     """Confirm (a phone in use, with the box as drawn) or dismiss (not a phone)."""
     return review_candidate(session, principal, candidate_id, body)
+
+
+@router.post(
+    "/{candidate_id}/undo",
+    responses=error_responses(403, 404, conflict="not the caller's, or past the undo window"),
+)
+def undo_review(
+    candidate_id: CandidateId,
+    session: DbSession,
+    principal: Annotated[Principal, require(Can.REVIEW)],
+) -> CandidateOut:
+    """The caller's own decision on a candidate set back to pending, within the minute
+    after it (as a finding's undo)."""
+    return undo_candidate(session, principal, candidate_id)
 
 
 @page_router.get("/candidates", response_class=HTMLResponse)
