@@ -25,6 +25,7 @@ from api.deps import AppSettings, DbSession
 from api.errors import BYTE_RANGES, error_responses
 from api.rendering import Viewer, render, require_can
 from api.schemas import BRANCH_ID, IsoDate, Page, Status
+from pipeline.store.reviews import UNDO_S
 
 router = APIRouter(prefix="/api/v1/candidates", tags=["candidates"])
 page_router = APIRouter(include_in_schema=False)
@@ -105,7 +106,7 @@ def candidatesrender(
         request,
         "candidates.html",
         principal,
-        queue=queue.model_dump(mode="json"),
+        data={"queue": queue.model_dump(mode="json"), "branch": branch, "undo_s": UNDO_S},
         branch=branch,
         branches=visible_branches(session, principal),
     )
