@@ -10,14 +10,15 @@ export function createPlayer(video) {
   let finding = null;
   let source = { kind: "clip" }; // what the video plays: the evidence clip or a moment's clip
 
-  // 16:9 clips in 16:9 boxes: each box takes its picture's own aspect
-  video.addEventListener("loadedmetadata", () => {
-    if (video.videoWidth) video.style.aspectRatio = `${video.videoWidth} / ${video.videoHeight}`;
-  });
-  $("keyframe").addEventListener("load", (event) => {
-    const img = event.target;
-    if (img.naturalWidth) img.style.aspectRatio = `${img.naturalWidth} / ${img.naturalHeight}`;
-  });
+  // 16:9 clips in 16:9 boxes: each box takes its picture's own aspect (--aspect: for
+  // review.css to keep it when the box's height is capped)
+  const fit = (node, width, height) => {
+    if (!width) return;
+    node.style.aspectRatio = `${width} / ${height}`;
+    node.style.setProperty("--aspect", String(width / height));
+  };
+  video.addEventListener("loadedmetadata", () => fit(video, video.videoWidth, video.videoHeight));
+  $("keyframe").addEventListener("load", (event) => fit(event.target, event.target.naturalWidth, event.target.naturalHeight));
   // Whether the clip is still on its way, or cannot play: a slow network is never a blank box.
   const clipState = (text, kind = "saving") => {
     $("clip-state").hidden = !text;
