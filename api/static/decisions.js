@@ -1,18 +1,22 @@
-// Deciding findings: confirm and dismiss (one at a time or in bulk), undo within the undo
+// Deciding findings: confirm and dismiss (one at a time, or together after a confirm step
+// that says what they will move), undo the last decision (one or a batch) within the undo
 // window, reopen with a note, order a fix for what was just confirmed. A save is always
 // visible while in flight, one at a time; a failure says so and offers a retry; the day's
-// score shows "before → after".
+// score shows "before → after". Undo and the order name the finding they act on: by then
+// the next one is on screen.
 import { $, say } from "./dom.js";
 import { api, problem, retryable } from "./api.js";
 import { clock } from "./clock.js";
-import { STATUS } from "./labels.js";
+import { STATUS, named } from "./labels.js";
+import { askBulk } from "./bulk.js";
+import { askOrder } from "./order.js";
 
 // `data`: the page's data (can_review, me, undo_s); `queue`: queue.js's, or null (no queue);
 // `view`: the finding on screen ({ finding, show(detail), open(id) }).
 export function createDecisions({ data, queue, view }) {
   let busy = false; // a save in flight: every decision waits for it (one press, one decision)
   let retry = null; // the save that failed for want of a connection or a working server
-  let last = null; // the last decision made here: { id, item_zh, at }, for undo
+  let last = null; // the last decision made here, for undo: { ids, what, at } (a batch: several ids)
   let fixable = null; // the finding just confirmed: a fix can be ordered for it at once
   const finals = new Map(); // branch|date → the final score last read, for "before → after"
   const day = (f) => `${f.branch}|${f.date}`;
@@ -87,11 +91,11 @@ export function createDecisions({ data, queue, view }) {
     $("undo").hidden = $("undo-last").hidden = !undo;
     if (undo) {
       const left = Math.ceil((data.undo_s * 1000 - (Date.now() - last.at)) / 1000);
-      for (const id of ["undo", "undo-last"]) $(id).textContent = `U 撤销 Undo: ${last.item_zh} (${left} s)`;
+      for (const id of ["undo", "undo-last"]) $(id).textContent = `U 撤销 Undo: ${last.what} (${left} s)`;
     }
     for (const id of ["order-fix", "order-fix-last"]) {
       $(id).hidden = !fixable;
-      if (fixable) $(id).textContent = `R 下达整改令 Order a fix: ${fixable.item_zh}`;
+      if (fixable) $(id).textContent = `R 下达整改令 Order a fix: ${named(fixable)}`;
     }
   }
   setInterval(() => { if (last) render(); }, 1000);
@@ -155,7 +159,7 @@ export function createDecisions({ data, queue, view }) {
     });
     if (result.status === 409) { await afterConflict(f.id); return; }
     if (!result.ok) { failed(what, result, () => decide(decision)); return; }
-    last = { id: f.id, item_zh: f.item_zh, branch: f.branch, date: f.date, at: Date.now() };
+    last = { ids: [f.id], what: named(f), finding: f, at: Date.now() };
     fixable = decision === "confirm" ? f : null;
     const check = result.data.check;
     scored(f, check);
@@ -175,81 +179,121 @@ export function createDecisions({ data, queue, view }) {
 
   // ---- setting a decision back: undo (the last one, within the window) or reopen (with a note)
   async function setBack(kind) {
-    const undo = kind === "undo";
-    const f = undo ? last : view.finding;
+    if (kind === "undo") return undoLast();
+    const f = view.finding;
     if (!f || busy) return;
-    if (undo && !undoable()) { say(`撤销时限已过，请用“重新打开” · The minute to undo has passed: reopen it with a note`, "conflict"); render(); return; }
     const note = $("note").value.trim();
-    if (!undo && !note) { say("重新打开需要备注 · A note is required to reopen: say why", "conflict"); $("note").focus(); return; }
-    const what = `${undo ? "撤销 undo" : "重新打开 reopen"} ${f.item_zh}`;
+    if (!note) { say("重新打开需要备注 · A note is required to reopen: say why", "conflict"); $("note").focus(); return; }
+    const what = `重新打开 reopen ${f.item_zh}`;
     saving(what);
-    try { await setBackSaved(f, undo, note, what, kind); } finally { saving(null); showRetry(); }
+    try {
+      const was = before(f);
+      const result = await api("POST", `/api/v1/findings/${f.id}/reopen`, { note });
+      if (!result.ok) {
+        if (result.status === 409) { say(`无法重新打开 Cannot reopen it: ${problem(result)}`, "conflict"); return; }
+        failed(what, result, () => setBack(kind));
+        return;
+      }
+      fixable = null;
+      await setBackShown(f, was, result, "已重新打开 Reopened");
+    } finally { saving(null); showRetry(); }
   }
 
-  async function setBackSaved(f, undo, note, what, kind) {
-    const id = f.id;
-    const was = before(f);
-    const result = undo
-      ? await api("POST", `/api/v1/findings/${id}/undo`)
-      : await api("POST", `/api/v1/findings/${id}/reopen`, { note });
-    if (!result.ok) {
-      if (result.status === 409) { say(`无法撤销 Cannot set it back: ${problem(result)}`, "conflict"); return; }
-      failed(what, result, () => setBack(kind));
-      return;
-    }
-    if (undo) last = null;
-    fixable = null;
+  async function setBackShown(f, was, result, verb) {
     if (queue) await queue.refill();
     const check = result.data.check;
     scored(f, check);
     view.show(result.data.finding);
     const score = check ? ` · 最终得分 final ${was} → ${check.final_score}` : "";
-    say(`${undo ? "已撤销 Undone" : "已重新打开 Reopened"}: ${result.data.finding.item_zh}${score} · 待复核 pending again`, "ok");
+    say(`${verb}: ${named(result.data.finding)}${score} · 待复核 pending again`, "ok");
   }
 
-  // ---- the selected findings of one item and zone, decided together
-  async function bulk(decision) {
+  // The last decision (or batch) made here, by its ids: not the finding now on screen.
+  async function undoLast() {
+    if (!last || busy) return;
+    if (!undoable()) { say(`撤销时限已过，请用“重新打开” · The minute to undo has passed: reopen it with a note`, "conflict"); render(); return; }
+    const { ids, what, finding } = last;
+    saving(`撤销 undo ${what}`);
+    try {
+      if (ids.length === 1) {
+        const was = before(finding);
+        const result = await api("POST", `/api/v1/findings/${ids[0]}/undo`);
+        if (!result.ok) {
+          if (result.status === 409) { say(`无法撤销 Cannot set it back: ${problem(result)}`, "conflict"); return; }
+          failed(`撤销 undo ${what}`, result, undoLast);
+          return;
+        }
+        last = null;
+        fixable = null;
+        await setBackShown(finding, was, result, "已撤销 Undone");
+        return;
+      }
+      const undone = [];
+      const refused = [];
+      for (const [n, id] of ids.entries()) {
+        saving(`撤销 undo ${what} ${n + 1}/${ids.length}`);
+        const result = await api("POST", `/api/v1/findings/${id}/undo`);
+        if (result.ok) undone.push(result.data.finding); else refused.push(`${id}: ${problem(result)}`);
+      }
+      last = refused.length ? { ...last, ids: ids.filter((id) => !undone.some((f) => f.id === id)) } : null;
+      fixable = null;
+      if (queue) await queue.refill();
+      if (undone.length) view.show(undone[0]);
+      say(`已撤销 Undone ${undone.length}/${ids.length} · 待复核 pending again${refused.length ? ` · 未撤销 not undone: ${refused.join("; ")}` : ""}`,
+        refused.length ? "conflict" : "ok");
+    } finally { saving(null); showRetry(); render(); }
+  }
+
+  // ---- findings decided together: the selected ones, or the whole filtered queue ("mark
+  // all reviewed"), after a confirm step that says per branch what they will move
+  async function bulk(decision, all = false) {
     if (busy || !queue) return;
-    const picked = queue.items.filter((f) => queue.selected.has(f.id));
+    const picked = all || !queue.selected.size ? queue.items : queue.items.filter((f) => queue.selected.has(f.id));
     if (!picked.length) return;
-    const kinds = new Set(picked.map((f) => `${f.item}|${f.zone}`));
-    if (kinds.size > 1) {
-      say("批量处理只限同一项目、同一区域 · Bulk decisions take findings of one item and one zone only", "conflict");
-      return;
-    }
-    saving(`${decision === "confirm" ? "批量确认 confirm" : "批量驳回 dismiss"} ${picked.length}`);
-    let done = 0;
+    const chosen = await askBulk(picked, decision, queue.total);
+    if (!chosen) return;
+    saving(`${chosen === "confirm" ? "批量确认 confirm" : "批量驳回 dismiss"} ${picked.length}`);
+    const done = [];
     const refused = [];
     try {
-      for (const f of picked) {
+      for (const [n, f] of picked.entries()) {
+        saving(`${chosen === "confirm" ? "批量确认 confirm" : "批量驳回 dismiss"} ${n + 1}/${picked.length}`);
         const result = await api("POST", `/api/v1/findings/${f.id}/review`, {
-          decision, note: decisionNote(decision), seen_status: "pending",
+          decision: chosen, note: decisionNote(chosen), seen_status: "pending",
         });
-        if (result.ok) done += 1; else refused.push(`${f.id}: ${problem(result)}`);
+        if (result.ok) done.push(f.id); else refused.push(`${f.id}: ${problem(result)}`);
       }
+      if (done.length) last = { ids: done, what: `批量 ${done.length} 条 the batch of ${done.length}`, at: Date.now() };
       queue.selected.clear();
       fixable = null;
       await queue.refill();
       await openNext();
     } finally { saving(null); }
-    const verb = decision === "confirm" ? "已批量确认 Confirmed" : "已批量驳回 Dismissed";
-    say(`${verb} ${done} · ${picked[0].item_zh} / ${picked[0].zone}${refused.length ? ` · 未处理 refused: ${refused.join("; ")}` : ""}`, refused.length ? "conflict" : "ok");
+    const verb = chosen === "confirm" ? "已批量确认 Confirmed" : "已批量驳回 Dismissed";
+    say(`${verb} ${done.length}${refused.length ? ` · 未处理 refused: ${refused.join("; ")}` : ""} · U 撤销 undo within ${data.undo_s} s`,
+      refused.length ? "conflict" : "ok");
+    render();
   }
 
-  // ---- a rectification order for the finding just confirmed
+  // ---- a rectification order for the finding just confirmed: its due date and note asked first
   async function orderFix() {
     const f = fixable;
     if (!f || busy) return;
-    const what = `整改令 order a fix ${f.item_zh}`;
+    const order = await askOrder(f, $("note").value.trim());
+    if (order) await sendOrder(f, order);
+  }
+
+  async function sendOrder(f, { due, note }) {
+    if (busy) return;
+    const what = `整改令 order a fix ${named(f)}`;
     saving(what);
-    const note = $("note").value.trim() || `整改 ${f.item_zh} · fix: ${f.item_en}`;
     try {
       const result = await api("POST", `/api/v1/branches/${encodeURIComponent(f.branch)}/rectifications`, {
-        item: f.item, note, finding_id: f.id,
+        item: f.item, note, due, finding_id: f.id,
       });
-      if (!result.ok) { failed(what, result, orderFix); return; }
-      say(`整改令 #${result.data.id} 已下达 rectification order #${result.data.id} given: ${f.branch} · ${f.item_zh}`, "ok");
-      fixable = null;
+      if (!result.ok) { failed(what, result, () => sendOrder(f, { due, note })); return; }
+      say(`整改令 #${result.data.id} 已下达 rectification order #${result.data.id} given: ${f.branch} · ${f.item_zh} · 期限 due ${result.data.due}`, "ok");
+      if (fixable === f) fixable = null;
       render();
     } finally { saving(null); showRetry(); }
   }
@@ -258,6 +302,7 @@ export function createDecisions({ data, queue, view }) {
     decide,
     setBack,
     bulk,
+    bulkAll: () => bulk("confirm", true),
     orderFix,
     render,
     score,

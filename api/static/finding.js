@@ -48,6 +48,8 @@ const queue = data.queue && createQueue({
     for (const id of ["bulk-confirm", "bulk-dismiss"]) $(id).disabled = n === 0;
     $("bulk-confirm").textContent = `批量确认 Confirm selected (${n})`;
     $("bulk-dismiss").textContent = `批量驳回 Dismiss selected (${n})`;
+    $("bulk-all").disabled = !queue.items.length;
+    $("bulk-all").replaceChildren(el("kbd", { textContent: "B" }), ` 全部标为已复核 Mark all reviewed (${queue.items.length})`);
   },
 });
 const decisions = createDecisions({ data, queue, view });
@@ -91,6 +93,7 @@ on("order-fix", decisions.orderFix);
 on("order-fix-last", decisions.orderFix);
 on("bulk-confirm", () => decisions.bulk("confirm"));
 on("bulk-dismiss", () => decisions.bulk("dismiss"));
+on("bulk-all", decisions.bulkAll);
 on("retry", decisions.retry);
 on("retry-last", decisions.retry);
 
@@ -112,13 +115,15 @@ bindKeys({
   u: { run: review(() => decisions.setBack("undo")), decision: true },
   n: { run: review(() => $("note").focus()) },
   r: { run: review(decisions.orderFix), decision: true },
+  b: { run: review(() => (queue ? decisions.bulk("confirm") : undefined)), decision: true },
   x: { run: () => { if (queue && view.finding && queue.indexOf(view.finding.id) >= 0) queue.toggle(view.finding.id); } },
 });
 
-// The filter box stays closed on a phone (its summary names what is filtered), so the
-// finding comes first; on a wide screen it opens when something is filtered.
+// The filter box stays closed (its summary names what is filtered) so the finding comes
+// first, with its clip, timeline, facts and actions in one window; a wide and tall screen
+// has room for it open when something is filtered.
 const filterBox = $("filter-box");
-if (filterBox && "active" in filterBox.dataset && matchMedia("(min-width: 901px)").matches) filterBox.open = true;
+if (filterBox && "active" in filterBox.dataset && matchMedia("(min-width: 901px) and (min-height: 1100px)").matches) filterBox.open = true;
 
 show(view.finding);
 if (restoreDrafts()) say("已恢复登录失效前未保存的备注 · The note you were writing before the login ended is back", "ok");

@@ -16,7 +16,8 @@ export function bindKeys(bindings) {
     const active = document.activeElement;
     const typing = ["TEXTAREA", "INPUT", "SELECT"].includes(active.tagName) && active.type !== "checkbox";
     if (event.key === "Escape") { active.blur(); return; }
-    if (typing || event.ctrlKey || event.metaKey || event.altKey) return;
+    // a dialog open (the bulk confirm step, an order's form) takes the keys: Esc closes it
+    if (typing || event.ctrlKey || event.metaKey || event.altKey || document.querySelector("dialog[open]")) return;
     const binding = map.get(event.key);
     if (!binding) return;
     event.preventDefault();

@@ -12,14 +12,19 @@ export function createPlayer(video) {
   let finding = null;
   let source = { kind: "clip" }; // what the video plays: the evidence clip or a moment's clip
 
-  // 16:9 clips in 16:9 boxes: each box takes its picture's own aspect
-  video.addEventListener("loadedmetadata", () => {
-    if (video.videoWidth) video.style.aspectRatio = `${video.videoWidth} / ${video.videoHeight}`;
-  });
+  // 16:9 clips in 16:9 boxes: each box takes its picture's own aspect (--aspect: for
+  // review.css to keep it when the box's height is capped; the zoom box of a still too)
+  const fit = (node, width, height) => {
+    if (!width) return;
+    node.style.aspectRatio = `${width} / ${height}`;
+    node.style.setProperty("--aspect", String(width / height));
+  };
+  video.addEventListener("loadedmetadata", () => fit(video, video.videoWidth, video.videoHeight));
   for (const id of ["keyframe", "reference"]) {
     $(id).addEventListener("load", (event) => {
       const img = event.target;
-      if (img.naturalWidth) img.style.aspectRatio = `${img.naturalWidth} / ${img.naturalHeight}`;
+      fit(img, img.naturalWidth, img.naturalHeight);
+      fit(img.parentElement, img.naturalWidth, img.naturalHeight);
     });
   }
   // a zone without a reference photo has none: the key frame stands alone

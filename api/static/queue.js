@@ -20,14 +20,32 @@ export function createQueue({ items, total, list, count, url, item, open, render
       li.addEventListener("click", () => open(entry.id));
       return li;
     }));
+    keepInView(list.querySelector("li.current"));
     rendered();
   }
   list.addEventListener("keydown", (event) => {
     const li = event.target.closest("li");
     if (event.key !== "Enter" || !li || event.target.tagName === "INPUT") return;
-    open(li.dataset.id);
+    const entry = items.find((e) => String(e.id) === li.dataset.id);
+    if (entry) open(entry.id);
     event.preventDefault();
   });
+
+  // The current entry stays in view in the list's own scrolling box (J ×12 on a long
+  // queue), as scrollIntoView's "nearest" would, without scrolling the window: on a phone
+  // the list is below the finding, and the finding must stay where it is.
+  function keepInView(li) {
+    let box = list.parentElement;
+    while (box && box !== document.body && !(box.scrollHeight > box.clientHeight
+      && /(auto|scroll)/.test(getComputedStyle(box).overflowY))) box = box.parentElement;
+    if (!li || !box || box === document.body) return;
+    const r = li.getBoundingClientRect();
+    const b = box.getBoundingClientRect();
+    const top = Math.max(b.top, 0); // of the box, what the window shows
+    const bottom = Math.min(b.bottom, innerHeight);
+    if (r.top < top) box.scrollTop -= top - r.top;
+    else if (r.bottom > bottom) box.scrollTop += Math.min(r.bottom - bottom, r.top - top);
+  }
 
   const indexOf = (id) => items.findIndex((entry) => entry.id === id);
 

@@ -57,7 +57,10 @@ def _load_cleanly(base: str, secret: str, path: str, ready: str, module: str) ->
 def test_the_review_page_loads_its_modules_without_errors(review_server):
     base, secret = review_server
     _load_cleanly(
-        base, secret, "/review", "() => document.querySelectorAll('#queue-list li').length > 0",
+        base,
+        secret,
+        "/review",
+        "() => document.querySelectorAll('#queue-list li').length > 0",
         "timeline.js",
     )
 
@@ -65,5 +68,9 @@ def test_the_review_page_loads_its_modules_without_errors(review_server):
 def test_the_candidates_page_loads_its_modules_without_errors(candidates_server):
     base, secret = candidates_server
     _load_cleanly(
-        base, secret, "/candidates", "() => document.getElementById('crop').naturalWidth > 0", "api.js"
+        base,
+        secret,
+        "/candidates",
+        "() => document.getElementById('crop').naturalWidth > 0",
+        "keys.js",
     )
