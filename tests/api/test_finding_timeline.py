@@ -117,6 +117,8 @@ def test_a_moment_outside_the_clip_is_drawn_from_the_recordings_and_kept(night):
     first = _get(client, tokens["supervisor"], url, params={"at": moment})
     assert first.status_code == 202, first.text  # queued: the answer comes at once
     assert first.json()["state"] in ("queued", "drawing") and first.json()["poll"].startswith(url)
+    assert first.json()["stage"] in ("queued", "decoding", "drawing", "encoding")
+    assert 0 <= first.json()["percent"] < 100 and first.json()["retry_after"] == 1
     got = _drawn(client, tokens["supervisor"], first.json()["poll"])
     assert got.status_code == 200, got.text
     assert got.headers["content-type"] == "video/mp4"
