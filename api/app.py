@@ -28,7 +28,7 @@ from api.routes import (
 from detectors.registry import load_detector
 from pipeline.evidence.clips import write_moment
 from pipeline.evidence.moments import MOMENTS_BUDGET, MomentDrawer
-from pipeline.report.webfont import FOLDER as FONTS
+from pipeline.fonts import FOLDER as FONTS
 from pipeline.store.db import Database
 from rules.checklist import load_checklist
 from rules.policies import load_policy
@@ -80,7 +80,9 @@ def create_app(
         fines=load_policy("B").fines,
         moments=MomentDrawer(
             root,
-            lambda request: write_moment(request, detector(), root, checklist=rules),
+            lambda request, tell: write_moment(
+                request, detector(), root, checklist=rules, progress=tell
+            ),
             budget=moments_budget,
         ),
     )

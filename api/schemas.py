@@ -164,6 +164,10 @@ class FindingOut(BaseModel):
     detector_version: str
     clip_url: str | None
     keyframe_url: str | None
+    reference_url: str | None = Field(
+        None, description="a clutter finding's clean reference, drawn as its key frame is, to "
+        "lay beside it; 404 there when the zone has no reference photo"
+    )
     evidence_note: str | None = None  # why there is no clip or key frame
     points: float = Field(
         0.0,
@@ -335,8 +339,10 @@ def finding_out(
     try:
         item = checklist.item(row.item)
         zh, en = item.name_zh, item.name_en
+        clutter = item.evidence.signal == "clutter"
     except KeyError:  # an item of a newer checklist than the server's
         zh = en = row.item
+        clutter = False
     base = f"/api/v1/findings/{row.id}"
     return FindingOut(
         id=row.id,
@@ -357,6 +363,7 @@ def finding_out(
         detector_version=row.detector_version,
         clip_url=f"{base}/clip" if row.clip else None,
         keyframe_url=f"{base}/keyframe" if row.keyframe else None,
+        reference_url=f"{base}/reference" if row.keyframe and clutter else None,
         evidence_note=row.evidence_note,
         points=pricing.points,
         fine_yuan=pricing.fine_yuan,
@@ -432,6 +439,12 @@ class TimelineOut(BaseModel):
         description="each sample's state held until the next one, at most max_gap_s"
     )
     unknown: list[TimelineSpan] = Field(
-        description="time no sample covers: coverage gaps with their reasons, and silences"
+        description="judged time no sample covers: coverage gaps with their reasons, and "
+        "silences; never the time the branch was closed"
+    )
+    closed: list[TimelineSpan] = Field(
+        default_factory=list,
+        description="time outside the branch's business hours (its stored calendar): before "
+        "opening, after closing, a day it does not open; nothing is judged then",
     )
     clip: list[ClipSpan] = Field(description="the wall-clock spans the evidence clip shows")

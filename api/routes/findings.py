@@ -10,6 +10,8 @@ from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, JSONResponse
 
 from api.auth import Can, Principal, require
+from api.bulk import BulkIn, BulkPreviewOut
+from api.bulk import bulk_preview as preview_of
 from api.deps import AppSettings, DbSession, evidence_file
 from api.errors import BYTE_RANGES, ErrorOut, error_responses
 from api.filters import FindingFilter
@@ -39,6 +41,7 @@ from api.schemas import (
     check_out,
 )
 from api.timeline import finding_timeline
+from pipeline.evidence.clips import reference_path
 from pipeline.store import models as m
 from pipeline.store import reviews
 from pipeline.store.reviews import Step
@@ -150,6 +153,28 @@ def keyframe(finding_id: FindingId, session: DbSession, settings: AppSettings, p
     return FileResponse(_evidence(settings, row.keyframe, "key frame"), media_type="image/jpeg")
 
 
+@router.get(
+    "/{finding_id}/reference",
+    response_class=FileResponse,
+    responses={200: {"content": {"image/jpeg": {}}}, **BYTE_RANGES, **error_responses(403, 404)},
+)
+def reference(finding_id: FindingId, session: DbSession, settings: AppSettings, principal: Reader):
+    """A clutter finding's clean reference (the photo of the clean counter its clutter is
+    measured against), drawn at its key frame's size with the zones, to lay beside it.
+    Its name is made from the finding's key frame (pipeline/evidence/clips.reference_path),
+    never taken from the request."""
+    row = finding_or_404(session, principal, finding_id)
+    relative = reference_path(row.keyframe) if row.keyframe else None
+    if relative is None or evidence_file(settings.evidence_root, relative) is None:
+        raise HTTPException(
+            404,
+            "此发现没有整洁参考图（只有配置了参考照片的柜台区域才有）This finding has no clean "
+            "reference: only counter-surface zones given a reference photo in the site file "
+            "have one",
+        )
+    return FileResponse(_evidence(settings, relative, "clean reference"), media_type="image/jpeg")
+
+
 @router.post(
     "/{finding_id}/review",
     responses=error_responses(
@@ -235,3 +260,16 @@ def appeal(
     """The branch disputes a confirmed finding; the level above decides (one appeal each)."""
     row = finding_or_404(session, principal, finding_id)
     return appeal_out(reviews.file_appeal(session, actor_of(principal), row, body.reason))
+
+
+@router.post("/bulk/preview", responses=error_responses(403, 404, 413))
+def bulk_preview(
+    body: BulkIn,
+    session: DbSession,
+    settings: AppSettings,
+    principal: Annotated[Principal, require(Can.REVIEW)],
+) -> BulkPreviewOut:
+    """What deciding these pending findings together would do, per branch (the findings,
+    the points of final score, the yuan of fines), without doing it: the review page's
+    bulk confirm step shows it; the decisions are then sent one by one (`/review`)."""
+    return preview_of(session, settings.checklist, settings.fines, principal, body)
