@@ -42,20 +42,28 @@ class DetectorSpec:
 class CadenceSpec:
     """Each purpose's sampling need (rules/checklist.py `Checklist.cadence`): a camera is
     sampled at the run's rate while any of its zones needs it or its zones changed state
-    within `settle_s` (the checklist's debouncing window), else every `coarse_s`."""
+    within `settle_s` (the checklist's debouncing window), else every `coarse_s`; on
+    recordings whose keyframes are farther apart than the rate's interval, else on the
+    keyframes, kept at most `gap_s` apart (the checklist's `max_gap_s`: samples farther
+    apart leave unknown time; pipeline/footage/sampler.py). None: the coarse grid there too."""
 
     coarse_s: float
     settle_s: float
     needs: tuple[tuple[ZonePurpose, Cadence], ...]
+    gap_s: float | None = None
 
     @classmethod
     def of(cls, checklist: Checklist) -> CadenceSpec:
         needs = tuple(sorted(checklist.cadence().items()))
-        return cls(checklist.coarse_s, checklist.hysteresis.window_s, needs)
+        return cls(
+            checklist.coarse_s, checklist.hysteresis.window_s, needs,
+            checklist.sampling.max_gap_s,
+        )  # fmt: skip
 
     def __str__(self) -> str:
         needs = ",".join(f"{p}={c}" for p, c in self.needs)
-        return f"{self.coarse_s:g}s,settle={self.settle_s:g}s:{needs}"
+        keys = "" if self.gap_s is None else f",keyframes<={self.gap_s:g}s"
+        return f"{self.coarse_s:g}s,settle={self.settle_s:g}s{keys}:{needs}"
 
 
 @dataclass(frozen=True)

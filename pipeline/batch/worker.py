@@ -104,6 +104,7 @@ def _run(unit: Unit) -> UnitResult:
         sampling,
         dense=analyzer.wants_dense if cadence else None,
         coarse_s=cadence.coarse_s if cadence else None,
+        gap_s=cadence.gap_s if cadence else None,
     )
     collector = None if observer.phone_stage is None else CandidateCollector(ref.camera)
     samples = iter(sampler)
