@@ -186,6 +186,7 @@ def _document(report: NightReport) -> dict:
         "failed": report.failed,
         "skipped": report.skipped,
         "timings": {k: round(v, 3) for k, v in report.stages.items()},
+        "frames": dict(report.frames),
         "wall_s": round(report.wall_s, 3),
     }
 

@@ -117,23 +117,8 @@ def nvr_encode(
     Hikvision and Dahua export); `sar` is the pixels' aspect (a D1 substream's 704×576
     pixels are 12/11 wide: a 4:3 picture); `gops_s`, a dynamic GOP as recorders' smart
     codecs write it: keyframes these many seconds apart, in turn, closed GOPs."""
-    keys = None
-    if gops_s:
-        keys, at = set(), 0.0
-        while at < 36 * 3600:  # frame indices of the keyframes, for any clip's length
-            keys.add(round(at * fps))
-            at += gops_s[len(keys) % len(gops_s)]
-        gop_s = max(gops_s)
-    gop = max(1, round(gop_s * fps))
+    options, keys = encoder_options(codec, fps, gop_s, gops_s, b_frames)
     dst.parent.mkdir(parents=True, exist_ok=True)
-    params = f"keyint={gop}:min-keyint={1 if keys else gop}:scenecut=0"
-    params += "" if b_frames else ":bframes=0"
-    if codec == "libx265":
-        options = {"preset": "ultrafast", "x265-params": params + ":open-gop=0:log-level=error"}
-        if keys:
-            options["forced-idr"] = "1"
-    else:
-        options = {"crf": "23", "preset": "veryfast", "x264-params": params}
     with av.open(str(src)) as inp, av.open(str(dst), "w", format=container) as out:
         stream = out.add_stream(codec, rate=fps, options=options)
         ins = inp.streams.video[0]
@@ -158,6 +143,29 @@ def nvr_encode(
             n += 1
         out.mux(stream.encode())
     return dst
+
+
+def encoder_options(
+    codec: str, fps: int, gop_s: float, gops_s: Sequence[float] | None, b_frames: bool = True
+) -> tuple[dict[str, str], set[int] | None]:
+    """The encoder's options for an NVR's stream (nvr_encode), and with a dynamic GOP the
+    indices of the frames to force as keyframes (None: every `gop_s`)."""
+    keys = None
+    if gops_s:
+        keys, at = set(), 0.0
+        while at < 36 * 3600:  # any clip's length
+            keys.add(round(at * fps))
+            at += gops_s[(len(keys) - 1) % len(gops_s)]
+        gop_s = max(gops_s)
+    gop = max(1, round(gop_s * fps))
+    params = f"keyint={gop}:min-keyint={1 if keys else gop}:scenecut=0"
+    params += "" if b_frames else ":bframes=0"
+    if codec == "libx265":
+        options = {"preset": "ultrafast", "x265-params": params + ":open-gop=0:log-level=error"}
+        if keys:
+            options["forced-idr"] = "1"
+        return options, keys
+    return {"crf": "23", "preset": "veryfast", "x264-params": params}, keys
 
 
 def loop(src: Path, dst: Path, seconds: float) -> Path:
