@@ -320,9 +320,17 @@ class _Decode:
         if not frames:
             return
         dense = bool(self.sampler.dense())
-        self.wanted = {frames[0][1]} | self._rest(frames, frames[0][0], dense, end_t)
+        if dense:  # the full rate's own slots, as on any GOP
+            interval = self.spec.interval or 1.0
+            after = frames[0][0] - interval if self.sample_t is None else self.sample_t
+            self.wanted = self._rest(frames, after, True, end_t)
+            first = min((t for t, pts in frames if pts in self.wanted), default=end_t)
+            if self.sample_t is not None and first - self.sample_t > self._limit:
+                self.wanted.add(frames[0][1])  # after sparse samples: none far apart
+        else:
+            self.wanted = {frames[0][1]} | self._rest(frames, frames[0][0], False, end_t)
         ctx = self.stream.codec_context
-        if self.wanted == {key.pts}:
+        if not dense and self.wanted == {key.pts}:
             # the keyframe alone serves: decode it and drain the decoder at once
             try:
                 ctx.skip_frame = "DEFAULT"
@@ -366,6 +374,12 @@ class _Decode:
             ctx.flush_buffers()
             self.wanted = set()
 
+    @property
+    def _limit(self) -> float:
+        """The longest spacing of samples on long GOPs (their times are rounded to µs)."""
+        assert self.sampler.gap_s is not None
+        return self.sampler.gap_s - _SLOT_EPS
+
     def _rest(
         self, frames: list[tuple[float, int]], after: float, dense: bool, end_t: float
     ) -> set[int]:
@@ -374,7 +388,7 @@ class _Decode:
         `gap_s` up to `end_t`, where the next GOP's keyframe is sampled (coarse)."""
         later = [(t, pts) for t, pts in frames if t > after + _SLOT_EPS]
         interval = self.spec.interval
-        assert interval is not None and self.sampler.gap_s is not None
+        assert interval is not None
         if dense:
             out, slot = set(), math.floor(after / interval + _SLOT_EPS)
             for t, pts in later:
@@ -383,7 +397,7 @@ class _Decode:
                     out.add(pts)
                     slot = s
             return out
-        limit = self.sampler.gap_s - _SLOT_EPS  # sample times are rounded to microseconds
+        limit = self._limit
         out, edge = set(), end_t
         while edge - after > limit:
             reach = [(t, pts) for t, pts in later if edge - limit <= t < edge]
