@@ -10,11 +10,18 @@ own speed (a 10 fps clip's frames are held for 0.1 s), so a camera-hour is an ho
 runs in a process of its own; its peak memory is the summed RSS of its process tree.
 
     PYTHONPATH=. python benchmarks/nightly.py [--hours 2] [--quick] [--size 1080p] [--no-d1]
-        [--rows N] [--lobby-anyone]
+        [--rows N] [--lobby-anyone] [--long-gop [MIN]] [--before TREE]
 
 Rows: every item on (phone stage and evidence: the figure that counts), the same at the full
 rate throughout (what per-zone cadences save), without the phone stage, on one worker
 (what the second core buys), on Ray; then the D1 substream.
+
+`--long-gop MIN` runs instead a table of recorders' long GOPs, MIN minutes per camera (one
+file each): H.265 with a dynamic GOP (a keyframe every 4-10 s) and H.264 with one every
+10 s, the lobby camera also watching a one-metre zone (COUNTER_CROWDING); per recording the
+newcomer, `run` as it is (the cadence, keyframes as its coarse samples), `--full-rate` (the
+findings to keep) and `--rate keyframes`, with frames decoded and findings per item; with
+`--before TREE` also `run` from another tree (`git archive COMMIT | tar -x -C TREE`).
 """
 
 from __future__ import annotations
@@ -29,6 +36,8 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -71,17 +80,38 @@ CAMERAS = {
         f"{{id: post-2, purpose: teller_post, anchor: feet, polygon: {POST}}}",
     ),
 }
+#: the one-metre zone of the long-GOP branch's lobby: the paved band the manager's zone
+#: covers, where 2-7 walkers are at any time (tests/data/labels/vtest.csv)
+CROWD = "{id: line, purpose: one_metre_zone, polygon: [[0.0, 0.33], [1.0, 0.34], [1.0, 0.86], [0.0, 0.42]]}"
+#: recorders' long GOPs: name → (encoder, keyframe spacings in seconds, in turn; each set
+#: sums to the 30-s loop benchmarks/sampling.py repeats, so the joins keep the pattern)
+LONG_GOPS = {
+    "H.265 MP4, dynamic GOP 4-10 s": ("libx265", (6.0, 10.0, 4.0, 10.0)),
+    "H.264 MP4, GOP 10 s": ("libx264", (10.0,)),
+}
 
 
 def build_branch(
-    cache: Path, size: str, hours: float, segment_min: float, uniform: bool = True
+    cache: Path,
+    size: str,
+    hours: float,
+    segment_min: float,
+    uniform: bool = True,
+    codec: str = "libx264",
+    gops_s: Sequence[float] | None = None,
 ) -> Path:
     """Site file and camera folders: `hours` of consecutive segments from 09:00; `uniform`:
-    the lobby manager's zone with LOBBY_UNIFORM."""
-    root = cache / f"branch_{size}_{hours:g}h_{segment_min:g}min_native"
+    the lobby manager's zone with LOBBY_UNIFORM; `gops_s`: recorded with that dynamic GOP
+    by `codec` (else GOP 50), the lobby also watching CROWD."""
+    long = ("_" + codec + "-".join(f"{g:g}" for g in gops_s)) if gops_s else ""
+    root = cache / f"branch_{size}_{hours:g}h_{segment_min:g}min_native{long}"
     cameras = []
     for camera, (clip, zone) in CAMERAS.items():
-        source = recording(cache, size, 50, segment_min, FOOTAGE / clip, native=True)
+        source = recording(
+            cache, size, 50, segment_min, FOOTAGE / clip, True, codec, gops_s
+        )  # fmt: skip
+        if gops_s and camera == "lobby":
+            zone += "\n      - " + CROWD
         folder = root / camera
         folder.mkdir(parents=True, exist_ok=True)
         for i in range(round(hours * 60 / segment_min)):
@@ -130,13 +160,16 @@ def _tree(root: int) -> dict[int, tuple[int, int]]:
     return {pid: stats[pid] for pid in tree if pid in stats}
 
 
-def measured(cmd: list[str]) -> dict:
-    """Wall seconds, peak summed RSS (MB), CPU seconds of the process tree, and stdout.
+def measured(cmd: list[str], repo: Path = REPO) -> dict:
+    """Wall seconds, peak summed RSS (MB), CPU seconds of the process tree, and stdout; the
+    code run is `repo`'s.
 
     CPU is sampled every 0.25 s per process, so a process's last moments may be missed."""
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    env = {**os.environ, "PYTHONPATH": str(repo)}
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True, cwd=repo
+    )
     peak, ticks = [0.0], {}
 
     def watch() -> None:
@@ -158,7 +191,13 @@ def measured(cmd: list[str]) -> dict:
 
 
 def ours(
-    site: Path, cache: Path, executor: str, evidence: bool, *extra: str, workers: int = 2
+    site: Path,
+    cache: Path,
+    executor: str,
+    evidence: bool,
+    *extra: str,
+    workers: int = 2,
+    repo: Path = REPO,
 ) -> dict:
     db = cache / f"nightly-{executor}.db"
     db.unlink(missing_ok=True)
@@ -170,9 +209,11 @@ def ours(
         *(["--evidence", str(cache / f"evidence-{executor}")] if evidence else ["--no-evidence"]),
         *extra,
     ]  # fmt: skip
-    got = measured(cmd)
+    got = measured(cmd, repo)
     doc = json.loads(got.pop("out"))
     got["findings"] = sum(len(b["findings"]) for b in doc["branches"].values())
+    got["items"] = Counter(f["item"] for b in doc["branches"].values() for f in b["findings"])
+    got["decoded"] = doc.get("frames", {}).get("decoded")  # absent before it was counted
     return got | {"stages": doc["timings"]}
 
 
@@ -249,6 +290,62 @@ def row(name: str, camera_h: float, got: dict, base: float | None) -> str:
     )
 
 
+def long_gop(args: argparse.Namespace, evidence: bool) -> None:
+    """The long-GOP table: per recording the newcomer, then `run` in its variants."""
+    minutes = args.long_gop
+    hours = minutes / 60
+    camera_h = len(CAMERAS) * hours
+    print(
+        f"{len(CAMERAS)} cameras × {minutes:g} min (one file each) at {args.size}, {FPS} fps, "
+        f"{RATE} samples/s, frames at {MAX_SIDE}; {CORES} cores; evidence: "
+        f"{'on' if evidence else 'module absent'}; load average before: {_load()}\n"
+    )
+    print(
+        "| recording | pipeline | wall s | CPU s | wall s per camera-h | CPU s per camera-h "
+        "| vs newcomer (CPU) | frames decoded | peak RSS MB | findings per item |"
+    )
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---|")
+    contenders: list[tuple[str, tuple[str, ...], Path]] = [
+        ("`run` (cadence: keyframes where it allows)", (), REPO),
+        ("`run --full-rate`", ("--full-rate",), REPO),
+        ("`run --rate keyframes`", ("--rate", "keyframes"), REPO),
+    ]
+    if args.before:
+        git = subprocess.run(
+            ["git", "-C", str(args.before), "rev-parse", "--short", "HEAD"],
+            capture_output=True, text=True,
+        )  # fmt: skip
+        commit = git.stdout.strip() if git.returncode == 0 else args.before.name
+        contenders.insert(1, (f"`run` before ({commit})", (), args.before.resolve()))
+    for recorded, (codec, gops) in LONG_GOPS.items():
+        site = build_branch(args.cache, args.size, hours, minutes, True, codec, gops)
+        base = measured([sys.executable, __file__, "--newcomer", str(site), *CAMERAS])
+        base_s = base["cpu_s"] / camera_h
+        name = "newcomer (OpenCV grab every frame, detect every sample)"
+        print(long_row(recorded, name, camera_h, base, base_s), flush=True)
+        for label, extra, repo in contenders:
+            got = ours(site, args.cache, "local", evidence, *extra, repo=repo)
+            print(long_row(recorded, label, camera_h, got, base_s), flush=True)
+    print(f"\nload average after: {_load()}")
+
+
+def long_row(recorded: str, name: str, camera_h: float, got: dict, base_s: float) -> str:
+    cpu_s = got["cpu_s"] / camera_h
+    items = got.get("items")
+    found = "—" if items is None else ", ".join(f"{k} {v}" for k, v in sorted(items.items()))
+    decoded = got.get("decoded")
+    return (
+        f"| {recorded} | {name} | {got['wall_s']:.0f} | {got['cpu_s']:.0f} "
+        f"| {got['wall_s'] / camera_h:.0f} | **{cpu_s:.0f}** | {base_s / cpu_s:.1f}× "
+        f"| {'—' if decoded is None else decoded} | {got['peak_mb']:.0f} | {found or 'none'} |"
+    )
+
+
+def _load() -> str:
+    with open("/proc/loadavg") as f:
+        return " ".join(f.read().split()[:3])
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--hours", type=float, default=2.0, help="business hours per camera")
@@ -263,6 +360,11 @@ def main() -> None:
         action="store_true",
         help="no uniform on the lobby-manager zone: every passer-by searched for a phone",
     )
+    p.add_argument(
+        "--long-gop", type=float, nargs="?", const=5.0, metavar="MIN",
+        help="the long-GOP table instead, MIN minutes per camera (default 5)",
+    )  # fmt: skip
+    p.add_argument("--before", type=Path, help="with --long-gop: also `run` from this checkout")
     p.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "branch-audit-bench")
     p.add_argument("--newcomer", nargs="+", help=argparse.SUPPRESS)
     args = p.parse_args()
@@ -271,9 +373,12 @@ def main() -> None:
         return
     hours, segment_min = (1 / 3, 10.0) if args.quick else (args.hours, 10.0)
     args.cache.mkdir(parents=True, exist_ok=True)
-    site = build_branch(args.cache, args.size, hours, segment_min, not args.lobby_anyone)
     spec = importlib.util.find_spec("pipeline.evidence")  # in this checkout, not elsewhere
     evidence = spec is not None and Path(spec.origin).is_relative_to(REPO)
+    if args.long_gop:
+        long_gop(args, evidence)
+        return
+    site = build_branch(args.cache, args.size, hours, segment_min, not args.lobby_anyone)
     with open("/proc/loadavg") as f:
         load = f.read().split()[:3]
     print(

@@ -18,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from fractions import Fraction
 from pathlib import Path
@@ -25,7 +26,7 @@ from zoneinfo import ZoneInfo
 
 import av
 
-from sample_videos.recordings import footage_dir
+from sample_videos.recordings import encoder_options, footage_dir
 
 REPO = Path(__file__).resolve().parents[1]
 FOOTAGE = footage_dir() / "vtest.avi"
@@ -36,19 +37,19 @@ SIZES = {"1080p": (1920, 1080), "720p": (1280, 720), "d1": (704, 576)}
 
 
 def encode_loop(
-    path: Path, size: tuple[int, int], gop: int, source: Path = FOOTAGE, native: bool = False
+    path: Path,
+    size: tuple[int, int],
+    gop: int,
+    source: Path = FOOTAGE,
+    native: bool = False,
+    codec: str = "libx264",
+    gops_s: Sequence[float] | None = None,
 ) -> None:
-    """Played at 25 fps, or (native) at the clip's own speed, each frame held for its time."""
+    """Played at 25 fps, or (native) at the clip's own speed, each frame held for its time;
+    `codec`, `gops_s` (a dynamic GOP) as sample_videos.recordings.nvr_encode takes them."""
+    options, keys = encoder_options(codec, FPS, gop / FPS, gops_s)
     with av.open(str(source)) as src, av.open(str(path), "w") as out:
-        stream = out.add_stream(
-            "libx264",
-            rate=FPS,
-            options={
-                "crf": "23",
-                "preset": "veryfast",
-                "x264-params": f"keyint={gop}:min-keyint={gop}:scenecut=0",
-            },
-        )
+        stream = out.add_stream(codec, rate=FPS, options=options)
         stream.width, stream.height, stream.pix_fmt = *size, "yuv420p"
         per_frame = FPS / float(src.streams.video[0].average_rate) if native else 1.0
         i = 0
@@ -56,6 +57,7 @@ def encode_loop(
             scaled = frame.reformat(width=size[0], height=size[1], format="yuv420p")
             while i < min((k + 1) * per_frame, LOOP_FRAMES):
                 scaled.pts, scaled.time_base = i, Fraction(1, FPS)
+                scaled.pict_type = 1 if keys and i in keys else 0  # forced I, or the encoder's
                 out.mux(stream.encode(scaled))
                 i += 1
             if i == LOOP_FRAMES:
@@ -64,16 +66,26 @@ def encode_loop(
 
 
 def recording(
-    cache: Path, name: str, gop: int, minutes: float, source: Path = FOOTAGE, native: bool = False
+    cache: Path,
+    name: str,
+    gop: int,
+    minutes: float,
+    source: Path = FOOTAGE,
+    native: bool = False,
+    codec: str = "libx264",
+    gops_s: Sequence[float] | None = None,
 ) -> Path:
-    """A looped recording, made once: encode 30 s, then copy its packets over and over."""
-    stem = f"{source.stem}_{name}_gop{gop}{'_native' if native else ''}"
+    """A looped recording, made once: encode 30 s, then copy its packets over and over.
+    `gops_s` must sum to a divisor of the 30-s loop, so the loop's joins keep its GOPs."""
+    gop_name = f"gop{gop}" if not gops_s else "gop" + "-".join(f"{g:g}" for g in gops_s)
+    kind = "" if codec == "libx264" else f"_{codec}"
+    stem = f"{source.stem}_{name}_{gop_name}{kind}{'_native' if native else ''}"
     path = cache / f"{stem}_{minutes:g}min.mp4"
     if path.exists():
         return path
     loop = cache / f"{stem}_loop.mp4"
     if not loop.exists():
-        encode_loop(loop, SIZES[name], gop, source, native)
+        encode_loop(loop, SIZES[name], gop, source, native, codec, gops_s)
     tmp = path.with_suffix(".part.mp4")
     with av.open(str(tmp), "w") as out:
         for k in range(round(minutes * 60 * FPS / LOOP_FRAMES)):

@@ -67,7 +67,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--full-rate",
         action="store_true",
         help="every camera at --rate throughout (default: at the rate only while a zone's "
-        "items need it, else every 0.6 × the checklist's max_gap_s)",
+        "items need it, else every 0.6 × the checklist's max_gap_s, or on recordings whose "
+        "keyframes are farther apart than the rate's interval the keyframes, at most "
+        "max_gap_s apart: docs/footage.md)",
     )
     add_model_options(p)
     p.add_argument(
@@ -187,6 +189,7 @@ def _document(report: NightReport) -> dict:
         "failed": [asdict(d) for d in report.failed],
         "skipped": [asdict(d) for d in report.skipped],
         "timings": {k: round(v, 3) for k, v in report.stages.items()},
+        "frames": dict(report.frames),
         "wall_s": round(report.wall_s, 3),
     }
 

@@ -4,7 +4,7 @@ camera has staff zones), and the one place that chain is built (`build_analyzer`
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from datetime import datetime
 
 import numpy as np
@@ -28,13 +28,18 @@ class CameraAnalyzer:
         gate: MotionGate | None = None,
         cadence: Mapping[ZonePurpose, Cadence] | None = None,
         settle_s: float = 0.0,
+        state: Callable[[FrameObservation], Hashable] | None = None,
     ) -> None:
-        """`cadence`, `settle_s`: when the sampler may go coarse (`wants_dense`)."""
+        """`cadence`, `settle_s`: when the sampler may go coarse (`wants_dense`); `state`:
+        what of an observation a change of counts for settling (default: all the rules
+        could read, `FrameObservation.state`)."""
         self.detector = detector
         self.observer = observer
         self.gate = gate
         self.cadence = cadence or {}
         self.settle_s = settle_s
+        self.state = state or FrameObservation.state
+        self._state: Hashable = None
         self._last: Detections | None = None
         self._observation: FrameObservation | None = None
         self._changed_at: datetime | None = None
@@ -64,8 +69,10 @@ class CameraAnalyzer:
             fresh = False
         result = self.observer.observe_frame(t, frame, last, fresh=fresh, native=native)
         observation = result.observation
-        if self._observation is None or observation.state() != self._observation.state():
+        state = self.state(observation)
+        if self._observation is None or state != self._state:
             self._changed_at = t
+        self._state = state
         self._observation = observation
         return result
 
@@ -114,6 +121,7 @@ def build_analyzer(
     phone: PhoneStageSettings | None = None,
     cadence: Mapping[ZonePurpose, Cadence] | None = None,
     settle_s: float = 0.0,
+    state: Callable[[FrameObservation], Hashable] | None = None,
 ) -> CameraAnalyzer:
     """The gate → detector → observer → phone stage chain of one camera. `phone=None`:
     phone use from the full-frame detector only; otherwise a fresh stage (its per-zone
@@ -128,4 +136,4 @@ def build_analyzer(
         hands = HandStage(_hand_model(phone.threads if phone is not None else None))
     observer = ZoneObserver(camera, list(zones), phone_stage=stage, hand_stage=hands)
     motion = MotionGate() if gate is True else (gate or None)  # or a gate of the caller's
-    return CameraAnalyzer(detector, observer, motion, cadence, settle_s)
+    return CameraAnalyzer(detector, observer, motion, cadence, settle_s, state)

@@ -20,8 +20,9 @@ class ZonePurpose(StrEnum):
 
 class Cadence(StrEnum):
     """How densely a zone must be sampled for the checklist items that judge it: COARSE
-    (a sample every few seconds is enough), OCCUPIED (dense while anybody is in the zone:
-    a phone is used only where a person is), DENSE (always at the run's rate)."""
+    (a sample every few seconds is enough), OCCUPIED (dense while the zone's person is
+    there, `present`: the uniform's wearer where one is configured, as the phone is looked
+    for on them only, detectors/observer.py), DENSE (always at the run's rate)."""
 
     COARSE = "coarse"
     OCCUPIED = "occupied"
@@ -66,6 +67,6 @@ class FrameObservation:
         """Whether the next sample should come at the dense rate, given this one."""
         for zone in self.zones.values():
             need = cadence.get(zone.purpose, Cadence.COARSE)
-            if need is Cadence.DENSE or (need is Cadence.OCCUPIED and zone.persons > 0):
+            if need is Cadence.DENSE or (need is Cadence.OCCUPIED and zone.present):
                 return True
         return False

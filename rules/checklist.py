@@ -6,6 +6,7 @@ to this module); the engine only knows the kinds of evidence and of trigger.
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -252,6 +253,25 @@ class ChecklistItem(StrictModel):
         windows and events (patrol, meeting, hand raise) have no such state in one sample."""
         return zone.purpose in self.evidence.purposes and self.evidence.violates(zone)
 
+    def reading(self, zone: ZoneObservation) -> Hashable:
+        """What the item reads of this zone in one sample (None: nothing): whether it is
+        violated there, or for items judged over windows and events the sample's part in
+        them (a guard at a point, a meeting's head count reached, an arrival's occupancy
+        and the teller's hand). A change in it is a change the rules can see; any other
+        change (a fourth person where three already crowd a window) is not."""
+        ev = self.evidence
+        if isinstance(ev, HandRaiseEvidence):
+            if zone.purpose is ZonePurpose.ONE_METRE_ZONE:
+                return zone.persons > 0
+            return zone.hand_raised if zone.purpose in ev.purposes else None
+        if zone.purpose not in ev.purposes:
+            return None
+        if isinstance(ev, PatrolEvidence):
+            return ev.at_point(zone)
+        if isinstance(ev, MeetingEvidence):
+            return ev.meets(zone)
+        return self.violated_in(zone)
+
     def cadence(self, coarse_s: float) -> dict[ZonePurpose, Cadence]:
         """The samples the item needs, per purpose it reads: dense where its shortest
         timing (trigger, visit, greeting) spans fewer than ten coarse samples; a phone
@@ -364,6 +384,10 @@ class Checklist(StrictModel):
         """The codes of the enabled items this sample of a zone shows violated
         (`ChecklistItem.violated_in`, item by item)."""
         return tuple(item.code for item in self.enabled if item.violated_in(zone))
+
+    def reading(self, zone: ZoneObservation) -> tuple:
+        """What the enabled items read of this zone in one sample (`ChecklistItem.reading`)."""
+        return tuple(item.reading(zone) for item in self.enabled)
 
     @property
     def coarse_s(self) -> float:

@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import tempfile
 import urllib.request
+from collections.abc import Sequence
 from fractions import Fraction
 from pathlib import Path
 
@@ -106,6 +107,7 @@ def nvr_encode(
     container: str | None = None,
     b_frames: bool = True,
     sar: Fraction | None = None,
+    gops_s: Sequence[float] | None = None,
 ) -> Path:
     """Re-encode `src` (or its `seconds` range) as an NVR would: H.264 (or H.265 with
     `codec="libx265"`), yuv420p, constant `fps`, a keyframe every `gop_s` seconds, no
@@ -113,14 +115,10 @@ def nvr_encode(
     False (recorders' own streams have none); `container` names the format where the
     suffix does not say it (`mpeg` for a program stream under `.mp4` or `.dav`, as
     Hikvision and Dahua export); `sar` is the pixels' aspect (a D1 substream's 704×576
-    pixels are 12/11 wide: a 4:3 picture)."""
-    gop = max(1, round(gop_s * fps))
+    pixels are 12/11 wide: a 4:3 picture); `gops_s`, a dynamic GOP as recorders' smart
+    codecs write it: keyframes these many seconds apart, in turn, closed GOPs."""
+    options, keys = encoder_options(codec, fps, gop_s, gops_s, b_frames)
     dst.parent.mkdir(parents=True, exist_ok=True)
-    params = f"keyint={gop}:min-keyint={gop}:scenecut=0" + ("" if b_frames else ":bframes=0")
-    if codec == "libx265":
-        options = {"preset": "ultrafast", "x265-params": params + ":log-level=error"}
-    else:
-        options = {"crf": "23", "preset": "veryfast", "x264-params": params}
     with av.open(str(src)) as inp, av.open(str(dst), "w", format=container) as out:
         stream = out.add_stream(codec, rate=fps, options=options)
         ins = inp.streams.video[0]
@@ -140,11 +138,34 @@ def nvr_encode(
             out_frame = frame.reformat(width=width, height=height, format="yuv420p")
             out_frame.pts, out_frame.time_base = n, Fraction(1, fps)
             # the source's keyframes would force ours (libx264 honours a frame's type)
-            out_frame.pict_type = 0  # AV_PICTURE_TYPE_NONE
+            out_frame.pict_type = 1 if keys and n in keys else 0  # AV_PICTURE_TYPE_I, _NONE
             out.mux(stream.encode(out_frame))
             n += 1
         out.mux(stream.encode())
     return dst
+
+
+def encoder_options(
+    codec: str, fps: int, gop_s: float, gops_s: Sequence[float] | None, b_frames: bool = True
+) -> tuple[dict[str, str], set[int] | None]:
+    """The encoder's options for an NVR's stream (nvr_encode), and with a dynamic GOP the
+    indices of the frames to force as keyframes (None: every `gop_s`)."""
+    keys = None
+    if gops_s:
+        keys, at = set(), 0.0
+        while at < 36 * 3600:  # any clip's length
+            keys.add(round(at * fps))
+            at += gops_s[(len(keys) - 1) % len(gops_s)]
+        gop_s = max(gops_s)
+    gop = max(1, round(gop_s * fps))
+    params = f"keyint={gop}:min-keyint={1 if keys else gop}:scenecut=0"
+    params += "" if b_frames else ":bframes=0"
+    if codec == "libx265":
+        options = {"preset": "ultrafast", "x265-params": params + ":open-gop=0:log-level=error"}
+        if keys:
+            options["forced-idr"] = "1"
+        return options, keys
+    return {"crf": "23", "preset": "veryfast", "x264-params": params}, keys
 
 
 def loop(src: Path, dst: Path, seconds: float) -> Path:

@@ -87,6 +87,8 @@ class NightReport:
     bad_sites: list[FailedUnit] = field(default_factory=list)
     #: seconds per stage over all units and branch-days (decode, inference, rules, …)
     stages: Counter[str] = field(default_factory=Counter)
+    #: frames over all units: `decoded` by the decoder, `samples` analysed
+    frames: Counter[str] = field(default_factory=Counter)
     #: units by status (done, failed)
     units: Counter[str] = field(default_factory=Counter)
     skipped: list[SkippedDay] = field(default_factory=list)
@@ -268,6 +270,7 @@ class Night:
         self.writer.record(result)
         report.units[result.status] += 1
         report.stages.update(result.timings)
+        report.frames.update({"decoded": result.decoded, "samples": result.samples})
         self.progress.advance(self._tasks[ref.branch, ref.camera])
         self._left[ref.branch] -= 1
         if self._left[ref.branch] == 0:

@@ -7,6 +7,7 @@ the settings), so it runs in any process or on any node that sees the recordings
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Hashable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -15,7 +16,7 @@ from typing import Literal
 from pydantic import Field
 
 from detectors.config_base import StrictModel
-from detectors.observations import Cadence, ZonePurpose
+from detectors.observations import Cadence, FrameObservation, ZonePurpose
 from detectors.observer import ZoneSpec
 from detectors.phone import PhoneStageSettings
 from detectors.registry import weights_tag
@@ -58,21 +59,44 @@ class DetectorSpec(StrictModel):
 @dataclass(frozen=True)
 class CadenceSpec:
     """Each purpose's sampling need (rules/checklist.py `Checklist.cadence`): a camera is
-    sampled at the run's rate while any of its zones needs it or its zones changed state
-    within `settle_s` (the checklist's debouncing window), else every `coarse_s`."""
+    sampled at the run's rate while any of its zones needs it or what the checklist's items
+    read of its zones (`Checklist.reading`) changed within `settle_s` (the checklist's
+    debouncing window), else every `coarse_s`; on
+    recordings whose keyframes are farther apart than the rate's interval, else on the
+    keyframes, kept at most `gap_s` apart (the checklist's `max_gap_s`: samples farther
+    apart leave unknown time; pipeline/footage/sampler.py). None: the coarse grid there too."""
 
     coarse_s: float
     settle_s: float
     needs: tuple[tuple[ZonePurpose, Cadence], ...]
+    gap_s: float | None = None
+    #: whose items' readings count as changes (None: any change of the zones' state)
+    checklist: Checklist | None = None
 
     @classmethod
     def of(cls, checklist: Checklist) -> CadenceSpec:
         needs = tuple(sorted(checklist.cadence().items()))
-        return cls(checklist.coarse_s, checklist.hysteresis.window_s, needs)
+        return cls(
+            checklist.coarse_s, checklist.hysteresis.window_s, needs,
+            checklist.sampling.max_gap_s, checklist,
+        )  # fmt: skip
+
+    def state(self, observation: FrameObservation) -> Hashable:
+        """What of a sample a change of counts for settling (detectors/analyzer.py)."""
+        if self.checklist is None:
+            return observation.state()
+        reading = self.checklist.reading
+        return tuple((z.zone_id, reading(z)) for z in observation.zones.values())
 
     def __str__(self) -> str:
         needs = ",".join(f"{p}={c}" for p, c in self.needs)
-        return f"{self.coarse_s:g}s,settle={self.settle_s:g}s:{needs}"
+        keys = "" if self.gap_s is None else f",keyframes<={self.gap_s:g}s"
+        reads = "" if self.checklist is None else f",reads={_digest(self._items())}"
+        return f"{self.coarse_s:g}s,settle={self.settle_s:g}s{keys}{reads}:{needs}"
+
+    def _items(self) -> str:
+        assert self.checklist is not None
+        return ";".join(item.model_dump_json() for item in self.checklist.enabled)
 
 
 @dataclass(frozen=True)

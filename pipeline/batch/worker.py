@@ -41,6 +41,7 @@ class UnitResult:
     gaps: tuple[CoverageGap, ...] = ()
     samples: int = 0
     inferences: int = 0
+    decoded: int = 0  # frames the decoder produced (pipeline/footage/sampler.py)
     #: seconds spent per stage: decode, inference (full frame), phone (palms and windows),
     #: observe (the rest)
     timings: dict[str, float] = field(default_factory=dict)
@@ -93,6 +94,7 @@ def _run(unit: Unit) -> UnitResult:
         ref.camera, unit.zones, detector, gate=spec.gate, phone=spec.phone,
         cadence=dict(cadence.needs) if cadence else None,
         settle_s=cadence.settle_s if cadence else 0.0,
+        state=cadence.state if cadence else None,
     )  # fmt: skip
     # Phones are a few dozen pixels: their crops come from the frame as recorded.
     sampling = settings.sampling
@@ -104,6 +106,7 @@ def _run(unit: Unit) -> UnitResult:
         sampling,
         dense=analyzer.wants_dense if cadence else None,
         coarse_s=cadence.coarse_s if cadence else None,
+        gap_s=cadence.gap_s if cadence else None,
     )
     collector = None if observer.phone_stage is None else CandidateCollector(ref.camera)
     samples = iter(sampler)
@@ -131,6 +134,7 @@ def _run(unit: Unit) -> UnitResult:
         gaps=tuple(sampler.gaps),
         samples=analyzer.frames,
         inferences=analyzer.inferences,
+        decoded=sampler.decoded,
         timings={
             "decode": decode,
             "inference": detector.seconds,

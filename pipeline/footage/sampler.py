@@ -20,6 +20,15 @@ Samples fall on a grid of slots of one interval counted from the epoch, the firs
 at or after each slot's start, so files sampled in separate processes line up. A caller
 that needs the full rate only at times (`dense`, asked before each GOP) gets every
 `coarse_s`-th slot in between: one decode pass serves both cadences.
+
+On GOPs longer than the interval that caller may also give `gap_s`, the longest a coarse
+sample may stand for (the checklist's `max_gap_s`): there the coarse samples are the
+keyframes, each decoded alone, plus the fewest, earliest frames that keep samples at most
+`gap_s` apart where keyframes are farther (a 10-s GOP: its second frame). The full rate is
+decoded only while `dense` says so, and `dense` is asked again after every sample: a
+state change seen on a keyframe turns the rest of its GOP dense (decoded again from the
+keyframe), a state that settles mid-GOP stops the decoding there. `decoded` counts the
+frames the decoder produced, which is what the time goes on.
 """
 
 from __future__ import annotations
@@ -150,8 +159,13 @@ class FileSampler:
     #: coarser grid of `coarse_s` (None: always the full rate)
     dense: Callable[[], bool] | None = None
     coarse_s: float | None = None
+    #: with `dense`: on GOPs longer than the interval, keyframes stand for the coarse
+    #: samples where they are at most this far apart (None: the coarse grid everywhere)
+    gap_s: float | None = None
     observed: list[Interval] = field(default_factory=list)
     gaps: list[CoverageGap] = field(default_factory=list)
+    #: frames the decoder produced (decoded), wanted or not
+    decoded: int = 0
 
     def __iter__(self) -> Iterator[Sample]:
         task = self.task
@@ -196,7 +210,15 @@ class _Decode:
         self.coarse_every = (
             max(1, math.floor(coarse / interval + SLOT_EPS)) if coarse and interval else 1
         )
+        #: long GOPs under a cadence: keyframes as coarse samples (`_sparse_gop`)
+        self.sparse = (
+            sampler.dense is not None
+            and sampler.gap_s is not None
+            and interval is not None
+            and not self.keys_only
+        )
         self.last_slot: int | None = None
+        self.sample_t: float | None = None  # time of the last sample delivered (sparse)
         self.wanted: set[int] = set()
         self.size: tuple[int, int] | None = None
         self.cursor = self.lo  # start of what is observed and not yet accounted for
@@ -214,13 +236,13 @@ class _Decode:
                 continue  # the tail of the GOP before the one seeked to: undecodable alone
             if packet.is_keyframe and gop:
                 key_t = self.time(packet.pts)
-                yield from self._gop(gop, key_t)
+                yield from self._any_gop(gop, key_t)
                 gop = []
                 if key_t >= self.hi:
                     break
             gop.append(packet)
         else:
-            yield from self._gop(gop, self.read_end)
+            yield from self._any_gop(gop, self.read_end)
         yield from self._flush()
         self._finish()
 
@@ -296,6 +318,116 @@ class _Decode:
                     out.add(packet.pts)
         return out
 
+    def _any_gop(self, gop: list, end_t: float) -> Iterator[Sample]:
+        if self.sparse and gop:
+            return self._sparse_gop(gop, end_t)
+        return self._gop(gop, end_t)
+
+    def _sparse_gop(self, gop: list, end_t: float) -> Iterator[Sample]:
+        """A long GOP under a cadence: its first frame in the window (the keyframe), then
+        the full rate while `dense` says so, else the fewest frames that keep samples
+        within `gap_s`; decided again after every sample. The decoder is drained at the
+        GOP's end, so every frame it owes comes out here (an open GOP's leading pictures,
+        which refer to the GOP before, are not sampled)."""
+        if not self.spec.decode:
+            return
+        key = gop[0]
+        end_t = min(end_t, self.hi)
+        frames = sorted(
+            (self.time(p.pts), p.pts)
+            for p in gop
+            if p.pts >= key.pts and self.lo - SLOT_EPS <= self.time(p.pts) < self.hi
+        )
+        if not frames:
+            return
+        dense = bool(self.sampler.dense())
+        if dense:  # the full rate's own slots, as on any GOP
+            interval = self.spec.interval or 1.0
+            after = frames[0][0] - interval if self.sample_t is None else self.sample_t
+            self.wanted = self._rest(frames, after, True, end_t)
+            first = min((t for t, pts in frames if pts in self.wanted), default=end_t)
+            if self.sample_t is not None and first - self.sample_t > self._limit:
+                self.wanted.add(frames[0][1])  # after sparse samples: none far apart
+        else:
+            self.wanted = {frames[0][1]} | self._rest(frames, frames[0][0], False, end_t)
+        ctx = self.stream.codec_context
+        if not dense and self.wanted == {key.pts}:
+            # the keyframe alone serves: decode it and drain the decoder at once
+            try:
+                ctx.skip_frame = "DEFAULT"
+                out = [*ctx.decode(key), *ctx.decode(None)]
+            except av.error.FFmpegError as exc:
+                self._broken(key, end_t, exc)
+                return
+            finally:
+                ctx.flush_buffers()
+            yield from self._deliver(out)
+            if key.pts in self.wanted or not self.sampler.dense():
+                return  # not decodable (nothing to build on), or the keyframe served
+            # a change on the keyframe: the rest of the GOP at the full rate, from the top
+            dense = True
+            self.wanted = self._rest(frames, self.sample_t, dense, end_t)
+        state = {"dense": dense}
+
+        def replan() -> None:
+            now = bool(self.sampler.dense())
+            if now != state["dense"] and self.sample_t is not None:
+                state["dense"] = now
+                self.wanted = self._rest(frames, self.sample_t, now, end_t)
+
+        try:
+            for packet in gop:
+                if not self.wanted:
+                    break
+                ctx.skip_frame = "DEFAULT" if packet.pts in self.wanted else "NONREF"
+                try:
+                    out = ctx.decode(packet)
+                except av.error.FFmpegError as exc:
+                    self._broken(packet, end_t, exc)
+                    return
+                yield from self._deliver(out, replan)
+            if self.wanted:
+                try:
+                    yield from self._deliver(ctx.decode(None), replan)
+                except av.error.FFmpegError as exc:
+                    log.debug("%s: drain: %s", self.task.segment.path, exc)
+        finally:
+            ctx.flush_buffers()
+            self.wanted = set()
+
+    @property
+    def _limit(self) -> float:
+        """The longest spacing of samples on long GOPs (their times are rounded to µs)."""
+        assert self.sampler.gap_s is not None
+        return self.sampler.gap_s - SLOT_EPS
+
+    def _rest(
+        self, frames: list[tuple[float, int]], after: float, dense: bool, end_t: float
+    ) -> set[int]:
+        """pts of the frames of a long GOP to sample after the one at `after`: the first of
+        each later slot (dense), or the fewest, earliest frames that leave no spacing over
+        `gap_s` up to `end_t`, where the next GOP's keyframe is sampled (coarse)."""
+        later = [(t, pts) for t, pts in frames if t > after + SLOT_EPS]
+        interval = self.spec.interval
+        assert interval is not None
+        if dense:
+            out, slot = set(), math.floor(after / interval + SLOT_EPS)
+            for t, pts in later:
+                s = math.floor(t / interval + SLOT_EPS)
+                if s != slot:
+                    out.add(pts)
+                    slot = s
+            return out
+        limit = self._limit
+        out, edge = set(), end_t
+        while edge - after > limit:
+            reach = [(t, pts) for t, pts in later if edge - limit <= t < edge]
+            if not reach:
+                break  # no frame can bridge it (a hole in the GOP): the gap stays
+            edge, pts = reach[0]
+            out.add(pts)
+        return out
+
     def _gop(self, gop: list, end_t: float) -> Iterator[Sample]:
         """Decode until every wanted frame is out. The decoder's reorder delay holds a frame
         back until later packets arrive, so frames wanted here may come out in a later GOP
@@ -328,11 +460,16 @@ class _Decode:
             except av.error.FFmpegError as exc:
                 log.debug("%s: flush: %s", self.task.segment.path, exc)
 
-    def _deliver(self, frames) -> Iterator[Sample]:
+    def _deliver(self, frames, then: Callable[[], None] | None = None) -> Iterator[Sample]:
+        """The wanted frames as samples; `then` runs after each (the caller has seen it)."""
         for frame in frames:
+            self.sampler.decoded += 1
             if frame.pts in self.wanted:
                 self.wanted.discard(frame.pts)
+                self.sample_t = self.time(frame.pts)
                 yield self._sample(frame)
+                if then is not None:
+                    then()
 
     def _broken(self, packet, end_t: float, exc: Exception) -> None:
         """The rest of this GOP is undecodable: a gap up to the next keyframe."""

@@ -2,6 +2,7 @@
 someone is there (phone use needs it) and while any zone's state has changed within the
 debouncing window, else coarse; never so sparse that time between samples is unknown."""
 
+from detectors.observations import FrameObservation, ZoneObservation, ZonePurpose
 from pipeline.batch.units import CadenceSpec, DetectorSpec, UnitSettings, plan_branch_day
 from pipeline.batch.worker import run_unit
 from pipeline.footage.sampler import SamplingSpec
@@ -51,3 +52,16 @@ def test_a_short_item_keeps_the_post_dense():
     """The tests' checklist finds absences of 4.5 s: dense whenever anybody may be there."""
     short = dict(CadenceSpec.of(load_checklist(CHECKLIST)).needs)
     assert str(short["teller_post"]) == "dense"
+
+
+def test_phone_use_keeps_a_staff_zone_dense_only_while_its_person_is_there():
+    """OCCUPIED follows `present` (the uniform's wearer where one is configured, the only
+    person searched for a phone): passers-by in a lobby manager's zone leave it coarse."""
+    need = dict(CadenceSpec.of(load_checklist()).needs)
+
+    def obs(**fields):
+        zone = ZoneObservation("lm", ZonePurpose.LOBBY_MANAGER, **fields)
+        return FrameObservation(at(0), "lobby", {"lm": zone})
+
+    assert not obs(persons=3, present=False).wants_dense(need)
+    assert obs(persons=1, present=True).wants_dense(need)

@@ -6,7 +6,7 @@ import pytest
 import yaml
 
 from detectors.config_base import ConfigError
-from detectors.observations import Cadence, ZonePurpose
+from detectors.observations import Cadence, ZoneObservation, ZonePurpose
 from rules.checklist import DEFAULT_CHECKLIST, load_checklist
 
 
@@ -140,3 +140,29 @@ def test_cadence_follows_the_items_timings(tmp_path):
     bank = load_checklist(_bank_file(tmp_path, edit)).cadence()
     assert bank[ZonePurpose.ONE_METRE_ZONE] is Cadence.DENSE  # 20 s, and arrivals for greetings
     assert bank[ZonePurpose.TELLER_POST] is Cadence.DENSE  # greetings within 10 s of arrivals
+
+
+def test_a_zone_changes_for_settling_only_where_an_item_reads_it():
+    """What the items read of a zone in one sample (the cadence settles on it,
+    pipeline/batch/units.py): two persons in a one-metre zone crowd it, a third or fourth
+    changes nothing; a person leaving a post or a clutter object appearing does; a meeting
+    zone counts its heads against min_persons; a lobby zone no item reads never changes."""
+    c = load_checklist()
+
+    def zone(purpose, **fields):
+        return c.reading(ZoneObservation("z", purpose, **fields))
+
+    line = ZonePurpose.ONE_METRE_ZONE
+    assert zone(line, persons=3) == zone(line, persons=4) == zone(line, persons=2)
+    assert zone(line, persons=1) != zone(line, persons=2)
+    post = ZonePurpose.TELLER_POST
+    assert zone(post, persons=1, present=True) == zone(post, persons=2, present=True)
+    assert zone(post, present=True) != zone(post, present=False)
+    assert zone(post, present=True) != zone(post, present=True, phone=True)
+    desk = ZonePurpose.COUNTER_SURFACE
+    assert zone(desk, clutter=0.02) == zone(desk, clutter=0.05)
+    assert zone(desk, clutter=0.02) != zone(desk, clutter=0.02, clutter_objects=1)
+    meeting = ZonePurpose.MEETING
+    assert zone(meeting, persons=3) == zone(meeting, persons=5) != zone(meeting, persons=2)
+    lobby = ZonePurpose.LOBBY
+    assert zone(lobby, persons=0) == zone(lobby, persons=7)
