@@ -15,7 +15,6 @@ from pipeline.batch.units import CadenceSpec, DetectorSpec, UnitSettings, plan_b
 from pipeline.batch.worker import run_unit
 from pipeline.footage.recordings import probe
 from pipeline.footage.sampler import FileSampler, FileTask, SamplingSpec
-from pipeline.store.compact import unpack
 from rules.checklist import Checklist, load_checklist
 from rules.temporal import judge_day
 from sample_videos.recordings import nvr_encode
@@ -84,7 +83,7 @@ def _judge(site: Path, checklist: Checklist, rate: float, cadence: CadenceSpec |
     for unit in day.units:
         result = run_unit(unit)
         assert result.status == "done", result.reason
-        frames += unpack(result.observations, unit.ref.camera, TZ)
+        frames += result.observations.frames(unit.ref.camera, TZ)
         decoded += result.decoded
     zones = day.site.schedule().zones
     review = judge_day(frames, day.business, checklist, branch=day.branch, zones=zones)
