@@ -31,7 +31,7 @@ FAILURES, WINDOW = 5, timedelta(minutes=5)
 
 
 class Kind(StrEnum):
-    LOGIN = "login"  # the login form's pasted token (api/routes/pages.py)
+    LOGIN = "login"  # the login form's pasted token (api/routes/pages/login.py)
     TOKEN = "token"  # a bearer token sent to the API (api/auth.py)
 
 

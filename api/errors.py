@@ -4,16 +4,20 @@ the OpenAPI entries that say so for each route."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from typing import Any
+from urllib.parse import quote, urlsplit
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.auth import Principal, caller
+from api.rendering import LoginRequired, render, safe_next
 from pipeline.store.reviews import Conflict, Forbidden, NotFound, WorkflowError
 from rules.periods import PeriodError
 
@@ -116,6 +120,47 @@ def as_http(exc: WorkflowError) -> HTTPException:
 
 
 def install(app: FastAPI) -> None:
+    """Errors in the API's JSON shapes; pages answer them as an HTML page with their
+    navigation, and send a visitor without a login to the login form."""
+
+    @app.exception_handler(LoginRequired)
+    async def to_login(request: Request, _: LoginRequired):
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def html_errors(request: Request, exc: StarletteHTTPException):
+        if _is_api(request):
+            response = await http_exception_handler(request, exc)
+            if exc.status_code == 405:
+                response.headers["Allow"] = allowed_methods(request.app, request.url.path)
+            return response
+        response = render(
+            request,
+            "error.html",
+            request_principal(request),
+            status=exc.status_code,
+            title=ERROR_TITLES.get(exc.status_code, ""),
+            reason=ERROR_REASONS.get(exc.status_code, ""),
+            detail=exc.detail,
+            back=_same_site_referer(request),
+        )
+        response.status_code = exc.status_code
+        return response
+
+    @app.exception_handler(Exception)
+    async def server_error(request: Request, exc: Exception):
+        """A bug: pages say so with their navigation; the API keeps Starlette's answer."""
+        if _is_api(request):
+            return PlainTextResponse("Internal Server Error", status_code=500)
+        detail = "服务器出错，已记录。Something went wrong on the server; it has been logged."
+        response = render(
+            request, "error.html", request_principal(request), status=500,
+            title=ERROR_TITLES[500], detail=detail, back=_same_site_referer(request),
+        )  # fmt: skip
+        response.status_code = 500
+        return response
+
     @app.exception_handler(WorkflowError)
     async def workflow_refused(request: Request, exc: WorkflowError):
         """Answered as the HTTP error it maps to, by whichever handler answers those (the
@@ -124,8 +169,19 @@ def install(app: FastAPI) -> None:
         return await handler(request, as_http(exc))
 
     @app.exception_handler(RequestValidationError)
-    async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
-        return validation_response(exc.errors())
+    async def invalid_request(request: Request, exc: RequestValidationError):
+        """The API's 422; a page shows the same problems, one a line, on its error page."""
+        answer = validation_response(exc.errors())
+        if _is_api(request):
+            return answer
+        problems = json.loads(answer.body)["detail"]
+        response = render(
+            request, "error.html", request_principal(request), status=422,
+            title=ERROR_TITLES[422], back=_same_site_referer(request),
+            detail="; ".join(f"{p['loc'][-1]}: {p['msg']}" for p in problems),
+        )  # fmt: skip
+        response.status_code = 422
+        return response
 
     @app.exception_handler(PeriodRefused)
     async def period_refused(_: Request, exc: PeriodRefused) -> JSONResponse:
@@ -139,3 +195,46 @@ def install(app: FastAPI) -> None:
                 }
             ]
         )
+
+
+ERROR_TITLES = {
+    400: "请求有误 Bad request",
+    403: "无权访问 Not allowed",
+    404: "未找到 Not found",
+    405: "不支持的方法 Method not allowed",
+    409: "冲突 Conflict",
+    422: "输入有误 Invalid input",
+    429: "请求过多 Too many requests",
+    500: "服务器错误 Server error",
+}
+#: what a refusal means, in Chinese, above the reason the route gave in English
+ERROR_REASONS = {
+    403: "您的角色不能查看此页或做此操作；如确有需要，请联系管理员。",
+    404: "没有这个网点或记录，或它不在您可查看的范围内（网点只看本网点，督导只看本区域）。",
+}
+
+
+def _is_api(request: Request) -> bool:
+    """Whether the request is the API's (JSON errors), not a page's (an HTML page)."""
+    return request.url.path.startswith(("/api/", "/static/", "/openapi.json"))
+
+
+def request_principal(request: Request) -> Principal | None:
+    """Who is asking, for an error page's navigation: its handler runs outside the routes'
+    dependencies, so it asks the one lookup (api/auth.caller), which has usually run
+    already; a refused token leaves the page logged out."""
+    try:
+        return caller(request)
+    except HTTPException:
+        return None
+
+
+def _same_site_referer(request: Request) -> str | None:
+    """The page the visitor came from, as a path, when it is one of this site's."""
+    referer = request.headers.get("referer", "")
+    parts = urlsplit(referer)
+    if parts.netloc != request.url.netloc or parts.path == request.url.path:
+        return None
+    return (
+        safe_next(parts.path + (f"?{parts.query}" if parts.query else "")) if parts.path else None
+    )

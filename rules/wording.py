@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from detectors.observations import ZonePurpose
 from rules.calendar import ZoneRef
+from rules.findings import FindingStatus
 
 PURPOSE_NAMES: dict[str, str] = {
     ZonePurpose.TELLER_POST: "柜员岗位 teller post",
@@ -23,6 +24,14 @@ PURPOSE_NAMES: dict[str, str] = {
     ZonePurpose.LOBBY: "大堂 lobby",
     ZonePurpose.GUARD: "保安巡视点 guard point",
     ZonePurpose.MEETING: "晨会区 meeting",
+}
+
+#: a finding's status as every page names it (the templates through api/rendering.py, the
+#: page scripts through the JSON it puts in base.html: api/static/labels.js)
+STATUS_NAMES: dict[str, str] = {
+    FindingStatus.PENDING: "待复核 pending",
+    FindingStatus.CONFIRMED: "已确认 confirmed",
+    FindingStatus.DISMISSED: "已驳回 dismissed",
 }
 
 
@@ -63,14 +72,21 @@ def zone_label(zone_id: str, purpose: str) -> str:
     return f"{zone_id}（{purpose_label(purpose)}）"
 
 
+def named_zones(zones: Iterable[ZoneRef], cameras: Iterable[str], key: str) -> list[ZoneRef]:
+    """The zones a finding's zone key names: the zone of that id, else the zones of its
+    purposes on the finding's cameras, else anywhere; none for a camera's key."""
+    zones, cameras, purposes = list(zones), set(cameras), set(key.split("+"))
+    return [z for z in zones if z.zone_id == key] or [
+        z for z in zones if z.purpose in purposes and z.camera in cameras
+    ] or [z for z in zones if z.purpose in purposes]  # fmt: skip
+
+
 def finding_zone(zones: Iterable[ZoneRef], cameras: Iterable[str], key: str) -> str:
     """A finding's zone key in the site's words: its zone ids on the finding's cameras with
     their purposes, a camera's whole picture, or (no site to read) the key as it is."""
-    zones, cameras = list(zones), set(cameras)
+    cameras = set(cameras)
     purposes = set(key.split("+"))
-    matched = [z for z in zones if z.zone_id == key] or [
-        z for z in zones if z.purpose in purposes and z.camera in cameras
-    ] or [z for z in zones if z.purpose in purposes]  # fmt: skip
+    matched = named_zones(zones, cameras, key)
     if matched:
         labels = dict.fromkeys(zone_label(z.zone_id, z.purpose) for z in matched)
         return ", ".join(sorted(labels))

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, HTMLResponse
 
-from api.auth import Can, Principal, require, visible_branches
+from api.auth import Can, Principal, require
 from api.candidates import (
     CandidateOut,
     CandidateReviewIn,
@@ -19,11 +19,14 @@ from api.candidates import (
     find_candidates,
     image_path,
     review_candidate,
+    undo_candidate,
 )
 from api.deps import AppSettings, DbSession
 from api.errors import BYTE_RANGES, error_responses
-from api.routes.pages import Viewer, _page, _require
+from api.filters import choices
+from api.rendering import Viewer, render, require_can
 from api.schemas import BRANCH_ID, IsoDate, Page, Status
+from pipeline.store.reviews import UNDO_S
 
 router = APIRouter(prefix="/api/v1/candidates", tags=["candidates"])
 page_router = APIRouter(include_in_schema=False)
@@ -76,21 +79,38 @@ def review(
     return review_candidate(session, principal, candidate_id, body)
 
 
+@router.post(
+    "/{candidate_id}/undo",
+    responses=error_responses(403, 404, conflict="not the caller's, or past the undo window"),
+)
+def undo_review(
+    candidate_id: CandidateId,
+    session: DbSession,
+    principal: Annotated[Principal, require(Can.REVIEW)],
+) -> CandidateOut:
+    """The caller's own decision on a candidate set back to pending, within the minute
+    after it (as a finding's undo)."""
+    return undo_candidate(session, principal, candidate_id)
+
+
 @page_router.get("/candidates", response_class=HTMLResponse)
 def candidates_page(
     request: Request,
     session: DbSession,
+    settings: AppSettings,
     principal: Viewer,
     branch: Annotated[str, Query(pattern="^$|" + BRANCH_ID)] = "",
 ):
-    """The queue of pending candidates; the script decides them one after another."""
-    _require(principal, Can.REVIEW)
+    """The queue of pending candidates; the script decides them one after another. Its
+    filter is the findings' form (api/templates/filters.html), by branch."""
+    require_can(principal, Can.REVIEW)
     queue = find_candidates(session, principal, branch or None, None, "pending", 1, 200)
-    return _page(
+    return render(
         request,
         "candidates.html",
         principal,
-        queue=queue.model_dump(mode="json"),
+        data={"queue": queue.model_dump(mode="json"), "branch": branch, "undo_s": UNDO_S},
         branch=branch,
-        branches=visible_branches(session, principal),
+        form={"branch": branch},
+        choices=choices(session, principal, settings.checklist),
     )
