@@ -1,10 +1,9 @@
 """The models of a night from a file (`--config`): paths relative to it, the command line
-winning, mistakes reported by key, and the README's table equal to the model's own."""
+winning, mistakes reported by key, and docs/running.md's table equal to the model's own."""
 
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 import pytest
 
@@ -13,8 +12,9 @@ from pipeline.batch.units import DetectorSpec, UnitSettings
 from pipeline.footage.sampler import SamplingSpec
 from pipeline.model_config import model_config_reference
 from rules.config import ConfigError
+from tests.conftest import REPO
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+PAGE = REPO / "docs" / "running.md"  # "The models of a night"
 
 
 def _args(*argv: str) -> argparse.Namespace:
@@ -23,8 +23,8 @@ def _args(*argv: str) -> argparse.Namespace:
     return p.parse_args(list(argv))
 
 
-def test_readme_lists_the_config_keys_as_the_model_describes_them():
-    text = README.read_text(encoding="utf-8")
+def test_the_docs_list_the_config_keys_as_the_model_describes_them():
+    text = PAGE.read_text(encoding="utf-8")
     start, end = "<!-- model-config-reference -->\n", "\n<!-- /model-config-reference -->"
     assert text[text.index(start) + len(start) : text.index(end)] == model_config_reference()
 
