@@ -21,6 +21,7 @@ from api.routes import (
     candidates,
     checks,
     findings,
+    notices,
     pages,
     rectifications,
 )
@@ -83,7 +84,9 @@ def create_app(
             budget=moments_budget,
         ),
     )
-    for module in (branches, checks, findings, appeals, rectifications, assessments):
+    for module in (
+        branches, checks, findings, appeals, rectifications, notices, assessments
+    ):  # fmt: skip
         app.include_router(module.router, responses=errors.error_responses(401, 429))
     app.include_router(candidates.router, responses=errors.error_responses(401, 429))
     app.include_router(pages.router)

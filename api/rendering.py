@@ -10,11 +10,12 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.templating import Jinja2Templates
 
 from api.auth import Can, Principal, optional_principal
-from rules.wording import local_text, utc_text
+from rules.wording import DISMISS_REASONS, local_text, utc_text
 
 templates = Jinja2Templates(directory=Path(__file__).resolve().parent / "templates")
 templates.env.filters["utc"] = utc_text  # a stored time, shown with its zone
 templates.env.filters["local"] = local_text  # a stored time on a branch's clock, labelled
+templates.env.globals["dismiss_reasons"] = DISMISS_REASONS  # a review's reason code in words
 
 
 class LoginRequired(Exception):
