@@ -68,3 +68,18 @@ document.querySelectorAll(".close-form").forEach((form) => {
     if (result.ok) form.closest("tr").dataset.status = "closed"; else button.disabled = false;
   });
 });
+
+// Withdrawing an order given in error (orders page), with the reason: it never counted.
+document.querySelectorAll(".withdraw-form").forEach((form) => {
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const button = form.querySelector("button");
+    button.disabled = true;
+    const result = await api("POST", `/api/v1/rectifications/${form.dataset.order}/withdraw`, {
+      reason: form.elements.reason.value,
+    });
+    form.querySelector(".message").textContent = result.ok
+      ? `已撤回 Withdrawn by ${result.data.withdrawn_by}` : `未撤回 Not withdrawn: ${problem(result)}`;
+    if (result.ok) form.closest("tr").dataset.status = "withdrawn"; else button.disabled = false;
+  });
+});

@@ -44,3 +44,15 @@ def issued_notices(
     return list(
         session.scalars(stmt.order_by(m.IssuedNotice.week.desc(), m.IssuedNotice.version.desc()))
     )
+
+
+def issued_weeks(session: Session, branch_id: str) -> list[str]:
+    """The weeks the branch has an issued notice of, newest first."""
+    return list(
+        session.scalars(
+            select(m.IssuedNotice.week)
+            .where(m.IssuedNotice.branch_id == branch_id)
+            .distinct()
+            .order_by(m.IssuedNotice.week.desc())
+        )
+    )
