@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request
 from fastapi.templating import Jinja2Templates
 
-from api.auth import Can, Principal, optional_principal
+from api.auth import Can, Principal, optional_principal, refusal
 from rules.wording import DISMISS_REASONS, local_text, utc_text
 
 templates = Jinja2Templates(directory=Path(__file__).resolve().parent / "templates")
@@ -52,7 +52,7 @@ def render(request: Request, name: str, principal: Principal | None, **context):
 
 def require_can(principal: Principal, what: Can) -> None:
     if not principal.can(what):
-        raise HTTPException(403, f"role {principal.role} may not {what}")
+        raise HTTPException(403, refusal(principal.role, what))
 
 
 def safe_next(target: str | None) -> str:

@@ -30,6 +30,7 @@ from api.schemas import BRANCH_ID, check_out, finding_out
 from pipeline.store import models as m
 from pipeline.store.notices import issued_weeks
 from rules.findings import FindingStatus
+from rules.policies import load_policy
 
 router = APIRouter(include_in_schema=False)
 
@@ -112,7 +113,11 @@ def branch_page(
         principal,
         branch=branch,
         checks=[check_out(r, branch.region, settings.checklist) for r in rows],
-        chart=score_chart([(r.date, r.provisional, r.final) for r in rows]),
+        chart=score_chart(
+            [(r.date, r.provisional, r.final) for r in rows],
+            load_policy("A").deduct_below,
+            load_policy("B").stages,
+        ),
         findings=findings,
         zones=zone_labels(session, [f for f, *_ in findings]),
         can_appeal=principal.can(Can.APPEAL),
