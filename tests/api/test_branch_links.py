@@ -59,7 +59,7 @@ def test_the_notice_and_the_orders_are_one_click_from_the_branch_page(site):  # 
     assert page.evaluate("() => document.documentElement.scrollWidth <= innerWidth")
     page.screenshot(path=str(SHOTS / "notice_390x844.png"), full_page=True)
     page.go_back()
-    assert "整改单 Orders" in page.text_content("a.orders-link")
+    assert "整改令 Orders" in page.text_content("a.orders-link")
     page.click("a.orders-link")
     page.wait_for_url(f"{base}/branches/JS-HA-001/orders")
     row = page.locator(f"#order-{order}")
