@@ -30,7 +30,7 @@ from pipeline.store.zones import stored_zones
 from rules.checklist import Checklist
 from rules.findings import FindingStatus
 from rules.fines import FineRule
-from rules.wording import finding_zone, local_text
+from rules.wording import finding_zone, utc_text
 
 
 class NoticeError(ValueError):
@@ -320,7 +320,7 @@ def notice_copy(notice: Notice) -> str:
     """The notice as it is issued and stored (pipeline/store/notices.py): its page with
     BANNER_MARK where a served copy says what it is, and FONT_FACE_MARK where the font of
     its characters goes once the banner is in (`finished`)."""
-    generated = local_text(datetime.now(UTC), notice.timezone)
+    generated = utc_text(datetime.now(UTC))
     return _ENV.from_string(TEMPLATE).render(
         n=notice, generated=generated, banner=Markup(BANNER_MARK), **_fonts()
     )
