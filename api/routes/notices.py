@@ -4,32 +4,36 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path
+from fastapi import APIRouter, Path
+from pydantic import AfterValidator
 
 from api.auth import Can, Principal, require
 from api.deps import AppSettings, DbSession
 from api.errors import error_responses
 from api.notices import IssuedOut, issue, versions
 from api.schemas import BRANCH_ID
-from pipeline.report.notice import NoticeError, week_days
+from pipeline.report.notice import week_days
 
 router = APIRouter(prefix="/api/v1", tags=["notices"])
 
 BranchId = Annotated[str, Path(pattern=BRANCH_ID)]
-Week = Annotated[str, Path(pattern=r"^\d{4}-W\d{2}$", description="ISO week, 2026-W45")]
 
 
-def _week(week: str) -> str:
-    try:
-        week_days(week)
-    except NoticeError as exc:
-        raise HTTPException(422, str(exc)) from None
+def _iso_week(week: str) -> str:
+    week_days(week)  # NoticeError (a ValueError): a 422 in the validation shape
     return week
+
+
+Week = Annotated[
+    str,
+    Path(pattern=r"^\d{4}-W\d{2}$", description="ISO week, 2026-W45"),
+    AfterValidator(_iso_week),
+]
 
 
 @router.post(
     "/branches/{branch_id}/notices/{week}", status_code=201,
-    responses=error_responses(403, 404),
+    responses=error_responses(403, 404, 413),
 )  # fmt: skip
 def issue_notice(
     branch_id: BranchId,
@@ -41,7 +45,7 @@ def issue_notice(
     """Issue the week's notice as it stands: stored as rendered, with its facts; the branch
     sees this copy from now on. Issuing again adds a version; older ones stay readable."""
     return issue(
-        session, principal, branch_id, _week(week), settings.checklist, settings.fines,
+        session, principal, branch_id, week, settings.checklist, settings.fines,
         settings.evidence_root,
     )  # fmt: skip
 
@@ -54,4 +58,4 @@ def issued(
     principal: Annotated[Principal, require(Can.READ_FINDINGS)],
 ) -> list[IssuedOut]:
     """The week's issued notices, newest version first, with the facts each carried."""
-    return versions(session, principal, branch_id, _week(week))
+    return versions(session, principal, branch_id, week)

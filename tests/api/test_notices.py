@@ -140,6 +140,8 @@ def test_an_issued_notice_stays_as_sent_and_the_branch_sees_it_not_the_draft(api
     assert api.get("branch", f"/notices/{api.own}/{WEEK}").status_code == 404  # not issued yet
     assert _issue(api, "branch").status_code == 403  # a branch does not issue its own notice
     assert api.post("supervisor", f"/api/v1/branches/{api.other}/notices/{WEEK}").status_code == 404
+    bad = api.post("supervisor", f"/api/v1/branches/{api.own}/notices/2025-W53")  # 52 weeks
+    assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["path", "week"]
     issued = _issue(api)
     assert issued.status_code == 201, issued.text
     first = issued.json()
