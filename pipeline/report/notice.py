@@ -2,9 +2,12 @@
 Chinese first with English beside, and an index per region — the document the county
 branch sends each branch every week.
 
-It holds the week's confirmed findings with their key frames, points and fines, the
-week's check scores and coverage, the branch's rectification orders (open, and closed
-in the week) with due dates, and which items now cost double if they happen again.
+It holds the week's confirmed findings with their key frames, points and fines (each
+marked with the branch's appeal of it, and its outcome once decided), the week's check
+scores and coverage, the branch's rectification orders (open, and closed or withdrawn in
+the week) with due dates, and which items cost double if they happen again. A reviewer
+issues it (api/notices.py): the copy is stored as sent (pipeline/store/notices.py) and is
+what the branch reads from then on.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from sqlalchemy.orm import Session
 from pipeline.report.webfont import FONT_FACE_MARK, FONT_STACK, with_inline_font
 from pipeline.store import models as m
 from pipeline.store.fines import doubles_on, stakes_of
+from pipeline.store.reviews import AppealStatus
 from pipeline.store.zones import stored_zones
 from rules.checklist import Checklist
 from rules.findings import FindingStatus
@@ -69,9 +73,9 @@ class NoticeFinding:
 
 #: an appeal's status → its mark on the notice (a granted appeal lifted the finding)
 APPEAL_MARKS = {
-    "pending": "申诉中 Under appeal",
-    "upheld": "申诉未成立，维持扣分 Appeal upheld: the finding stands",
-    "granted": "申诉成立，已撤销扣分 Appeal granted: points and fine lifted",
+    AppealStatus.PENDING: "申诉中 Under appeal",
+    AppealStatus.UPHELD: "申诉未成立，维持扣分 Appeal upheld: the finding stands",
+    AppealStatus.GRANTED: "申诉成立，已撤销扣分 Appeal granted: points and fine lifted",
 }
 
 
@@ -176,7 +180,7 @@ def build_notice(
             .order_by(m.Finding.start)
         )
         if row.status == FindingStatus.CONFIRMED
-        or (row.appeals and row.appeals[-1].status == "granted")
+        or (row.appeals and row.appeals[-1].status == AppealStatus.GRANTED)
     ]
     staked = stakes_of(session, rows, checklist, fines)
     zones = stored_zones(session, branch.id)
