@@ -242,7 +242,8 @@ class ReviewIn(StrictModel):
     reason_code: DismissReason | None = Field(
         None,
         description="why a dismissal: recorder_fault (设备故障), authorised_absence (授权离岗), "
-        "false_detection (误检) or other (其他); only with dismiss",
+        "false_detection (误检), not_staff (非本行员工), part_of_work (业务需要) or other "
+        "(其他); only with dismiss",
     )
 
     @model_validator(mode="after")

@@ -32,6 +32,8 @@ DISMISS_REASONS: dict[str, str] = {
     "recorder_fault": "设备故障 recorder fault",
     "authorised_absence": "授权离岗 authorised absence",
     "false_detection": "误检 false detection",
+    "not_staff": "非本行员工 not staff",
+    "part_of_work": "业务需要 part of the work",
     "other": "其他 other",
 }
 
