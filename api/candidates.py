@@ -23,7 +23,7 @@ from api.deps import evidence_file
 from api.queries import audit, branch_or_404
 from api.schemas import Note, Page, Status
 from pipeline.store import models as m
-from pipeline.store.candidates import CandidateConflict, decide
+from pipeline.store.candidates import CandidateConflict, decide, undo
 from rules.config import StrictModel
 
 #: only the stage's near misses are reviewed here; its verdicts are reviewed as findings
@@ -145,6 +145,18 @@ def review_candidate(
         session, principal, "candidate_review", None, candidate=row.id,
         decision=body.decision, box=row.reviewed_box, note=body.note,
     )  # fmt: skip
+    session.flush()
+    return candidate_out(row, tz)
+
+
+def undo_candidate(session: Session, principal: Principal, candidate_id: int) -> CandidateOut:
+    """The caller's own decision set back to pending, within the undo window."""
+    row, tz = candidate_or_404(session, principal, candidate_id)
+    try:
+        undo(session, row, principal.name)
+    except CandidateConflict as exc:
+        raise HTTPException(409, str(exc)) from None
+    audit(session, principal, "candidate_undo", None, candidate=row.id)
     session.flush()
     return candidate_out(row, tz)
 

@@ -10,12 +10,13 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.templating import Jinja2Templates
 
 from api.auth import Can, Principal, optional_principal, refusal
-from rules.wording import DISMISS_REASONS, local_text, utc_text
+from rules.wording import DISMISS_REASONS, STATUS_NAMES, local_text, utc_text
 
 templates = Jinja2Templates(directory=Path(__file__).resolve().parent / "templates")
 templates.env.filters["utc"] = utc_text  # a stored time, shown with its zone
 templates.env.filters["local"] = local_text  # a stored time on a branch's clock, labelled
 templates.env.globals["dismiss_reasons"] = DISMISS_REASONS  # a review's reason code in words
+templates.env.globals["status_names"] = {str(k): v for k, v in STATUS_NAMES.items()}
 
 
 class LoginRequired(Exception):
@@ -45,6 +46,8 @@ def render(request: Request, name: str, principal: Principal | None, **context):
             nav.append(("/reviewed", "已复核 Reviewed"))
             nav.append(("/appeals", "申诉 Appeals"))
         nav += [("/assessments", "考核 Assessments"), ("/docs", "API")]
+        if principal.can(Can.REVIEW):
+            nav.append(("/candidates", "手机候选 Phone candidates"))
     return templates.TemplateResponse(
         request, name, {"principal": principal, "nav": nav, "path": request.url.path, **context}
     )

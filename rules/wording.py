@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from detectors.observations import ZonePurpose
 from rules.calendar import ZoneRef
+from rules.findings import FindingStatus
 
 PURPOSE_NAMES: dict[str, str] = {
     ZonePurpose.TELLER_POST: "柜员岗位 teller post",
@@ -23,6 +24,14 @@ PURPOSE_NAMES: dict[str, str] = {
     ZonePurpose.LOBBY: "大堂 lobby",
     ZonePurpose.GUARD: "保安巡视点 guard point",
     ZonePurpose.MEETING: "晨会区 meeting",
+}
+
+#: a finding's status as every page names it (the templates through api/rendering.py, the
+#: page scripts through the JSON it puts in base.html: api/static/labels.js)
+STATUS_NAMES: dict[str, str] = {
+    FindingStatus.PENDING: "待复核 pending",
+    FindingStatus.CONFIRMED: "已确认 confirmed",
+    FindingStatus.DISMISSED: "已驳回 dismissed",
 }
 
 

@@ -19,11 +19,13 @@ from api.candidates import (
     find_candidates,
     image_path,
     review_candidate,
+    undo_candidate,
 )
 from api.deps import AppSettings, DbSession
 from api.errors import BYTE_RANGES, error_responses
 from api.rendering import Viewer, render, require_can
 from api.schemas import BRANCH_ID, IsoDate, Page, Status
+from pipeline.store.reviews import UNDO_S
 
 router = APIRouter(prefix="/api/v1/candidates", tags=["candidates"])
 page_router = APIRouter(include_in_schema=False)
@@ -76,6 +78,20 @@ def review(
     return review_candidate(session, principal, candidate_id, body)
 
 
+@router.post(
+    "/{candidate_id}/undo",
+    responses=error_responses(403, 404, conflict="not the caller's, or past the undo window"),
+)
+def undo_review(
+    candidate_id: CandidateId,
+    session: DbSession,
+    principal: Annotated[Principal, require(Can.REVIEW)],
+) -> CandidateOut:
+    """The caller's own decision on a candidate set back to pending, within the minute
+    after it (as a finding's undo)."""
+    return undo_candidate(session, principal, candidate_id)
+
+
 @page_router.get("/candidates", response_class=HTMLResponse)
 def candidatesrender(
     request: Request,
@@ -90,7 +106,7 @@ def candidatesrender(
         request,
         "candidates.html",
         principal,
-        queue=queue.model_dump(mode="json"),
+        data={"queue": queue.model_dump(mode="json"), "branch": branch, "undo_s": UNDO_S},
         branch=branch,
         branches=visible_branches(session, principal),
     )

@@ -10,6 +10,8 @@ from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, JSONResponse
 
 from api.auth import Can, Principal, require
+from api.bulk import BulkIn, BulkPreviewOut
+from api.bulk import bulk_preview as preview_of
 from api.deps import AppSettings, DbSession, evidence_file
 from api.errors import BYTE_RANGES, ErrorOut, error_responses
 from api.moment_clips import MomentProgressOut, moment_clip
@@ -253,3 +255,16 @@ def appeal(
     """The branch disputes a confirmed finding; the level above decides (one appeal each)."""
     row = finding_or_404(session, principal, finding_id)
     return appeal_out(reviews.file_appeal(session, actor_of(principal), row, body.reason))
+
+
+@router.post("/bulk/preview", responses=error_responses(403, 404, 413))
+def bulk_preview(
+    body: BulkIn,
+    session: DbSession,
+    settings: AppSettings,
+    principal: Annotated[Principal, require(Can.REVIEW)],
+) -> BulkPreviewOut:
+    """What deciding these pending findings together would do, per branch (the findings,
+    the points of final score, the yuan of fines), without doing it: the review page's
+    bulk confirm step shows it; the decisions are then sent one by one (`/review`)."""
+    return preview_of(session, settings.checklist, settings.fines, principal, body)

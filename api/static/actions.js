@@ -1,5 +1,6 @@
-"use strict";
 // Filing an appeal (branch page) and deciding one (appeals page), then showing the result.
+import { api, problem, retryable } from "./api.js";
+
 document.querySelectorAll(".appeal-form").forEach((form) => {
   form.addEventListener("submit", async (event) => {
     event.preventDefault();

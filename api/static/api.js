@@ -1,8 +1,7 @@
-"use strict";
 // JSON calls to the API with the login cookie; a lost login goes back to the login form.
 // A dropped connection never throws into the page: it comes back as status 0, so a caller
-// can say so and offer a retry (finding.js, candidates.js).
-async function api(method, url, body) {
+// can say so and offer a retry (decisions.js, candidates.js).
+export async function api(method, url, body) {
   let response;
   try {
     response = await fetch(url, {
@@ -30,7 +29,7 @@ function keepDrafts() {
   });
 }
 
-function restoreDrafts() {
+export function restoreDrafts() {
   let restored = false;
   document.querySelectorAll("textarea[id]").forEach((box) => {
     const key = `draft:${location.pathname}:${box.id}`;
@@ -44,12 +43,12 @@ function restoreDrafts() {
 }
 
 // A failure worth trying again: the request never arrived or the server failed, not a refusal.
-function retryable(result) {
+export function retryable(result) {
   return result.status === 0 || result.status >= 500;
 }
 
 // Why a call failed, Chinese first, English beside.
-function problem(result) {
+export function problem(result) {
   if (result.status === 0) return "网络连接中断 Connection lost: the server was not reached";
   if (result.status >= 500) return `服务器出错 Server error (HTTP ${result.status})`;
   const detail = result.data.detail;

@@ -1,6 +1,7 @@
-"use strict";
 // The CSV and Excel buttons of the assessments page: the file for the form as filled now
 // downloads, or the reason it cannot shows beside the buttons, never a page of raw JSON.
+import { problem } from "./api.js";
+
 (() => {
   const form = document.querySelector("form.filters");
   const message = document.getElementById("export-message");

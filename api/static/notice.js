@@ -1,6 +1,7 @@
-"use strict";
 // Issuing the week's notice from its draft (api/routes/pages/notices.py): the copy is
 // stored as it stands, and the page then shows that issued copy.
+import { api, problem } from "./api.js";
+
 const issue = document.getElementById("issue-notice");
 if (issue) {
   issue.addEventListener("click", async () => {

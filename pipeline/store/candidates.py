@@ -7,12 +7,14 @@ labels the image for the bank's own phone model (pipeline/dataset/).
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from pipeline.store import models as m
+from pipeline.store.people import holders, person
+from pipeline.store.reviews import UNDO_S
 
 PENDING = "pending"
 DECISIONS = {"confirm": "confirmed", "dismiss": "dismissed"}
@@ -99,3 +101,33 @@ def decide(
         raise CandidateConflict(
             f"candidate {row.id} is {row.status}{by}, not {seen} as you saw it; reload it"
         )
+
+
+def undo(s: Session, row: m.PhoneCandidate, reviewer: str, now: datetime | None = None) -> None:
+    """Back to pending, as a finding's undo (pipeline/store/reviews.py): only its reviewer,
+    only within UNDO_S of the decision; one conditional update, so an undo and a second
+    reviewer's change cannot both apply."""
+    if row.status == PENDING or row.reviewed_at is None or row.reviewer is None:
+        raise CandidateConflict(f"candidate {row.id} is {row.status}: nothing to undo")
+    if holders(s, [row.reviewer])[row.reviewer] != person(reviewer):
+        raise CandidateConflict(
+            f"candidate {row.id} was decided by {row.reviewer}: only they can undo it"
+        )
+    at = row.reviewed_at if row.reviewed_at.tzinfo else row.reviewed_at.replace(tzinfo=UTC)
+    if (now or datetime.now(UTC)) - at > timedelta(seconds=UNDO_S):
+        raise CandidateConflict(
+            f"candidate {row.id} was decided more than {UNDO_S:g} s ago: it can no longer be undone"
+        )
+    done = s.execute(
+        update(m.PhoneCandidate)
+        .where(
+            m.PhoneCandidate.id == row.id,
+            m.PhoneCandidate.status == row.status,
+            m.PhoneCandidate.reviewed_at == row.reviewed_at,
+        )
+        .values(status=PENDING, reviewed_box=None, reviewer=None, reviewed_at=None, note="")
+        .execution_options(synchronize_session=False)
+    )
+    s.refresh(row)
+    if done.rowcount != 1:
+        raise CandidateConflict(f"candidate {row.id} changed since; reload it")

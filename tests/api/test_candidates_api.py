@@ -4,6 +4,7 @@ capped, served branch-scoped, decided by reviewers only, and never scored."""
 from __future__ import annotations
 
 import shutil
+from datetime import timedelta
 
 import cv2
 import numpy as np
@@ -16,6 +17,7 @@ from api.tokens import issue_token
 from pipeline.batch.candidates import PER_ZONE
 from pipeline.store import models as m
 from pipeline.store.candidates import replace_unit_candidates
+from pipeline.store.reviews import UNDO_S
 from tests.support.run_site import BRANCH
 
 
@@ -175,3 +177,31 @@ def test_candidates_are_branch_scoped_and_authenticated(api):
     page = api.get("/candidates", headers=api.as_("supervisor"))
     assert page.status_code == 200 and "手机候选 Phone candidates" in page.text
     assert api.get("/candidates", headers=api.as_("branch")).status_code == 403
+
+
+def test_an_undo_sets_ones_own_decision_back_within_the_window_only(api):
+    first, second = api.get(
+        "/api/v1/candidates?status=pending", headers=api.as_("supervisor")
+    ).json()["items"][:2]
+    url = f"/api/v1/candidates/{first['id']}"
+    assert api.post(f"{url}/undo", headers=api.as_("supervisor")).status_code == 409  # pending
+    done = api.post(
+        f"{url}/review", json={"decision": "confirm", "note": "in hand"},
+        headers=api.as_("supervisor"),
+    )  # fmt: skip
+    assert done.status_code == 200
+    assert api.post(f"{url}/undo", headers=api.as_("branch")).status_code == 403  # not a reviewer
+    undone = api.post(f"{url}/undo", headers=api.as_("supervisor"))
+    assert undone.status_code == 200, undone.text
+    back = undone.json()
+    assert back["status"] == "pending" and back["reviewer"] is None
+    assert back["reviewed_box"] is None and back["note"] == ""
+    # past the window: refused, the decision stands
+    late = f"/api/v1/candidates/{second['id']}"
+    api.post(f"{late}/review", json={"decision": "dismiss"}, headers=api.as_("supervisor"))
+    with api.db.session() as s:
+        row = s.get(m.PhoneCandidate, second["id"])
+        row.reviewed_at = row.reviewed_at - timedelta(seconds=UNDO_S + 1)
+    refused = api.post(f"{late}/undo", headers=api.as_("supervisor"))
+    assert refused.status_code == 409 and "can no longer be undone" in refused.json()["detail"]
+    assert api.get(late, headers=api.as_("supervisor")).json()["status"] == "dismissed"

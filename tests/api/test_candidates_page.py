@@ -4,11 +4,16 @@ with C, and the box stored is the one drawn (in the image's pixels)."""
 from __future__ import annotations
 
 import shutil
+from datetime import UTC, datetime
 
 import httpx
 import pytest
+from sqlalchemy import select
 
+from pipeline.store import models as m
+from pipeline.store.db import Database
 from tests.support.browser import ARGS, CHROMIUM, serving, token
+from tests.support.run_site import BRANCH
 
 pytestmark = [
     pytest.mark.browser,
@@ -126,3 +131,98 @@ def test_a_dropped_connection_leaves_a_retry_and_a_held_key_decides_once(server)
     assert after["total"] == pending["total"] - 1
     stored = httpx.get(f"{base}/api/v1/candidates/{first['id']}", headers=auth).json()
     assert stored["status"] == "dismissed"
+
+
+OTHER = "RUN-POST-2"  # a second branch of the region, with one candidate of its own
+
+
+@pytest.fixture
+def two_branches(phone_night, tmp_path):
+    """The night's candidates at BRANCH, and one more at OTHER (a copy of the first)."""
+    url, evidence, _ = phone_night
+    db_file = tmp_path / "copy.db"
+    shutil.copy(url.removeprefix("sqlite:///"), db_file)
+    db = f"sqlite:///{db_file}"
+    store = Database(db)
+    with store.session() as s:
+        s.add(m.Branch(id=OTHER, name="second", region="test", timezone="Asia/Shanghai",
+                       updated_at=datetime.now(UTC)))  # fmt: skip
+        first = s.scalars(
+            select(m.PhoneCandidate).where(m.PhoneCandidate.kind == "candidate")
+        ).first()
+        copied = {c.key: getattr(first, c.key) for c in m.PhoneCandidate.__table__.columns}
+        s.add(m.PhoneCandidate(**{**copied, "id": None, "branch_id": OTHER}))
+    store.dispose()
+    secret = token(db, "supervisor", "sam", "--region", "test")
+    with serving(db, evidence, tmp_path / "serve.log") as base:
+        yield base, secret
+
+
+def test_candidates_by_the_keys_with_zoom_and_the_branch_filter_held(two_branches, tmp_path):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    base, secret = two_branches
+    auth = {"Authorization": f"Bearer {secret}"}
+
+    def pending(branch: str) -> list[int]:
+        url = f"{base}/api/v1/candidates?status=pending&per_page=200&branch={branch}"
+        return [c["id"] for c in httpx.get(url, headers=auth).json()["items"]]
+
+    mine = pending(BRANCH)
+    assert len(mine) >= 3 and len(pending(OTHER)) == 1
+    for cid in mine[2:]:  # all but two decided elsewhere: the page starts with two
+        httpx.post(f"{base}/api/v1/candidates/{cid}/review", json={"decision": "dismiss"},
+                   headers=auth)  # fmt: skip
+    first, second = mine[:2]
+    current = "() => document.querySelector('#queue-list li.current')?.dataset.id"
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        page = browser.new_page(viewport={"width": 1366, "height": 900})
+        page.goto(f"{base}/login?next=/candidates?branch={BRANCH}")
+        page.fill("#token", secret)
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{base}/candidates?branch={BRANCH}")
+        page.wait_for_function("() => document.getElementById('crop').naturalWidth > 0")
+        assert page.evaluate(current) == str(first)
+        page.keyboard.press("j")  # J and K move
+        page.wait_for_function(f"() => ({current})() === '{second}'")
+        page.keyboard.press("k")
+        page.wait_for_function(f"() => ({current})() === '{first}'")
+        shown = page.locator("#crop").bounding_box()["width"]
+        page.keyboard.press("z")  # zoom: the crop twice as large, its box with it
+        page.wait_for_function("() => document.getElementById('zoom-level').textContent === '2×'")
+        assert page.locator("#crop").bounding_box()["width"] > 1.5 * shown
+        overlay = page.locator("#overlay").bounding_box()
+        assert overlay["width"] == pytest.approx(
+            page.locator("#crop").bounding_box()["width"], abs=1
+        )
+        page.screenshot(path=str(tmp_path / "candidate_zoomed.png"))
+        page.keyboard.press("s")  # skip: still pending, the next one shown
+        page.wait_for_function(f"() => ({current})() === '{second}'")
+        assert first in pending(BRANCH)
+        page.keyboard.press("d")
+        page.wait_for_function(
+            f"() => document.getElementById('message').textContent.includes('#{second}')"
+        )
+        assert second not in pending(BRANCH)
+        page.keyboard.press("u")  # undo: pending again, and on screen
+        page.wait_for_function(
+            "() => document.getElementById('message').textContent.includes('已撤销 Undone')"
+        )
+        page.wait_for_function(f"() => ({current})() === '{second}'")
+        assert second in pending(BRANCH)
+        for _ in range(2):  # both decided: the branch's queue is empty
+            shown_id = page.evaluate(current)
+            page.keyboard.press("d")
+            page.wait_for_function(
+                f"() => document.getElementById('last-message').textContent.includes('#{shown_id}')"
+            )
+        page.wait_for_selector("#empty", state="visible")
+        page.wait_for_function(
+            "() => document.getElementById('empty-scope').textContent.includes('1')"
+        )
+        scope = page.text_content("#empty-scope")
+        assert f"All of {BRANCH}'s candidates are labelled" in scope
+        assert "1 pending in other branches" in scope
+        assert page.locator("#queue-list li").count() == 0  # not the other branch's
+        assert pending(OTHER) != []
+        browser.close()

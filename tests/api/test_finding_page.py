@@ -252,7 +252,7 @@ def test_the_queue_by_the_keyboard_alone(site, page):
     page.wait_for_function("() => document.querySelectorAll('#queue-list li').length === 2")
 
 
-def test_bulk_decisions_take_one_item_and_zone_each_its_own_review(site, page):
+def test_bulk_decisions_ask_first_and_make_each_its_own_review(site, page):
     base, tokens, _ = site
     login(page, base, tokens["sam"])
     page.goto(f"{base}/review?item=TELLER_ABSENT")
@@ -272,8 +272,12 @@ def test_bulk_decisions_take_one_item_and_zone_each_its_own_review(site, page):
     page.wait_for_function("() => document.querySelectorAll('#queue-list li').length === 2")
     page.locator("#queue-list .pick").nth(0).check()
     page.locator("#queue-list .pick").nth(1).check()
-    page.click("#bulk-confirm")
-    _wait_text(page, "#message", "one item and one zone only")
+    page.click("#bulk-confirm")  # two items: the confirm step says what they move
+    page.wait_for_selector("#bulk-dialog", state="visible")
+    _wait_text(page, "#bulk-summary", "JS-HA-001")
+    assert "确认 2 条发现" in _text(page, "#bulk-summary")
+    page.keyboard.press("Escape")  # cancelled: nothing decided
+    page.wait_for_selector("#bulk-dialog", state="hidden")
     assert (
         api_get(
             base, tokens["sam"], "/api/v1/findings?branch=JS-HA-001&date=2026-11-02&status=pending"
@@ -286,6 +290,8 @@ def test_bulk_decisions_take_one_item_and_zone_each_its_own_review(site, page):
     for i in range(page.locator("#queue-list .pick").count()):
         page.locator("#queue-list .pick").nth(i).check()
     page.click("#bulk-confirm")
+    _wait_text(page, "#bulk-summary", f"确认 {len(rows)} 条发现")
+    page.click("#bulk-go")
     _wait_text(page, "#message", "Confirmed")
     for f in rows:
         detail = api_get(base, tokens["sam"], f"/api/v1/findings/{f['id']}")

@@ -77,7 +77,9 @@ def test_supervisor_reviews_in_the_browser_with_the_keyboard(server, page, shots
 
     # one more key orders the branch to fix what was just confirmed
     assert page.is_visible("#order-fix")
-    page.keyboard.press("r")
+    page.keyboard.press("r")  # the order's form: its due date and note, then sent
+    page.wait_for_selector("#order-dialog", state="visible")
+    page.click("#order-go")
     page.wait_for_function(
         "() => document.getElementById('message').textContent.includes('整改令')"
     )

@@ -60,7 +60,7 @@ def _draft_banner(branch: str, week: str, rows: list[m.IssuedNotice]) -> str:
         f'data-week="{escape(week)}">发出通知 Issue this notice</button> '
         '<span id="issue-message" role="status"></span>'
         f"{_versions(rows, None, False)}</div>"
-        '<script src="/static/api.js"></script><script src="/static/notice.js"></script>'
+        '<script type="module" src="/static/notice.js"></script>'
     )
 
 
