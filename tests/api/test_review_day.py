@@ -235,7 +235,9 @@ def test_a_dismissal_carries_its_reason_code_beside_the_note(site):
     (row,) = [r for r in rows if r["item_zh"] == first]
     review = api_get(base, secret, f"/api/v1/findings/{row['id']}")["reviews"][-1]
     assert (review["reason_code"], review["reason"], review["note"]) == (
-        "recorder_fault", "设备故障 recorder fault", "camera 2 was down"
+        "recorder_fault",
+        "设备故障 recorder fault",
+        "camera 2 was down",
     )
     page.goto(f"{base}/findings/{row['id']}")  # its history says why at a glance
     _wait_text(page, "#history", "设备故障 recorder fault: camera 2 was down")
