@@ -48,11 +48,14 @@ document.querySelectorAll(".decision-form").forEach((form) => {
   });
 });
 
-// Each appeal's clip in a box of the clip's own aspect, once its size is known.
+// Each appeal's clip in a box of the clip's own aspect, once its size is known (a module
+// runs after the page is parsed: the size may be known already).
 document.querySelectorAll(".appeal-card video").forEach((video) => {
-  video.addEventListener("loadedmetadata", () => {
+  const fit = () => {
     if (video.videoWidth) video.style.aspectRatio = `${video.videoWidth} / ${video.videoHeight}`;
-  });
+  };
+  if (video.readyState >= 1) fit();
+  video.addEventListener("loadedmetadata", fit);
 });
 
 // Closing a rectification order (orders page), with the note on how it was fixed.

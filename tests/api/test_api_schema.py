@@ -27,6 +27,8 @@ STATUSES = {
     ("post", "/api/v1/findings/{finding_id}/undo"): DECIDE - {413} | {200},
     ("post", "/api/v1/findings/{finding_id}/reopen"): DECIDE | {200},
     ("post", "/api/v1/findings/{finding_id}/appeal"): DECIDE | {201},
+    # what deciding them together would do: nothing is decided, so nothing conflicts
+    ("post", "/api/v1/findings/bulk/preview"): DECIDE - {409} | {200},
     ("get", "/api/v1/appeals"): READ,
     ("post", "/api/v1/appeals/{appeal_id}/decision"): DECIDE | {200},
     ("post", "/api/v1/appeals/{appeal_id}/reopen"): DECIDE | {200},
@@ -40,6 +42,7 @@ STATUSES = {
     ("get", "/api/v1/candidates/{candidate_id}"): READ,
     ("get", "/api/v1/candidates/{candidate_id}/image"): FILE,
     ("post", "/api/v1/candidates/{candidate_id}/review"): DECIDE | {200},
+    ("post", "/api/v1/candidates/{candidate_id}/undo"): DECIDE - {413} | {200},
     ("get", "/api/v1/assessments"): ASSESS,
     ("get", "/api/v1/assessments.csv"): ASSESS,
     ("get", "/api/v1/assessments.xlsx"): ASSESS,
