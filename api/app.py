@@ -21,13 +21,14 @@ from api.routes import (
     candidates,
     checks,
     findings,
+    orders,
     pages,
-    rectifications,
+    zone_editor,
 )
 from detectors.registry import load_detector
 from pipeline.evidence.clips import write_moment
 from pipeline.evidence.moments import MOMENTS_BUDGET, MomentDrawer
-from pipeline.report.webfont import FOLDER as FONTS
+from pipeline.fonts import FOLDER as FONTS
 from pipeline.store.db import Database
 from rules.checklist import load_checklist
 from rules.policies import load_policy
@@ -79,15 +80,18 @@ def create_app(
         fines=load_policy("B").fines,
         moments=MomentDrawer(
             root,
-            lambda request: write_moment(request, detector(), root, checklist=rules),
+            lambda request, tell: write_moment(
+                request, detector(), root, checklist=rules, progress=tell
+            ),
             budget=moments_budget,
         ),
     )
-    for module in (branches, checks, findings, appeals, rectifications, assessments):
+    for module in (branches, checks, findings, appeals, orders, assessments):
         app.include_router(module.router, responses=errors.error_responses(401, 429))
     app.include_router(candidates.router, responses=errors.error_responses(401, 429))
     app.include_router(pages.router)
     app.include_router(candidates.page_router)
+    app.include_router(zone_editor.router)
     errors.install(app)
     app.add_middleware(RequestBodies, max_body=max_body)
     if forwarded_allow_ips:

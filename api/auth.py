@@ -18,11 +18,12 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security.utils import get_authorization_scheme_param
 from sqlalchemy import Select, or_, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from api.attempts import Kind, audit_failure, client_of, count_try, next_try
-from api.deps import AppSettings, AppState
+from api.deps import AppState
 from pipeline.store import models as m
 from pipeline.store.db import Database
 from pipeline.store.people import person
@@ -147,20 +148,32 @@ def _touch(db: Database, token: m.ApiToken, web: m.WebSession | None, now: datet
             )
 
 
-_bearer = HTTPBearer(auto_error=False, description="a token from `branch-audit token create`")
+#: the OpenAPI security scheme the routes declare; `caller` reads the header itself
+bearer_scheme = HTTPBearer(auto_error=False, description="a token from `branch-audit token create`")
+_UNSEEN = object()
 
 
-def optional_principal(
-    request: Request,
-    settings: AppSettings,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> Principal | None:
-    """The bearer token, else the token of the login cookie's session. Looked up in short
-    transactions of their own, before the request's takes a connection: no request holds
-    one connection of the pool while it waits for another."""
+def caller(request: Request) -> Principal | None:
+    """Who is calling: the bearer token, else the token of the login cookie's session; None
+    for nobody. The one lookup of the caller, made once per request and kept on
+    `request.state`, where the body check (api/bodies.py), the routes' dependencies and
+    the error pages (api/errors.py) all find it: a POST is authenticated, and a refused
+    token counted, once. Looked up in short transactions of their own, before the
+    request's takes a connection: no request holds one connection of the pool while it
+    waits for another. A refusal (429) leaves the request with no caller."""
+    known = getattr(request.state, "caller", _UNSEEN)
+    if known is not _UNSEEN:
+        return known
+    request.state.caller = None
+    request.state.caller = _look_up(request, request.app.state.settings)
+    return request.state.caller
+
+
+def _look_up(request: Request, settings: AppState) -> Principal | None:
     now = datetime.now(UTC)
-    if credentials:
-        token = _bearer_token(settings, client_of(request), credentials, now)
+    scheme, secret = get_authorization_scheme_param(request.headers.get("authorization"))
+    if scheme.lower() == "bearer" and secret:
+        token = _bearer_token(settings, client_of(request), secret, now)
         web = None
     elif session_id := request.cookies.get(COOKIE):
         with settings.db.session() as s:
@@ -173,6 +186,15 @@ def optional_principal(
     return principal_of(token)
 
 
+def optional_principal(
+    request: Request,
+    _: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+) -> Principal | None:
+    """The caller (`caller`), as the routes' dependency; the bearer scheme is declared
+    here for the API's document."""
+    return caller(request)
+
+
 def _too_many(wait: int) -> HTTPException:
     return HTTPException(
         429, f"too many invalid tokens from this address: try again in {wait} s",
@@ -180,9 +202,7 @@ def _too_many(wait: int) -> HTTPException:
     )  # fmt: skip
 
 
-def _bearer_token(
-    settings: AppState, client: str, credentials: HTTPAuthorizationCredentials, now: datetime
-) -> m.ApiToken | None:
+def _bearer_token(settings: AppState, client: str, secret: str, now: datetime) -> m.ApiToken | None:
     """The bearer token's row, or None (401). Refused tokens are counted, limited and
     audited like failed logins (api/attempts.py); an address over the limit gets 429 for
     every token until its window ends, its tries counted and the token not checked.
@@ -191,7 +211,7 @@ def _bearer_token(
     db, limit = settings.db, settings.failures
     with db.session() as s:
         if next_try(s, Kind.TOKEN, client, now).retry_after(now, limit) is None:
-            token = live_token(s, credentials.credentials, now)
+            token = live_token(s, secret, now)
             if token is not None:
                 return token
     count = count_try(db, Kind.TOKEN, client, now)

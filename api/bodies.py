@@ -21,7 +21,7 @@ from fastapi.exception_handlers import http_exception_handler
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.auth import COOKIE, _bearer, current_principal, optional_principal
+from api.auth import COOKIE, caller, current_principal
 from api.errors import validation_response
 from api.login import check_origin
 
@@ -76,15 +76,9 @@ class RequestBodies:
 
 
 async def _authenticate(request: Request) -> None:
-    """The caller as the routes' own dependencies find them (api/auth.py), else the 401
-    they would raise."""
-    credentials = await _bearer(request)
-    settings = request.app.state.settings
-
-    def lookup() -> None:
-        current_principal(optional_principal(request, settings, credentials))
-
-    await run_in_threadpool(lookup)
+    """The caller, found once for the request (api/auth.caller: the routes' dependencies
+    find it kept), else the 401 they would raise."""
+    await run_in_threadpool(lambda: current_principal(caller(request)))
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:

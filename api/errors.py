@@ -4,8 +4,8 @@ the OpenAPI entries that say so for each route."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api.auth import COOKIE, Principal, live_session, live_token, principal_of
+from api.auth import Principal, caller
 from api.rendering import LoginRequired, render, safe_next
 from pipeline.store.reviews import Conflict, Forbidden, NotFound, WorkflowError
 from rules.periods import PeriodError
@@ -130,7 +130,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def html_errors(request: Request, exc: StarletteHTTPException):
-        if request.url.path.startswith(("/api/", "/static/", "/openapi.json")):
+        if _is_api(request):
             response = await http_exception_handler(request, exc)
             if exc.status_code == 405:
                 response.headers["Allow"] = allowed_methods(request.app, request.url.path)
@@ -151,7 +151,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def server_error(request: Request, exc: Exception):
         """A bug: pages say so with their navigation; the API keeps Starlette's answer."""
-        if request.url.path.startswith(("/api/", "/static/", "/openapi.json")):
+        if _is_api(request):
             return PlainTextResponse("Internal Server Error", status_code=500)
         detail = "服务器出错，已记录。Something went wrong on the server; it has been logged."
         response = render(
@@ -169,8 +169,19 @@ def install(app: FastAPI) -> None:
         return await handler(request, as_http(exc))
 
     @app.exception_handler(RequestValidationError)
-    async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
-        return validation_response(exc.errors())
+    async def invalid_request(request: Request, exc: RequestValidationError):
+        """The API's 422; a page shows the same problems, one a line, on its error page."""
+        answer = validation_response(exc.errors())
+        if _is_api(request):
+            return answer
+        problems = json.loads(answer.body)["detail"]
+        response = render(
+            request, "error.html", request_principal(request), status=422,
+            title=ERROR_TITLES[422], back=_same_site_referer(request),
+            detail="; ".join(f"{p['loc'][-1]}: {p['msg']}" for p in problems),
+        )  # fmt: skip
+        response.status_code = 422
+        return response
 
     @app.exception_handler(PeriodRefused)
     async def period_refused(_: Request, exc: PeriodRefused) -> JSONResponse:
@@ -203,21 +214,19 @@ ERROR_REASONS = {
 }
 
 
+def _is_api(request: Request) -> bool:
+    """Whether the request is the API's (JSON errors), not a page's (an HTML page)."""
+    return request.url.path.startswith(("/api/", "/static/", "/openapi.json"))
+
+
 def request_principal(request: Request) -> Principal | None:
-    """Who is asking (bearer token or login cookie), for an error page's navigation: its
-    handler runs outside the routes' dependencies."""
-    session_id = request.cookies.get(COOKIE)
-    bearer = request.headers.get("authorization", "")
-    token = bearer[7:].strip() if bearer[:7].lower() == "bearer " else ""
-    if not (session_id or token):
+    """Who is asking, for an error page's navigation: its handler runs outside the routes'
+    dependencies, so it asks the one lookup (api/auth.caller), which has usually run
+    already; a refused token leaves the page logged out."""
+    try:
+        return caller(request)
+    except HTTPException:
         return None
-    now = datetime.now(UTC)
-    with request.app.state.settings.db.session() as session:
-        if token:
-            row = live_token(session, token, now)
-        else:
-            row = (live_session(session, session_id, now) or (None, None))[0]
-        return principal_of(row) if row is not None else None
 
 
 def _same_site_referer(request: Request) -> str | None:

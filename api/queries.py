@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import cache
 
@@ -17,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from api.auth import Can, Principal, scoped, visible_branches
 from api.errors import PeriodRefused
+from api.filters import FindingFilter, Sort
 from api.schemas import (
     AppealOut,
     AppealReopenOut,
@@ -91,37 +91,21 @@ def check_of(session: Session, branch_id: str, day) -> m.CheckScore | None:
     return session.get(m.CheckScore, (branch_id, day))
 
 
-@dataclass(frozen=True)
-class FindingFilter:
-    """What the finding lists filter on (the JSON list, the queue, the reviewed list);
-    each field None means all. `decided`: confirmed or dismissed only, when no status is
-    given; `reviewer`: findings someone confirmed or dismissed."""
-
-    branch: str | None = None
-    day: date | None = None
-    date_from: date | None = None
-    date_to: date | None = None
-    item: str | None = None
-    status: FindingStatus | None = None
-    camera: str | None = None
-    zone: str | None = None
-    min_confidence: float | None = None
-    reviewer: str | None = None
-    decided: bool = False
-
-
 def find_findings(
     session: Session,
     checklist: Checklist,
     fines: dict[str, FineRule],
     principal: Principal,
-    where: FindingFilter = FindingFilter(),
+    where: FindingFilter | None = None,
     page: int = 1,
     per_page: int = 50,
-    newest_first: bool = False,
+    decided: bool = False,
+    sort: Sort = Sort.OLDEST,
 ) -> Page[FindingOut]:
-    """The caller's findings matching the filter, oldest first (a reviewer works through a
-    night in the order it happened) or newest first, one page of them."""
+    """The caller's findings matching the filter, one page of them, in the filter's order
+    or else `sort` (oldest first: a reviewer works through a night in the order it
+    happened). `decided`: confirmed or dismissed only, when the filter names no status."""
+    where = where or FindingFilter()
     stmt = scoped(
         select(m.Finding, m.Branch.timezone).join(m.Branch), principal, m.Finding.branch_id
     )
@@ -148,22 +132,32 @@ def find_findings(
     for name, condition in conditions.items():
         if (value := getattr(where, name)) is not None:
             stmt = stmt.where(condition(value))
-    if where.decided and where.status is None:
+    if decided and where.status is None:
         stmt = stmt.where(m.Finding.status.in_(DECIDED))
     total = session.scalar(select(func.count()).select_from(stmt.subquery()))
-    order = (
-        (m.Finding.start.desc(), m.Finding.id) if newest_first else (m.Finding.start, m.Finding.id)
-    )
-    rows = session.execute(
-        stmt.order_by(*order).offset((page - 1) * per_page).limit(per_page)
-    ).all()
-    prices = pricing(session, checklist, fines, [f for f, _ in rows])
+    order = where.sort or sort
+    start = (page - 1) * per_page
+    if order is Sort.POINTS:  # the stake is the store's answer, not a column: all, then a page
+        every = session.execute(stmt.order_by(m.Finding.start, m.Finding.id)).all()
+        prices = pricing(session, checklist, fines, [f for f, _ in every])
+        every.sort(key=lambda r: -prices[r[0].id].points)
+        rows = every[start : start + per_page]
+    else:
+        rows = session.execute(stmt.order_by(*_ORDERS[order]).offset(start).limit(per_page)).all()
+        prices = pricing(session, checklist, fines, [f for f, _ in rows])
     return Page[FindingOut](
         items=[finding_out(f, tz, checklist, prices[f.id]) for f, tz in rows],
         total=total,
         page=page,
         per_page=per_page,
     )
+
+
+_ORDERS = {
+    Sort.OLDEST: (m.Finding.start, m.Finding.id),
+    Sort.NEWEST: (m.Finding.start.desc(), m.Finding.id),
+    Sort.BRANCH: (m.Finding.branch_id, m.Finding.start, m.Finding.id),
+}
 
 
 def find_appeals(

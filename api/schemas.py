@@ -8,6 +8,7 @@ from datetime import date, datetime
 from typing import Annotated, Generic, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from fastapi import Query
 from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, Field
 
 from pipeline.store import models as m
@@ -16,6 +17,7 @@ from rules.assessment import AssessmentRow
 from rules.checklist import Checklist
 from rules.config import StrictModel
 from rules.findings import FindingStatus
+from rules.periods import PERIOD_FORMS, PERIOD_PATTERN
 from rules.wording import duration_text
 
 # Identifiers arrive in paths and query strings: a strict alphabet keeps bytes the
@@ -27,11 +29,27 @@ CAMERA_ID = r"^[A-Za-z0-9_.\-]{1,64}$"  # camera and zone ids
 
 Status = FindingStatus
 
+PolicyName = Annotated[Literal["A", "B"], Query(description="A (thresholds) or B (staged)")]
+# The grammar is checked once, by rules/periods.py (the pages show its message); the
+# document states the same pattern, or empty: the default.
+PeriodLabel = Annotated[
+    str | None,
+    Query(
+        json_schema_extra={"pattern": f"^$|{PERIOD_PATTERN}"},
+        description=f"{PERIOD_FORMS}; empty or absent: the policy's stage of the dates, "
+        "else all dates",
+    ),
+]
+
 
 def _iso_date(text: object) -> object:
     """Only `YYYY-MM-DD`: pydantic also reads a number ("0") as a Unix time."""
     if not (isinstance(text, str) and re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text)):
         raise ValueError("must be a date, YYYY-MM-DD")
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        raise ValueError("not a calendar date (YYYY-MM-DD)") from None
     return text
 
 
@@ -146,6 +164,10 @@ class FindingOut(BaseModel):
     detector_version: str
     clip_url: str | None
     keyframe_url: str | None
+    reference_url: str | None = Field(
+        None, description="a clutter finding's clean reference, drawn as its key frame is, to "
+        "lay beside it; 404 there when the zone has no reference photo"
+    )
     evidence_note: str | None = None  # why there is no clip or key frame
     points: float = Field(
         0.0,
@@ -317,8 +339,10 @@ def finding_out(
     try:
         item = checklist.item(row.item)
         zh, en = item.name_zh, item.name_en
+        clutter = item.evidence.signal == "clutter"
     except KeyError:  # an item of a newer checklist than the server's
         zh = en = row.item
+        clutter = False
     base = f"/api/v1/findings/{row.id}"
     return FindingOut(
         id=row.id,
@@ -339,6 +363,7 @@ def finding_out(
         detector_version=row.detector_version,
         clip_url=f"{base}/clip" if row.clip else None,
         keyframe_url=f"{base}/keyframe" if row.keyframe else None,
+        reference_url=f"{base}/reference" if row.keyframe and clutter else None,
         evidence_note=row.evidence_note,
         points=pricing.points,
         fine_yuan=pricing.fine_yuan,
@@ -414,6 +439,12 @@ class TimelineOut(BaseModel):
         description="each sample's state held until the next one, at most max_gap_s"
     )
     unknown: list[TimelineSpan] = Field(
-        description="time no sample covers: coverage gaps with their reasons, and silences"
+        description="judged time no sample covers: coverage gaps with their reasons, and "
+        "silences; never the time the branch was closed"
+    )
+    closed: list[TimelineSpan] = Field(
+        default_factory=list,
+        description="time outside the branch's business hours (its stored calendar): before "
+        "opening, after closing, a day it does not open; nothing is judged then",
     )
     clip: list[ClipSpan] = Field(description="the wall-clock spans the evidence clip shows")

@@ -1,11 +1,17 @@
 """A finding's timeline: the zone's stored samples around the finding (the units' compact
-observations), what no sample covers, and where the evidence clip stands on the wall
-clock, so the page can seek the clip or ask for a clip of a moment it leaves out
-(api/moment_clips.py)."""
+observations), what no sample covers, when the branch was closed, and where the evidence
+clip stands on the wall clock, so the page can seek the clip or ask for a clip of a moment
+it leaves out (api/moment_clips.py).
+
+Closed is not unknown: before opening and after closing (the branch's calendar as its
+last run stored it, m.Branch.hours) nobody is meant to be seen and nothing is judged, so
+that time is `closed`, and `unknown` is only the judged time no sample covers.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from collections.abc import Mapping
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -17,7 +23,9 @@ from pipeline.evidence.clips import clip_timing, evidence_rolls
 from pipeline.report.charts import ZoneTrack, zone_tracks
 from pipeline.store import models as m
 from pipeline.store.compact import unpack
+from rules.calendar import MEETING_WINDOW
 from rules.checklist import Checklist, ChecklistItem
+from rules.intervals import Interval, subtract
 
 #: time shown on each side of a finding: this, or the finding's own length if longer
 PAD_S = 300.0
@@ -53,6 +61,48 @@ def judged_samples(
         key=lambda s: (s.t, s.camera, s.zone),
     )  # fmt: skip
     return samples, zone_tracks(frames, items, {}, {}, max_gap_s)
+
+
+def open_hours(
+    hours: Mapping[str, list[str]], lo: datetime, hi: datetime, tz: ZoneInfo,
+    before_opening_min: float = 0.0,
+) -> list[Interval]:
+    """The branch's business hours on the days around [lo, hi], from its stored calendar
+    (weekday → ["HH:MM", "HH:MM"]; a weekday not listed is closed), reaching
+    `before_opening_min` before each opening (the morning meeting's window, for the item
+    judged then)."""
+    out = []
+    day = lo.astimezone(tz).date() - timedelta(days=1)
+    while day <= hi.astimezone(tz).date() + timedelta(days=1):
+        if (span := hours.get(str(day.weekday()))) is not None:
+            opening, closing = (_at(day, text, tz) for text in span)
+            out.append((opening - timedelta(minutes=before_opening_min), closing))
+        day += timedelta(days=1)
+    return out
+
+
+def _at(day: date, hhmm: str, tz: ZoneInfo) -> datetime:
+    return datetime.combine(day, time.fromisoformat(hhmm), tz)
+
+
+def closed_spans(
+    open_: list[Interval], lo: datetime, hi: datetime, tz: ZoneInfo
+) -> list[TimelineSpan]:
+    """The window's time outside business hours, each saying on the branch's clock when
+    it opens or when it closed that day."""
+    out = []
+    for a, b in subtract([(lo, hi)], open_):
+        day_a, day_b = a.astimezone(tz).date(), b.astimezone(tz).date()
+        opens = [o for o, _ in open_ if o >= b and o.astimezone(tz).date() == day_b]
+        closed = [c for _, c in open_ if c <= a and c.astimezone(tz).date() == day_a]
+        if opens:
+            why = f"非营业 closed, opens at {min(opens).astimezone(tz):%H:%M}"
+        elif closed:
+            why = f"非营业 closed at {max(closed).astimezone(tz):%H:%M}"
+        else:
+            why = "非营业 closed all day"
+        out.append(TimelineSpan(start=a, end=b, camera="", reason=why))
+    return out
 
 
 def finding_timeline(
@@ -116,9 +166,19 @@ def finding_timeline(
                     )
                 )  # fmt: skip
     try:
-        rolls = evidence_rolls(checklist.item(row.item).evidence)
+        evidence = checklist.item(row.item).evidence
     except KeyError:
-        rolls = evidence_rolls(None)
+        evidence = None
+    before = MEETING_WINDOW[0] if getattr(evidence, "signal", "") == "meeting" else 0.0
+    hours = session.get(m.Branch, row.branch_id).hours  # None: no calendar stored yet
+    closed = [] if hours is None else closed_spans(open_hours(hours, lo, hi, tz, before), lo, hi, tz)
+    if closed:  # closed is not unknown: only the judged time no sample covers is unknown
+        unknown = [
+            u.model_copy(update={"start": a, "end": b})
+            for u in unknown
+            for a, b in subtract([(u.start, u.end)], [(c.start, c.end) for c in closed])
+        ]
+    rolls = evidence_rolls(evidence)
     clip = (
         [
             ClipSpan(start=a, end=b, offset_s=o)
@@ -136,5 +196,6 @@ def finding_timeline(
         samples=samples,
         states=states,
         unknown=sorted(unknown, key=lambda u: u.start),
+        closed=closed,
         clip=clip,
     )

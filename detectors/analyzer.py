@@ -117,7 +117,7 @@ def build_analyzer(
     zones: Sequence[ZoneSpec],
     detector: Detector,
     *,
-    gate: bool = True,
+    gate: bool | MotionGate = True,
     phone: PhoneStageSettings | None = None,
     cadence: Mapping[ZonePurpose, Cadence] | None = None,
     settle_s: float = 0.0,
@@ -134,4 +134,5 @@ def build_analyzer(
     if any(z.hand_raise for z in zones):
         hands = HandStage(_hand_model(phone.threads if phone is not None else None))
     observer = ZoneObserver(camera, list(zones), phone_stage=stage, hand_stage=hands)
-    return CameraAnalyzer(detector, observer, MotionGate() if gate else None, cadence, settle_s)
+    motion = MotionGate() if gate is True else (gate or None)  # or a gate of the caller's
+    return CameraAnalyzer(detector, observer, motion, cadence, settle_s)

@@ -24,6 +24,10 @@ class MotionGate:
     changed_share: float = 0.004
     #: run the detector at least every this many samples, whatever the gate says
     max_reuse: int = 15
+    #: compare the whole frame, not only the zones (`watch` is ignored): for evidence,
+    #: whose blur must follow every customer wherever they walk
+    #: (pipeline/evidence/clips.write_moment)
+    whole_frame: bool = False
 
     def __post_init__(self) -> None:
         self._reference: np.ndarray | None = None
@@ -32,7 +36,7 @@ class MotionGate:
 
     def watch(self, masks: list[np.ndarray]) -> None:
         """Restrict the comparison to these full-size masks (the zones), with a margin."""
-        if not masks:
+        if not masks or self.whole_frame:
             self._watch = None
             return
         union = np.maximum.reduce([m.astype(np.uint8) for m in masks])

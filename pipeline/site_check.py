@@ -3,13 +3,14 @@
 Per camera: the files its pattern matches for a date and the ones it skips with why
 (pipeline/footage/recordings.py), and one picture of a real frame of its recordings with
 its zones drawn and labelled where their polygons say, as the night and the evidence
-draw them (pipeline/evidence/overlay.py), at the picture's own aspect.
+draw them (pipeline/evidence/overlay.py), at the picture's own aspect. The admin's zone
+editor (api/routes/zone_editor.py) shows the same frame, the zones drawn by the page.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import cv2
@@ -52,19 +53,56 @@ def _camera(
         found = find_segments(folder, camera.file_pattern, camera.id, site.tz, day)
     except RecordingsError as exc:
         return CameraCheck(camera.id, (), (), str(exc), None, "no recordings")
-    readable = [s for s in found.segments if not s.error]
+    try:
+        still = first_still(found.segments)
+    except NoStill as exc:
+        return CameraCheck(camera.id, found.segments, found.skipped, None, None, str(exc))
+    picture = out / f"{camera.id}.png"
+    caption = f"{camera.id}  {still.segment.path.name}  {still.t:%Y-%m-%d %H:%M:%S}"
+    image = draw_zones(still.frame, camera, annotator, caption)
+    cv2.imwrite(str(picture), displayed(image, still.aspect))
+    return CameraCheck(camera.id, found.segments, found.skipped, None, picture)
+
+
+@dataclass(frozen=True)
+class Still:
+    """A real frame of a camera's recordings: what zones are placed on."""
+
+    frame: np.ndarray  # BGR, the recording's pixels as stored
+    aspect: float  # a stored pixel's width over its height (pipeline/footage/sampler.py)
+    segment: Segment
+    t: datetime  # on the branch's clock
+
+    @property
+    def picture(self) -> np.ndarray:
+        """The frame as people see it, at the picture's own aspect."""
+        return displayed(self.frame, self.aspect)
+
+
+class NoStill(Exception):
+    """No frame of the camera's recordings for the day could be had; the message says why."""
+
+
+def first_still(segments: tuple[Segment, ...]) -> Still:
+    """The first frame that decodes in the first seconds of the first readable file."""
+    readable = [s for s in segments if not s.error]
     for segment in readable:
         window = (segment.start, segment.start + timedelta(seconds=LOOK_S))
         sample = next(sample_window((segment,), window, SamplingSpec(1.0)), None)
-        if sample is None:
-            continue
-        picture = out / f"{camera.id}.png"
-        caption = f"{camera.id}  {segment.path.name}  {sample.t:%Y-%m-%d %H:%M:%S}"
-        image = draw_zones(sample.frame, camera, annotator, caption)
-        cv2.imwrite(str(picture), displayed(image, sample.aspect))
-        return CameraCheck(camera.id, found.segments, found.skipped, None, picture)
-    note = "no readable file for this date" if not readable else "no frame could be decoded"
-    return CameraCheck(camera.id, found.segments, found.skipped, None, None, note)
+        if sample is not None:
+            return Still(sample.frame, sample.aspect, segment, sample.t)
+    raise NoStill("no readable file for this date" if not readable else "no frame could be decoded")
+
+
+def camera_still(site: Site, camera: Camera, day: date) -> Still:
+    """A still of `camera` on `day` from its recordings (the zone editor's picture, the
+    same frame `site check` draws the zones on)."""
+    folder = site.resolve(camera.recordings.folder)
+    try:
+        found = find_segments(folder, camera.file_pattern, camera.id, site.tz, day)
+    except RecordingsError as exc:
+        raise NoStill(str(exc)) from None
+    return first_still(found.segments)
 
 
 def draw_zones(

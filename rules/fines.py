@@ -4,7 +4,7 @@ The bank's plan 2 prices findings as well as scores: items in the customer's vie
 fixed amount per incident (100–200 yuan), crowding not handled 100 yuan a time, and staff
 behaviour judged on the spot 200 yuan per point of the item's deduction, 500 per point for
 a repeat (同一问题重复发生…扣分加倍考核). A repeat is what the score calls one (rules/scoring.py):
-the item already confirmed earlier in the period, or an item the branch was told to fix.
+the item already confirmed earlier in the period, or an item under an open rectification order.
 The fine counts the item's own points; doubling them is the score's business.
 """
 
@@ -54,7 +54,7 @@ class Stake:
     page, the queue, the branch page, the notice, the exports and the scores share."""
 
     repeat: bool  # it counts double: its item was confirmed earlier in the period, or ordered
-    told_to_fix: bool  # the item was under an open rectification order that day
+    under_order: bool  # the item was under an open rectification order that day
     points: float  # the item's deduction, × repeat_factor for a repeat (before the item's cap)
     fine: Fine | None  # Policy B's fine; None for an item without a rule
 
@@ -77,16 +77,16 @@ def stakes(
     checklist: Checklist,
     rules: dict[str, FineRule],
     *,
-    told_to_fix: Callable[[date], frozenset[str]] = lambda _: frozenset(),
+    under_order: Callable[[date], frozenset[str]] = lambda _: frozenset(),
     day_of: Callable[[Finding], date] = lambda f: f.start.date(),
 ) -> dict[str, Stake]:
     """Finding id → its stake, for every finding of one branch in one period (`findings`
     holds all of them, in any order and status) whose item the checklist knows: a repeat
     as the final score counts it (rules/scoring.period_marks), pending and dismissed ones
-    as they would count once confirmed. `told_to_fix(day)`: the items under an open
+    as they would count once confirmed. `under_order(day)`: the items under an open
     rectification order that day; `day_of`: a finding's check day."""
     findings = list(findings)
-    marks = period_marks(findings, FINAL, day_of=day_of, told_to_fix=told_to_fix)
+    marks = period_marks(findings, FINAL, day_of=day_of, under_order=under_order)
     known = {item.code for item in checklist.items}
     out = {}
     for f in findings:
@@ -96,7 +96,7 @@ def stakes(
         deduction = checklist.item(f.item).deduction
         out[f.id] = Stake(
             repeat=repeat,
-            told_to_fix=f.item in told_to_fix(day_of(f)),
+            under_order=f.item in under_order(day_of(f)),
             points=deduction * (checklist.repeat_factor if repeat else 1.0),
             fine=fine_of(f, checklist, rule, repeat) if rule is not None else None,
         )
@@ -108,13 +108,13 @@ def finding_fines(
     checklist: Checklist,
     rules: dict[str, FineRule],
     *,
-    told_to_fix: Callable[[date], frozenset[str]] = lambda _: frozenset(),
+    under_order: Callable[[date], frozenset[str]] = lambda _: frozenset(),
     day_of: Callable[[Finding], date] = lambda f: f.start.date(),
 ) -> dict[str, Fine]:
     """Finding id → fine, for the confirmed findings of one branch in one period (`findings`
     holds all of them, in any order and status); items without a rule cost nothing."""
     findings = list(findings)
-    staked = stakes(findings, checklist, rules, told_to_fix=told_to_fix, day_of=day_of)
+    staked = stakes(findings, checklist, rules, under_order=under_order, day_of=day_of)
     return {
         f.id: staked[f.id].fine
         for f in findings

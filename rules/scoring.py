@@ -38,11 +38,11 @@ class CheckScore:
 def doubled_items(
     earlier: Iterable[Finding],
     counted: frozenset[FindingStatus],
-    told_to_fix: frozenset[str] = frozenset(),
+    under_order: frozenset[str] = frozenset(),
 ) -> frozenset[str]:
     """The items whose next counted finding is a repeat: those counted in `earlier` (the
-    period's previous checks) and those the branch was told to fix."""
-    return frozenset({f.item for f in earlier if f.status in counted} | set(told_to_fix))
+    period's previous checks) and those under an open rectification order."""
+    return frozenset({f.item for f in earlier if f.status in counted} | set(under_order))
 
 
 def repeat_marks(
@@ -50,14 +50,14 @@ def repeat_marks(
     counted: frozenset[FindingStatus],
     *,
     earlier: Iterable[Finding] = (),
-    told_to_fix: frozenset[str] = frozenset(),
+    under_order: frozenset[str] = frozenset(),
 ) -> dict[str, bool]:
     """Finding id → whether it is a repeat: of its item's counted findings, every one but
     the first of the period is, and the first too if the item occurred in `earlier` (the
-    period's previous checks) or the branch was told to fix it. `findings` in time order.
+    period's previous checks) or it is under an open rectification order. `findings` in time order.
     A finding not counted (pending or dismissed, for the final score) is marked with what
     it would be were it counted, the others left as they are: what deciding it will do."""
-    seen = set(doubled_items(earlier, counted, told_to_fix))
+    seen = set(doubled_items(earlier, counted, under_order))
     marks = {}
     for finding in findings:
         marks[finding.id] = finding.item in seen
@@ -71,11 +71,11 @@ def period_marks(
     counted: frozenset[FindingStatus],
     *,
     day_of: Callable[[Finding], date],
-    told_to_fix: Callable[[date], frozenset[str]] = lambda _: frozenset(),
+    under_order: Callable[[date], frozenset[str]] = lambda _: frozenset(),
 ) -> dict[str, bool]:
     """`repeat_marks` over a whole period, check day by check day as the scores count
     them (pipeline/store/scores.recompute_scores): each day's findings against the
-    earlier days' and the items under an open order that day (`told_to_fix(day)`)."""
+    earlier days' and the items under an open order that day (`under_order(day)`)."""
     by_day: dict[date, list[Finding]] = defaultdict(list)
     for finding in findings:
         by_day[day_of(finding)].append(finding)
@@ -83,7 +83,7 @@ def period_marks(
     earlier: list[Finding] = []
     for day in sorted(by_day):
         todays = sorted(by_day[day], key=lambda f: (f.start, f.id))
-        marks |= repeat_marks(todays, counted, earlier=earlier, told_to_fix=told_to_fix(day))
+        marks |= repeat_marks(todays, counted, earlier=earlier, under_order=under_order(day))
         earlier += todays
     return marks
 
@@ -94,12 +94,12 @@ def deductions(
     counted: frozenset[FindingStatus],
     *,
     earlier: Iterable[Finding] = (),
-    told_to_fix: frozenset[str] = frozenset(),
+    under_order: frozenset[str] = frozenset(),
 ) -> tuple[Deduction, ...]:
     """Per item: occurrences in this check, each a repeat if the item already occurred in
     the period (`earlier`: findings of the period's previous checks) or was to be fixed."""
     findings = sorted(findings, key=lambda f: (f.start, f.id))
-    marks = repeat_marks(findings, counted, earlier=earlier, told_to_fix=told_to_fix)
+    marks = repeat_marks(findings, counted, earlier=earlier, under_order=under_order)
     by_item: dict[str, list[Finding]] = defaultdict(list)
     for finding in findings:
         if finding.status in counted:
@@ -124,11 +124,11 @@ def score_check(
     checklist: Checklist,
     *,
     earlier: Iterable[Finding] = (),
-    told_to_fix: frozenset[str] = frozenset(),
+    under_order: frozenset[str] = frozenset(),
 ) -> CheckScore:
     findings, earlier = list(findings), list(earlier)
     provisional, final = (
-        deductions(findings, checklist, counted, earlier=earlier, told_to_fix=told_to_fix)
+        deductions(findings, checklist, counted, earlier=earlier, under_order=under_order)
         for counted in (PROVISIONAL, FINAL)
     )
     return CheckScore(

@@ -72,14 +72,21 @@ def zone_label(zone_id: str, purpose: str) -> str:
     return f"{zone_id}（{purpose_label(purpose)}）"
 
 
+def named_zones(zones: Iterable[ZoneRef], cameras: Iterable[str], key: str) -> list[ZoneRef]:
+    """The zones a finding's zone key names: the zone of that id, else the zones of its
+    purposes on the finding's cameras, else anywhere; none for a camera's key."""
+    zones, cameras, purposes = list(zones), set(cameras), set(key.split("+"))
+    return [z for z in zones if z.zone_id == key] or [
+        z for z in zones if z.purpose in purposes and z.camera in cameras
+    ] or [z for z in zones if z.purpose in purposes]  # fmt: skip
+
+
 def finding_zone(zones: Iterable[ZoneRef], cameras: Iterable[str], key: str) -> str:
     """A finding's zone key in the site's words: its zone ids on the finding's cameras with
     their purposes, a camera's whole picture, or (no site to read) the key as it is."""
-    zones, cameras = list(zones), set(cameras)
+    cameras = set(cameras)
     purposes = set(key.split("+"))
-    matched = [z for z in zones if z.zone_id == key] or [
-        z for z in zones if z.purpose in purposes and z.camera in cameras
-    ] or [z for z in zones if z.purpose in purposes]  # fmt: skip
+    matched = named_zones(zones, cameras, key)
     if matched:
         labels = dict.fromkeys(zone_label(z.zone_id, z.purpose) for z in matched)
         return ", ".join(sorted(labels))

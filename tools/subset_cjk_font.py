@@ -35,7 +35,8 @@ from pathlib import Path
 from fontTools import subset
 from fontTools.ttLib import TTFont
 
-from pipeline.report.webfont import FONT_FILES, LICENCE_FILE, gb2312_level_1
+from pipeline.fonts import FONT_FILES, LICENCE_FILE
+from pipeline.report.webfont import gb2312_level_1
 
 REPO = Path(__file__).resolve().parents[1]
 #: where the texts a reader sees are written, and the branch names of the demo and of the

@@ -6,31 +6,19 @@ the caller then sees only the rows of the branches they may see.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Response
 
 from api import exports
 from api.auth import Can, Principal, require
 from api.deps import AppSettings, DbSession
 from api.errors import error_responses
 from api.queries import assess
-from api.schemas import AssessmentOut
-from rules.periods import PERIOD_FORMS, PERIOD_PATTERN
+from api.schemas import AssessmentOut, PeriodLabel, PolicyName
 
 router = APIRouter(prefix="/api/v1", tags=["assessments"])
 
-PolicyName = Annotated[Literal["A", "B"], Query(description="A (thresholds) or B (staged)")]
-# The grammar is checked once, by rules/periods.py (the pages show its message); the
-# document states the same pattern, or empty: the default.
-PeriodLabel = Annotated[
-    str | None,
-    Query(
-        json_schema_extra={"pattern": f"^$|{PERIOD_PATTERN}"},
-        description=f"{PERIOD_FORMS}; empty or absent: the policy's stage of the dates, "
-        "else all dates",
-    ),
-]
 Reader = Annotated[Principal, require(Can.READ_SCORES)]
 
 

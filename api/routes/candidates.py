@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, HTMLResponse
 
-from api.auth import Can, Principal, require, visible_branches
+from api.auth import Can, Principal, require
 from api.candidates import (
     CandidateOut,
     CandidateReviewIn,
@@ -23,6 +23,7 @@ from api.candidates import (
 )
 from api.deps import AppSettings, DbSession
 from api.errors import BYTE_RANGES, error_responses
+from api.filters import choices
 from api.rendering import Viewer, render, require_can
 from api.schemas import BRANCH_ID, IsoDate, Page, Status
 from pipeline.store.reviews import UNDO_S
@@ -93,13 +94,15 @@ def undo_review(
 
 
 @page_router.get("/candidates", response_class=HTMLResponse)
-def candidatesrender(
+def candidates_page(
     request: Request,
     session: DbSession,
+    settings: AppSettings,
     principal: Viewer,
     branch: Annotated[str, Query(pattern="^$|" + BRANCH_ID)] = "",
 ):
-    """The queue of pending candidates; the script decides them one after another."""
+    """The queue of pending candidates; the script decides them one after another. Its
+    filter is the findings' form (api/templates/filters.html), by branch."""
     require_can(principal, Can.REVIEW)
     queue = find_candidates(session, principal, branch or None, None, "pending", 1, 200)
     return render(
@@ -108,5 +111,6 @@ def candidatesrender(
         principal,
         data={"queue": queue.model_dump(mode="json"), "branch": branch, "undo_s": UNDO_S},
         branch=branch,
-        branches=visible_branches(session, principal),
+        form={"branch": branch},
+        choices=choices(session, principal, settings.checklist),
     )

@@ -14,9 +14,9 @@ from api.bulk import BulkIn, BulkPreviewOut
 from api.bulk import bulk_preview as preview_of
 from api.deps import AppSettings, DbSession, evidence_file
 from api.errors import BYTE_RANGES, ErrorOut, error_responses
+from api.filters import FindingFilter
 from api.moment_clips import MomentProgressOut, moment_clip
 from api.queries import (
-    FindingFilter,
     actor_of,
     check_of,
     detail_of,
@@ -25,27 +25,23 @@ from api.queries import (
     timezone_of,
 )
 from api.schemas import (
-    BRANCH_ID,
-    CAMERA_ID,
     FINDING_ID,
     ISO_MOMENT,
-    ITEM_CODE,
     AppealIn,
     AppealOut,
     FindingDetail,
     FindingOut,
-    IsoDate,
     IsoMoment,
     Page,
     ReopenFindingIn,
     ReviewIn,
     ReviewResult,
-    Status,
     TimelineOut,
     appeal_out,
     check_out,
 )
 from api.timeline import finding_timeline
+from pipeline.evidence.clips import reference_path
 from pipeline.store import models as m
 from pipeline.store import reviews
 from pipeline.store.reviews import Step
@@ -61,26 +57,13 @@ def list_findings(
     session: DbSession,
     settings: AppSettings,
     principal: Reader,
-    branch: Annotated[str | None, Query(pattern=BRANCH_ID)] = None,
-    day: Annotated[IsoDate | None, Query(alias="date")] = None,
-    date_from: Annotated[IsoDate | None, Query(alias="from")] = None,
-    date_to: Annotated[IsoDate | None, Query(alias="to")] = None,
-    item: Annotated[str | None, Query(pattern=ITEM_CODE)] = None,
-    status: Status | None = None,
-    camera: Annotated[str | None, Query(pattern=CAMERA_ID)] = None,
-    zone: Annotated[str | None, Query(pattern=CAMERA_ID)] = None,
-    min_confidence: Annotated[float | None, Query(ge=0, le=1)] = None,
-    reviewer: Annotated[
-        str | None, Query(min_length=1, max_length=128, pattern=r"^[^\x00]+$")
-    ] = None,
+    where: Annotated[FindingFilter, Query()],
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     per_page: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> Page[FindingOut]:
-    """Oldest first, so a reviewer works through a night in the order it happened;
-    `reviewer`: the findings that person confirmed or dismissed."""
-    where = FindingFilter(
-        branch, day, date_from, date_to, item, status, camera, zone, min_confidence, reviewer
-    )
+    """Oldest first unless `sort` says otherwise, so a reviewer works through a night in
+    the order it happened; `reviewer`: the findings that person confirmed or dismissed.
+    The same filter as the review queue's and the reviewed list's (api/filters.py)."""
     return find_findings(
         session, settings.checklist, settings.fines, principal, where, page, per_page
     )
@@ -168,6 +151,28 @@ def timeline(
 def keyframe(finding_id: FindingId, session: DbSession, settings: AppSettings, principal: Reader):
     row = finding_or_404(session, principal, finding_id)
     return FileResponse(_evidence(settings, row.keyframe, "key frame"), media_type="image/jpeg")
+
+
+@router.get(
+    "/{finding_id}/reference",
+    response_class=FileResponse,
+    responses={200: {"content": {"image/jpeg": {}}}, **BYTE_RANGES, **error_responses(403, 404)},
+)
+def reference(finding_id: FindingId, session: DbSession, settings: AppSettings, principal: Reader):
+    """A clutter finding's clean reference (the photo of the clean counter its clutter is
+    measured against), drawn at its key frame's size with the zones, to lay beside it.
+    Its name is made from the finding's key frame (pipeline/evidence/clips.reference_path),
+    never taken from the request."""
+    row = finding_or_404(session, principal, finding_id)
+    relative = reference_path(row.keyframe) if row.keyframe else None
+    if relative is None or evidence_file(settings.evidence_root, relative) is None:
+        raise HTTPException(
+            404,
+            "此发现没有整洁参考图（只有配置了参考照片的柜台区域才有）This finding has no clean "
+            "reference: only counter-surface zones given a reference photo in the site file "
+            "have one",
+        )
+    return FileResponse(_evidence(settings, relative, "clean reference"), media_type="image/jpeg")
 
 
 @router.post(

@@ -1,6 +1,8 @@
 // The evidence of one finding: its clip (or a moment's clip fetched from the timeline) in
-// the player, the key frame beside it, and the player's keys (play, seek, frame, speed).
+// the player, the key frame beside it (with a clutter finding's clean reference, zoomed
+// together: zoom.js), and the player's keys (play, seek, frame, speed).
 import { $ } from "./dom.js";
+import { zoomable } from "./zoom.js";
 
 const RATES = [0.25, 0.5, 1, 1.5, 2, 4];
 const FRAME_S = 0.2; // one frame of a 5 fps evidence clip
@@ -11,14 +13,26 @@ export function createPlayer(video) {
   let source = { kind: "clip" }; // what the video plays: the evidence clip or a moment's clip
 
   // 16:9 clips in 16:9 boxes: each box takes its picture's own aspect (--aspect: for
-  // review.css to keep it when the box's height is capped)
+  // review.css to keep it when the box's height is capped; the zoom box of a still too)
   const fit = (node, width, height) => {
     if (!width) return;
     node.style.aspectRatio = `${width} / ${height}`;
     node.style.setProperty("--aspect", String(width / height));
   };
   video.addEventListener("loadedmetadata", () => fit(video, video.videoWidth, video.videoHeight));
-  $("keyframe").addEventListener("load", (event) => fit(event.target, event.target.naturalWidth, event.target.naturalHeight));
+  for (const id of ["keyframe", "reference"]) {
+    $(id).addEventListener("load", (event) => {
+      const img = event.target;
+      fit(img, img.naturalWidth, img.naturalHeight);
+      fit(img.parentElement, img.naturalWidth, img.naturalHeight);
+    });
+  }
+  // a zone without a reference photo has none: the key frame stands alone
+  $("reference").addEventListener("error", () => { $("reference-still").hidden = true; });
+  // the key frame zooms, and the reference beside it follows to show the same place
+  const stills = zoomable([$("keyframe-box"), $("reference-box")], (scale) => {
+    $("zoom-level").textContent = scale > 1 ? `${scale.toFixed(1)}×` : "";
+  });
   // Whether the clip is still on its way, or cannot play: a slow network is never a blank box.
   const clipState = (text, kind = "saving") => {
     $("clip-state").hidden = !text;
@@ -60,8 +74,12 @@ export function createPlayer(video) {
     finding = detail;
     if (!detail) { video.removeAttribute("src"); return; }
     playClip();
+    stills.reset();
     $("keyframe").src = detail.keyframe_url || "";
     $("keyframe").hidden = !detail.keyframe_url;
+    $("reference-still").hidden = !detail.reference_url;
+    if (detail.reference_url) $("reference").src = detail.reference_url;
+    else $("reference").removeAttribute("src");
     const missing = !detail.clip_url || !detail.keyframe_url;
     $("no-evidence").hidden = !missing;
     $("no-evidence").textContent = missing

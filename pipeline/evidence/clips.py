@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
@@ -21,9 +22,10 @@ import numpy as np
 
 from detectors.analyzer import build_analyzer
 from detectors.base import Detector
+from detectors.motion import MotionGate
 from detectors.observer import ZoneSpec
 from detectors.phone import PhoneStageSettings
-from pipeline.evidence.overlay import ZoneAnnotator
+from pipeline.evidence.overlay import WHITE, ZoneAnnotator, label_masks, label_px, put_label
 from pipeline.evidence.privacy import blur_customers
 from pipeline.evidence.store import store, temp_file
 from pipeline.evidence.video_writer import H264Writer
@@ -41,6 +43,7 @@ ROLLS = {"pre_s": 4.0, "post_s": 4.0, "part_s": 12.0}
 #: seconds of footage shown on each side of a gap in a missing-footage finding's clip
 EDGE_S = 6.0
 TITLE_CARD_S = 1.0  # between the parts of a long finding's clip
+TITLE_SHARE = 1.5  # the title card's text, against the labels' size
 _SLOT_EPS = 1e-3
 FINDING_NAME = re.compile(r"[A-Za-z0-9_\-]{1,32}")  # a finding id, safe as a folder name
 
@@ -66,6 +69,16 @@ class EvidenceRequest:
 class Evidence:
     clip: str  # path relative to the evidence root, POSIX separators
     keyframe: str  # idem
+    #: the zone's clean reference drawn as the key frame is (`reference_path`), for a
+    #: counter surface configured with one; None: the zone has none
+    reference: str | None = None
+
+
+def reference_path(keyframe: str) -> str | None:
+    """Where the clean reference shown beside a key frame is kept, relative to the
+    evidence root: named after the key frame (whose name is its content's digest), so the
+    finding's row finds it without a column of its own; None for a key frame not a JPEG."""
+    return keyframe.removesuffix(".jpg") + "-reference.jpg" if keyframe.endswith(".jpg") else None
 
 
 def write_evidence(
@@ -109,11 +122,22 @@ def write_evidence(
             f"finding {req.finding_id}: no footage of camera {req.camera} at the key time "
             f"{req.keytime.isoformat()}"
         )
-    _, jpeg = cv2.imencode(".jpg", render(sample), [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
     with temp_file(root, ".jpg") as tmp:
-        tmp.write_bytes(jpeg.tobytes())
+        tmp.write_bytes(_jpeg(render(sample)))
         keyframe = store(tmp, root)
-    return Evidence(clip, keyframe)
+    reference = None
+    if (clean := render.reference(sample)) is not None:
+        reference = reference_path(keyframe)
+        with temp_file(root, ".jpg") as tmp:
+            tmp.write_bytes(_jpeg(clean))
+            os.chmod(tmp, 0o644)  # mkstemp makes it private; the review server must read it
+            os.replace(tmp, root / reference)
+    return Evidence(clip, keyframe, reference)
+
+
+def _jpeg(image: np.ndarray) -> bytes:
+    _, data = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
+    return data.tobytes()
 
 
 def clip_parts(
@@ -156,6 +180,12 @@ def moment_path(finding_id: str, at: datetime) -> str:
     return f"moments/{finding_id}/{at.astimezone(UTC):%Y%m%dT%H%M%SZ}.mp4"
 
 
+#: where a clip being drawn stands, told as it goes: a stage of MOMENT_STAGES and the
+#: share of its frames done (0..1)
+Tell = Callable[[str, float], None]
+MOMENT_STAGES = ("decoding", "drawing", "encoding")
+
+
 def write_moment(
     req: EvidenceRequest,
     detector: Detector,
@@ -164,19 +194,37 @@ def write_moment(
     checklist: Checklist | None = None,
     half_s: float = 6.0,
     fps: float = 5.0,
+    gate: bool = True,
+    progress: Tell | None = None,
 ) -> str:
     """A short clip around `req.keytime`, drawn like the evidence, for a moment the
     finding's clip leaves out (the middle of a long absence). Kept under
     `moments/<finding>/<UTC time>.mp4`, a name made here, never taken from a request, so
-    the next request for the moment reads it. Returns the path relative to `root`."""
+    the next request for the moment reads it. Returns the path relative to `root`.
+
+    `gate`: the night's motion gate (detectors/motion.py), watching the whole frame,
+    spares the detector the frames in which nothing moved anywhere, reusing the boxes of
+    the last frame that did, so the blur still covers every customer; a reviewer waits
+    for this clip (benchmarks/moments.py). `progress` is told the
+    stage and the share of frames drawn (api/moment_clips.py shows it)."""
     rel = moment_path(req.finding_id, req.keytime)
     if (root / rel).is_file():
         return rel
+    tell = progress or (lambda stage, share: None)
+    tell("decoding", 0.0)
     half = timedelta(seconds=half_s)
-    render = _Renderer(req, detector, checklist or load_checklist(), None)
+    motion = MotionGate(whole_frame=True) if gate else False
+    render = _Renderer(req, detector, checklist or load_checklist(), None, gate=motion)
     window = [(req.keytime - half, req.keytime + half)]
+    expected = max(round(2 * half_s * fps), 1)
+    spec = SamplingSpec(fps, MAX_SIDE)
     with temp_file(root, ".mp4") as tmp:
-        if not _write_clip(tmp, window, req.segments, SamplingSpec(fps, MAX_SIDE), render):
+        drawn = _write_clip(
+            tmp, window, req.segments, spec, render,
+            on_frame=lambda n: tell("drawing", min(n / expected, 1.0)),
+            on_last=lambda: tell("encoding", 1.0),
+        )  # fmt: skip
+        if not drawn:
             raise EvidenceError(
                 f"finding {req.finding_id}: no footage of camera {req.camera} around "
                 f"{req.keytime.isoformat()}"
@@ -188,24 +236,35 @@ def write_moment(
 
 
 def caption(item: str, camera: str, t: datetime, tz: tzinfo | None) -> str:
-    """What each frame says: the item, the camera and the branch's wall-clock time."""
-    return f"{item}  {camera}  {t.astimezone(tz):%H:%M:%S}"
+    """What each frame says: the branch's wall-clock time first (what a narrow frame must
+    not cut off), the camera and the item (its Chinese and English names, `item_name`)."""
+    return f"{t.astimezone(tz):%H:%M:%S}  {camera}  {item}"
 
 
-def skipped(seconds: float) -> str:
+def item_name(checklist: Checklist, code: str) -> str:
+    """The item as a caption names it, Chinese first; an unknown code as it is."""
+    try:
+        item = checklist.item(code)
+    except KeyError:
+        return code
+    return f"{item.name_zh} {item.name_en}"
+
+
+def skipped(seconds: float, zh: bool = False) -> str:
     """How much a title card leaves out, in the unit a supervisor thinks in."""
+    sec, mins, hours = ("秒", "分钟", "小时") if zh else ("s", "min", "h")
     if seconds < 90:
-        return f"{round(seconds)} s"
+        return f"{round(seconds)} {sec}"
     minutes = round(seconds / 60)
     if minutes < 90:
-        return f"{minutes} min"
-    return f"{minutes // 60} h {minutes % 60:02d} min"
+        return f"{minutes} {mins}"
+    return f"{minutes // 60} {hours} {minutes % 60:02d} {mins}"
 
 
 class _Renderer:
     """A sample as evidence shows it: customers' heads blurred, zones with their state,
     detections and the caption drawn. Detection runs on the unblurred frame, through the
-    same chain as the nightly run (detectors/analyzer.py), ungated: every frame is seen."""
+    same chain as the nightly run (detectors/analyzer.py), ungated for the evidence, where every frame is seen (a moment's clip gates: write_moment)."""
 
     def __init__(
         self,
@@ -213,10 +272,12 @@ class _Renderer:
         detector: Detector,
         checklist: Checklist,
         phone: PhoneStageSettings | None,
+        gate: bool | MotionGate = False,
     ) -> None:
         self.req = req
-        self.analyzer = build_analyzer(req.camera, req.zones, detector, gate=False, phone=phone)
+        self.analyzer = build_analyzer(req.camera, req.zones, detector, gate=gate, phone=phone)
         self.annotator = ZoneAnnotator(checklist, req.item)
+        self.item = item_name(checklist, req.item)
         # the branch's zone: the recordings' start times are in it
         self.tz = req.segments[0].start.tzinfo if req.segments else req.start.tzinfo
 
@@ -229,9 +290,27 @@ class _Renderer:
             zones,
             result.observation,
             result.detections,
-            caption(self.req.item, self.req.camera, sample.t, self.tz),
+            caption(self.item, self.req.camera, sample.t, self.tz),
             highlight=self.req.zone_id,
         )
+        return displayed(drawn, sample.aspect)
+
+    def reference(self, sample: Sample) -> np.ndarray | None:
+        """The finding's zone's clean reference (the photo its clutter is measured
+        against, detectors/observer.py) at the sample's size with the camera's zones
+        drawn, so it lies beside the key frame pixel for pixel; None when the zone (or,
+        for a finding judged over a purpose, no zone of it) has one."""
+        spec = next(
+            (z for z in self.req.zones
+             if z.reference is not None and self.req.zone_id in (z.zone_id, z.purpose)),
+            None,
+        )  # fmt: skip
+        if spec is None:
+            return None
+        size = (sample.frame.shape[1], sample.frame.shape[0])
+        clean = cv2.resize(spec.reference, size, interpolation=cv2.INTER_AREA)
+        zones = self.analyzer.observer.pixel_zones(size)
+        drawn = self.annotator.draw(clean, zones, None, None, highlight=spec.zone_id)
         return displayed(drawn, sample.aspect)
 
 
@@ -252,8 +331,12 @@ def _write_clip(
     segments: tuple[Segment, ...],
     spec: SamplingSpec,
     render: _Renderer,
+    on_frame: Callable[[int], None] | None = None,
+    on_last: Callable[[], None] | None = None,
 ) -> int:
     """Encode the parts' frames in one pass; returns how many frames came from footage.
+    `on_frame` is told the count of frames drawn after each, `on_last` when the encoder
+    is left to finish.
 
     A slot the recording has no frame for (a recorder slower than `fps`, a dropped
     frame) repeats the previous frame, so the clip plays in real time; a hole longer than
@@ -278,15 +361,17 @@ def _write_clip(
                 writer.write(last[1])
                 slot = now
                 shown += 1
+                if on_frame is not None:
+                    on_frame(shown)
+        if on_last is not None:
+            on_last()
     return shown
 
 
 def _title_card(shape: tuple[int, ...], seconds: float) -> np.ndarray:
     card = np.zeros(shape, np.uint8)
-    text = f"... {skipped(seconds)} later ..."
-    font, scale = cv2.FONT_HERSHEY_SIMPLEX, max(shape[1] / 640, 0.5)
-    thick = max(round(2 * scale), 1)
-    (tw, th), _ = cv2.getTextSize(text, font, scale, thick)
-    org = ((shape[1] - tw) // 2, (shape[0] + th) // 2)
-    cv2.putText(card, text, org, font, scale, (255, 255, 255), thick, cv2.LINE_AA)
+    text = f"{skipped(seconds, zh=True)}后 · {skipped(seconds)} later"
+    px = round(TITLE_SHARE * label_px(shape[0]))
+    glyphs, _ = label_masks(text, px)
+    put_label(card, text, ((shape[1] - glyphs.shape[1]) // 2, (shape[0] - px) // 2), WHITE, px)
     return card

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-from pipeline.evidence.clips import EvidenceError, EvidenceRequest
+from pipeline.evidence.clips import EvidenceError, EvidenceRequest, Tell
 from pipeline.footage.recordings import RecordingsError, find_segments
 from pipeline.site import SiteError, load_site, zone_specs
 
@@ -79,10 +79,14 @@ class MomentsBusy(Exception):
 
 @dataclass(frozen=True)
 class Progress:
-    """Where a moment's clip stands: waiting with `ahead` clips before it, or drawing."""
+    """Where a moment's clip stands: waiting with `ahead` clips before it, or drawing;
+    while drawing, its stage (clips.MOMENT_STAGES: decoding, drawing, encoding) and the
+    share of its frames done, in percent."""
 
     state: str  # "queued" | "drawing"
     ahead: int
+    stage: str = "queued"
+    percent: int = 0
 
 
 @dataclass
@@ -91,6 +95,8 @@ class _Job:
     request: EvidenceRequest
     person: str
     state: str = "queued"
+    stage: str = "queued"
+    share: float = 0.0
 
 
 class MomentDrawer:
@@ -103,7 +109,7 @@ class MomentDrawer:
     def __init__(
         self,
         root: Path,
-        draw: Callable[[EvidenceRequest], str],
+        draw: Callable[[EvidenceRequest, Tell], str],
         *,
         workers: int = WORKERS,
         queue_size: int = QUEUE_SIZE,
@@ -111,7 +117,8 @@ class MomentDrawer:
         budget: int = MOMENTS_BUDGET,
     ) -> None:
         self.root = root
-        self.draw = draw  # the request's clip, written under root; returns its path
+        #: the request's clip, written under root, telling its progress; returns its path
+        self.draw = draw
         self.workers, self.queue_size = workers, queue_size
         self.per_person, self.budget = per_person, budget
         self._lock = threading.Condition()
@@ -143,8 +150,22 @@ class MomentDrawer:
                 self._queue.append(rel)
                 self._start()
                 self._lock.notify()
-            ahead = self._queue.index(rel) if job.state == "queued" else 0
-            return Progress(job.state, ahead)
+            return self._progress(job)
+
+    def progress(self, rel: str) -> Progress | None:
+        """The progress of the clip at `rel` if it is queued or being drawn (None if
+        not), without its request: a poll need not find the recordings again
+        (api/moment_clips.py). EvidenceError as `ask`."""
+        with self._lock:
+            if rel in self._failed:
+                raise EvidenceError(self._failed.pop(rel))
+            job = self._jobs.get(rel)
+            return None if job is None else self._progress(job)
+
+    def _progress(self, job: _Job) -> Progress:
+        if job.state == "queued":
+            return Progress(job.state, self._queue.index(job.rel))
+        return Progress(job.state, 0, job.stage, min(int(job.share * 100), 99))
 
     def used(self, rel: str) -> None:
         """A kept clip was served: it is the most recently used, the last to be pruned."""
@@ -163,10 +184,15 @@ class MomentDrawer:
                 while not self._queue:
                     self._lock.wait()
                 job = self._jobs[self._queue.popleft()]
-                job.state = "drawing"
+                job.state, job.stage = "drawing", "decoding"
             failure = None
+
+            def told(stage: str, share: float, job: _Job = job) -> None:
+                with self._lock:
+                    job.stage, job.share = stage, share
+
             try:
-                self.draw(job.request)
+                self.draw(job.request, told)
             except EvidenceError as exc:
                 failure = str(exc)
             except Exception as exc:  # one bad recording must not stop the worker

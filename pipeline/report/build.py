@@ -4,18 +4,19 @@ outcomes, each zone's day chart and the findings with their key frames."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime, time
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 from sqlalchemy import select
 
 from pipeline.report.charts import Band, day_chart, zone_tracks
 from pipeline.report.html import BranchSection, ReportFinding, render_report
-from pipeline.site import SiteError, load_site
 from pipeline.store import models as m
 from pipeline.store.db import Database
 from pipeline.store.readback import day_gaps, load_stored
+from pipeline.store.zones import stored_zones
 from rules.assessment import OUTCOME_NAMES, assessment_rows
 from rules.checklist import Checklist
 from rules.policies import load_policy
@@ -51,17 +52,24 @@ def policy_outcomes(
     return out
 
 
+def _business_hours(branch: m.Branch, on: date, tz: ZoneInfo) -> tuple[datetime, datetime] | None:
+    """Opening and closing on `on` by the calendar the night run stored with the branch
+    (rules/calendar.weekly_hours); None when it was closed or no calendar is stored."""
+    hours = (branch.hours or {}).get(str(on.weekday()))
+    if not hours:
+        return None
+    opening, closing = (time.fromisoformat(h) for h in hours)
+    return datetime.combine(on, opening, tz), datetime.combine(on, closing, tz)
+
+
 def _section(
     db: Database, branch: m.Branch, check: m.CheckScore, checklist: Checklist, evidence: Path
 ) -> BranchSection:
-    try:
-        site = load_site(branch.site_path)
-    except SiteError as exc:
-        raise SiteError(
-            f"branch {branch.id}: its site file is needed for the report: {exc}"
-        ) from exc
-    tz = site.tz
-    business = site.schedule().day(check.date)
+    """The branch's part of the report, from the database alone: its clock, calendar and
+    zones as the night run stored them (pipeline/store/zones.py), so a moved site file
+    changes nothing the report shows."""
+    tz = ZoneInfo(branch.timezone)
+    business = _business_hours(branch, check.date, tz)
     stored = load_stored(db, branch.id, check.date, tz)
     with db.session() as s:
         rows = s.scalars(
@@ -69,10 +77,10 @@ def _section(
             .where(m.Finding.branch_id == branch.id, m.Finding.date == check.date)
             .order_by(m.Finding.start)
         ).all()
+        zones = stored_zones(s, branch.id)
     gaps: dict[str, list[Band]] = {}
     for g in day_gaps(db, branch.id, check.date, tz):
         gaps.setdefault(g.camera, []).append(Band(g.start, g.end, g.reason))
-    zones = site.schedule().zones
     findings = [
         ReportFinding(
             r.id, r.item, ",".join(r.cameras), r.zone, r.start.astimezone(tz),
@@ -86,20 +94,19 @@ def _section(
         for camera in f.camera.split(","):
             marks.setdefault((camera, f.zone), []).append(Band(f.start, f.end, f.item))
     # A finding judged over all zones of a purpose (any lobby camera) names the purpose.
-    for camera in site.cameras:
-        for zone in camera.zones:
-            marks.setdefault((camera.id, zone.id), []).extend(
-                Band(f.start, f.end, f.item) for f in findings if f.zone == str(zone.purpose)
-            )
+    for zone in zones:
+        marks.setdefault((zone.camera, zone.zone_id), []).extend(
+            Band(f.start, f.end, f.item) for f in findings if f.zone == str(zone.purpose)
+        )
     tracks = zone_tracks(
         stored.frames, checklist.enabled, gaps, marks, checklist.sampling.max_gap_s
     )
-    chart = day_chart(tracks, business.opening, business.closing) if business else ""
+    chart = day_chart(tracks, *business) if business else ""
     shown = [replace(f, zone=finding_zone(zones, f.camera.split(","), f.zone)) for f in findings]
     return BranchSection(
         branch.id, branch.name, branch.region, check.provisional, check.final, check.coverage,
         chart, shown, failed_units=stored.failed, complete=checklist.complete(check.coverage),
-        timezone=site.branch.timezone,
+        timezone=branch.timezone,
     )  # fmt: skip
 
 

@@ -14,11 +14,9 @@ from __future__ import annotations
 import base64
 import io
 from functools import cache
-from pathlib import Path
 
-FOLDER = Path(__file__).resolve().parent / "font"
-FONT_FILES = {400: FOLDER / "noto-sans-sc-400.woff2", 700: FOLDER / "noto-sans-sc-700.woff2"}
-LICENCE_FILE = FOLDER / "OFL.txt"
+from pipeline.fonts import FONT_FILES, unpacked
+
 FAMILY = "Noto Sans SC Subset"
 FONT_STACK = (
     f'"{FAMILY}", "PingFang SC", "Noto Sans CJK SC", "Microsoft YaHei", '
@@ -41,25 +39,12 @@ def gb2312_level_1() -> set[str]:
 
 
 @cache
-def _sfnt(weight: int) -> bytes:
-    """The shipped font of `weight` unpacked once a process: undoing WOFF2's transforms
-    takes seconds, cutting the unpacked font down a fraction of one."""
-    from fontTools.ttLib import TTFont
-
-    font = TTFont(FONT_FILES[weight])
-    font.flavor = None
-    out = io.BytesIO()
-    font.save(out)
-    return out.getvalue()
-
-
-@cache
 def _subset(weight: int, characters: frozenset[str]) -> bytes:
     """The shipped font of `weight` cut down to `characters` (those it has), as WOFF2."""
     from fontTools import subset
     from fontTools.ttLib import TTFont
 
-    font = TTFont(io.BytesIO(_sfnt(weight)))
+    font = TTFont(io.BytesIO(unpacked(weight)))
     options = subset.Options()
     options.layout_features = ["*"]
     options.name_IDs = ["*"]  # the copyright and licence records the OFL asks for

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pipeline.store import models as m
-from pipeline.store.orders import open_orders, told_to_fix
+from pipeline.store.orders import open_orders, under_order
 from pipeline.store.scores import month_findings
 from rules.checklist import Checklist
 from rules.findings import FindingStatus
@@ -44,7 +44,7 @@ def stakes_of(
             [f for found in by_day.values() for f in found],
             checklist,
             rules,
-            told_to_fix=told_to_fix(session, branch),
+            under_order=under_order(session, branch),
             day_of=lambda f, days=days: days[f.id],
         )
     wanted = {r.id for r in rows}
@@ -63,7 +63,7 @@ def double_reasons(
         order = next((o for o in orders[row.branch_id](row.date) if o.item == row.item), None)
         if stake is None or not stake.repeat:
             out[row.id] = ""
-        elif stake.told_to_fix and order is not None:
+        elif stake.under_order and order is not None:
             out[row.id] = (
                 f"整改令 #{order.id} 未关闭，加倍扣分 · rectification order #{order.id} open: "
                 "counts double"

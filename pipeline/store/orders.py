@@ -1,5 +1,5 @@
-"""Rectification orders as the scores see them: which items a branch was told to fix on a
-given day. An order counts from the day after it was given (the findings it was given
+"""Rectification orders as the scores see them: which items of a branch are under an order
+on a given day. An order counts from the day after it was given (the findings it was given
 for are not doubled) until the day it is closed."""
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ def open_orders(session: Session, branch_id: str) -> Callable[[date], list[m.Rec
     return on
 
 
-def told_to_fix(session: Session, branch_id: str) -> Callable[[date], frozenset[str]]:
+def under_order(session: Session, branch_id: str) -> Callable[[date], frozenset[str]]:
     """`on(day)`: the items under an open order that day (rules/scoring.py doubles them)."""
     orders = open_orders(session, branch_id)
     return lambda day: frozenset(o.item for o in orders(day))

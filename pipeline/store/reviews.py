@@ -27,6 +27,7 @@ from pipeline.store.people import holders, person
 from pipeline.store.scores import recompute_scores
 from rules.checklist import Checklist
 from rules.findings import FindingStatus
+from rules.wording import local_text
 
 
 class WorkflowError(Exception):
@@ -270,9 +271,12 @@ def set_back(
     ):
         raise Conflict(f"finding {finding.id} is {finding.status}: no decision to {step}")
     if not _same_person(session, last.reviewer, actor) and (step is Step.UNDO or not actor.admin):
+        who = "复核人本人" if step is Step.UNDO else "复核人本人或管理员（admin）"
+        verb = "撤销" if step is Step.UNDO else "重新打开"
+        when = local_text(last.at, session.get(m.Branch, finding.branch_id).timezone, True)
         raise Forbidden(
-            f"{last.reviewer} decided this finding ({last.decision} at "
-            f"{last.at:%Y-%m-%d %H:%M:%S} UTC); only they"
+            f"只有{who}可以{verb}：{last.reviewer} 于 {when} 作出此决定。"
+            f"{last.reviewer} decided this finding ({last.decision} at {when}); only they"
             f"{'' if step is Step.UNDO else ' or an admin'} may {step} it"
         )
     now = datetime.now(UTC)

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pipeline.store import models as m
-from pipeline.store.orders import told_to_fix
+from pipeline.store.orders import under_order
 from rules.checklist import Checklist
 from rules.findings import Finding, FindingStatus
 from rules.scoring import score_check
@@ -69,11 +69,11 @@ def recompute_scores(session: Session, branch_id: str, day: date, checklist: Che
         .order_by(m.CheckScore.date)
     ).all()
     now = datetime.now(UTC)
-    told = told_to_fix(session, branch_id)
+    ordered = under_order(session, branch_id)
     for check in checks:
         earlier = [f for d, fs in by_day.items() if d < check.date for f in fs]
         todays = by_day.get(check.date, [])
-        score = score_check(todays, checklist, earlier=earlier, told_to_fix=told(check.date))
+        score = score_check(todays, checklist, earlier=earlier, under_order=ordered(check.date))
         check.provisional = score.provisional
         check.final = score.final
         counts: dict[str, int] = defaultdict(int)

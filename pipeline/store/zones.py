@@ -28,13 +28,27 @@ def stored_zones(session: Session, branch_id: str) -> list[ZoneRef]:
     ]
 
 
-def zone_choices(session: Session, branches: Iterable[str]) -> list[str]:
-    """The zone ids a finding filter offers for these branches, sorted."""
+def zone_choices(session: Session, branches: Iterable[str]) -> dict[str, list[str]]:
+    """The zone ids a finding filter offers for these branches, sorted, each with the
+    purposes it has among them."""
+    ids = list(branches)
+    if not ids:
+        return {}
+    out: dict[str, set[str]] = {}
+    for zone_id, purpose in session.execute(
+        select(m.Zone.id, m.Zone.purpose).where(m.Zone.branch_id.in_(ids)).distinct()
+    ):
+        out.setdefault(zone_id, set()).add(purpose)
+    return {z: sorted(out[z]) for z in sorted(out)}
+
+
+def camera_choices(session: Session, branches: Iterable[str]) -> list[str]:
+    """The camera ids a finding filter offers for these branches, sorted."""
     ids = list(branches)
     if not ids:
         return []
     return sorted(
-        set(session.scalars(select(m.Zone.id).where(m.Zone.branch_id.in_(ids)).distinct()))
+        set(session.scalars(select(m.Camera.id).where(m.Camera.branch_id.in_(ids)).distinct()))
     )
 
 

@@ -114,7 +114,8 @@ def test_no_path_parameter_value_gets_a_500(api, value):
     answered = {}
     for route in _path_routes(api.client.app):
         good = {"finding_id": api.finding(api.own, "pending"), "branch_id": api.own,
-                "week": "2026-W45", "candidate_id": "1", "appeal_id": "1", "order_id": "1"}  # fmt: skip
+                "week": "2026-W45", "candidate_id": "1", "appeal_id": "1", "order_id": "1",
+                "camera_id": "counter-1"}  # fmt: skip
         for param in route.dependant.path_params:
             url = route.path.format(**{**good, param.name: value})
             for method in route.methods - {"HEAD"}:

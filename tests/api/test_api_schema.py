@@ -22,6 +22,7 @@ STATUSES = {
     # a moment's clip: 202 while it is drawn, 503 when the queue is full
     ("get", "/api/v1/findings/{finding_id}/clip"): FILE | {202, 503},
     ("get", "/api/v1/findings/{finding_id}/keyframe"): FILE,
+    ("get", "/api/v1/findings/{finding_id}/reference"): FILE,
     ("get", "/api/v1/findings/{finding_id}/timeline"): READ,
     ("post", "/api/v1/findings/{finding_id}/review"): DECIDE | {200},
     ("post", "/api/v1/findings/{finding_id}/undo"): DECIDE - {413} | {200},

@@ -87,12 +87,16 @@ def test_the_timeline_holds_the_zones_samples_states_and_unknown_time(night):
     # states hold each sample until the next; the violating ones cover the finding
     bad = [(_t(s["start"]), _t(s["end"])) for s in tl["states"] if s["violating"]]
     assert any(a <= start + timedelta(seconds=2) and b >= start for a, b in bad)
-    # unknown: the hole between the recordings, with its reason; before the opening
+    # unknown: the hole between the recordings, with its reason
     hole = [u for u in tl["unknown"] if u["reason"] == "no file"]
     assert [(_t(u["start"]), _t(u["end"])) for u in hole] == [
         (at(139.4), at(180)), (at(319.4), hi)
     ]  # fmt: skip
-    assert any(_t(u["start"]) == lo and _t(u["end"]) >= at(0) for u in tl["unknown"])
+    # before the opening the branch was closed: closed, not unknown
+    (closed,) = tl["closed"]
+    assert (_t(closed["start"]), _t(closed["end"])) == (lo, at(0))
+    assert closed["reason"] == "非营业 closed, opens at 09:00"
+    assert all(_t(u["start"]) >= at(0) for u in tl["unknown"])
     long = [(_t(u["start"]), _t(u["end"])) for u in tl["unknown"]]
     long = [(a, b) for a, b in long if b - a > timedelta(seconds=10)]
     assert all(b <= at(1) or a >= at(139) for a, b in long)  # the recordings were seen
@@ -113,6 +117,8 @@ def test_a_moment_outside_the_clip_is_drawn_from_the_recordings_and_kept(night):
     first = _get(client, tokens["supervisor"], url, params={"at": moment})
     assert first.status_code == 202, first.text  # queued: the answer comes at once
     assert first.json()["state"] in ("queued", "drawing") and first.json()["poll"].startswith(url)
+    assert first.json()["stage"] in ("queued", "decoding", "drawing", "encoding")
+    assert 0 <= first.json()["percent"] < 100 and first.json()["retry_after"] == 1
     got = _drawn(client, tokens["supervisor"], first.json()["poll"])
     assert got.status_code == 200, got.text
     assert got.headers["content-type"] == "video/mp4"
@@ -146,7 +152,7 @@ def test_moments_asked_at_once_are_queued_not_waited_for_and_capped_per_person(n
     url = f"/api/v1/findings/{finding['id']}/clip"
     drawer = client.app.state.settings.moments
     held, draw = threading.Event(), drawer.draw
-    drawer.draw = lambda request: held.wait() and draw(request)
+    drawer.draw = lambda request, tell: held.wait() and draw(request, tell)
     with client.app.state.settings.db.session() as s:
         admin = issue_token(s, "admin", "adam").token
     moments = [at(21 + 2 * i) for i in range(44)]  # 09:00:21 … 09:01:47, none kept yet
@@ -224,3 +230,80 @@ def test_scrubbing_the_timeline_seeks_the_clip_and_fetches_a_moment(night):
         page.click("#back-to-clip")
         page.wait_for_function("() => document.getElementById('clip').src.endsWith('/clip')")
         page.screenshot(path=str(shots / "timeline_moment_1366x900.png"))
+
+
+def _x_of(page, t: datetime) -> float:
+    """The page x of wall-clock `t` on the timeline as it is zoomed now."""
+    a, b = (
+        _t(v) for v in page.eval_on_selector("#timeline", "(b) => [b.dataset.from, b.dataset.to]")
+    )
+    box = page.locator("#timeline").bounding_box()
+    return box["x"] + (t - a) / (b - a) * box["width"]
+
+
+def _video_time(page) -> float:
+    return page.evaluate("() => document.getElementById('clip').currentTime")
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not at /usr/bin/chromium")
+def test_dragging_scrubs_the_clip_and_the_arrow_keys_step_through_the_samples(night):
+    """Zoomed in from the keyboard so the 16 s clip spans a good part of the width, a drag
+    along it moves the video with the pointer before it is let go; with the timeline
+    focused, → steps to the next sample and the clip follows; End goes to the window's end."""
+    client, found, tokens, root, url = night
+    finding = found[THIRD]
+    start = _t(finding["start"])
+    clip_start = start - timedelta(seconds=4)
+    shots = artifacts("finding_timeline")
+    with serving(url, root / "evidence", root / "serve2.log") as base, chromium() as browser:
+        page = browser.new_page(viewport=DESKTOP)
+        login(page, base, tokens["supervisor"])
+        page.goto(f"{base}/findings/{finding['id']}")
+        page.wait_for_selector("#timeline circle.sample")
+        page.wait_for_function("() => document.getElementById('clip').readyState >= 1")
+        page.evaluate("() => document.getElementById('clip').pause()")
+        page.focus("#timeline")
+        for _ in range(4):  # 608 s → 120 s across, about the playhead
+            page.keyboard.press("+")
+        a, b = (_t(v) for v in page.eval_on_selector("#timeline", "(b) => [b.dataset.from, b.dataset.to]"))
+        assert (b - a).total_seconds() == pytest.approx(120, abs=1)
+        y = page.locator("#timeline").bounding_box()["y"] + 20
+        page.mouse.move(_x_of(page, clip_start + timedelta(seconds=2)), y)
+        page.mouse.down()
+        page.mouse.move(_x_of(page, clip_start + timedelta(seconds=6)), y, steps=5)
+        page.wait_for_function(  # the video follows while the button is still down
+            "(s) => Math.abs(document.getElementById('clip').currentTime - s) < 0.6", arg=6.0
+        )
+        page.mouse.move(_x_of(page, clip_start + timedelta(seconds=11)), y, steps=5)
+        page.wait_for_function(
+            "(s) => Math.abs(document.getElementById('clip').currentTime - s) < 0.6", arg=11.0
+        )
+        page.mouse.up()
+        page.evaluate("() => document.getElementById('clip').pause()")
+        page.screenshot(path=str(shots / "timeline_scrubbed_1366x900.png"))
+        # → : the next sample after the playhead, and the clip there
+        here = clip_start + timedelta(seconds=_video_time(page))
+        times = sorted(_t(t) for t in page.locator("#timeline circle.sample").evaluate_all(
+            "(cs) => cs.map((c) => c.dataset.t)"))  # fmt: skip
+        nxt = next(t for t in times if t > here + timedelta(milliseconds=1))
+        page.keyboard.press("ArrowRight")
+        page.wait_for_function(
+            "(ms) => Math.abs(document.getElementById('timeline').getAttribute('aria-valuenow') - ms) < 1",
+            arg=nxt.timestamp() * 1000,
+        )
+        expected = (nxt - clip_start).total_seconds()
+        page.wait_for_function(
+            "(s) => Math.abs(document.getElementById('clip').currentTime - s) < 0.25", arg=expected
+        )
+        page.keyboard.press("ArrowLeft")
+        page.wait_for_function(
+            "(ms) => +document.getElementById('timeline').getAttribute('aria-valuenow') < ms",
+            arg=nxt.timestamp() * 1000,
+        )
+        page.keyboard.press("End")
+        end = page.eval_on_selector("#timeline", "(b) => +b.getAttribute('aria-valuenow')")
+        hi = _t(page.evaluate("() => fetch(location.pathname.replace('/findings/', "
+                              "'/api/v1/findings/') + '/timeline').then((r) => r.json())"
+                              ".then((t) => t.end)"))  # fmt: skip
+        assert end == pytest.approx(hi.timestamp() * 1000, abs=1)

@@ -8,6 +8,7 @@ tools/subset_cjk_font.py)."""
 from __future__ import annotations
 
 import base64
+import hashlib
 import io
 import re
 from datetime import UTC, date, datetime
@@ -15,8 +16,9 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.fonts import FONT_FILES, LICENCE_FILE
 from pipeline.report import html, notice
-from pipeline.report.webfont import FAMILY, FONT_FILES, LICENCE_FILE, gb2312_level_1
+from pipeline.report.webfont import FAMILY, gb2312_level_1
 from rules.assessment import OUTCOME_NAMES
 from rules.checklist import load_checklist
 from rules.wording import PURPOSE_NAMES
@@ -148,3 +150,33 @@ def test_the_printed_notice_and_report_cover_every_character_with_the_banks_name
         # only the document's own characters travel with it, so a mailed notice stays small
         assert all(len(have) < 1500 for have in faces)
         assert len(document) < 600_000
+
+
+def test_the_unpacked_font_is_kept_on_disk_by_the_shipped_files_digest(tmp_path, monkeypatch):
+    """The first document of a process reads the unpacked font from the cache folder
+    instead of undoing WOFF2 again (pipeline/fonts.py); the name carries the shipped
+    file's digest, so a new font is never read from an old copy."""
+    from fontTools.ttLib import TTFont
+
+    from pipeline import fonts
+
+    monkeypatch.setenv("BRANCH_AUDIT_CACHE", str(tmp_path))
+    kept = fonts.unpacked_path(400)
+    assert kept.is_relative_to(tmp_path) and not kept.exists()
+    data = fonts.unpacked.__wrapped__(400)  # past the process's own cache
+    assert kept.read_bytes() == data
+    font = TTFont(io.BytesIO(data))
+    assert font.flavor is None and set(font.getBestCmap()) == _cmap(FONT_FILES[400])
+    kept.write_bytes(b"marker")  # what the next process reads: the kept file, not WOFF2
+    assert fonts.unpacked.__wrapped__(400) == b"marker"
+    digest = hashlib.sha256(FONT_FILES[400].read_bytes()).hexdigest()[:16]
+    assert digest in kept.name and fonts.unpacked_path(700) != kept
+
+
+def test_an_unwritable_cache_folder_only_costs_the_unpacking(tmp_path, monkeypatch):
+    from pipeline import fonts
+
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("BRANCH_AUDIT_CACHE", str(blocker))
+    assert fonts.unpacked.__wrapped__(700)[:4] in (b"\x00\x01\x00\x00", b"OTTO", b"true")

@@ -18,7 +18,7 @@ from pipeline.evidence.moments import MomentDrawer, MomentsBusy, Progress
 
 
 def _writer(root, held: threading.Event):
-    def draw(request) -> str:
+    def draw(request, tell) -> str:
         held.wait()
         if request == "bad":
             raise EvidenceError("no footage of camera c1 around then")
@@ -80,8 +80,41 @@ def test_pruning_keeps_the_budget_removing_the_least_recently_used(tmp_path):
     for n in range(5):
         (folder / f"{n}.mp4").write_bytes(b"x" * 1000)
         os.utime(folder / f"{n}.mp4", (1000 + n, 1000 + n))
-    drawer = MomentDrawer(tmp_path, lambda request: request, budget=2500)
+    drawer = MomentDrawer(tmp_path, lambda request, tell: request, budget=2500)
     drawer.used("moments/f/0.mp4")  # served just now: the most recently used
     removed = drawer.prune(keep={"moments/f/1.mp4"})
     assert removed == ["moments/f/2.mp4", "moments/f/3.mp4", "moments/f/4.mp4"]
     assert sorted(p.name for p in folder.iterdir()) == ["0.mp4", "1.mp4"]
+
+
+def test_the_stage_and_share_drawn_are_told_to_whoever_asks(tmp_path):
+    """What write_moment tells as it goes (decoding, drawing n %, encoding) is what the
+    next poll answers; a poll of a clip nobody asked for learns nothing (None)."""
+    told, go, done = threading.Event(), threading.Event(), threading.Event()
+
+    def draw(request, tell) -> str:
+        tell("drawing", 0.45)
+        told.set()
+        go.wait()
+        tell("encoding", 1.0)
+        told.set()
+        done.wait()
+        (tmp_path / request).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / request).write_bytes(b"x")
+        return request
+
+    drawer = MomentDrawer(tmp_path, draw)
+    rel = "moments/f/1.mp4"
+    assert drawer.progress(rel) is None
+    first = drawer.ask(rel, rel, "sam")
+    assert (first.state, first.stage) in (("queued", "queued"), ("drawing", "decoding"),
+                                          ("drawing", "drawing"))  # fmt: skip
+    assert told.wait(60)
+    assert drawer.progress(rel) == Progress("drawing", 0, "drawing", 45)
+    told.clear()
+    go.set()
+    assert told.wait(60)
+    got = drawer.progress(rel)
+    assert (got.stage, got.percent) == ("encoding", 99)  # 100 only once the clip is there
+    done.set()
+    assert _settled(drawer, rel, "sam") and drawer.progress(rel) is None

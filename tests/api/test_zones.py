@@ -12,8 +12,11 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select, update
 
+from api import moment_clips
 from api.queries import zone_labels
 from api.schemas import FindingOut
+from pipeline.evidence.clips import EvidenceError
+from pipeline.report.build import build_report
 from pipeline.report.notice import build_notice
 from pipeline.site import load_site
 from pipeline.store import models as m
@@ -21,7 +24,7 @@ from pipeline.store.db import Database
 from pipeline.store.zones import stored_zones
 from rules.checklist import load_checklist
 from tests.support.api import running_api
-from tests.support.run_site import BRANCH, CHECKLIST
+from tests.support.run_site import BRANCH, CHECKLIST, DAY
 
 
 def test_the_night_stores_the_sites_zones_and_pages_need_no_site_file(reference_run, tmp_path):
@@ -74,3 +77,43 @@ def test_the_filter_finds_a_lobby_manager_finding_by_its_zones_name(api):
         detail = api.get("supervisor", f"/api/v1/findings/{lm}").json()
         labels = zone_labels(s, [FindingOut.model_validate(detail)])
     assert labels[lm] == "lm-desk（大堂经理岗 lobby manager）"
+
+
+def test_the_report_names_zones_and_draws_its_chart_with_the_site_file_moved(
+    reference_run, tmp_path
+):
+    """The report reads the branch's clock, calendar and zones from the database: with the
+    site file gone its findings still name their zone with its purpose, and the day's
+    chart still spans the business hours."""
+    _, db_file, _ = reference_run
+    copy = tmp_path / "night.db"
+    shutil.copy(db_file, copy)
+    db = Database(f"sqlite:///{copy}")
+    with db.session() as s:
+        s.execute(update(m.Branch).values(site_path=str(tmp_path / "moved" / "site.yaml")))
+    html, covered = build_report(
+        db, DAY, load_checklist(CHECKLIST), tmp_path / "evidence", [BRANCH]
+    )
+    db.dispose()
+    assert covered == 1
+    assert "post-1（柜员岗位 teller post）" in html  # the stored zone with its purpose
+    assert "<svg" in html  # the day chart: opening and closing from the stored calendar
+
+
+def test_a_moment_clip_highlights_the_stored_zone_a_purpose_finding_names(api, monkeypatch):
+    """A finding judged over all lobby-manager zones names the purpose; its moment clip
+    draws the camera's stored zone of that purpose highlighted (`lm-desk`), not a zone id
+    no site has."""
+    asked = []
+
+    def moment_request(site_path, finding_id, item, camera, zone, day, at):
+        asked.append((camera, zone))
+        raise EvidenceError("no recordings here")
+
+    monkeypatch.setattr(moment_clips, "moment_request", moment_request)
+    lm = api.finding(api.own, "confirmed", "LOBBY_MANAGER_ABSENT")
+    with api.db.session() as s:
+        start = s.get(m.Finding, lm).start
+    got = api.get("supervisor", f"/api/v1/findings/{lm}/clip", params={"at": start.isoformat()})
+    assert got.status_code == 404 and "no recordings here" in got.json()["detail"]
+    assert asked == [("lobby-1", "lm-desk")]

@@ -17,7 +17,14 @@ from detectors.observations import ZoneObservation, ZonePurpose
 from detectors.observer import ZoneObserver, ZoneSpec
 from detectors.registry import load_detector
 from pipeline.evidence import Evidence, EvidenceError, EvidenceRequest, write_evidence
-from pipeline.evidence.clips import caption, clip_timing, skipped, write_moment
+from pipeline.evidence.clips import (
+    caption,
+    clip_timing,
+    item_name,
+    reference_path,
+    skipped,
+    write_moment,
+)
 from pipeline.evidence.overlay import ZoneAnnotator, describe
 from pipeline.evidence.privacy import customer_heads
 from pipeline.footage.recordings import probe
@@ -76,6 +83,7 @@ def _request(segments, start: float, end: float, key: float, zones=ZONES) -> Evi
 
 
 ANNOTATOR = ZoneAnnotator(load_checklist())
+NAME = item_name(load_checklist(), "TELLER_ABSENT")
 
 
 @dataclass(frozen=True)
@@ -134,17 +142,43 @@ def test_short_finding_across_two_files(segments, tmp_path):
     key = cv2.imread(str(tmp_path / ev.keyframe))
     assert ev.keyframe.endswith(".jpg") and _shown(key) == pytest.approx(21, abs=0.01)
     assert _variance(key, customer) < 0.05 * _variance(source, customer)
+    assert ev.reference is None  # a teller's post has no clean reference
+
+
+def test_a_counter_findings_clean_reference_is_kept_beside_its_key_frame(segments, tmp_path):
+    """The zone's clean photo (any size) at the key frame's size, zones drawn on it, named
+    after the key frame so the finding's page finds it (api/routes/findings.py)."""
+    green = np.full((60, 90, 3), (10, 200, 30), np.uint8)
+    desk = ZoneSpec(
+        "desk", ZonePurpose.COUNTER_SURFACE, ((0.55, 0.5), (0.95, 0.5), (0.95, 0.9), (0.55, 0.9)),
+        reference=green,
+    )  # fmt: skip
+    req = replace(
+        _request(segments, 18, 22, 21, zones=(*ZONES, desk)), item="COUNTER_CLUTTER", zone_id="desk"
+    )
+    ev = write_evidence(req, StubDetector(), tmp_path, pre_s=2, post_s=2)
+    assert ev.reference == reference_path(ev.keyframe)
+    key = cv2.imread(str(tmp_path / ev.keyframe))
+    clean = cv2.imread(str(tmp_path / ev.reference))
+    assert clean.shape == key.shape
+    inside = clean[150:200, 200:280].reshape(-1, 3).mean(axis=0)  # within the desk zone
+    assert np.abs(inside - (10, 200, 30)).max() < 12
+    # the desk's outline is drawn where the key frame has it, the caption is not
+    outline = (np.abs(clean.astype(int) - (10, 200, 30)).max(axis=2) > 60)
+    assert outline[118:122, 180:300].any() and not outline[-12:, 40:200].any()
 
 
 def test_caption_is_burned_in_with_the_frames_time(segments, tmp_path):
     """The caption's bright pixels match the caption of the source frame's own time better
-    than those of the seconds around it, compared where these captions differ."""
+    than those of the seconds around it, compared where these captions differ; it names
+    the item in Chinese first."""
+    assert NAME == "柜员离岗 / 窗口空岗 Teller post unmanned"
     ev = write_evidence(_request(segments, 18, 22, 21), StubDetector(), tmp_path, pre_s=2, post_s=2)
     _, frames = _frames(tmp_path / ev.clip)
     for frame in frames[::7]:
         t = at(_shown(frame))
         texts = [
-            caption("TELLER_ABSENT", "cam-1", t + timedelta(seconds=s), TZ) for s in (-1, 0, 1)
+            caption(NAME, "cam-1", t + timedelta(seconds=s), TZ) for s in (-1, 0, 1)
         ]
         refs = np.stack(
             [_bright(ANNOTATOR.draw(np.zeros_like(frame), [], None, None, x)) for x in texts]
@@ -300,12 +334,12 @@ def test_a_zone_turns_red_exactly_in_the_state_a_finding_is_made_of():
 
 def test_windowed_items_zones_are_labelled_with_what_they_show():
     guard, teller = ZonePurpose.GUARD, ZonePurpose.TELLER_POST
-    assert describe(ZoneObservation("door", guard, persons=1, present=True)) == "guard here"
-    assert describe(ZoneObservation("door", guard, persons=2)) == "no guard, 2 person(s)"
-    assert describe(ZoneObservation("huddle", ZonePurpose.MEETING, persons=3)) == "3 at the meeting"
+    assert describe(ZoneObservation("door", guard, persons=1, present=True)) == "保安在岗 guard here"
+    assert describe(ZoneObservation("door", guard, persons=2)) == "无保安 no guard, 2 人 person(s)"
+    assert describe(ZoneObservation("huddle", ZonePurpose.MEETING, persons=3)) == "晨会 3 人 at the meeting"
     up = ZoneObservation("post", teller, 1, True, hand_raised=True)
-    assert describe(up) == "manned HAND UP"
-    assert describe(ZoneObservation("post", teller, 1, True, hand_raised=False)) == "manned"
+    assert describe(up) == "有人 manned 举手 HAND UP"
+    assert describe(ZoneObservation("post", teller, 1, True, hand_raised=False)) == "有人 manned"
 
 
 def test_head_region_of_a_box_cut_by_the_frame_bottom_is_its_upper_half():

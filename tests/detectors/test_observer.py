@@ -150,6 +150,20 @@ def test_motion_gate_reuses_detections_until_the_zone_changes():
     assert detector.calls == 3
 
 
+def test_a_whole_frame_gate_sees_a_change_outside_the_zones():
+    """Evidence of a moment gates on the whole frame (pipeline/evidence/clips.write_moment):
+    a customer walking where no zone is must be detected again, or their blur stays behind."""
+    detector = CountingDetector()
+    gate = MotionGate(max_reuse=5, whole_frame=True)
+    analyzer = CameraAnalyzer(detector, ZoneObserver("cam", [POST]), gate)
+    still = np.full((H, W, 3), 100, np.uint8)
+    analyzer.analyze(T0, still)
+    assert not analyzer.analyze(T0, still).detected
+    far_away = still.copy()
+    far_away[300:, 600:] = 255  # outside the post: unseen by a zones-only gate
+    assert analyzer.analyze(T0, far_away).detected and detector.calls == 2
+
+
 class CountingPhoneStage:
     """Says 'phone in use' and counts how often it was asked."""
 

@@ -49,7 +49,7 @@ def test_only_confirmed_findings_cost_money_and_a_dismissed_one_is_no_first():
 def test_an_item_the_branch_was_told_to_fix_is_a_repeat_from_its_first_finding():
     first = finding("LOBBY_MANAGER_ABSENT", 10, zone="lobby_manager")
     told = frozenset({"LOBBY_MANAGER_ABSENT"})
-    fines = finding_fines([first], CHECKLIST, FINES, told_to_fix=lambda day: told)
+    fines = finding_fines([first], CHECKLIST, FINES, under_order=lambda day: told)
     assert fines[first.id].yuan == 1000
 
 

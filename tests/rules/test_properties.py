@@ -36,7 +36,7 @@ fix_st = st.frozensets(st.sampled_from(ITEMS))
 
 @given(findings_st, findings_st, fix_st)
 def test_scores_stay_within_0_and_100(today, earlier, fix):
-    score = score_check(today, CHECKLIST, earlier=earlier, told_to_fix=fix)
+    score = score_check(today, CHECKLIST, earlier=earlier, under_order=fix)
     assert 0 <= score.final <= 100
     assert 0 <= score.provisional <= 100
     assert score.provisional <= score.final
@@ -44,7 +44,7 @@ def test_scores_stay_within_0_and_100(today, earlier, fix):
 
 @given(findings_st, findings_st, fix_st, st.data())
 def test_dismissing_never_lowers_and_confirming_never_raises(today, earlier, fix, data):
-    before = score_check(today, CHECKLIST, earlier=earlier, told_to_fix=fix)
+    before = score_check(today, CHECKLIST, earlier=earlier, under_order=fix)
     pool = today + earlier
     if not pool:
         return
@@ -53,7 +53,7 @@ def test_dismissing_never_lowers_and_confirming_never_raises(today, earlier, fix
         changed = list(pool)
         changed[index] = replace(changed[index], status=status)
         after = score_check(
-            changed[: len(today)], CHECKLIST, earlier=changed[len(today) :], told_to_fix=fix
+            changed[: len(today)], CHECKLIST, earlier=changed[len(today) :], under_order=fix
         )
         for old, new in ((before.provisional, after.provisional), (before.final, after.final)):
             assert (new - old) * direction >= 0
@@ -163,11 +163,11 @@ def test_a_findings_stake_is_what_the_final_score_counts_and_what_confirming_doe
     day_of = lambda f: f.start.date()  # noqa: E731
     first = at(0).date()
     told_on = lambda day: told[(day - first).days]  # noqa: E731
-    staked = stakes(month, CHECKLIST, {}, told_to_fix=told_on, day_of=day_of)
+    staked = stakes(month, CHECKLIST, {}, under_order=told_on, day_of=day_of)
     for day in sorted({day_of(f) for f in month}):
         todays = [f for f in month if day_of(f) == day]
         earlier = [f for f in month if day_of(f) < day]
-        score = score_check(todays, CHECKLIST, earlier=earlier, told_to_fix=told_on(day))
+        score = score_check(todays, CHECKLIST, earlier=earlier, under_order=told_on(day))
         for line in score.final_deductions:
             counted = [
                 staked[f.id]
@@ -180,5 +180,5 @@ def test_a_findings_stake_is_what_the_final_score_counts_and_what_confirming_doe
     if undecided:
         pick = data.draw(st.sampled_from(undecided))
         confirmed = [replace(f, status=FindingStatus.CONFIRMED) if f is pick else f for f in month]
-        after = stakes(confirmed, CHECKLIST, {}, told_to_fix=told_on, day_of=day_of)
+        after = stakes(confirmed, CHECKLIST, {}, under_order=told_on, day_of=day_of)
         assert after[pick.id] == staked[pick.id]

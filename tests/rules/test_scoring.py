@@ -55,7 +55,7 @@ def test_an_item_seen_earlier_in_the_period_or_to_be_fixed_counts_double():
     dismissed_before = [finding("PHONE_USE", 5, DISMISSED)]
     assert score_check(today, CHECKLIST, earlier=dismissed_before).provisional == 98
     fix = frozenset({"PHONE_USE"})
-    assert score_check(today, CHECKLIST, told_to_fix=fix).provisional == 96
+    assert score_check(today, CHECKLIST, under_order=fix).provisional == 96
 
 
 def test_scores_never_go_below_zero():

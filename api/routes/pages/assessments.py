@@ -17,7 +17,7 @@ from api.queries import (
     assess,
 )
 from api.rendering import Viewer, render, require_can
-from api.routes.assessments import PeriodLabel, PolicyName
+from api.schemas import PeriodLabel, PolicyName
 from rules.assessment import OUTCOME_NAMES
 
 router = APIRouter(include_in_schema=False)

@@ -1,4 +1,5 @@
-"""Rectification orders: given and closed by supervisors, read by the branch (api/orders.py)."""
+"""Rectification orders (整改令), "orders" in the code: given and closed by supervisors,
+read by the branch (api/orders.py). Their URLs keep the word `rectifications`."""
 
 from __future__ import annotations
 
@@ -12,13 +13,13 @@ from api.errors import error_responses
 from api.orders import CloseIn, OrderIn, OrderOut, close_order, give_order, list_orders
 from api.schemas import BRANCH_ID
 
-router = APIRouter(prefix="/api/v1", tags=["rectifications"])
+router = APIRouter(prefix="/api/v1", tags=["orders"])
 
 BranchId = Annotated[str, Path(pattern=BRANCH_ID)]
 
 
 @router.get("/branches/{branch_id}/rectifications", responses=error_responses(403, 404))
-def rectifications(
+def branch_orders(
     branch_id: BranchId,
     session: DbSession,
     principal: Annotated[Principal, require(Can.READ_FINDINGS)],
@@ -32,7 +33,7 @@ def rectifications(
     "/branches/{branch_id}/rectifications", status_code=201,
     responses=error_responses(403, 404, 413),
 )  # fmt: skip
-def order(
+def give(
     branch_id: BranchId,
     body: OrderIn,
     session: DbSession,
