@@ -21,6 +21,7 @@ from api.routes import (
     candidates,
     checks,
     findings,
+    notices,
     orders,
     pages,
     zone_editor,
@@ -86,7 +87,7 @@ def create_app(
             budget=moments_budget,
         ),
     )
-    for module in (branches, checks, findings, appeals, orders, assessments):
+    for module in (branches, checks, findings, appeals, orders, notices, assessments):
         app.include_router(module.router, responses=errors.error_responses(401, 429))
     app.include_router(candidates.router, responses=errors.error_responses(401, 429))
     app.include_router(pages.router)

@@ -50,6 +50,22 @@ class Can(StrEnum):
     REOPEN_APPEALS = "reopen decided appeals"
 
 
+#: what each permission is called in Chinese, for refusals (`refusal`)
+CAN_ZH: dict[Can, str] = {
+    Can.READ_SCORES: "查看得分",
+    Can.READ_FINDINGS: "查看发现",
+    Can.REVIEW: "复核发现",
+    Can.APPEAL: "申诉",
+    Can.DECIDE_APPEALS: "裁决申诉",
+    Can.REOPEN_APPEALS: "重开已裁决的申诉",
+}
+
+
+def refusal(role: str, what: Can) -> str:
+    """A 403's reason, Chinese first with English beside."""
+    return f"角色 {role} 不能{CAN_ZH[what]} · role {role} may not {what}"
+
+
 # Appeals go to the level above the first instance: supervisors review, the province
 # decides; an admin may do both, but never both on one finding (api/routes/appeals.py).
 GRANTS: dict[Role, frozenset[Can]] = {
@@ -238,7 +254,7 @@ def require(what: Can):
 
     def check(principal: CurrentPrincipal) -> Principal:
         if not principal.can(what):
-            raise HTTPException(403, f"role {principal.role} may not {what}")
+            raise HTTPException(403, refusal(principal.role, what))
         return principal
 
     return Depends(check)

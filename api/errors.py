@@ -207,10 +207,13 @@ ERROR_TITLES = {
     429: "请求过多 Too many requests",
     500: "服务器错误 Server error",
 }
-#: what a refusal means, in Chinese, above the reason the route gave in English
+#: what a refusal means, Chinese first with English beside, above the reason the route gave
 ERROR_REASONS = {
-    403: "您的角色不能查看此页或做此操作；如确有需要，请联系管理员。",
-    404: "没有这个网点或记录，或它不在您可查看的范围内（网点只看本网点，督导只看本区域）。",
+    403: "您的角色不能查看此页或做此操作；如确有需要，请联系管理员。"
+    " Your role may not see this page or do this; ask an administrator if you need to.",
+    404: "没有这个网点或记录，或它不在您可查看的范围内（网点只看本网点，督导只看本区域）。"
+    " There is no such branch or record, or it is outside what you may see (a branch sees"
+    " its own, a supervisor their region's).",
 }
 
 

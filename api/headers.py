@@ -33,6 +33,12 @@ DOCUMENT_CSP = (
     "form-action 'none'; frame-ancestors 'none'"
 )
 
+#: a reviewer's draft notice: the document's, and this site's scripts and calls for its
+#: "issue" button (api/static/notice.js)
+NOTICE_DRAFT_CSP = DOCUMENT_CSP.replace(
+    "default-src 'none';", "default-src 'none'; script-src 'self'; connect-src 'self';"
+)
+
 
 class SecurityHeaders:
     """Adds HEADERS to every HTTP response, and `Cache-Control: no-store` to the API's

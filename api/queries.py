@@ -14,7 +14,7 @@ import pandas as pd
 from sqlalchemy import String, cast, func, select
 from sqlalchemy.orm import Session
 
-from api.auth import Can, Principal, scoped, visible_branches
+from api.auth import Can, Principal, refusal, scoped, visible_branches
 from api.errors import PeriodRefused
 from api.filters import FindingFilter, Sort
 from api.schemas import (
@@ -166,7 +166,7 @@ def find_appeals(
     """Appeals of the findings the caller may read: those a branch filed, those of a
     supervisor's region, and all of them for the province and admins, who decide them."""
     if not principal.can(Can.READ_FINDINGS):
-        raise Forbidden(f"role {principal.role} may not {Can.READ_FINDINGS}")
+        raise Forbidden(refusal(principal.role, Can.READ_FINDINGS))
     stmt = scoped(select(m.Appeal).join(m.Finding), principal, m.Finding.branch_id)
     if status is not None:
         stmt = stmt.where(m.Appeal.status == status)

@@ -9,12 +9,13 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request
 from fastapi.templating import Jinja2Templates
 
-from api.auth import Can, Principal, optional_principal
-from rules.wording import STATUS_NAMES, local_text, utc_text
+from api.auth import Can, Principal, optional_principal, refusal
+from rules.wording import DISMISS_REASONS, STATUS_NAMES, local_text, utc_text
 
 templates = Jinja2Templates(directory=Path(__file__).resolve().parent / "templates")
 templates.env.filters["utc"] = utc_text  # a stored time, shown with its zone
 templates.env.filters["local"] = local_text  # a stored time on a branch's clock, labelled
+templates.env.globals["dismiss_reasons"] = DISMISS_REASONS  # a review's reason code in words
 templates.env.globals["status_names"] = {str(k): v for k, v in STATUS_NAMES.items()}
 
 
@@ -54,7 +55,7 @@ def render(request: Request, name: str, principal: Principal | None, **context):
 
 def require_can(principal: Principal, what: Can) -> None:
     if not principal.can(what):
-        raise HTTPException(403, f"role {principal.role} may not {what}")
+        raise HTTPException(403, refusal(principal.role, what))
 
 
 def safe_next(target: str | None) -> str:

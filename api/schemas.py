@@ -9,7 +9,14 @@ from typing import Annotated, Generic, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import Query
-from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, Field
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    Field,
+    model_validator,
+)
 
 from detectors.config_base import StrictModel
 from pipeline.store import models as m
@@ -18,7 +25,7 @@ from rules.assessment import AssessmentRow
 from rules.checklist import Checklist
 from rules.findings import FindingStatus
 from rules.periods import PERIOD_FORMS, PERIOD_PATTERN
-from rules.wording import duration_text
+from rules.wording import DISMISS_REASONS, duration_text
 
 # Identifiers arrive in paths and query strings: a strict alphabet keeps bytes the
 # databases reject (NUL) or cannot index out of queries, as a 422 instead of a 500.
@@ -28,6 +35,8 @@ ITEM_CODE = r"^[A-Z][A-Z0-9_]{0,63}$"
 CAMERA_ID = r"^[A-Za-z0-9_.\-]{1,64}$"  # camera and zone ids
 
 Status = FindingStatus
+#: a dismissal's reason codes (rules/wording.DISMISS_REASONS)
+DismissReason = Literal[tuple(DISMISS_REASONS)]  # type: ignore[valid-type]
 
 PolicyName = Annotated[Literal["A", "B"], Query(description="A (thresholds) or B (staged)")]
 # The grammar is checked once, by rules/periods.py (the pages show its message); the
@@ -128,6 +137,10 @@ class ReviewOut(BaseModel):
         "or reopen (by its reviewer or an admin, with a note): it was set back to pending"
     )
     note: str
+    reason_code: DismissReason | None = Field(
+        None, description="a dismissal's reason code, when the reviewer gave one"
+    )
+    reason: str = Field("", description="the reason code in words, Chinese first")
     reviewer: str
     at: datetime
 
@@ -248,6 +261,19 @@ class Page(BaseModel, Generic[T]):
 class ReviewIn(StrictModel):
     decision: Literal["confirm", "dismiss"]
     note: Note = ""
+    reason_code: DismissReason | None = Field(
+        None,
+        description="why a dismissal: recorder_fault (设备故障), authorised_absence (授权离岗), "
+        "false_detection (误检), not_staff (非本行员工), part_of_work (业务需要) or other "
+        "(其他); only with dismiss",
+    )
+
+    @model_validator(mode="after")
+    def _reason_with_dismiss(self) -> ReviewIn:
+        if self.reason_code is not None and self.decision != "dismiss":
+            raise ValueError("a reason code goes with dismiss only")
+        return self
+
     seen_status: Status = Field(
         default=FindingStatus.PENDING,
         description="the status the reviewer saw; if the finding has changed since, the "
@@ -385,7 +411,14 @@ def finding_detail(
         **finding_out(row, timezone, checklist, pricing).model_dump(),
         timezone=timezone,
         reviews=[
-            ReviewOut(decision=r.decision, note=r.note, reviewer=r.reviewer, at=r.at)
+            ReviewOut(
+                decision=r.decision,
+                note=r.note,
+                reason_code=r.reason_code,
+                reason=DISMISS_REASONS.get(r.reason_code or "", ""),
+                reviewer=r.reviewer,
+                at=r.at,
+            )  # fmt: skip
             for r in row.reviews
         ],
         appeals=[appeal_out(a) for a in row.appeals],

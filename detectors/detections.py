@@ -40,7 +40,24 @@ CLASS_GROUPS: dict[str, frozenset[str]] = {
 
 @dataclass(frozen=True)
 class Detections:
-    """Boxes, scores and classes of one frame, as parallel arrays."""
+    """Boxes, scores and classes of one frame, as parallel arrays.
+
+    Every backend returns this record; the rules ask for its named groups:
+
+    >>> dets = Detections.from_arrays(
+    ...     xyxy=[[100, 50, 180, 300], [140, 120, 160, 150], [400, 200, 430, 260]],
+    ...     confidence=[0.9, 0.35, 0.6],
+    ...     class_id=[COCO80.index("person"), COCO80.index("cell phone"), COCO80.index("bottle")],
+    ... )
+    >>> len(dets), dets.names
+    (3, ['person', 'cell phone', 'bottle'])
+    >>> dets.in_group("person").to_records()
+    [{'cls': 'person', 'conf': 0.9, 'xyxy': [100.0, 50.0, 180.0, 300.0]}]
+    >>> dets.in_group("clutter").names  # a phone on the counter is clutter too
+    ['cell phone', 'bottle']
+    >>> dets.with_min_confidence(0.5).in_group("phone").names
+    []
+    """
 
     xyxy: np.ndarray  # (N, 4) float32, pixels of the caller's frame
     confidence: np.ndarray  # (N,) float32

@@ -41,6 +41,33 @@ UPPER_BODY_MIN_OVERLAP = 0.3
 
 @dataclass(frozen=True)
 class PixelZone:
+    """A site zone in one frame size's pixels; who is in it is decided by its anchor.
+
+    A site file's polygon is fractions of the picture; a 1920×1080 frame puts it here:
+
+    >>> post = PixelZone.from_normalized(
+    ...     "post-1", ZonePurpose.TELLER_POST, ((0.1, 0.2), (0.4, 0.2), (0.4, 0.7), (0.1, 0.7)),
+    ...     (1920, 1080),
+    ... )
+    >>> post.polygon.tolist(), post.anchor.value
+    ([[192, 216], [768, 216], [768, 755], [192, 755]], 'upper_body')
+
+    A teller seated behind the counter counts by the upper half of their box; a person
+    whose box only grazes the zone does not:
+
+    >>> post.trigger(np.array([[300, 250, 600, 900], [700, 100, 1000, 900]])).tolist()
+    [True, False]
+
+    Floor zones count a person by their feet (the bottom centre of the box):
+
+    >>> line = PixelZone.from_normalized(
+    ...     "line-1", ZonePurpose.ONE_METRE_ZONE, ((0.5, 0.5), (1, 0.5), (1, 1), (0.5, 1)),
+    ...     (1920, 1080),
+    ... )
+    >>> line.trigger(np.array([[1000, 200, 1200, 800], [1000, 100, 1200, 400]])).tolist()
+    [True, False]
+    """
+
     zone_id: str
     purpose: ZonePurpose
     anchor: Anchor

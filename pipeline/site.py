@@ -1,4 +1,4 @@
-"""The site file: one branch, its hours, cameras and zones (README, "Setting up a branch"),
+"""The site file: one branch, its hours, cameras and zones (docs/site.md, "Setting up a branch"),
 validated on load.
 
 Every error names its place in the file (`cameras[2].zones[0].polygon: point 3 is outside
@@ -541,5 +541,5 @@ REFERENCE = (
 
 def site_reference() -> str:
     """The site file's keys as a Markdown table, from the models' own titles and
-    descriptions (the README's reference is this table; tests keep them equal)."""
+    descriptions (docs/site.md's key table is this table; tests keep them equal)."""
     return reference_table(REFERENCE)

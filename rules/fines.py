@@ -45,7 +45,13 @@ class FineRule(StrictModel):
 @dataclass(frozen=True)
 class Fine:
     yuan: float
-    rule: str
+    rule: str  # in English, with the item's code: what the API and the exports carry
+    rule_zh: str = ""  # the same in Chinese, with the item's name: what documents print first
+
+    @property
+    def wording(self) -> str:
+        """The rule, Chinese first with English beside (the notice, the report)."""
+        return f"{self.rule_zh} · {self.rule}" if self.rule_zh else self.rule
 
 
 @dataclass(frozen=True)
@@ -61,14 +67,20 @@ class Stake:
 
 def fine_of(finding: Finding, checklist: Checklist, rule: FineRule, repeat: bool) -> Fine:
     """The fine of `finding` confirmed, a repeat or not."""
+    item = checklist.item(finding.item)
     if rule.per_incident is not None:
-        return Fine(rule.per_incident, f"{finding.item}: {rule.per_incident:g} yuan per incident")
-    points = checklist.item(finding.item).deduction
+        return Fine(
+            rule.per_incident,
+            f"{finding.item}: {rule.per_incident:g} yuan per incident",
+            f"{item.name_zh}：每次 {rule.per_incident:g} 元",
+        )
+    points = item.deduction
     rate = rule.per_point_repeat if repeat and rule.per_point_repeat is not None else rule.per_point
-    why = "repeat, " if repeat else ""
+    why, why_zh = ("repeat, ", "重复发生，") if repeat else ("", "")
     return Fine(
         points * rate,
         f"{finding.item}: {why}{points:g} point(s) × {rate:g} yuan = {points * rate:g} yuan",
+        f"{item.name_zh}：{why_zh}{points:g} 分 × {rate:g} 元 = {points * rate:g} 元",
     )
 
 

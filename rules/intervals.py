@@ -2,6 +2,22 @@
 
 The rules work in POSIX seconds (`Span`); footage and coverage in aware datetimes
 (`Interval`). The operations only compare and order their ends, so they serve both.
+
+Business hours 09:00-17:00 as seconds of the day, a lunch exemption, and what a camera saw:
+
+>>> business, lunch = (32400, 61200), [(43200, 45000)]
+>>> judged = subtract([business], lunch)
+>>> judged
+[(32400, 43200), (45000, 61200)]
+>>> seen = merge([(32400, 40000), (39000, 50000), (52000, 61200)])
+>>> seen
+[(32400, 50000), (52000, 61200)]
+>>> intersect(judged, seen)
+[(32400, 43200), (45000, 50000), (52000, 61200)]
+>>> total(subtract(judged, seen))  # judged time nobody saw: unknown, never absent
+2000
+>>> merge([(0, 10), (70, 80)], slack=60)  # a short hole bridged
+[(0, 80)]
 """
 
 from __future__ import annotations

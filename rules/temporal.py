@@ -183,6 +183,35 @@ def judge_day(
     expected, so its post is unknown rather than unmanned); zones seen in the observations
     are added. `gaps` are footage problems reported upstream; long silences between
     samples are added as gaps of their own.
+
+    An hour of a teller post sampled every 2 s, empty from 09:20 to 09:40:
+
+    >>> from datetime import date, datetime, timedelta
+    >>> from zoneinfo import ZoneInfo
+    >>> from detectors.observations import FrameObservation, ZoneObservation, ZonePurpose
+    >>> from rules.checklist import load_checklist
+    >>> opening = datetime(2026, 11, 27, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    >>> day = BusinessDay(date(2026, 11, 27), opening, opening + timedelta(hours=1))
+    >>> def sample(s):
+    ...     manned = not 1200 <= s < 2400
+    ...     post = ZoneObservation("post-1", ZonePurpose.TELLER_POST, present=manned)
+    ...     return FrameObservation(opening + timedelta(seconds=s), "counter-1", {"post-1": post})
+    >>> frames = [sample(s) for s in range(0, 3601, 2)]
+    >>> judged = judge_day(frames, day, load_checklist(), branch="JS-HA-001")
+    >>> [(f.item, f.zone, f"{f.start:%H:%M}", f"{f.end:%H:%M}") for f in judged.findings]
+    [('TELLER_ABSENT', 'post-1', '09:20', '09:40')]
+    >>> judged.gaps, judged.coverage
+    ((), {'counter-1': 1.0})
+
+    Samples that stop are unknown time, never an absence: with the camera silent from
+    09:30 the absence ends where the samples do, and the silence is a gap, charged as
+    footage not provided (FOOTAGE_MISSING), not as the teller away.
+
+    >>> judged = judge_day(frames[:900], day, load_checklist(), branch="JS-HA-001")
+    >>> [(f.item, f"{f.start:%H:%M}", f"{f.end:%H:%M}") for f in judged.findings]
+    [('TELLER_ABSENT', '09:20', '09:29'), ('FOOTAGE_MISSING', '09:29', '10:00')]
+    >>> [(f"{g.start:%H:%M}", f"{g.end:%H:%M}", g.reason) for g in judged.gaps]
+    [('09:29', '10:00', 'no samples')]
     """
     tz = day.opening.tzinfo
     frames: dict[str, list[FrameObservation]] = defaultdict(list)

@@ -35,6 +35,18 @@ STATUS_NAMES: dict[str, str] = {
 }
 
 
+#: why a reviewer dismissed a finding, as a code the review keeps (pipeline/store/reviews.py)
+#: beside its free note, so dismissals can be counted by cause
+DISMISS_REASONS: dict[str, str] = {
+    "recorder_fault": "设备故障 recorder fault",
+    "authorised_absence": "授权离岗 authorised absence",
+    "false_detection": "误检 false detection",
+    "not_staff": "非本行员工 not staff",
+    "part_of_work": "业务需要 part of the work",
+    "other": "其他 other",
+}
+
+
 def duration_text(seconds: float) -> str:
     """`16 分 0 秒 (960 s)` for 959.6 s: rounded once, to whole seconds, before splitting
     into minutes (rounding the seconds after splitting gave "15 分 60 秒")."""

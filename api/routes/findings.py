@@ -194,7 +194,7 @@ def review(
     row = finding_or_404(session, principal, finding_id)
     reviews.review(
         session, actor_of(principal), row, Step(body.decision), body.seen_status, body.note,
-        settings.checklist,
+        settings.checklist, body.reason_code,
     )  # fmt: skip
     return _result(session, settings, row)
 

@@ -10,7 +10,16 @@ from fastapi import APIRouter, Path, Query
 from api.auth import Can, Principal, require
 from api.deps import AppSettings, DbSession
 from api.errors import error_responses
-from api.orders import CloseIn, OrderIn, OrderOut, close_order, give_order, list_orders
+from api.orders import (
+    CloseIn,
+    OrderIn,
+    OrderOut,
+    WithdrawIn,
+    close_order,
+    give_order,
+    list_orders,
+    withdraw_order,
+)
 from api.schemas import BRANCH_ID
 
 router = APIRouter(prefix="/api/v1", tags=["orders"])
@@ -23,7 +32,7 @@ def branch_orders(
     branch_id: BranchId,
     session: DbSession,
     principal: Annotated[Principal, require(Can.READ_FINDINGS)],
-    status: Annotated[Literal["open", "closed"] | None, Query()] = None,
+    status: Annotated[Literal["open", "closed", "withdrawn"] | None, Query()] = None,
 ) -> list[OrderOut]:
     """The branch's orders, oldest first, with their status."""
     return list_orders(session, principal, branch_id, status)
@@ -56,3 +65,19 @@ def close(
 ) -> OrderOut:
     """Close an open order with a note on how it was fixed."""
     return close_order(session, principal, order_id, body)
+
+
+@router.post(
+    "/rectifications/{order_id}/withdraw",
+    responses=error_responses(403, 404, 413, conflict="already closed or withdrawn"),
+)
+def withdraw(
+    order_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+    body: WithdrawIn,
+    session: DbSession,
+    settings: AppSettings,
+    principal: Annotated[Principal, require(Can.REVIEW)],
+) -> OrderOut:
+    """Withdraw an open order given in error, with the reason: it never counted double, and
+    the scores it doubled are recomputed."""
+    return withdraw_order(session, principal, order_id, body, settings.checklist)

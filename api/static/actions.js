@@ -48,11 +48,14 @@ document.querySelectorAll(".decision-form").forEach((form) => {
   });
 });
 
-// Each appeal's clip in a box of the clip's own aspect, once its size is known.
+// Each appeal's clip in a box of the clip's own aspect, once its size is known (a module
+// runs after the page is parsed: the size may be known already).
 document.querySelectorAll(".appeal-card video").forEach((video) => {
-  video.addEventListener("loadedmetadata", () => {
+  const fit = () => {
     if (video.videoWidth) video.style.aspectRatio = `${video.videoWidth} / ${video.videoHeight}`;
-  });
+  };
+  if (video.readyState >= 1) fit();
+  video.addEventListener("loadedmetadata", fit);
 });
 
 // Closing a rectification order (orders page), with the note on how it was fixed.
@@ -67,5 +70,20 @@ document.querySelectorAll(".close-form").forEach((form) => {
     form.querySelector(".message").textContent = result.ok
       ? `已关闭 Closed by ${result.data.closed_by}` : `未关闭 Not closed: ${problem(result)}`;
     if (result.ok) form.closest("tr").dataset.status = "closed"; else button.disabled = false;
+  });
+});
+
+// Withdrawing an order given in error (orders page), with the reason: it never counted.
+document.querySelectorAll(".withdraw-form").forEach((form) => {
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const button = form.querySelector("button");
+    button.disabled = true;
+    const result = await api("POST", `/api/v1/rectifications/${form.dataset.order}/withdraw`, {
+      reason: form.elements.reason.value,
+    });
+    form.querySelector(".message").textContent = result.ok
+      ? `已撤回 Withdrawn by ${result.data.withdrawn_by}` : `未撤回 Not withdrawn: ${problem(result)}`;
+    if (result.ok) form.closest("tr").dataset.status = "withdrawn"; else button.disabled = false;
   });
 });

@@ -137,12 +137,11 @@ export function createDecisions({ data, queue, view }) {
     try { await decided(f, decision, what); } finally { saving(null); showRetry(); }
   }
 
-  // A dismissal's reason code leads its note ("录像设备故障 recorder fault: …"), so the
-  // reviewed list and the history say why at a glance; a confirmation takes the note alone.
+  // What a review sends besides its decision: the note, and for a dismissal the reason code
+  // chosen (rules/wording.DISMISS_REASONS), kept apart so dismissals can be counted by cause.
   function decisionNote(decision) {
     const code = decision === "dismiss" ? $("dismiss-reason").value : "";
-    const note = $("note").value.trim();
-    return code ? (note ? `${code}: ${note}` : code) : note;
+    return { note: $("note").value.trim(), reason_code: code || undefined };
   }
 
   // The next pending finding after the one that left the queue, or the empty queue.
@@ -155,7 +154,7 @@ export function createDecisions({ data, queue, view }) {
   async function decided(f, decision, what) {
     const was = before(f);
     const result = await api("POST", `/api/v1/findings/${f.id}/review`, {
-      decision, note: decisionNote(decision), seen_status: f.status,
+      decision, ...decisionNote(decision), seen_status: f.status,
     });
     if (result.status === 409) { await afterConflict(f.id); return; }
     if (!result.ok) { failed(what, result, () => decide(decision)); return; }
@@ -259,7 +258,7 @@ export function createDecisions({ data, queue, view }) {
       for (const [n, f] of picked.entries()) {
         saving(`${chosen === "confirm" ? "批量确认 confirm" : "批量驳回 dismiss"} ${n + 1}/${picked.length}`);
         const result = await api("POST", `/api/v1/findings/${f.id}/review`, {
-          decision: chosen, note: decisionNote(chosen), seen_status: "pending",
+          decision: chosen, ...decisionNote(chosen), seen_status: "pending",
         });
         if (result.ok) done.push(f.id); else refused.push(`${f.id}: ${problem(result)}`);
       }

@@ -31,7 +31,7 @@ export function renderFacts(detail) {
 export function renderHistory(f) {
   const tz = f.timezone;
   const events = [
-    ...f.reviews.map((r) => ({ at: r.at, kind: r.decision, who: r.reviewer, note: r.note })),
+    ...f.reviews.map((r) => ({ at: r.at, kind: r.decision, who: r.reviewer, note: [r.reason, r.note].filter(Boolean).join(": ") })),
     ...f.appeals.flatMap((a) => [
       { at: a.at, kind: "appeal", who: a.by, note: a.reason },
       ...(a.decided_at ? [{ at: a.decided_at, kind: a.status, who: a.decided_by, note: a.decision_note }] : []),

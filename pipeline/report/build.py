@@ -9,7 +9,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from pipeline.report.charts import Band, day_chart, zone_tracks
 from pipeline.report.html import BranchSection, ReportFinding, render_report
@@ -19,6 +19,7 @@ from pipeline.store.readback import day_gaps, load_stored
 from pipeline.store.zones import stored_zones
 from rules.assessment import OUTCOME_NAMES, assessment_rows
 from rules.checklist import Checklist
+from rules.findings import FindingStatus
 from rules.policies import load_policy
 from rules.wording import finding_zone
 
@@ -30,10 +31,15 @@ class ReportError(Exception):
 
 
 def policy_outcomes(
-    checks: list[m.CheckScore], branches: dict[str, m.Branch], checklist: Checklist
+    checks: list[m.CheckScore],
+    branches: dict[str, m.Branch],
+    checklist: Checklist,
+    pending: dict[str, int] | None = None,
 ) -> dict[str, dict]:
     """Each policy's outcome for each branch, the day's final score taken as a check round
-    (an incomplete check counts for no rank or reward: rules/assessment.py)."""
+    (an incomplete check counts for no rank or reward: rules/assessment.py). The final
+    score is final only once no finding of the day awaits review (`pending`: branch → how
+    many do): until then an outcome, a reward too, is stated as provisional (暂定)."""
     scores = pd.DataFrame(
         [
             {"branch": c.branch_id, "region": branches[c.branch_id].region,
@@ -48,7 +54,14 @@ def policy_outcomes(
         for row in rows:
             yuan = f", {row.yuan:+g} yuan" if row.yuan else ""
             outcome = OUTCOME_NAMES.get(row.outcome, row.outcome)
-            out[row.branch][f"{policy.name} ({period.label})"] = f"{outcome}{yuan}: {row.rule}"
+            text = f"{outcome}{yuan}: {row.rule}"
+            waiting = (pending or {}).get(row.branch, 0)
+            if waiting:
+                text = (
+                    f"暂定 provisional — {waiting} 条发现待复核，复核完成前不作准 · {waiting} "
+                    f"finding(s) still await review: not final until they are decided. {text}"
+                )
+            out[row.branch][f"{policy.name} ({period.label})"] = text
     return out
 
 
@@ -120,9 +133,16 @@ def build_report(
             query = query.where(m.CheckScore.branch_id.in_(branches))
         checks = s.scalars(query.order_by(m.CheckScore.branch_id)).all()
         rows = {b.id: b for b in s.scalars(select(m.Branch)).all()}
+        pending = dict(
+            s.execute(
+                select(m.Finding.branch_id, func.count())
+                .where(m.Finding.date == on, m.Finding.status == FindingStatus.PENDING)
+                .group_by(m.Finding.branch_id)
+            ).all()
+        )
     if not checks:
         raise ReportError(f"no reviewed branch on {on} in {db.url}: run `branch-audit run` first")
-    outcomes = policy_outcomes(checks, rows, checklist)
+    outcomes = policy_outcomes(checks, rows, checklist, pending)
     sections = []
     for check in checks:
         section = _section(db, rows[check.branch_id], check, checklist, evidence)

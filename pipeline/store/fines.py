@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -22,7 +23,7 @@ from pipeline.store import models as m
 from pipeline.store.orders import open_orders, under_order
 from pipeline.store.scores import month_findings
 from rules.checklist import Checklist
-from rules.findings import FindingStatus
+from rules.findings import Finding, FindingStatus
 from rules.fines import Fine, FineRule, Stake, stakes
 
 
@@ -51,28 +52,64 @@ def stakes_of(
     return {k: v for k, v in out.items() if k in wanted}
 
 
+def _why(stake: Stake | None, order: m.RectificationOrder | None) -> str:
+    """Why a stake counts double, in both languages ("" when it does not)."""
+    if stake is None or not stake.repeat:
+        return ""
+    if stake.under_order and order is not None:
+        return (
+            f"整改令 #{order.id} 未关闭，加倍扣分 · rectification order #{order.id} open: "
+            "counts double"
+        )
+    return (
+        "本月已确认同一问题，加倍扣分 · the same item was confirmed earlier this month: "
+        "counts double"
+    )
+
+
 def double_reasons(
     session: Session, rows: list[m.Finding], staked: dict[str, Stake]
 ) -> dict[str, str]:
     """Finding id → why it counts double, in both languages ("" when it does not): the
     open rectification order of its item, or its item confirmed earlier in the month."""
     orders = {b: open_orders(session, b) for b in {r.branch_id for r in rows}}
+    return {
+        row.id: _why(
+            staked.get(row.id),
+            next((o for o in orders[row.branch_id](row.date) if o.item == row.item), None),
+        )
+        for row in rows
+    }
+
+
+def doubles_on(
+    session: Session, branch_id: str, day: date, checklist: Checklist, rules: dict[str, FineRule]
+) -> dict[str, str]:
+    """Item → why a finding of it on `day` would count double (only the items that would):
+    one untaken finding of each checklist item at the end of `day`, staked among the
+    branch's findings of that month as `stakes_of` stakes a stored one, so the weekly
+    notice's "what counts double" is what the scores will count."""
+    by_day = month_findings(session, branch_id, day)
+    branch = session.get(m.Branch, branch_id)
+    late = datetime.combine(day, time(23, 59, 59), ZoneInfo(branch.timezone))
+    asked = [
+        Finding(item.code, branch_id, (), "", late, late, 1.0, id=f"next:{item.code}")
+        for item in checklist.items
+    ]
+    days = {f.id: d for d, found in by_day.items() for f in found} | {f.id: day for f in asked}
+    staked = stakes(
+        [*(f for found in by_day.values() for f in found), *asked],
+        checklist,
+        rules,
+        under_order=under_order(session, branch_id),
+        day_of=lambda f: days[f.id],
+    )
+    orders = open_orders(session, branch_id)(day)
     out = {}
-    for row in rows:
-        stake = staked.get(row.id)
-        order = next((o for o in orders[row.branch_id](row.date) if o.item == row.item), None)
-        if stake is None or not stake.repeat:
-            out[row.id] = ""
-        elif stake.under_order and order is not None:
-            out[row.id] = (
-                f"整改令 #{order.id} 未关闭，加倍扣分 · rectification order #{order.id} open: "
-                "counts double"
-            )
-        else:
-            out[row.id] = (
-                "本月已确认同一问题，加倍扣分 · the same item was confirmed earlier this month: "
-                "counts double"
-            )
+    for f in asked:
+        why = _why(staked[f.id], next((o for o in orders if o.item == f.item), None))
+        if why:
+            out[f.item] = why
     return out
 
 

@@ -210,6 +210,8 @@ class Review(Base):
     finding_id: Mapped[str] = mapped_column(ForeignKey("findings.id"), index=True)
     decision: Mapped[str] = mapped_column(String(16))  # confirm | dismiss
     note: Mapped[str] = mapped_column(Text, default="")
+    #: a dismissal's reason (rules/wording.DISMISS_REASONS), when the reviewer gave one
+    reason_code: Mapped[str | None] = mapped_column(String(32))
     reviewer: Mapped[str] = mapped_column(String(128))
     at: Mapped[datetime]
 
@@ -266,10 +268,36 @@ class RectificationOrder(Base):
     closed_by: Mapped[str | None] = mapped_column(String(128))
     closed_at: Mapped[datetime | None]
     close_note: Mapped[str] = mapped_column(Text, default="")
+    #: an order given in error is withdrawn with a reason: it never counted
+    #: (pipeline/store/orders.py), unlike a closed one, which counted until it was closed
+    withdrawn_by: Mapped[str | None] = mapped_column(String(128))
+    withdrawn_at: Mapped[datetime | None]
+    withdraw_reason: Mapped[str | None] = mapped_column(Text)
 
     @property
     def status(self) -> str:
+        if self.withdrawn_at is not None:
+            return "withdrawn"
         return "open" if self.closed_at is None else "closed"
+
+
+class IssuedNotice(Base):
+    """A weekly notice as it was sent (pipeline/report/notice.py): the rendered page and
+    the facts it carried, never rebuilt. Issuing the week again adds a version."""
+
+    __tablename__ = "issued_notices"
+    __table_args__ = (
+        UniqueConstraint("branch_id", "week", "version", name="uq_issued_notice_version"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    branch_id: Mapped[str] = mapped_column(ForeignKey("branches.id"))
+    week: Mapped[str] = mapped_column(String(8))  # ISO week, 2026-W45
+    version: Mapped[int] = mapped_column(Integer)  # 1, 2, … per branch and week
+    html: Mapped[str] = mapped_column(Text)
+    facts: Mapped[dict] = mapped_column(JSON)
+    issued_by: Mapped[str] = mapped_column(String(128))
+    issued_at: Mapped[datetime]
 
 
 class ApiToken(Base):

@@ -1,6 +1,7 @@
 """Rectification orders as the scores see them: which items of a branch are under an order
 on a given day. An order counts from the day after it was given (the findings it was given
-for are not doubled) until the day it is closed."""
+for are not doubled) until the day it is closed; a withdrawn order (given in error) never
+counts."""
 
 from __future__ import annotations
 
@@ -15,11 +16,15 @@ from pipeline.store import models as m
 
 
 def open_orders(session: Session, branch_id: str) -> Callable[[date], list[m.RectificationOrder]]:
-    """`on(day)`: the branch's orders open at the start of that day, branch time."""
+    """`on(day)`: the branch's orders open at the start of that day, branch time (withdrawn
+    ones left out)."""
     branch = session.get(m.Branch, branch_id)
     tz = ZoneInfo(branch.timezone) if branch else ZoneInfo("UTC")
     orders = session.scalars(
-        select(m.RectificationOrder).where(m.RectificationOrder.branch_id == branch_id)
+        select(m.RectificationOrder).where(
+            m.RectificationOrder.branch_id == branch_id,
+            m.RectificationOrder.withdrawn_at.is_(None),
+        )
     ).all()
 
     def on(day: date) -> list[m.RectificationOrder]:

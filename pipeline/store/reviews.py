@@ -27,7 +27,7 @@ from pipeline.store.people import holders, person
 from pipeline.store.scores import recompute_scores
 from rules.checklist import Checklist
 from rules.findings import FindingStatus
-from rules.wording import local_text
+from rules.wording import DISMISS_REASONS, local_text
 
 
 class WorkflowError(Exception):
@@ -219,10 +219,14 @@ def review(
     seen: FindingStatus,
     note: str,
     checklist: Checklist,
+    reason_code: str | None = None,
 ) -> None:
-    """Confirm or dismiss a pending finding, as the reviewer saw it (`seen`)."""
+    """Confirm or dismiss a pending finding, as the reviewer saw it (`seen`); a dismissal
+    may carry a reason code (rules/wording.DISMISS_REASONS) beside its note."""
     if decision not in DECISIONS:
         raise ValueError(f"{decision} is not a review decision")
+    if reason_code is not None and (decision != Step.DISMISS or reason_code not in DISMISS_REASONS):
+        raise ValueError(f"{reason_code!r} is not a reason to {decision}")
     lock_branch(session, finding.branch_id)  # an appeal filed meanwhile is seen
     session.refresh(finding)
     _no_appeal(session, finding, decision)
@@ -237,11 +241,15 @@ def review(
             finding_id=finding.id,
             decision=str(decision),
             note=note,
+            reason_code=reason_code,
             reviewer=actor.name,
             at=datetime.now(UTC),
         )
     )
-    audit(session, actor, "review", finding.id, decision=str(decision), note=note)
+    audit(
+        session, actor, "review", finding.id, decision=str(decision), note=note,
+        reason_code=reason_code,
+    )  # fmt: skip
     session.flush()
     session.refresh(finding)
 

@@ -38,12 +38,15 @@ ROUTES = {
     "review page": ("GET", "/review?branch={branch}", 200, REVIEWERS),
     "finding page": ("GET", "/findings/{finding}", 200, READERS),
     "reviewed page": ("GET", "/reviewed?branch={branch}", 200, READERS),
+    "issue notice": ("POST", "/api/v1/branches/{branch}/notices/2026-W45", 201, REVIEWERS),
+    "notices": ("GET", "/api/v1/branches/{branch}/notices/2026-W45", 200, READERS),
 }
 BODIES = {
     "review": {"decision": "confirm", "seen_status": "pending", "note": "matrix"},
     "appeal": {"reason": "matrix"},
     "decide": {"decision": "uphold"},
     "reopen": {"reason": "matrix"},
+    "issue notice": {},  # no body: the notice as it stands is issued
 }
 # the appeal each route needs: a pending one to list or decide, an upheld one to reopen
 APPEAL = {"appeals": "pending", "decide": "pending", "reopen": "upheld"}

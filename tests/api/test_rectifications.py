@@ -144,8 +144,14 @@ def test_confirmed_findings_carry_their_fine_and_assessments_add_them_up(api):
 
 def test_the_weekly_notice_is_served_to_the_branch_and_its_supervisor(api):
     week = "2026-W45"  # 2026-11-02..08: the fixture's days
+    draft = api.get("supervisor", f"/notices/{api.own}/{week}")
+    assert draft.status_code == 200 and "草稿 Draft (not issued)" in draft.text
+    assert "罚款合计 Fines this week: 400 元" in draft.text
+    # the branch sees only what was issued
+    assert api.get("branch", f"/notices/{api.own}/{week}").status_code == 404
+    assert api.post("supervisor", f"/api/v1/branches/{api.own}/notices/{week}").status_code == 201
     for who in ("branch", "supervisor"):
-        page = api.get(who, f"/notices/{api.own}/{week}")
+        page = api.get(who, f"/notices/{api.own}/{week}?version=1")
         assert page.status_code == 200 and "检查整改通知" in page.text
         assert "罚款合计 Fines this week: 400 元" in page.text
         csp = page.headers["content-security-policy"]

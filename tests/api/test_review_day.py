@@ -220,10 +220,11 @@ def test_every_time_on_every_page_carries_its_zone(site):
     assert "(Asia/Shanghai)" in page.text_content("td.given")
 
 
-def test_a_dismissal_carries_its_reason_code_before_the_note(site):
+def test_a_dismissal_carries_its_reason_code_beside_the_note(site):
     page = _page(site)
     first = page.text_content("#f-item-zh")
-    page.select_option("#dismiss-reason", "录像设备故障 recorder fault")
+    page.select_option("#dismiss-reason", "recorder_fault")
+    assert "设备故障 recorder fault" in page.text_content("#dismiss-reason option:checked")
     page.fill("#note", "camera 2 was down")
     page.keyboard.press("Escape")  # out of the note; the keys act again
     page.keyboard.press("d")
@@ -232,8 +233,14 @@ def test_a_dismissal_carries_its_reason_code_before_the_note(site):
     base, secret = site.base, site.secret
     rows = api_get(base, secret, "/api/v1/findings?branch=JS-HA-001&status=dismissed")["items"]
     (row,) = [r for r in rows if r["item_zh"] == first]
-    note = api_get(base, secret, f"/api/v1/findings/{row['id']}")["reviews"][-1]["note"]
-    assert note == "录像设备故障 recorder fault: camera 2 was down"
+    review = api_get(base, secret, f"/api/v1/findings/{row['id']}")["reviews"][-1]
+    assert (review["reason_code"], review["reason"], review["note"]) == (
+        "recorder_fault",
+        "设备故障 recorder fault",
+        "camera 2 was down",
+    )
+    page.goto(f"{base}/findings/{row['id']}")  # its history says why at a glance
+    _wait_text(page, "#history", "设备故障 recorder fault: camera 2 was down")
 
 
 def test_a_login_ended_mid_note_says_so_and_keeps_the_note(site):

@@ -1,4 +1,4 @@
-"""The checklist as data: the shipped file matches the checklist table of the README, a bank's file is validated."""
+"""The checklist as data: the shipped file holds the spec's items and numbers, a bank's file is validated."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The bank's two policies reproduce its plans' worked numbers (README, "Judging observations")."""
+"""The bank's two policies reproduce its plans' worked numbers (docs/scoring.md, "Judging observations")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Temporal logic on hand-written observation series (the rules every item follows, README)."""
+"""Temporal logic on hand-written observation series (the rules every item follows, docs/scoring.md)."""
 
 from __future__ import annotations
 

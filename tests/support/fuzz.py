@@ -9,6 +9,7 @@ import schemathesis
 from schemathesis.config import SchemathesisConfig
 from schemathesis.engine import StopReason, events, from_schema
 
+from pipeline.report.notice import NoticeError, week_days
 from rules.assessment import assessment_rows
 from rules.periods import COLUMNS, PeriodError
 from rules.policies import load_policy
@@ -26,10 +27,20 @@ ONE_SCORE = pd.DataFrame([("X", "r", DAYS[0], 100.0)], columns=list(COLUMNS))
 def _judged(case) -> bool:
     """Whether a request keeps the rules between parameters that OpenAPI cannot state
     (test_api's table checks the 422s of those that do not): `from` not after `to`, a
-    period the policy has a rule for, and a candidate's drawn box inside its image."""
+    period the policy has a rule for, a candidate's drawn box inside its image, a week
+    that the year has, and a dismissal's reason code only with a dismissal
+    (tests/api/test_notices.py checks those 422s)."""
     body = case.body if isinstance(case.body, dict) else {}
     if case.path.startswith("/api/v1/candidates") and body.get("box") is not None:
         return False  # a drawn box: within the stored image, whose size the schema cannot know
+    if body.get("reason_code") is not None and body.get("decision") != "dismiss":
+        return False
+    week = (case.path_parameters or {}).get("week")
+    if isinstance(week, str):
+        try:
+            week_days(week)
+        except NoticeError:
+            return False
     query = case.query or {}
     start, end = query.get("from"), query.get("to")
     if isinstance(start, str) and isinstance(end, str) and start > end:

@@ -28,7 +28,9 @@ from api.queries import (
 from api.rendering import Viewer, render, require_can
 from api.schemas import BRANCH_ID, check_out, finding_out
 from pipeline.store import models as m
+from pipeline.store.notices import issued_weeks
 from rules.findings import FindingStatus
+from rules.policies import load_policy
 
 router = APIRouter(include_in_schema=False)
 
@@ -102,19 +104,27 @@ def branch_page(
             for f in found
         ]
     orders = list_orders(session, principal, branch.id) if principal.can(Can.READ_FINDINGS) else []
+    checked = sorted({iso_week(r.date) for r in rows}, reverse=True)
+    # a reviewer opens the live draft of any checked week; everyone else the issued copies
+    weeks = checked if principal.can(Can.REVIEW) else issued_weeks(session, branch.id)
     return render(
         request,
         "branch.html",
         principal,
         branch=branch,
         checks=[check_out(r, branch.region, settings.checklist) for r in rows],
-        chart=score_chart([(r.date, r.provisional, r.final) for r in rows]),
+        chart=score_chart(
+            [(r.date, r.provisional, r.final) for r in rows],
+            load_policy("A").deduct_below,
+            load_policy("B").stages,
+        ),
         findings=findings,
         zones=zone_labels(session, [f for f, *_ in findings]),
         can_appeal=principal.can(Can.APPEAL),
         can_review=principal.can(Can.REVIEW),
         names={item.code: item.name_zh for item in settings.checklist.items},
-        weeks=sorted({iso_week(r.date) for r in rows}, reverse=True),
+        weeks=weeks,
+        issued=set(issued_weeks(session, branch.id)),
         open_orders=sum(o.status == "open" for o in orders),
         can_read_findings=principal.can(Can.READ_FINDINGS),
     )
@@ -138,7 +148,10 @@ def orders_page(
     who closed each, on the branch's clock; a reviewer closes one here with a note."""
     require_can(principal, Can.READ_FINDINGS)
     branch = branch_or_404(session, principal, branch_id)
-    orders = sorted(list_orders(session, principal, branch.id), key=lambda o: (o.status, -o.id))
+    rank = {"open": 0, "closed": 1, "withdrawn": 2}
+    orders = sorted(
+        list_orders(session, principal, branch.id), key=lambda o: (rank[o.status], -o.id)
+    )
     today = datetime.now(ZoneInfo(branch.timezone)).date()
     return render(
         request,

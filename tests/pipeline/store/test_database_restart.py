@@ -12,7 +12,7 @@ from pipeline.batch.night import Night, plan_night
 from pipeline.store import models as m
 from pipeline.store.db import Database, reconnecting
 from rules.checklist import load_checklist
-from tests.batch.test_night_faults import SETTINGS, _site
+from tests.pipeline.batch.test_night_faults import SETTINGS, _site
 from tests.support.api import running_api
 from tests.support.phone_night import InlineExecutor
 from tests.support.recordings import DAY

@@ -1,11 +1,10 @@
 """The models of a night from a file (`--config`): paths relative to it, the command line
-winning, mistakes reported by key, and the README's table equal to the model's own."""
+winning, mistakes reported by key, and docs/running.md's table equal to the model's own."""
 
 from __future__ import annotations
 
 import argparse
 import hashlib
-from pathlib import Path
 
 import pytest
 from sqlalchemy import update
@@ -21,9 +20,10 @@ from pipeline.store import models as m
 from pipeline.store.compact import pack
 from pipeline.store.db import Database
 from pipeline.store.models import DONE
+from tests.conftest import REPO
 from tests.support.recordings import DAY, at, write_clip
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+PAGE = REPO / "docs" / "running.md"  # "The models of a night"
 
 
 def _args(*argv: str) -> argparse.Namespace:
@@ -32,8 +32,8 @@ def _args(*argv: str) -> argparse.Namespace:
     return p.parse_args(list(argv))
 
 
-def test_readme_lists_the_config_keys_as_the_model_describes_them():
-    text = README.read_text(encoding="utf-8")
+def test_the_docs_list_the_config_keys_as_the_model_describes_them():
+    text = PAGE.read_text(encoding="utf-8")
     start, end = "<!-- model-config-reference -->\n", "\n<!-- /model-config-reference -->"
     assert text[text.index(start) + len(start) : text.index(end)] == model_config_reference()
 

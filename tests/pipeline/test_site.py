@@ -1,4 +1,4 @@
-"""The site file: the README's example loads; each kind of mistake is named by its path."""
+"""The site file: the example of docs/site.md loads; each kind of mistake is named by its path."""
 
 from datetime import date, time
 from pathlib import Path
@@ -9,6 +9,7 @@ import yaml
 from detectors.observations import ZonePurpose
 from detectors.zones import Anchor, PixelZone
 from pipeline.site import SiteError, load_site, parse_site, zone_specs
+from tests.conftest import REPO
 
 GOOD = """
 branch:
@@ -244,12 +245,12 @@ def test_unreadable_files(tmp_path):
         load_site(tmp_path / "list.yaml")
 
 
-def test_the_readme_reference_is_the_models_own():
-    """The README's site-file table is generated from the models' titles and descriptions."""
+def test_the_docs_reference_is_the_models_own():
+    """docs/site.md's site-file table is generated from the models' titles and descriptions."""
     from pipeline.site import site_reference
 
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    page = (REPO / "docs" / "site.md").read_text(encoding="utf-8")
     start, end = "<!-- site-reference -->\n", "\n<!-- /site-reference -->"
-    table = readme[readme.index(start) + len(start) : readme.index(end)]
+    table = page[page.index(start) + len(start) : page.index(end)]
     assert table == site_reference()
     assert "`cameras[].zones[].anchor`" in table and "`exempt[].from`" in table

@@ -11,7 +11,7 @@ from detectors.config_base import ConfigError, StrictModel
 from pipeline.site import SiteError, parse_site
 from rules.checklist import DEFAULT_CHECKLIST, Checklist, load_checklist
 from rules.policies import BUILTIN, load_policy
-from tests.batch.test_site import GOOD
+from tests.pipeline.test_site import GOOD
 
 CHECKLIST = load_checklist()
 

@@ -127,7 +127,7 @@ def test_a_lost_worker_node_costs_time_not_coverage(tmp_path, footage):
     assert {s for _, s in local_units} == {"done"}
     assert _keys(local)  # the person leaves the post in each copy: absences to compare
 
-    script = f"from tests.batch.test_ray_cluster import cluster_night; cluster_night({str(tmp_path)!r}, {str(site)!r})"
+    script = f"from tests.pipeline.batch.test_ray_cluster import cluster_night; cluster_night({str(tmp_path)!r}, {str(site)!r})"
     done = subprocess.run(
         [sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=1200,
         env={**os.environ, "PYTHONPATH": str(REPO)},

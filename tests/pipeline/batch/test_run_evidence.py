@@ -131,7 +131,7 @@ def test_evidence_clips_decode_as_h264(reference_run, tmp_path, capsys):
     db.dispose()
     assert rows
     for row in rows:
-        # a finding may bridge a short hole (README, "One incident across a short hole"):
+        # a finding may bridge a short hole (docs/scoring.md, "One incident across a short hole"):
         # the clip shows its known time
         unseen = sum(
             max(0.0, (min(b, row.end) - max(a, row.start)).total_seconds())

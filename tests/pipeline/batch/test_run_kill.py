@@ -8,7 +8,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from tests.batch.test_run_resume import _done_units
+from tests.pipeline.batch.test_run_resume import _done_units
 from tests.support.run_site import command, env
 
 

@@ -36,7 +36,7 @@ TZ = ZoneInfo("Asia/Shanghai")
 DAY = date(2026, 11, 2)
 NOW = datetime(2026, 11, 3, 1, tzinfo=UTC)
 CHECKLIST = load_checklist()
-CHECKLIST_FILE = Path(__file__).resolve().parents[1] / "data" / "checklists" / "short-absence.yaml"
+CHECKLIST_FILE = Path(__file__).resolve().parents[2] / "data" / "checklists" / "short-absence.yaml"
 FINES = load_policy("B").fines
 
 
