@@ -41,7 +41,7 @@ def add_model_options(p: argparse.ArgumentParser) -> None:
     an option not given leaves the file's value, or the model's default."""
     p.add_argument(
         "--config", type=Path, metavar="FILE",
-        help="the model options as YAML (README, 'The models of a night'); options given "
+        help="the model options as YAML (docs/running.md, 'The models of a night'); options given "
         "here win over it",
     )  # fmt: skip
     phone = p.add_argument_group("phone use (the second stage: windows around staff hands)")

@@ -39,7 +39,7 @@ Month = Annotated[int, Field(ge=1, le=12)]
 
 class StrictModel(BaseModel):
     """Read from outside: unknown keys are typos, and what was read never changes. Fields
-    carry a title and a description (README's reference tables are made from them).
+    carry a title and a description (the docs' reference tables are made from them).
 
     Every number has a lower and an upper bound, checked when a subclass is defined: a
     file's `[10000000000000, 0]` is refused where it is read, naming its place, never
@@ -156,7 +156,7 @@ def load_yaml(path: str | Path, model: type[M]) -> M:
 
 def reference_table(models: tuple[tuple[str, type[BaseModel]], ...]) -> str:
     """A file's keys as a Markdown table from the models' own titles and descriptions,
-    each model's keys under its prefix (`cameras[].`); README's reference tables are these."""
+    each model's keys under its prefix (`cameras[].`); the reference tables of docs/site.md and docs/running.md are these."""
     lines = ["| key | what it is |", "|---|---|"]
     for prefix, model in models:
         for name, info in model.model_fields.items():

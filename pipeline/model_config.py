@@ -21,7 +21,7 @@ WEIGHT_KEYS = ("weights", "phone_weights")
 
 
 class ModelConfig(StrictModel):
-    """The detector, the motion gate and the phone stage (README, "Detector backends")."""
+    """The detector, the motion gate and the phone stage (docs/running.md, "Detector backends")."""
 
     backend: Literal["onnx", "yolo"] = Field(
         "onnx", title="detector backend",
@@ -83,5 +83,5 @@ def merged(base: ModelConfig, given: dict, source: str = "command line") -> Mode
 
 
 def model_config_reference() -> str:
-    """The file's keys as a Markdown table (README's; a test keeps them equal)."""
+    """The file's keys as a Markdown table (docs/running.md's; a test keeps them equal)."""
     return reference_table((("", ModelConfig),))

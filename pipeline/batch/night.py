@@ -101,7 +101,7 @@ class NightReport:
 
     @property
     def exit_status(self) -> int:
-        """README "Exit status": 1 when a branch-day this run began is not finished in
+        """docs/running.md "Exit status": 1 when a branch-day this run began is not finished in
         full, or the run did nothing (every day skipped); else 0, failed units and broken
         site files being reported in the output."""
         return 1 if self.failed or (self.skipped and not self.reports) else 0
