@@ -4,7 +4,9 @@ with C, and the box stored is the one drawn (in the image's pixels)."""
 from __future__ import annotations
 
 import shutil
+from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 
 import httpx
 import pytest
@@ -23,15 +25,27 @@ pytestmark = [
 ]
 
 
-@pytest.fixture
-def server(phone_night, tmp_path):
+def _copy_of_night(phone_night, tmp_path) -> tuple[str, Path]:
+    """The phone night's database copied for one test (its decisions stay its own), and
+    the night's evidence folder."""
     url, evidence, _ = phone_night
     db_file = tmp_path / "copy.db"
     shutil.copy(url.removeprefix("sqlite:///"), db_file)
-    db = f"sqlite:///{db_file}"
+    return f"sqlite:///{db_file}", evidence
+
+
+@contextmanager
+def _served_to_a_supervisor(db: str, evidence: Path, tmp_path: Path):
     secret = token(db, "supervisor", "sam", "--region", "test")
     with serving(db, evidence, tmp_path / "serve.log") as base:
         yield base, secret
+
+
+@pytest.fixture
+def server(phone_night, tmp_path):
+    db, evidence = _copy_of_night(phone_night, tmp_path)
+    with _served_to_a_supervisor(db, evidence, tmp_path) as served:
+        yield served
 
 
 def test_a_reviewer_drags_a_box_and_confirms(server, tmp_path):
@@ -139,10 +153,7 @@ OTHER = "RUN-POST-2"  # a second branch of the region, with one candidate of its
 @pytest.fixture
 def two_branches(phone_night, tmp_path):
     """The night's candidates at BRANCH, and one more at OTHER (a copy of the first)."""
-    url, evidence, _ = phone_night
-    db_file = tmp_path / "copy.db"
-    shutil.copy(url.removeprefix("sqlite:///"), db_file)
-    db = f"sqlite:///{db_file}"
+    db, evidence = _copy_of_night(phone_night, tmp_path)
     store = Database(db)
     with store.session() as s:
         s.add(m.Branch(id=OTHER, name="second", region="test", timezone="Asia/Shanghai",
@@ -153,9 +164,8 @@ def two_branches(phone_night, tmp_path):
         copied = {c.key: getattr(first, c.key) for c in m.PhoneCandidate.__table__.columns}
         s.add(m.PhoneCandidate(**{**copied, "id": None, "branch_id": OTHER}))
     store.dispose()
-    secret = token(db, "supervisor", "sam", "--region", "test")
-    with serving(db, evidence, tmp_path / "serve.log") as base:
-        yield base, secret
+    with _served_to_a_supervisor(db, evidence, tmp_path) as served:
+        yield served
 
 
 def test_candidates_by_the_keys_with_zoom_and_the_branch_filter_held(two_branches, tmp_path):
